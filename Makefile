@@ -1,0 +1,52 @@
+# Puente's two set-up commands:
+#   make run   — the whole stack on this machine (puente dev)
+#   make test  — every test: unit tests and integration tests on a real
+#                Temporal dev server and a real PostgreSQL it starts itself
+SHELL := /bin/bash
+BIN   := $(CURDIR)/.puente/bin
+export PATH := $(BIN):$(PATH)
+export PUENTE_BIN_DIR := $(BIN)
+
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+
+.PHONY: run build test unit deps tools lint fmt-check vet staticcheck workflowcheck bench
+
+run: build deps
+	$(BIN)/puente dev
+
+build:
+	go build -o $(BIN)/puente ./cmd/puente
+
+# System packages the tests need (PostgreSQL server, xmllint, Chromium),
+# installed with apt-get when missing.
+deps:
+	./scripts/deps.sh
+
+test: deps
+	go test -count=1 -timeout 45m ./...
+
+unit:
+	go test -count=1 -short ./pipeline/... ./workflows/...
+
+tools: $(BIN)/staticcheck $(BIN)/workflowcheck
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) go install $(STATICCHECK)
+
+$(BIN)/workflowcheck:
+	GOBIN=$(BIN) go install $(WORKFLOWCHECK)
+
+lint: fmt-check vet staticcheck workflowcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+
+workflowcheck: $(BIN)/workflowcheck
+	$(BIN)/workflowcheck ./workflows/...

@@ -1,0 +1,86 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail,omitempty"`
+	Errors []pipeline.FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
+
+// problemTypes gives each status its type URI (relative, resolved against the
+// API's base) and title.
+var problemTypes = map[int][2]string{
+	http.StatusBadRequest:            {"/problems/bad-request", "Bad request"},
+	http.StatusUnauthorized:          {"/problems/unauthorized", "Unauthorized"},
+	http.StatusForbidden:             {"/problems/forbidden", "Forbidden"},
+	http.StatusNotFound:              {"/problems/not-found", "Not found"},
+	http.StatusMethodNotAllowed:      {"/problems/method-not-allowed", "Method not allowed"},
+	http.StatusConflict:              {"/problems/conflict", "Conflict"},
+	http.StatusPreconditionFailed:    {"/problems/precondition-failed", "Precondition failed"},
+	http.StatusRequestEntityTooLarge: {"/problems/too-large", "Request body too large"},
+	http.StatusUnsupportedMediaType:  {"/problems/unsupported-media-type", "Unsupported media type"},
+	http.StatusUnprocessableEntity:   {"/problems/validation", "The request is not valid"},
+	http.StatusServiceUnavailable:    {"/problems/unavailable", "Service unavailable"},
+	http.StatusGatewayTimeout:        {"/problems/timeout", "Timed out"},
+	http.StatusInternalServerError:   {"/problems/internal", "Internal error"},
+}
+
+func problem(status int, detail string, errs ...pipeline.FieldError) *Problem {
+	t, ok := problemTypes[status]
+	if !ok {
+		t = [2]string{"about:blank", http.StatusText(status)}
+	}
+	return &Problem{Type: t[0], Title: t[1], Status: status, Detail: detail, Errors: errs}
+}
+
+func invalid(detail string, ps pipeline.Problems) *Problem {
+	return problem(http.StatusUnprocessableEntity, detail, ps...)
+}
+
+// errorHandler writes every error as problem+json: our own problems as they
+// are, Echo's HTTP errors with their status, anything else as a logged 500.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var p *Problem
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &p):
+	case errors.As(err, &he):
+		p = problem(he.Code, fmt.Sprint(he.Message))
+	default:
+		s.log.ErrorContext(c.Request().Context(), "request failed", "error", err,
+			"method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
+		p = problem(http.StatusInternalServerError, "an unexpected error occurred; it has been logged")
+	}
+	if p.Status == http.StatusUnauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="puente"`)
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method == http.MethodHead {
+		return
+	}
+	if err := jsonEncode(c.Response(), p); err != nil {
+		s.log.Warn("write problem", "error", err)
+	}
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}

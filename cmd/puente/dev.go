@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/workflows"
+)
+
+// dev runs the embedded default (DESIGN §6): a Temporal dev server and a
+// private PostgreSQL under the data dir, migrations and demo users, then the
+// worker and the API in this process. Ctrl-C stops everything it started.
+func dev(ctx context.Context, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	cfg.register(fs, "db", "temporal", "http", "dev")
+	temporalPort := fs.Int("temporal-port", atoi(env("PUENTE_TEMPORAL_PORT", "7233")), "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
+	uiPort := fs.Int("temporal-ui-port", atoi(env("PUENTE_TEMPORAL_UI_PORT", "8233")), "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
+	if env("PUENTE_LOG_FORMAT", "") == "" {
+		cfg.LogFormat = "text"
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := cfg.logger()
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	logDir := filepath.Join(dataDir, "logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+
+	cli, err := devstack.EnsureTemporalCLI(ctx, env("PUENTE_BIN_DIR", filepath.Join(dataDir, "bin")), os.Stderr)
+	if err != nil {
+		return err
+	}
+	temporal, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
+		CLI: cli, DBFile: filepath.Join(dataDir, "temporal.db"),
+		Port: *temporalPort, UIPort: *uiPort, LogPath: filepath.Join(logDir, "temporal.log"),
+		SearchAttributes: workflows.SearchAttributes,
+	})
+	if err != nil {
+		return err
+	}
+	defer stopLogged(log.Error, temporal.Process, "temporal")
+	cfg.TemporalAddress = temporal.Address
+
+	if cfg.DatabaseURL == "" {
+		pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
+			Dir: filepath.Join(dataDir, "pg"), LogPath: filepath.Join(logDir, "postgres.log"),
+			Durable: true, Database: "puente",
+		})
+		if errors.Is(err, devstack.ErrNoPostgres) {
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("start PostgreSQL: %w", err)
+		}
+		defer stopLogged(log.Error, pg.Process, "postgres")
+		cfg.DatabaseURL = pg.URL
+	}
+	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	usersPath := filepath.Join(dataDir, "dev-users.json")
+	users, err := devstack.SeedDevUsers(ctx, st, usersPath)
+	st.Close()
+	if err != nil {
+		return err
+	}
+
+	return serve(ctx, &cfg, log, true, true, func(addr string) {
+		fmt.Printf(`
+Puente is running.
+  API          http://%[1]s/v1   (try: curl -H "Authorization: Bearer $TOKEN" http://%[1]s/v1/me)
+  Health       http://%[1]s/readyz
+  Temporal UI  %[2]s
+  Temporal     %[3]s (namespace %[4]s, task queue %[5]s)
+  PostgreSQL   %[6]s
+  Dev users    %[7]s (%[8]d users, tokens included)
+  Logs         %[9]s
+Press Ctrl-C to stop everything.
+`, addr, temporal.UIURL, temporal.Address, cfg.TemporalNamespace, cfg.TaskQueue,
+			cfg.DatabaseURL, usersPath, len(users), logDir)
+	})
+}
+
+func stopLogged(logf func(string, ...any), p *devstack.Process, name string) {
+	if err := p.Stop(20 * time.Second); err != nil {
+		logf("stop "+name, "error", err)
+	}
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// TestDevStack runs the real `puente dev` binary as a user would: it comes up,
+// takes a priority, keeps it across a restart and leaves no server behind.
+func TestDevStack(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "puente")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dataDir, err := os.MkdirTemp("", "puente-dev-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Chmod(dataDir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dataDir) })
+
+	ports := make([]int, 3)
+	for i := range ports {
+		if ports[i], err = devstack.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
+			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]))
+		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=")
+		var out bytes.Buffer
+		pr, pw := io.Pipe()
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, pw), &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		running := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(pr)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "Puente is running") {
+					close(running)
+				}
+			}
+		}()
+		select {
+		case <-running:
+		case <-time.After(3 * time.Minute):
+			_ = cmd.Process.Kill()
+			t.Fatalf("puente dev did not come up:\n%s", out.String())
+		}
+		return cmd
+	}
+	stop := func(cmd *exec.Cmd) {
+		t.Helper()
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("puente dev exited with %v after Ctrl-C", err)
+			}
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+			t.Fatal("puente dev did not stop within a minute of Ctrl-C")
+		}
+		if left := processesMentioning(dataDir); len(left) > 0 {
+			t.Fatalf("processes left after Ctrl-C: %v", left)
+		}
+	}
+
+	cmd := start()
+	base := "http://" + addr
+	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	users := readUsers(t, filepath.Join(dataDir, "dev-users.json"))
+	fp := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "focal_point" && slices.Contains(u.Countries, "PE") })
+	userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "focal_point" && slices.Contains(u.Countries, "CO") })
+	if n := count(users, "manager"); n < 2 {
+		t.Errorf("%d managers seeded, four-eyes needs two", n)
+	}
+	for _, th := range pipeline.Lists.Themes {
+		userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, th.Code) })
+	}
+
+	body := `{"title":"Intercambio seguro de información","description":"Canal seguro entre fiscalías","theme":"information_exchange","pillar":"justice","countries":["PE"],"institution":"Ministerio Público","urgency":"medium"}`
+	req, _ := http.NewRequest("POST", base+"/v1/priorities", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+fp.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") == "" {
+		t.Fatalf("submit: %s %s", resp.Status, created)
+	}
+	var p pipeline.Priority
+	if err := json.Unmarshal(created, &p); err != nil || p.Stage != pipeline.Triage {
+		t.Fatalf("created %s (%v)", created, err)
+	}
+	out, err := exec.Command(filepath.Join(root, ".puente", "bin", "temporal-v1.5.1"), "workflow", "list",
+		"--address", fmt.Sprintf("127.0.0.1:%d", ports[1])).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "priority-"+p.ID) {
+		t.Errorf("temporal workflow list does not show the priority (%v):\n%s", err, out)
+	}
+	stop(cmd)
+
+	cmd = start()
+	code, again := get(t, base+resp.Header.Get("Location"), fp.Token)
+	if code != http.StatusOK || !strings.Contains(string(again), p.Ref) {
+		t.Errorf("after restart: %d %s", code, again)
+	}
+	if restarted := readUsers(t, filepath.Join(dataDir, "dev-users.json")); restarted[0].Token != users[0].Token {
+		t.Error("dev tokens changed across a restart")
+	}
+	stop(cmd)
+}
+
+func get(t *testing.T, url, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func readUsers(t *testing.T, path string) []devstack.DevUser {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []devstack.DevUser
+	if err := json.Unmarshal(b, &users); err != nil {
+		t.Fatalf("dev users file: %v", err)
+	}
+	return users
+}
+
+func userWhere(t *testing.T, users []devstack.DevUser, f func(devstack.DevUser) bool) devstack.DevUser {
+	t.Helper()
+	i := slices.IndexFunc(users, f)
+	if i < 0 {
+		t.Fatalf("no such dev user in %d users", len(users))
+	}
+	if users[i].Token == "" || users[i].ID == "" {
+		t.Fatalf("dev user without id or token: %+v", users[i])
+	}
+	return users[i]
+}
+
+func count(users []devstack.DevUser, role string) int {
+	n := 0
+	for _, u := range users {
+		if u.Role == role {
+			n++
+		}
+	}
+	return n
+}
+
+// processesMentioning lists live processes whose command line names dir: the
+// dev stack's postgres and temporal both do.
+func processesMentioning(dir string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(b, []byte(dir)) {
+			continue
+		}
+		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && bytes.Contains(st, []byte(") Z ")) {
+			continue // a zombie already exited
+		}
+		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/worker"
+)
+
+func serveCmd(ctx context.Context, name string, args []string, withAPI, withWorker bool) error {
+	var cfg config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	groups := []string{"db", "temporal"}
+	if withAPI {
+		groups = append(groups, "http")
+	}
+	cfg.register(fs, groups...)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("set DATABASE_URL or --database-url")
+	}
+	return serve(ctx, &cfg, cfg.logger(), withAPI, withWorker, nil)
+}
+
+// serve runs the API and/or the worker until ctx ends, then stops them in
+// order: the API stops accepting and finishes its requests, then the worker
+// finishes its tasks. ready, if set, is called once both are up.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWorker bool, ready func(addr string)) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL, int32(cfg.PGMaxConns))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(log),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+
+	if withWorker {
+		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+			return err
+		}
+		w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st})
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer w.Stop()
+		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	}
+	if !withAPI {
+		if ready != nil {
+			ready("")
+		}
+		<-ctx.Done()
+		return nil
+	}
+	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("api listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down api: %w", err)
+	}
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	cfg.register(fs, "db")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("set DATABASE_URL or --database-url")
+	}
+	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	cfg.logger().Info("migrations applied")
+	return nil
+}

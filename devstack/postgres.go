@@ -1,0 +1,171 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNoPostgres says the PostgreSQL server binaries are missing.
+var ErrNoPostgres = errors.New("PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/*/bin: " +
+	"install the server (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL")
+
+// PostgresOptions configure a private PostgreSQL cluster.
+type PostgresOptions struct {
+	// Dir holds the cluster; it is created with initdb when empty.
+	Dir string
+	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
+	Port int
+	// LogPath receives the server's output.
+	LogPath string
+	// Durable false turns fsync off: for throwaway test clusters only.
+	Durable bool
+	// Database is created if missing; the URL points to it.
+	Database string
+}
+
+// Postgres is a running private cluster.
+type Postgres struct {
+	*Process
+	// URL connects to Database as the cluster's superuser.
+	URL string
+	// AdminURL connects to the postgres maintenance database.
+	AdminURL string
+}
+
+// pgBin finds a PostgreSQL server binary.
+func pgBin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	if len(matches) == 0 {
+		return "", ErrNoPostgres
+	}
+	sort.Strings(matches)
+	return matches[len(matches)-1], nil
+}
+
+// runAs is the unprivileged account the server runs under when we are root:
+// PostgreSQL refuses to run as root.
+func runAs() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	name := os.Getenv("PUENTE_PG_OS_USER")
+	if name == "" {
+		name = "postgres"
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user %q: %w", name, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// StartPostgres initialises the cluster if needed, starts it and waits until
+// Database accepts connections.
+func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
+	initdb, err := pgBin("initdb")
+	if err != nil {
+		return nil, err
+	}
+	postgres, err := pgBin("postgres")
+	if err != nil {
+		return nil, err
+	}
+	cred, err := runAs()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		args := []string{"-D", dir, "-U", "puente", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"}
+		if !o.Durable {
+			args = append(args, "--no-sync")
+		}
+		cmd := exec.CommandContext(ctx, initdb, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("initdb %s: %w\n%s", dir, err, out)
+		}
+	}
+	port := o.Port
+	if port == 0 {
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	log, err := openLog(o.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	args := []string{"-D", dir, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
+		"-c", "unix_socket_directories=" + dir, "-c", "max_connections=200"}
+	if !o.Durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(postgres, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	// SIGINT is PostgreSQL's fast shutdown: roll back, disconnect, stop.
+	proc, err := start("postgres", cmd, syscall.SIGINT, log)
+	if err != nil {
+		return nil, err
+	}
+	pg := &Postgres{
+		Process:  proc,
+		AdminURL: fmt.Sprintf("postgres://puente@127.0.0.1:%d/postgres?sslmode=disable", port),
+		URL:      fmt.Sprintf("postgres://puente@127.0.0.1:%d/%s?sslmode=disable", port, o.Database),
+	}
+	err = proc.waitFor(time.Minute, o.LogPath, func() error {
+		return pg.ensureDatabase(ctx, o.Database)
+	})
+	if err != nil {
+		_ = proc.Stop(5 * time.Second)
+		return nil, err
+	}
+	return pg, nil
+}
+
+func (pg *Postgres) ensureDatabase(ctx context.Context, name string) error {
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, pg.AdminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(cctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}

@@ -1,0 +1,168 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// saTypes names search attribute types as start-dev's --search-attribute wants them.
+var saTypes = map[enums.IndexedValueType]string{
+	enums.INDEXED_VALUE_TYPE_TEXT:         "Text",
+	enums.INDEXED_VALUE_TYPE_KEYWORD:      "Keyword",
+	enums.INDEXED_VALUE_TYPE_INT:          "Int",
+	enums.INDEXED_VALUE_TYPE_DOUBLE:       "Double",
+	enums.INDEXED_VALUE_TYPE_BOOL:         "Bool",
+	enums.INDEXED_VALUE_TYPE_DATETIME:     "Datetime",
+	enums.INDEXED_VALUE_TYPE_KEYWORD_LIST: "KeywordList",
+}
+
+// TemporalCLIModule is the pinned Temporal CLI. Newer releases do not build
+// from the module proxy here; its dev server (Temporal 1.29.1) serves SDK v1.51.
+const TemporalCLIModule = "github.com/temporalio/cli/cmd/temporal@v1.5.1"
+
+// temporalBinary is the CLI's file name in the bin dir; the version in the
+// name makes a pin change rebuild it.
+const temporalBinary = "temporal-v1.5.1"
+
+// EnsureTemporalCLI returns the path of the pinned Temporal CLI in binDir,
+// building it with `go install` the first time (a few minutes, then cached).
+// The CLI stays out of Puente's module graph: its pinned server does not
+// compile against the API module Puente's SDK needs. A file lock keeps
+// parallel test binaries from building it twice.
+func EnsureTemporalCLI(ctx context.Context, binDir string, log io.Writer) (string, error) {
+	path := filepath.Join(binDir, temporalBinary)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := lockFile(filepath.Join(binDir, ".build.lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(path); err == nil {
+		return path, nil // another process built it while we waited
+	}
+	tmp, err := os.MkdirTemp(binDir, "build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	fmt.Fprintf(log, "building the Temporal CLI (%s) into %s — the first time takes a few minutes\n", TemporalCLIModule, binDir)
+	cmd := exec.CommandContext(ctx, "go", "install", TemporalCLIModule)
+	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Dir = tmp // outside any module: go install pkg@version ignores go.mod anyway
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go install %s: %w (needs Go and the Go module proxy)", TemporalCLIModule, err)
+	}
+	if err := os.Rename(filepath.Join(tmp, "temporal"), path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// TemporalOptions configure a Temporal dev server.
+type TemporalOptions struct {
+	// CLI is the path returned by EnsureTemporalCLI.
+	CLI string
+	// DBFile is the SQLite file; empty keeps everything in memory.
+	DBFile string
+	// Port is the frontend gRPC port; 0 picks a free one.
+	Port int
+	// UIPort is the Web UI port; 0 runs headless.
+	UIPort int
+	// LogPath receives the server's output.
+	LogPath string
+	// SearchAttributes are registered at start, so they are usable at once.
+	SearchAttributes []temporal.SearchAttributeKey
+}
+
+// Temporal is a running Temporal dev server.
+type Temporal struct {
+	*Process
+	// Address is the frontend's host:port.
+	Address string
+	// UIURL is the Web UI's address, empty when headless.
+	UIURL string
+}
+
+// StartTemporal starts `temporal server start-dev` with SQLite in WAL mode
+// (about three times the throughput of the default journal) and waits until
+// the default namespace answers.
+func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
+	port := o.Port
+	if port == 0 {
+		var err error
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"server", "start-dev",
+		"--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warn",
+		"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+	}
+	for _, k := range o.SearchAttributes {
+		args = append(args, "--search-attribute", k.GetName()+"="+saTypes[k.GetValueType()])
+	}
+	if o.DBFile != "" {
+		args = append(args, "--db-filename", o.DBFile)
+	}
+	t := &Temporal{Address: fmt.Sprintf("127.0.0.1:%d", port)}
+	if o.UIPort == 0 {
+		args = append(args, "--headless")
+	} else {
+		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
+		t.UIURL = fmt.Sprintf("http://127.0.0.1:%d", o.UIPort)
+	}
+	log, err := openLog(o.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd := exec.Command(o.CLI, args...)
+	if t.Process, err = start("temporal", cmd, syscall.SIGTERM, log); err != nil {
+		return nil, err
+	}
+	err = t.waitFor(2*time.Minute, o.LogPath, func() error {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		c, err := client.DialContext(cctx, client.Options{HostPort: t.Address, Logger: quietLogger{}})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.WorkflowService().DescribeNamespace(cctx, describeDefault())
+		return err
+	})
+	if err != nil {
+		_ = t.Stop(5 * time.Second)
+		return nil, err
+	}
+	return t, nil
+}

@@ -1,0 +1,145 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/worker"
+)
+
+// App is Puente wired as in production, on real services: a worker on the
+// test's own task queue and the API behind a real HTTP server.
+type App struct {
+	URL       string
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	Namespace string
+}
+
+// AppOptions adjust an App.
+type AppOptions struct {
+	// SLAs for priorities submitted in the test; nil means the defaults.
+	SLAs pipeline.SLAs
+}
+
+// NewApp starts an App for the test and stops it when the test ends.
+func NewApp(t testing.TB, opts AppOptions) *App {
+	t.Helper()
+	ctx := context.Background()
+	url := DatabaseURL(t)
+	st, err := store.Open(ctx, url, 8)
+	if err != nil {
+		t.Fatalf("testenv: open store: %v", err)
+	}
+	t.Cleanup(st.Close)
+	tc, err := client.DialContext(ctx, client.Options{HostPort: TemporalAddress(t), Logger: tlog.NewStructuredLogger(quiet())})
+	if err != nil {
+		t.Fatalf("testenv: dial Temporal: %v", err)
+	}
+	t.Cleanup(tc.Close)
+	tq := "test-" + safe.ReplaceAllString(t.Name(), "_") + "-" + uuid.NewString()[:8]
+	w := worker.New(tc, tq, &activities.Activities{Store: st})
+	if err := w.Start(); err != nil {
+		t.Fatalf("testenv: start worker: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	srv := httptest.NewServer(api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, Logger: quiet()}))
+	t.Cleanup(srv.Close)
+	return &App{URL: srv.URL, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default"}
+}
+
+var safe = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+func quiet() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// User is a stored user and its bearer token.
+type User struct {
+	pipeline.Actor
+	Token string
+}
+
+// AddUser stores a user with a fresh token.
+func (a *App) AddUser(t testing.TB, u pipeline.Actor) User {
+	t.Helper()
+	token, hash := store.NewToken()
+	u, err := a.Store.AddUser(context.Background(), u, hash)
+	if err != nil {
+		t.Fatalf("testenv: add user: %v", err)
+	}
+	return User{Actor: u, Token: token}
+}
+
+// Response is an HTTP response with its body read.
+type Response struct {
+	*http.Response
+	Body []byte
+}
+
+// JSON decodes the body into v, failing the test if it is not JSON of that shape.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s body %q: %v", r.Status, r.Body, err)
+	}
+}
+
+// Do sends a request with the user's token (none if token is empty). A body
+// that is not []byte or string is sent as JSON.
+func (a *App) Do(t testing.TB, method, path, token string, body any, headers ...string) Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("marshal request: %v", err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, a.URL+path, rd)
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return Response{Response: resp, Body: b}
+}

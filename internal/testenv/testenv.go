@@ -1,0 +1,177 @@
+// Package testenv gives a test binary the real services Puente runs on: a
+// Temporal dev server started once per binary (each test gets its own task
+// queue) and a private PostgreSQL cluster (each test gets a fresh database
+// cloned from a migrated template). It reuses the dev stack's code, and it
+// fails loudly when a service cannot start: integration tests never skip.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/workflows"
+)
+
+var (
+	once     sync.Once
+	tmpDir   string
+	services struct {
+		sync.Mutex
+		temporal *devstack.Temporal
+		postgres *devstack.Postgres
+		err      error
+	}
+	dbSeq atomic.Int64
+)
+
+// Main runs the package's tests, then stops the services they started. Call
+// it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	services.Lock()
+	if services.temporal != nil {
+		_ = services.temporal.Stop(10 * time.Second)
+	}
+	if services.postgres != nil {
+		_ = services.postgres.Stop(10 * time.Second)
+	}
+	services.Unlock()
+	if tmpDir != "" {
+		_ = os.RemoveAll(tmpDir)
+	}
+	os.Exit(code)
+}
+
+func workDir(t testing.TB) string {
+	once.Do(func() {
+		dir, err := os.MkdirTemp("", "puente-test-")
+		if err == nil {
+			// The PostgreSQL server may run as another user: let it reach its dir.
+			err = os.Chmod(dir, 0o755)
+		}
+		if err != nil {
+			panic(err)
+		}
+		tmpDir = dir
+	})
+	return tmpDir
+}
+
+// repoRoot finds the module root, where .puente/bin caches the Temporal CLI.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// TemporalAddress starts the binary's Temporal dev server on first use and
+// returns its frontend address.
+func TemporalAddress(t testing.TB) string {
+	t.Helper()
+	services.Lock()
+	defer services.Unlock()
+	if services.temporal == nil {
+		binDir := os.Getenv("PUENTE_BIN_DIR")
+		if binDir == "" {
+			root, err := repoRoot()
+			if err != nil {
+				t.Fatalf("testenv: %v", err)
+			}
+			binDir = filepath.Join(root, ".puente", "bin")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		defer cancel()
+		cli, err := devstack.EnsureTemporalCLI(ctx, binDir, os.Stderr)
+		if err != nil {
+			t.Fatalf("testenv: the Temporal CLI is required for integration tests: %v", err)
+		}
+		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
+			CLI: cli, LogPath: filepath.Join(workDir(t), "temporal.log"),
+			SearchAttributes: workflows.SearchAttributes,
+		})
+		if err != nil {
+			t.Fatalf("testenv: start Temporal dev server: %v", err)
+		}
+		services.temporal = tmp
+	}
+	return services.temporal.Address
+}
+
+// DatabaseURL returns the URL of a fresh, migrated database of the binary's
+// PostgreSQL cluster, started on first use. The database is dropped after the test.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	pg := postgres(t)
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.AdminURL)
+	if err != nil {
+		t.Fatalf("testenv: connect to PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE puente_template"); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, pg.AdminURL)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return fmt.Sprintf("postgres://puente@%s/%s?sslmode=disable", hostPort(pg.AdminURL), name)
+}
+
+func postgres(t testing.TB) *devstack.Postgres {
+	t.Helper()
+	services.Lock()
+	defer services.Unlock()
+	if services.postgres != nil {
+		return services.postgres
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := workDir(t)
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
+		Dir: filepath.Join(dir, "pg"), LogPath: filepath.Join(dir, "postgres.log"), Database: "puente_template",
+	})
+	if err != nil {
+		t.Fatalf("testenv: PostgreSQL is required for integration tests: %v", err)
+	}
+	if err := store.Migrate(ctx, pg.URL); err != nil {
+		_ = pg.Stop(5 * time.Second)
+		t.Fatalf("testenv: migrate template: %v", err)
+	}
+	services.postgres = pg
+	return pg
+}
+
+func hostPort(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
+}

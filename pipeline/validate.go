@@ -1,0 +1,349 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// FieldError says what is wrong with one field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problems collects every FieldError of a request, so that one response can
+// list them all instead of one per round trip.
+type Problems []FieldError
+
+// Add records a problem with field.
+func (ps *Problems) Add(field, format string, args ...any) {
+	*ps = append(*ps, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Merge appends the problems of more whose field has no problem yet: a field
+// of the wrong type is not also reported as missing.
+func (ps Problems) Merge(more Problems) Problems {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		seen[p.Field] = true
+	}
+	for _, p := range more {
+		if !seen[p.Field] {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// Text checks a free-text field: required or not, at most max characters.
+func (ps *Problems) Text(field, v string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		ps.Add(field, "is required")
+	case utf8.RuneCountInString(v) > max:
+		ps.Add(field, "must be at most %d characters", max)
+	}
+}
+
+// OneOf checks an enumerated field: required or not, one of allowed.
+func (ps *Problems) OneOf(field, v string, required bool, allowed []string) {
+	switch {
+	case v == "" && required:
+		ps.Add(field, "is required")
+	case v != "" && !slices.Contains(allowed, v):
+		ps.Add(field, "must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+// Countries checks a list of CELAC country codes: at least min, no repeats.
+func (ps *Problems) Countries(field string, cs []string, min int) {
+	if len(cs) < min {
+		ps.Add(field, "needs at least %d country", min)
+	}
+	for i, c := range cs {
+		if _, ok := Lists.CountryByCode(c); !ok {
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%q is not a CELAC country code (ISO 3166-1 alpha-2)", c)
+		} else if slices.Index(cs, c) != i {
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", c)
+		}
+	}
+}
+
+// UUID checks an optional UUID field.
+func (ps *Problems) UUID(field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		ps.Add(field, "is required")
+	case v != "" && !uuidRE.MatchString(v):
+		ps.Add(field, "must be a UUID")
+	}
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// Date checks an optional YYYY-MM-DD field and returns the parsed date.
+func (ps *Problems) Date(field, v string, required bool) (time.Time, bool) {
+	if v == "" {
+		if required {
+			ps.Add(field, "is required")
+		}
+		return time.Time{}, false
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		ps.Add(field, "must be a date as YYYY-MM-DD")
+		return time.Time{}, false
+	}
+	return d, true
+}
+
+// Lengths of free-text fields.
+const (
+	MaxTitle   = 200
+	MaxText    = 10000
+	MaxName    = 200
+	MaxComment = 4000
+)
+
+// Submission is what a focal point submits as a new priority.
+type Submission struct {
+	SessionID   string   `json:"session_id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Theme       string   `json:"theme"`
+	Pillar      string   `json:"pillar"`
+	Countries   []string `json:"countries"`
+	Institution string   `json:"institution"`
+	Urgency     string   `json:"urgency"`
+	Sensitivity string   `json:"sensitivity"`
+}
+
+// Validate lists every problem with the submission; sensitivity defaults to public.
+func (s *Submission) Validate() Problems {
+	var ps Problems
+	ps.UUID("session_id", s.SessionID, false)
+	ps.Text("title", s.Title, true, MaxTitle)
+	ps.Text("description", s.Description, true, MaxText)
+	ps.OneOf("theme", s.Theme, true, Lists.ThemeCodes())
+	ps.OneOf("pillar", s.Pillar, true, Lists.Pillars)
+	ps.Countries("countries", s.Countries, 1)
+	ps.Text("institution", s.Institution, true, MaxName)
+	ps.OneOf("urgency", s.Urgency, true, Urgencies)
+	ps.OneOf("sensitivity", s.Sensitivity, false, Sensitivities)
+	return ps
+}
+
+// Normalize fills defaults and trims the text fields.
+func (s *Submission) Normalize() {
+	s.Title = strings.TrimSpace(s.Title)
+	s.Description = strings.TrimSpace(s.Description)
+	s.Institution = strings.TrimSpace(s.Institution)
+	if s.Sensitivity == "" {
+		s.Sensitivity = Public
+	}
+}
+
+// Changes are the fields a focal point may edit while a priority is in
+// revision (PATCH, or with resubmit). Absent fields stay as they are. Theme,
+// countries and session are not editable: they decide who handles the priority.
+type Changes struct {
+	Title       *string `json:"title,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Pillar      *string `json:"pillar,omitempty"`
+	Institution *string `json:"institution,omitempty"`
+	Urgency     *string `json:"urgency,omitempty"`
+	Sensitivity *string `json:"sensitivity,omitempty"`
+}
+
+// Validate lists every problem with the changes; prefix is prepended to field names.
+func (c *Changes) Validate(prefix string) Problems {
+	var ps Problems
+	if c.Title != nil {
+		ps.Text(prefix+"title", *c.Title, true, MaxTitle)
+	}
+	if c.Description != nil {
+		ps.Text(prefix+"description", *c.Description, true, MaxText)
+	}
+	if c.Pillar != nil {
+		ps.OneOf(prefix+"pillar", *c.Pillar, true, Lists.Pillars)
+	}
+	if c.Institution != nil {
+		ps.Text(prefix+"institution", *c.Institution, true, MaxName)
+	}
+	if c.Urgency != nil {
+		ps.OneOf(prefix+"urgency", *c.Urgency, true, Urgencies)
+	}
+	if c.Sensitivity != nil {
+		ps.OneOf(prefix+"sensitivity", *c.Sensitivity, true, Sensitivities)
+	}
+	return ps
+}
+
+// Empty reports whether the changes change nothing.
+func (c *Changes) Empty() bool {
+	return c == nil || (c.Title == nil && c.Description == nil && c.Pillar == nil &&
+		c.Institution == nil && c.Urgency == nil && c.Sensitivity == nil)
+}
+
+// Apply writes the changes into p.
+func (c *Changes) Apply(p *Priority) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&p.Title, c.Title)
+	set(&p.Description, c.Description)
+	set(&p.Pillar, c.Pillar)
+	set(&p.Institution, c.Institution)
+	set(&p.Urgency, c.Urgency)
+	set(&p.Sensitivity, c.Sensitivity)
+}
+
+// DecisionInput is the body of POST /v1/priorities/{id}/decisions.
+type DecisionInput struct {
+	Decision Decision `json:"decision"`
+	Comment  string   `json:"comment,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Theme    string   `json:"theme,omitempty"`
+	ExpertID string   `json:"expert_id,omitempty"`
+	Changes  *Changes `json:"changes,omitempty"`
+}
+
+// Validate lists every problem with the body for transition t: the fields t
+// requires, and fields the decision does not use.
+func (d *DecisionInput) Validate(t Transition) Problems {
+	var ps Problems
+	for _, f := range t.Requires {
+		if strings.TrimSpace(d.field(f)) == "" {
+			ps.Add(string(f), "is required for %s", d.Decision)
+		}
+	}
+	ps.Text("comment", d.Comment, false, MaxComment)
+	ps.Text("reason", d.Reason, false, MaxComment)
+	if d.Reason != "" && !slices.Contains(t.Requires, FieldReason) {
+		ps.Add("reason", "is not used by %s (use comment)", d.Decision)
+	}
+	if d.Theme != "" {
+		if d.Decision != Accept {
+			ps.Add("theme", "is only used by accept")
+		} else {
+			ps.OneOf("theme", d.Theme, false, Lists.ThemeCodes())
+		}
+	}
+	if d.ExpertID != "" {
+		if d.Decision != Accept && d.Decision != Reassign {
+			ps.Add("expert_id", "is only used by accept and reassign")
+		} else {
+			ps.UUID("expert_id", d.ExpertID, false)
+		}
+	}
+	if d.Changes != nil {
+		if d.Decision != Resubmit {
+			ps.Add("changes", "is only used by resubmit")
+		} else {
+			ps = append(ps, d.Changes.Validate("changes.")...)
+		}
+	}
+	return ps
+}
+
+func (d *DecisionInput) field(f Field) string {
+	switch f {
+	case FieldComment:
+		return d.Comment
+	case FieldReason:
+		return d.Reason
+	case FieldExpertID:
+		return d.ExpertID
+	}
+	return ""
+}
+
+// Validate lists every problem with a plan. A draft may have unfinished
+// actions; complete demands what submit_plan needs: an objective, an expected
+// outcome and at least one action, every action complete.
+func (p *Plan) Validate(complete bool) Problems {
+	var ps Problems
+	ps.Text("objective", p.Objective, complete, MaxText)
+	ps.Text("expected_outcome", p.ExpectedOutcome, complete, MaxText)
+	if p.GenderMarker < 0 || p.GenderMarker > 2 {
+		ps.Add("gender_marker", "must be 0 (not targeted), 1 (significant) or 2 (principal)")
+	}
+	if complete && len(p.Actions) == 0 {
+		ps.Add("actions", "needs at least one complete support action")
+	}
+	if len(p.Actions) > 100 {
+		ps.Add("actions", "must have at most 100 actions")
+	}
+	for i, a := range p.Actions {
+		a.validate(&ps, fmt.Sprintf("actions[%d].", i), complete)
+	}
+	return ps
+}
+
+func (a *Action) validate(ps *Problems, prefix string, complete bool) {
+	ps.OneOf(prefix+"type", a.Type, complete, Lists.SupportTypes)
+	ps.Text(prefix+"title", a.Title, complete, MaxTitle)
+	ps.Text(prefix+"description", a.Description, complete, MaxText)
+	if complete && len(a.Beneficiaries) == 0 {
+		ps.Add(prefix+"beneficiaries", "needs at least one beneficiary institution")
+	}
+	for i, b := range a.Beneficiaries {
+		ps.Text(fmt.Sprintf("%sbeneficiaries[%d]", prefix, i), b, true, MaxName)
+	}
+	min := 0
+	if complete {
+		min = 1
+	}
+	ps.Countries(prefix+"countries", a.Countries, min)
+	start, okStart := ps.Date(prefix+"start_date", a.StartDate, complete)
+	end, okEnd := ps.Date(prefix+"end_date", a.EndDate, complete)
+	if okStart && okEnd && end.Before(start) {
+		ps.Add(prefix+"end_date", "must not be before start_date")
+	}
+	switch {
+	case math.IsNaN(a.BudgetEUR) || a.BudgetEUR < 0:
+		ps.Add(prefix+"budget_eur", "must not be negative")
+	case a.BudgetEUR > 1e9:
+		ps.Add(prefix+"budget_eur", "must be at most 1,000,000,000")
+	case complete && a.BudgetEUR == 0:
+		ps.Add(prefix+"budget_eur", "must be more than 0")
+	}
+	for i, p := range a.EUPartners {
+		ps.Text(fmt.Sprintf("%seu_partners[%d]", prefix, i), p, true, MaxName)
+	}
+	if complete && len(a.Indicators) == 0 {
+		ps.Add(prefix+"indicators", "needs at least one indicator")
+	}
+	for i, in := range a.Indicators {
+		f := fmt.Sprintf("%sindicators[%d].", prefix, i)
+		ps.Text(f+"name", in.Name, true, MaxTitle)
+		ps.Text(f+"unit", in.Unit, true, MaxName)
+	}
+}
+
+// SessionInput is what a manager submits to create a dialogue session.
+type SessionInput struct {
+	Title     string   `json:"title"`
+	Kind      string   `json:"kind"`
+	Date      string   `json:"date"`
+	Venue     string   `json:"venue"`
+	Countries []string `json:"countries"`
+}
+
+// Validate lists every problem with the session.
+func (s *SessionInput) Validate() Problems {
+	var ps Problems
+	ps.Text("title", s.Title, true, MaxTitle)
+	ps.OneOf("kind", s.Kind, true, SessionKinds)
+	ps.Date("date", s.Date, true)
+	ps.Text("venue", s.Venue, true, MaxName)
+	ps.Countries("countries", s.Countries, 1)
+	return ps
+}

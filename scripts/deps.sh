@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages Puente's stack and tests need, if missing:
+# the PostgreSQL server (initdb, postgres). Uses apt-get (Debian/Ubuntu) as
+# root; otherwise says what to install.
+set -euo pipefail
+
+missing=()
+have_pg() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+have_pg || missing+=(postgresql)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "missing system packages: ${missing[*]} — install them (e.g. sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "installing ${missing[*]} with apt-get" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// Change is one write of the priority workflow: the priority's new state, the
+// events that explain it and, on final approval, the instruction to turn its
+// plan's actions into approved support actions.
+type Change struct {
+	Priority       *pipeline.Priority
+	Events         []pipeline.Event
+	ApproveActions bool
+}
+
+const upsertPriority = `
+INSERT INTO priorities (id, ref, session_id, title, description, theme, pillar, countries,
+    institution, urgency, sensitivity, stage, assignee, triaged_by, plan_authors,
+    stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash)
+VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, '')::uuid,
+    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+ON CONFLICT (id) DO UPDATE SET
+    title = EXCLUDED.title, description = EXCLUDED.description, theme = EXCLUDED.theme,
+    pillar = EXCLUDED.pillar, countries = EXCLUDED.countries, institution = EXCLUDED.institution,
+    urgency = EXCLUDED.urgency, sensitivity = EXCLUDED.sensitivity, stage = EXCLUDED.stage,
+    assignee = EXCLUDED.assignee, triaged_by = EXCLUDED.triaged_by, plan_authors = EXCLUDED.plan_authors,
+    stage_entered_at = EXCLUDED.stage_entered_at, due_at = EXCLUDED.due_at, overdue = EXCLUDED.overdue,
+    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, plan = EXCLUDED.plan
+WHERE priorities.version < EXCLUDED.version`
+
+const insertEvent = `
+INSERT INTO events (priority_id, seq, at, actor_id, actor_name, actor_role, kind, from_stage, to_stage, comment, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (priority_id, seq) DO NOTHING`
+
+const approveActions = `
+INSERT INTO support_actions (priority_id, idx, type, title, description, beneficiaries, countries,
+    start_date, end_date, budget_eur, eu_partners, indicators, approved_at)
+SELECT p.id, a.ord - 1, a.v->>'type', a.v->>'title', a.v->>'description',
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'beneficiaries', '[]'))),
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'countries', '[]'))),
+    (a.v->>'start_date')::date, (a.v->>'end_date')::date, (a.v->>'budget_eur')::numeric,
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'eu_partners', '[]'))),
+    coalesce(a.v->'indicators', '[]'), p.updated_at
+FROM priorities p, jsonb_array_elements(p.plan->'actions') WITH ORDINALITY AS a(v, ord)
+WHERE p.id = $1
+ON CONFLICT (priority_id, idx) DO NOTHING`
+
+// Record writes a Change atomically and returns the priority's ref. A new
+// priority (empty Ref) gets the next ref of its first country and year. Every
+// statement is idempotent: a retried Record changes nothing more.
+func (s *Store) Record(ctx context.Context, c Change) (string, error) {
+	p := c.Priority
+	ref := p.Ref
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if ref == "" {
+			var err error
+			if ref, err = allocateRef(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		b := &pgx.Batch{}
+		b.Queue(upsertPriority, priorityArgs(p, ref)...)
+		for _, e := range c.Events {
+			data, err := nullJSON(e.Data)
+			if err != nil {
+				return fmt.Errorf("event %d data: %w", e.Seq, err)
+			}
+			b.Queue(insertEvent, e.PriorityID, e.Seq, e.At, e.Actor.ID, e.Actor.Name, string(e.Actor.Role),
+				string(e.Kind), string(e.FromStage), string(e.ToStage), e.Comment, data)
+		}
+		if c.ApproveActions {
+			b.Queue(approveActions, p.ID)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return "", err
+	}
+	return ref, nil
+}
+
+// allocateRef returns the ref the priority already has, or takes the next
+// number of its prefix (first country and creation year).
+func allocateRef(ctx context.Context, tx pgx.Tx, p *pipeline.Priority) (string, error) {
+	var ref string
+	err := tx.QueryRow(ctx, `SELECT ref FROM priorities WHERE id = $1`, p.ID).Scan(&ref)
+	if err == nil {
+		return ref, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("look up ref: %w", err)
+	}
+	prefix := fmt.Sprintf("%s-%d", p.Countries[0], p.CreatedAt.Year())
+	var n int
+	err = tx.QueryRow(ctx, `INSERT INTO ref_counters (prefix, n) VALUES ($1, 1)
+		ON CONFLICT (prefix) DO UPDATE SET n = ref_counters.n + 1 RETURNING n`, prefix).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("allocate ref: %w", err)
+	}
+	return fmt.Sprintf("%s-%04d", prefix, n), nil
+}
+
+func priorityArgs(p *pipeline.Priority, ref string) []any {
+	var plan []byte
+	if p.Plan != nil {
+		plan, _ = json.Marshal(p.Plan)
+	}
+	authors := p.PlanAuthors
+	if authors == nil {
+		authors = []string{}
+	}
+	return []any{p.ID, ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
+		p.Institution, p.Urgency, p.Sensitivity, string(p.Stage), p.Assignee, p.TriagedBy, authors,
+		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash}
+}
+
+func nullJSON(m map[string]any) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return json.Marshal(m)
+}
+
+const priorityColumns = `id::text, ref, coalesce(session_id::text, ''), title, description, theme, pillar,
+    countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, ''),
+    coalesce(triaged_by::text, ''), plan_authors, stage_entered_at, due_at, overdue, version,
+    submitted_by::text, created_at, updated_at, plan, request_hash`
+
+func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
+	var p pipeline.Priority
+	var plan []byte
+	err := row.Scan(&p.ID, &p.Ref, &p.SessionID, &p.Title, &p.Description, &p.Theme, &p.Pillar,
+		&p.Countries, &p.Institution, &p.Urgency, &p.Sensitivity, &p.Stage, &p.Assignee,
+		&p.TriagedBy, &p.PlanAuthors, &p.StageEnteredAt, &p.DueAt, &p.Overdue, &p.Version,
+		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if len(plan) > 0 {
+		p.Plan = new(pipeline.Plan)
+		if err := json.Unmarshal(plan, p.Plan); err != nil {
+			return nil, fmt.Errorf("decode plan of %s: %w", p.ID, err)
+		}
+	}
+	if len(p.PlanAuthors) == 0 {
+		p.PlanAuthors = nil
+	}
+	return &p, nil
+}
+
+// Priority returns one priority, unscoped: callers check visibility.
+func (s *Store) Priority(ctx context.Context, id string) (*pipeline.Priority, error) {
+	p, err := scanPriority(s.pool.QueryRow(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("priority %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Filter narrows a list of priorities. Zero values do not filter.
+type Filter struct {
+	Stage     pipeline.Stage
+	Theme     string
+	Country   string
+	SessionID string
+	Assignee  string
+	Overdue   *bool
+	Q         string
+}
+
+// Page is a keyset page request: Cursor is the opaque next_cursor of the previous page.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// ErrBadCursor is returned for a cursor this store did not issue.
+var ErrBadCursor = errors.New("bad cursor")
+
+// where builds SQL conditions; args are numbered from $1 in the order added.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "true"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// scope limits rows to what the actor may see (DESIGN §1).
+func (w *where) scope(a pipeline.Actor) {
+	switch a.Role {
+	case pipeline.Manager:
+	case pipeline.FocalPoint:
+		w.add("countries && ?", a.Countries)
+	case pipeline.Expert:
+		w.add("(assignee = ?::uuid OR (sensitivity <> 'restricted' AND theme = ANY(?)))", a.ID, a.Themes)
+	default:
+		w.add("false")
+	}
+}
+
+func (w *where) filter(f Filter) {
+	if f.Stage != "" {
+		w.add("stage = ?", string(f.Stage))
+	}
+	if f.Theme != "" {
+		w.add("theme = ?", f.Theme)
+	}
+	if f.Country != "" {
+		w.add("countries @> ARRAY[?]", f.Country)
+	}
+	if f.SessionID != "" {
+		w.add("session_id = ?::uuid", f.SessionID)
+	}
+	if f.Assignee != "" {
+		w.add("assignee = ?::uuid", f.Assignee)
+	}
+	if f.Overdue != nil {
+		w.add("overdue = ?", *f.Overdue)
+	}
+	if f.Q != "" {
+		w.add("(title ILIKE ? OR description ILIKE ?)", "%"+f.Q+"%", "%"+f.Q+"%")
+	}
+}
+
+// Priorities lists the priorities the actor may see, newest first, one keyset
+// page at a time. The returned cursor is empty on the last page.
+func (s *Store) Priorities(ctx context.Context, a pipeline.Actor, f Filter, pg Page) ([]*pipeline.Priority, string, error) {
+	var w where
+	w.scope(a)
+	w.filter(f)
+	if pg.Cursor != "" {
+		at, id, err := decodeCursor(pg.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add("(created_at, id) < (?, ?::uuid)", at, id)
+	}
+	q := `SELECT ` + priorityColumns + ` FROM priorities WHERE ` + w.sql() +
+		` ORDER BY created_at DESC, id DESC LIMIT ` + strconv.Itoa(pg.Limit+1)
+	rows, err := s.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list priorities: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pipeline.Priority, error) { return scanPriority(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list priorities: %w", err)
+	}
+	next := ""
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		last := items[len(items)-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return items, next, nil
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", ErrBadCursor
+	}
+	ts, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return time.Time{}, "", ErrBadCursor
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil || len(id) != 36 {
+		return time.Time{}, "", ErrBadCursor
+	}
+	return at, id, nil
+}
+
+// Events returns a priority's audit trail, oldest first.
+func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
+		kind, from_stage, to_stage, comment, data FROM events WHERE priority_id = $1 ORDER BY seq`, priorityID)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", priorityID, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Event, error) {
+		var e pipeline.Event
+		var data []byte
+		if err := r.Scan(&e.PriorityID, &e.Seq, &e.At, &e.Actor.ID, &e.Actor.Name, &e.Actor.Role,
+			&e.Kind, &e.FromStage, &e.ToStage, &e.Comment, &data); err != nil {
+			return e, err
+		}
+		if len(data) > 0 {
+			if err := json.Unmarshal(data, &e.Data); err != nil {
+				return e, fmt.Errorf("event %d data: %w", e.Seq, err)
+			}
+		}
+		return e, nil
+	})
+}
+
+func parseDate(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// CreateSession stores a dialogue session and returns it with its new id.
+func (s *Store) CreateSession(ctx context.Context, in pipeline.SessionInput, by string) (pipeline.Session, error) {
+	ses := pipeline.Session{ID: uuid.NewString(), Title: in.Title, Kind: in.Kind, Date: in.Date,
+		Venue: in.Venue, Countries: in.Countries, CreatedBy: by}
+	err := s.pool.QueryRow(ctx, `INSERT INTO sessions (id, title, kind, date, venue, countries, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
+		ses.ID, ses.Title, ses.Kind, ses.Date, ses.Venue, ses.Countries, by).Scan(&ses.CreatedAt)
+	if err != nil {
+		return pipeline.Session{}, fmt.Errorf("create session: %w", err)
+	}
+	return ses, nil
+}
+
+const sessionColumns = `id::text, title, kind, to_char(date, 'YYYY-MM-DD'), venue, countries, created_by::text, created_at`
+
+func scanSession(row pgx.Row) (pipeline.Session, error) {
+	var s pipeline.Session
+	err := row.Scan(&s.ID, &s.Title, &s.Kind, &s.Date, &s.Venue, &s.Countries, &s.CreatedBy, &s.CreatedAt)
+	return s, notFound(err)
+}
+
+// Session returns one session.
+func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return pipeline.Session{}, ErrNotFound
+	}
+	return scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
+}
+
+// Sessions lists sessions, latest date first, one keyset page at a time.
+func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, string, error) {
+	var w where
+	if pg.Cursor != "" {
+		at, id, err := decodeCursor(pg.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add("(date, id) < (?::date, ?::uuid)", at.Format("2006-01-02"), id)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
+		` ORDER BY date DESC, id DESC LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Session, error) { return scanSession(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions: %w", err)
+	}
+	next := ""
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		last := items[len(items)-1]
+		d, _ := parseDate(last.Date)
+		next = encodeCursor(d, last.ID)
+	}
+	return items, next, nil
+}
+
+// StageCounts counts a session's priorities by stage, within what the actor may see.
+func (s *Store) StageCounts(ctx context.Context, a pipeline.Actor, sessionID string) (map[pipeline.Stage]int, error) {
+	var w where
+	w.scope(a)
+	w.add("session_id = ?::uuid", sessionID)
+	rows, err := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by stage: %w", err)
+	}
+	defer rows.Close()
+	out := map[pipeline.Stage]int{}
+	for _, st := range pipeline.Stages {
+		out[st] = 0
+	}
+	for rows.Next() {
+		var st pipeline.Stage
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

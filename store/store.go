@@ -1,0 +1,99 @@
+// Package store is the only place with SQL: the read model of the priority
+// workflows, the audit trail, users and sessions in PostgreSQL through a pgx v5
+// pool, and the embedded, versioned migrations that shape it.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store reads and writes Puente's tables.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects a pool to the database at url. maxConns ≤ 0 keeps pgx's default.
+func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that PostgreSQL answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Migrate applies every pending migration with goose, then refreshes the
+// codelist tables from the embedded reference data.
+func Migrate(ctx context.Context, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("parse database url: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("migrate up: %w", err)
+	}
+	s, err := Open(ctx, url, 1)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.seedCodelists(ctx)
+}
+
+func (s *Store) seedCodelists(ctx context.Context) error {
+	b := &pgx.Batch{}
+	for _, t := range pipeline.Lists.Themes {
+		b.Queue(`INSERT INTO themes (code, en, es, iati_sector) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (code) DO UPDATE SET en = $2, es = $3, iati_sector = $4`, t.Code, t.EN, t.ES, t.IATISector)
+	}
+	for _, c := range pipeline.Lists.Countries {
+		b.Queue(`INSERT INTO countries (code, name) VALUES ($1, $2)
+			ON CONFLICT (code) DO UPDATE SET name = $2`, c.Code, c.Name)
+	}
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("seed codelists: %w", err)
+	}
+	return nil
+}
+
+// notFound maps pgx's no-rows error to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,450 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// a references the activities for their names; it is never dereferenced.
+var a *activities.Activities
+
+// submitWait is how long a started workflow waits for its submission before giving up.
+const submitWait = 10 * time.Minute
+
+// Priority is the workflow of one priority, from submission to a terminal stage.
+func Priority(ctx workflow.Context, in Input) error {
+	w := &priority{in: in, slas: in.SLAs, p: in.State, seq: in.Seq}
+	if w.slas == nil {
+		w.slas = pipeline.DefaultSLAs()
+	}
+	if err := w.setup(ctx); err != nil {
+		return err
+	}
+	return w.run(ctx)
+}
+
+type priority struct {
+	in   Input
+	slas pipeline.SLAs
+	// p is the authoritative state; nil until submitted.
+	p *pipeline.Priority
+	// recorded is true once the submission reached the read model: decisions wait for it.
+	recorded bool
+	// seq is the last event's sequence number.
+	seq int
+	// reminded is true once the current stage's reminder was recorded.
+	reminded bool
+}
+
+func (w *priority) setup(ctx workflow.Context) error {
+	w.recorded = w.p != nil
+	if err := workflow.SetQueryHandler(ctx, QueryPriority, func() (*pipeline.Priority, error) {
+		return w.p, nil
+	}); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateSubmit, w.submit, w.validateSubmit},
+		{UpdateDecide, w.decide, w.validateDecide},
+		{UpdatePlan, w.plan, w.validatePlan},
+		{UpdateEdit, w.edit, w.validateEdit},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
+			workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return fmt.Errorf("register update %s: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// run waits for the submission, then keeps the current stage's SLA timers
+// until the priority reaches a terminal stage.
+func (w *priority) run(ctx workflow.Context) error {
+	ok, err := workflow.AwaitWithTimeout(ctx, submitWait, func() bool { return w.recorded })
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return temporal.NewNonRetryableApplicationError("no submission arrived", "NotSubmitted", nil)
+	}
+	for w.p.Stage.Open() {
+		stage, entered := w.p.Stage, w.p.StageEnteredAt
+		moved := func() bool { return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) }
+		next, kind := w.nextDeadline()
+		if kind == "" {
+			if err := workflow.Await(ctx, moved); err != nil {
+				return err
+			}
+			continue
+		}
+		fired, err := workflow.AwaitWithTimeout(ctx, next.Sub(workflow.Now(ctx)), moved)
+		if err != nil {
+			return err
+		}
+		if !fired && !moved() {
+			w.sla(ctx, kind)
+		}
+	}
+	// Let in-flight handlers finish recording before the workflow completes.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// nextDeadline is when the next SLA event of the current stage is due and its kind.
+func (w *priority) nextDeadline() (time.Time, pipeline.EventKind) {
+	sla := w.slas[w.p.Stage]
+	switch {
+	case sla <= 0 || w.p.Overdue:
+		return time.Time{}, ""
+	case !w.reminded:
+		return w.p.StageEnteredAt.Add(time.Duration(float64(sla) * pipeline.ReminderFraction)), pipeline.EventReminder
+	default:
+		return w.p.StageEnteredAt.Add(sla), pipeline.EventEscalated
+	}
+}
+
+// sla records a reminder or an escalation of the current stage.
+func (w *priority) sla(ctx workflow.Context, kind pipeline.EventKind) {
+	system := pipeline.Ref{ID: "system", Name: "Puente", Role: "system"}
+	ev := w.event(ctx, system, kind)
+	ev.Data = map[string]any{"stage": w.p.Stage, "due_at": w.p.DueAt}
+	if kind == pipeline.EventReminder {
+		w.reminded = true
+		w.record(ctx, ev, false)
+		return
+	}
+	w.p.Overdue = true
+	w.touch(ctx)
+	w.record(ctx, ev, false)
+}
+
+// --- submit -----------------------------------------------------------------
+
+func (w *priority) validateSubmit(ctx workflow.Context, r SubmitRequest) error {
+	if w.p != nil {
+		if w.p.RequestHash != r.RequestHash {
+			return invalid("this Idempotency-Key was used with another request body",
+				pipeline.Problems{{Field: "Idempotency-Key", Message: "was already used with another request body"}})
+		}
+		return nil
+	}
+	if r.Actor.Role != pipeline.FocalPoint {
+		return appError(ErrForbidden, errors.New("only focal points submit priorities"))
+	}
+	if ps := r.Submission.Validate(); len(ps) > 0 {
+		return invalid("the submission is not valid", ps)
+	}
+	if !slices.ContainsFunc(r.Submission.Countries, func(c string) bool { return slices.Contains(r.Actor.Countries, c) }) {
+		return appError(ErrForbidden, errors.New("a focal point submits for its own countries"))
+	}
+	return nil
+}
+
+func (w *priority) submit(ctx workflow.Context, r SubmitRequest) (*pipeline.Priority, error) {
+	if w.p != nil {
+		// A retried submission: answer with what the first one created.
+		if err := workflow.Await(ctx, func() bool { return w.recorded }); err != nil {
+			return nil, err
+		}
+		return w.snapshot(), nil
+	}
+	s := r.Submission
+	s.Normalize()
+	at := now(ctx)
+	w.p = &pipeline.Priority{
+		ID: w.in.PriorityID, SessionID: s.SessionID, Title: s.Title, Description: s.Description,
+		Theme: s.Theme, Pillar: s.Pillar, Countries: s.Countries, Institution: s.Institution,
+		Urgency: s.Urgency, Sensitivity: s.Sensitivity, SubmittedBy: r.Actor.ID,
+		CreatedAt: at, RequestHash: r.RequestHash,
+	}
+	w.enter(ctx, pipeline.Triage)
+	w.p.Version = 1
+	w.p.UpdatedAt = at
+	ev := w.event(ctx, r.Actor.Ref(), pipeline.EventSubmitted)
+	ev.ToStage = pipeline.Triage
+	w.p.Ref = w.record(ctx, ev, false)
+	w.recorded = true
+	return w.snapshot(), nil
+}
+
+// --- decide -----------------------------------------------------------------
+
+// check runs DESIGN §4's checks in order: visibility, version, stage, actor.
+func (w *priority) check(a pipeline.Actor, version int, d pipeline.Decision) (pipeline.Transition, error) {
+	if !w.recorded {
+		return pipeline.Transition{}, appError(ErrNotFound, errors.New("priority not found"))
+	}
+	if !a.CanSee(w.p) {
+		return pipeline.Transition{}, appError(ErrNotFound, errors.New("priority not found"))
+	}
+	if version != 0 && version != w.p.Version {
+		return pipeline.Transition{}, appError(ErrStale, fmt.Errorf("%w: priority is at version %d, not %d", pipeline.ErrStaleVersion, w.p.Version, version))
+	}
+	t, err := pipeline.Authorize(a, w.p, d)
+	return t, classify(err)
+}
+
+func (w *priority) validateDecide(ctx workflow.Context, r DecideRequest) error {
+	t, err := w.check(r.Actor, r.Version, r.Input.Decision)
+	if err != nil {
+		return err
+	}
+	if ps := r.Input.Validate(t); len(ps) > 0 {
+		return invalid("the decision is not valid", ps)
+	}
+	if t.Decision == pipeline.SubmitPlan {
+		if w.p.Plan == nil {
+			return invalid("there is no plan to submit", pipeline.Problems{{Field: "plan", Message: "is required: draft it with PUT /plan"}})
+		}
+		if ps := w.p.Plan.Validate(true); len(ps) > 0 {
+			return invalid("the plan is not complete", prefixed("plan.", ps))
+		}
+	}
+	return nil
+}
+
+func (w *priority) decide(ctx workflow.Context, r DecideRequest) (*pipeline.Priority, error) {
+	in := r.Input
+	var expert pipeline.Ref
+	if in.Decision == pipeline.Reassign || (in.Decision == pipeline.Accept && (in.ExpertID != "" || w.p.Assignee == "")) {
+		theme := w.p.Theme
+		if in.Theme != "" {
+			theme = in.Theme
+		}
+		var res activities.ExpertResult
+		err := workflow.ExecuteLocalActivity(localCtx(ctx), a.ChooseExpert, activities.ExpertInput{Theme: theme, ExpertID: in.ExpertID}).Get(ctx, &res)
+		if err != nil {
+			return nil, err
+		}
+		if res.Problem != "" {
+			return nil, invalid("no expert can take this priority", pipeline.Problems{{Field: "expert_id", Message: res.Problem}})
+		}
+		expert = res.Expert
+	}
+	// Choosing the expert yielded: another update may have moved the priority since.
+	t, err := w.check(r.Actor, r.Version, in.Decision)
+	if err != nil {
+		return nil, err
+	}
+	from := w.p.Stage
+	data := map[string]any{}
+	switch in.Decision {
+	case pipeline.Accept:
+		if in.Theme != "" && in.Theme != w.p.Theme {
+			data["theme"] = map[string]string{"from": w.p.Theme, "to": in.Theme}
+			w.p.Theme = in.Theme
+		}
+		if expert.ID != "" {
+			w.p.Assignee = expert.ID
+		}
+		data["expert_id"] = w.p.Assignee
+		w.p.TriagedBy = r.Actor.ID
+	case pipeline.Reassign:
+		data["from"], data["to"], data["expert_name"] = w.p.Assignee, expert.ID, expert.Name
+		w.p.Assignee = expert.ID
+	case pipeline.Resubmit:
+		if !in.Changes.Empty() {
+			data["changes"] = in.Changes
+			in.Changes.Apply(w.p)
+		}
+	}
+	if t.Next() != from {
+		w.enter(ctx, t.Next())
+	}
+	w.touch(ctx)
+	ev := w.event(ctx, r.Actor.Ref(), pipeline.KindOf(in.Decision))
+	ev.FromStage, ev.ToStage = from, t.Next()
+	ev.Comment = in.Comment
+	if in.Reason != "" {
+		ev.Comment = in.Reason
+	}
+	if len(data) > 0 {
+		ev.Data = data
+	}
+	w.record(ctx, ev, t.Next() == pipeline.Approved)
+	return w.snapshot(), nil
+}
+
+// --- plan and edit -------------------------------------------------------------
+
+func (w *priority) validatePlan(ctx workflow.Context, r PlanRequest) error {
+	if err := w.checkVisible(r.Actor, r.Version); err != nil {
+		return err
+	}
+	if w.p.Stage != pipeline.Planning {
+		return appError(ErrNotInStage, fmt.Errorf("%w: the plan is drafted in stage planning, not %q", pipeline.ErrNotInStage, w.p.Stage))
+	}
+	if !pipeline.CanEditPlan(r.Actor, w.p) {
+		return appError(ErrForbidden, fmt.Errorf("%w: only the assigned expert drafts the plan", pipeline.ErrForbidden))
+	}
+	if ps := r.Plan.Validate(false); len(ps) > 0 {
+		return invalid("the plan is not valid", ps)
+	}
+	return nil
+}
+
+func (w *priority) plan(ctx workflow.Context, r PlanRequest) (*pipeline.Priority, error) {
+	if err := w.validatePlan(ctx, r); err != nil {
+		return nil, err
+	}
+	plan := r.Plan
+	w.p.Plan = &plan
+	if !slices.Contains(w.p.PlanAuthors, r.Actor.ID) {
+		w.p.PlanAuthors = append(w.p.PlanAuthors, r.Actor.ID)
+	}
+	w.touch(ctx)
+	ev := w.event(ctx, r.Actor.Ref(), pipeline.EventPlanUpdated)
+	ev.FromStage, ev.ToStage = w.p.Stage, w.p.Stage
+	var budget float64
+	for _, act := range plan.Actions {
+		budget += act.BudgetEUR
+	}
+	ev.Data = map[string]any{"actions": len(plan.Actions), "budget_eur": budget}
+	w.record(ctx, ev, false)
+	return w.snapshot(), nil
+}
+
+func (w *priority) validateEdit(ctx workflow.Context, r EditRequest) error {
+	if err := w.checkVisible(r.Actor, r.Version); err != nil {
+		return err
+	}
+	if w.p.Stage != pipeline.Revision {
+		return appError(ErrNotInStage, fmt.Errorf("%w: fields are edited in stage revision, not %q", pipeline.ErrNotInStage, w.p.Stage))
+	}
+	if !pipeline.CanEdit(r.Actor, w.p) {
+		return appError(ErrForbidden, fmt.Errorf("%w: only a focal point of the priority's countries edits it", pipeline.ErrForbidden))
+	}
+	if ps := r.Changes.Validate(""); len(ps) > 0 {
+		return invalid("the changes are not valid", ps)
+	}
+	if r.Changes.Empty() {
+		return invalid("nothing to change", pipeline.Problems{{Field: "", Message: "name at least one field to change"}})
+	}
+	return nil
+}
+
+func (w *priority) edit(ctx workflow.Context, r EditRequest) (*pipeline.Priority, error) {
+	if err := w.validateEdit(ctx, r); err != nil {
+		return nil, err
+	}
+	r.Changes.Apply(w.p)
+	w.touch(ctx)
+	ev := w.event(ctx, r.Actor.Ref(), pipeline.EventEdited)
+	ev.FromStage, ev.ToStage = w.p.Stage, w.p.Stage
+	ev.Data = map[string]any{"changes": r.Changes}
+	w.record(ctx, ev, false)
+	return w.snapshot(), nil
+}
+
+func (w *priority) checkVisible(a pipeline.Actor, version int) error {
+	if !w.recorded || !a.CanSee(w.p) {
+		return appError(ErrNotFound, errors.New("priority not found"))
+	}
+	if version != 0 && version != w.p.Version {
+		return appError(ErrStale, fmt.Errorf("%w: priority is at version %d, not %d", pipeline.ErrStaleVersion, w.p.Version, version))
+	}
+	return nil
+}
+
+// --- state helpers -------------------------------------------------------------
+
+// enter moves the priority into stage s and restarts its SLA clock.
+func (w *priority) enter(ctx workflow.Context, s pipeline.Stage) {
+	at := now(ctx)
+	w.p.Stage = s
+	w.p.StageEnteredAt = at
+	w.p.Overdue = false
+	w.reminded = false
+	w.p.DueAt = nil
+	if sla := w.slas[s]; s.Open() && sla > 0 {
+		due := at.Add(sla)
+		w.p.DueAt = &due
+	}
+	w.upsertSearchAttributes(ctx)
+}
+
+// touch marks a change of the priority: a new version.
+func (w *priority) touch(ctx workflow.Context) {
+	w.p.Version++
+	w.p.UpdatedAt = now(ctx)
+	w.upsertSearchAttributes(ctx)
+}
+
+func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
+	err := workflow.UpsertTypedSearchAttributes(ctx,
+		StageKey.ValueSet(string(w.p.Stage)),
+		ThemeKey.ValueSet(w.p.Theme),
+		CountriesKey.ValueSet(w.p.Countries),
+		OverdueKey.ValueSet(w.p.Overdue),
+	)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+}
+
+// event starts the next audit-trail entry.
+func (w *priority) event(ctx workflow.Context, actor pipeline.Ref, kind pipeline.EventKind) pipeline.Event {
+	w.seq++
+	return pipeline.Event{PriorityID: w.p.ID, Seq: w.seq, At: now(ctx), Actor: actor, Kind: kind}
+}
+
+// record writes the current state and ev to the read model and returns the
+// priority's reference. It retries until PostgreSQL takes the write: the
+// workflow has already changed, and the read model must follow it.
+func (w *priority) record(ctx workflow.Context, ev pipeline.Event, approve bool) string {
+	in := activities.RecordInput{Priority: *w.p, Events: []pipeline.Event{ev}, ApproveActions: approve}
+	var res activities.RecordResult
+	for {
+		err := workflow.ExecuteLocalActivity(localCtx(ctx), a.Record, in).Get(ctx, &res)
+		if err == nil {
+			return res.Ref
+		}
+		workflow.GetLogger(ctx).Error("record failed, retrying", "seq", ev.Seq, "error", err)
+		_ = workflow.Sleep(ctx, time.Second)
+	}
+}
+
+func (w *priority) snapshot() *pipeline.Priority {
+	p := *w.p
+	return &p
+}
+
+func localCtx(ctx workflow.Context) workflow.Context {
+	// Set here, on the handler's own context: an update handler's context does
+	// not carry options set on the main function's context.
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: localActivityTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    50 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Second,
+			MaximumAttempts:    20,
+		},
+	})
+}
+
+// now is the workflow's clock at the read model's precision, so that what an
+// update returns and what a later read returns are the same instants.
+func now(ctx workflow.Context) time.Time {
+	return workflow.Now(ctx).UTC().Truncate(time.Microsecond)
+}
+
+func prefixed(prefix string, ps pipeline.Problems) pipeline.Problems {
+	out := make(pipeline.Problems, len(ps))
+	for i, p := range ps {
+		out[i] = pipeline.FieldError{Field: prefix + p.Field, Message: p.Message}
+	}
+	return out
+}

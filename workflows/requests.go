@@ -1,0 +1,49 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// Input starts a priority workflow. State and Seq are set only when the
+// workflow continues as new, carrying the priority forward.
+type Input struct {
+	PriorityID string             `json:"priority_id"`
+	SLAs       pipeline.SLAs      `json:"slas"`
+	State      *pipeline.Priority `json:"state,omitempty"`
+	Seq        int                `json:"seq,omitempty"`
+}
+
+// SubmitRequest is the UpdateSubmit argument.
+type SubmitRequest struct {
+	Actor       pipeline.Actor      `json:"actor"`
+	Submission  pipeline.Submission `json:"submission"`
+	RequestHash string              `json:"request_hash"`
+}
+
+// DecideRequest is the UpdateDecide argument. Version 0 means any version.
+type DecideRequest struct {
+	Actor   pipeline.Actor         `json:"actor"`
+	Input   pipeline.DecisionInput `json:"input"`
+	Version int                    `json:"version,omitempty"`
+}
+
+// PlanRequest is the UpdatePlan argument.
+type PlanRequest struct {
+	Actor   pipeline.Actor `json:"actor"`
+	Plan    pipeline.Plan  `json:"plan"`
+	Version int            `json:"version,omitempty"`
+}
+
+// EditRequest is the UpdateEdit argument.
+type EditRequest struct {
+	Actor   pipeline.Actor   `json:"actor"`
+	Changes pipeline.Changes `json:"changes"`
+	Version int              `json:"version,omitempty"`
+}
+
+// localActivityTimeout bounds one attempt of a read-model write. Attempts are
+// retried without limit: a change the workflow made must reach PostgreSQL,
+// however long PostgreSQL is away.
+const localActivityTimeout = 10 * time.Second
