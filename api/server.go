@@ -66,5 +66,13 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/priorities", s.submit, only(pipeline.FocalPoint))
 	v1.GET("/priorities", s.listPriorities)
 	v1.GET("/priorities/:id", s.getPriority)
+	v1.PATCH("/priorities/:id", s.edit)
+	v1.POST("/priorities/:id/decisions", s.decide)
+	v1.PUT("/priorities/:id/plan", s.putPlan)
+	v1.GET("/priorities/:id/events", s.events)
+	v1.GET("/tasks", s.tasks)
+	v1.POST("/sessions", s.createSession, only(pipeline.Manager))
+	v1.GET("/sessions", s.listSessions)
+	v1.GET("/sessions/:id", s.getSession)
 	return e
 }

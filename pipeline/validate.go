@@ -25,6 +25,16 @@ func (ps *Problems) Add(field, format string, args ...any) {
 	*ps = append(*ps, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Has reports whether field already has a problem.
+func (ps Problems) Has(field string) bool {
+	for _, p := range ps {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Merge appends the problems of more whose field has no problem yet: a field
 // of the wrong type is not also reported as missing.
 func (ps Problems) Merge(more Problems) Problems {
