@@ -23,8 +23,11 @@ build:
 deps:
 	./scripts/deps.sh
 
+# -v so the log shows every test that ran (and would show a skip); the full
+# log is kept in .puente/test.log.
 test: deps
-	go test -count=1 -timeout 45m ./...
+	@mkdir -p .puente
+	set -o pipefail; go test -count=1 -timeout 45m -v ./... 2>&1 | tee .puente/test.log | grep -vE '^\s*=== (RUN|PAUSE|CONT|NAME)'
 
 unit:
 	go test -count=1 -short ./pipeline/... ./workflows/...

@@ -249,3 +249,24 @@ func (s *Server) update(ctx context.Context, id, name string, arg any) (*pipelin
 	return &p, nil
 }
 
+// supportActions handles GET /v1/support-actions: approved actions, scoped.
+func (s *Server) supportActions(c echo.Context) error {
+	q := newQuery(c, "country", "theme", "type")
+	f := store.ActionFilter{
+		Country: q.oneOf("country", pipeline.Lists.CountryCodes()),
+		Theme:   q.oneOf("theme", pipeline.Lists.ThemeCodes()),
+		Type:    q.oneOf("type", pipeline.Lists.SupportTypes),
+	}
+	pg := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := s.store.SupportActions(c.Request().Context(), actorOf(c), f, pg)
+	if errors.Is(err, store.ErrBadCursor) {
+		return invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newPage(items, next))
+}

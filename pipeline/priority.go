@@ -127,3 +127,13 @@ type Session struct {
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// SupportAction is an action of an approved plan: what the programme funds.
+type SupportAction struct {
+	PriorityID  string    `json:"priority_id"`
+	PriorityRef string    `json:"priority_ref"`
+	Index       int       `json:"index"`
+	Theme       string    `json:"theme"`
+	ApprovedAt  time.Time `json:"approved_at"`
+	Action
+}

@@ -210,14 +210,15 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// scope limits rows to what the actor may see (DESIGN §1).
-func (w *where) scope(a pipeline.Actor) {
+// scope limits rows to what the actor may see (DESIGN §1); col qualifies the
+// priorities table's columns ("" or an alias with its dot, such as "p.").
+func (w *where) scope(a pipeline.Actor, col string) {
 	switch a.Role {
 	case pipeline.Manager:
 	case pipeline.FocalPoint:
-		w.add("countries && ?", a.Countries)
+		w.add(col+"countries && ?", a.Countries)
 	case pipeline.Expert:
-		w.add("(assignee = ?::uuid OR (sensitivity <> 'restricted' AND theme = ANY(?)))", a.ID, a.Themes)
+		w.add("("+col+"assignee = ?::uuid OR ("+col+"sensitivity <> 'restricted' AND "+col+"theme = ANY(?)))", a.ID, a.Themes)
 	default:
 		w.add("false")
 	}
@@ -251,14 +252,14 @@ func (w *where) filter(f Filter) {
 // page at a time. The returned cursor is empty on the last page.
 func (s *Store) Priorities(ctx context.Context, a pipeline.Actor, f Filter, pg Page) ([]*pipeline.Priority, string, error) {
 	var w where
-	w.scope(a)
+	w.scope(a, "")
 	w.filter(f)
 	if pg.Cursor != "" {
-		at, id, err := decodeCursor(pg.Cursor)
+		at, key, err := decodeCursor(pg.Cursor, 1)
 		if err != nil {
 			return nil, "", err
 		}
-		w.add("(created_at, id) < (?, ?::uuid)", at, id)
+		w.add("(created_at, id) < (?, ?::uuid)", at, key[0])
 	}
 	q := `SELECT ` + priorityColumns + ` FROM priorities WHERE ` + w.sql() +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + strconv.Itoa(pg.Limit+1)
@@ -279,24 +280,27 @@ func (s *Store) Priorities(ctx context.Context, a pipeline.Actor, f Filter, pg P
 	return items, next, nil
 }
 
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+// encodeCursor makes an opaque keyset cursor of the last row's sort key.
+func encodeCursor(at time.Time, id string, more ...string) string {
+	parts := append([]string{at.UTC().Format(time.RFC3339Nano), id}, more...)
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "|")))
 }
 
-func decodeCursor(c string) (time.Time, string, error) {
+// decodeCursor reads a cursor of encodeCursor with n parts after the time.
+func decodeCursor(c string, n int) (time.Time, []string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return time.Time{}, "", ErrBadCursor
+		return time.Time{}, nil, ErrBadCursor
 	}
-	ts, id, ok := strings.Cut(string(b), "|")
-	if !ok {
-		return time.Time{}, "", ErrBadCursor
+	parts := strings.Split(string(b), "|")
+	if len(parts) != n+1 {
+		return time.Time{}, nil, ErrBadCursor
 	}
-	at, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil || len(id) != 36 {
-		return time.Time{}, "", ErrBadCursor
+	at, err := time.Parse(time.RFC3339Nano, parts[0])
+	if err != nil || len(parts[1]) != 36 {
+		return time.Time{}, nil, ErrBadCursor
 	}
-	return at, id, nil
+	return at, parts[1:], nil
 }
 
 // Events returns a priority's audit trail, oldest first.

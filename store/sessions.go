@@ -44,11 +44,11 @@ func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error
 func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, string, error) {
 	var w where
 	if pg.Cursor != "" {
-		at, id, err := decodeCursor(pg.Cursor)
+		at, key, err := decodeCursor(pg.Cursor, 1)
 		if err != nil {
 			return nil, "", err
 		}
-		w.add("(date, id) < (?::date, ?::uuid)", at.Format("2006-01-02"), id)
+		w.add("(date, id) < (?::date, ?::uuid)", at.Format("2006-01-02"), key[0])
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
 		` ORDER BY date DESC, id DESC LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
@@ -72,7 +72,7 @@ func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, stri
 // StageCounts counts a session's priorities by stage, within what the actor may see.
 func (s *Store) StageCounts(ctx context.Context, a pipeline.Actor, sessionID string) (map[pipeline.Stage]int, error) {
 	var w where
-	w.scope(a)
+	w.scope(a, "")
 	w.add("session_id = ?::uuid", sessionID)
 	rows, err := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
 	if err != nil {

@@ -47,11 +47,11 @@ func (s *Store) Tasks(ctx context.Context, a pipeline.Actor, pg Page) ([]*pipeli
 	}
 	w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
 	if pg.Cursor != "" {
-		at, id, err := decodeCursor(pg.Cursor)
+		at, key, err := decodeCursor(pg.Cursor, 1)
 		if err != nil {
 			return nil, "", err
 		}
-		w.add("(due_at, id) > (?, ?::uuid)", at, id)
+		w.add("(due_at, id) > (?, ?::uuid)", at, key[0])
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
 		` ORDER BY due_at, id LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)

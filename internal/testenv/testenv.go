@@ -114,6 +114,7 @@ func TemporalAddress(t testing.TB) string {
 			t.Fatalf("testenv: start Temporal dev server: %v", err)
 		}
 		services.temporal = tmp
+		fmt.Fprintf(os.Stderr, "testenv: Temporal dev server (%s) on %s\n", filepath.Base(cli), tmp.Address)
 	}
 	return services.temporal.Address
 }
@@ -165,6 +166,7 @@ func postgres(t testing.TB) *devstack.Postgres {
 		t.Fatalf("testenv: migrate template: %v", err)
 	}
 	services.postgres = pg
+	fmt.Fprintf(os.Stderr, "testenv: PostgreSQL cluster on %s, template database migrated\n", hostPort(pg.AdminURL))
 	return pg
 }
 

@@ -1,0 +1,94 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/pipeline"
+)
+
+func ids(items []priorityBody) []string {
+	out := make([]string, len(items))
+	for i, p := range items {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	manager := b.manager
+	ses := b.app.Do(t, "POST", "/v1/sessions", manager.Token, map[string]any{
+		"title": "Reunión Anual 2025", "kind": "political_dialogue", "date": "2025-06-20", "venue": "Lima",
+		"countries": []string{"PE", "CO"}})
+	if ses.StatusCode != http.StatusCreated {
+		t.Fatalf("create session: %s %s", ses.Status, ses.Body)
+	}
+	var session pipeline.Session
+	ses.JSON(t, &session)
+
+	body := submission()
+	body["sensitivity"] = "restricted"
+	body["session_id"] = session.ID
+	restricted := b.submit(t, b.fpPE, body).ID
+	b.decide(t, manager, restricted, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
+	public := submission()
+	public["session_id"] = session.ID
+	open := b.submit(t, b.fpPE, public).ID
+
+	inScope := []testenv.User{manager, b.manager2, b.fpPE, b.expert}
+	outOfScope := []testenv.User{b.expert2, b.fpMX,
+		b.app.AddUser(t, pipeline.Actor{Name: "Focal point of CO and EC", Role: pipeline.FocalPoint, Countries: []string{"EC"}})}
+
+	for _, u := range inScope {
+		if r := b.app.Do(t, "GET", "/v1/priorities/"+restricted, u.Token, nil); r.StatusCode != http.StatusOK {
+			t.Errorf("%s, in scope, gets %s", u.Name, r.Status)
+		}
+	}
+	for _, u := range outOfScope {
+		for _, path := range []string{"/v1/priorities/" + restricted, "/v1/priorities/" + restricted + "/events"} {
+			if r := b.app.Do(t, "GET", path, u.Token, nil); r.StatusCode != http.StatusNotFound {
+				t.Errorf("%s GET %s: %s, want 404", u.Name, path, r.Status)
+			}
+		}
+		if r := b.app.Do(t, "POST", "/v1/priorities/"+restricted+"/decisions", u.Token, map[string]any{"decision": "approve"}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s decides: %s, want 404", u.Name, r.Status)
+		}
+		for _, path := range []string{"/v1/priorities", "/v1/priorities?q=investigaci", "/v1/priorities?stage=expert_review", "/v1/tasks"} {
+			var list struct{ Items []priorityBody }
+			b.app.Do(t, "GET", path, u.Token, nil).JSON(t, &list)
+			if slices.Contains(ids(list.Items), restricted) {
+				t.Errorf("%s finds the restricted priority in %s", u.Name, path)
+			}
+		}
+		var counted struct {
+			Priorities map[pipeline.Stage]int `json:"priorities_by_stage"`
+		}
+		b.app.Do(t, "GET", "/v1/sessions/"+session.ID, u.Token, nil).JSON(t, &counted)
+		if counted.Priorities[pipeline.ExpertReview] != 0 {
+			t.Errorf("%s counts the restricted priority in the session: %v", u.Name, counted.Priorities)
+		}
+	}
+	// The theme's other expert still sees the public one; the manager counts both.
+	var list struct{ Items []priorityBody }
+	b.app.Do(t, "GET", "/v1/priorities", b.expert2.Token, nil).JSON(t, &list)
+	if got := ids(list.Items); !slices.Equal(got, []string{open}) {
+		t.Errorf("expert2 lists %v, want only the public %s", got, open)
+	}
+	var counted struct {
+		Priorities map[pipeline.Stage]int `json:"priorities_by_stage"`
+	}
+	b.app.Do(t, "GET", "/v1/sessions/"+session.ID, manager.Token, nil).JSON(t, &counted)
+	if counted.Priorities[pipeline.ExpertReview] != 1 || counted.Priorities[pipeline.Triage] != 1 {
+		t.Errorf("manager's session counts %v", counted.Priorities)
+	}
+	// The restricted one is the assigned expert's task, and nobody else's expert task.
+	var tasks struct{ Items []priorityBody }
+	b.app.Do(t, "GET", "/v1/tasks", b.expert.Token, nil).JSON(t, &tasks)
+	if got := ids(tasks.Items); !slices.Equal(got, []string{restricted}) {
+		t.Errorf("assigned expert's tasks %v", got)
+	}
+}

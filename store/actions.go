@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// ActionFilter narrows the list of approved support actions.
+type ActionFilter struct {
+	Country string
+	Theme   string
+	Type    string
+}
+
+// SupportActions lists the approved support actions of the priorities the
+// actor may see, latest approval first, one keyset page at a time.
+func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFilter, pg Page) ([]pipeline.SupportAction, string, error) {
+	var w where
+	w.scope(a, "p.")
+	if f.Country != "" {
+		w.add("sa.countries @> ARRAY[?]", f.Country)
+	}
+	if f.Theme != "" {
+		w.add("p.theme = ?", f.Theme)
+	}
+	if f.Type != "" {
+		w.add("sa.type = ?", f.Type)
+	}
+	if pg.Cursor != "" {
+		at, key, err := decodeCursor(pg.Cursor, 2)
+		if err != nil {
+			return nil, "", err
+		}
+		idx, err := strconv.Atoi(key[1])
+		if err != nil {
+			return nil, "", ErrBadCursor
+		}
+		w.add("(sa.approved_at, sa.priority_id, sa.idx) < (?, ?::uuid, ?)", at, key[0], idx)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title, sa.description,
+			sa.beneficiaries, sa.countries, to_char(sa.start_date, 'YYYY-MM-DD'), to_char(sa.end_date, 'YYYY-MM-DD'),
+			sa.budget_eur::float8, sa.eu_partners, sa.indicators
+		FROM support_actions sa JOIN priorities p ON p.id = sa.priority_id
+		WHERE `+w.sql()+`
+		ORDER BY sa.approved_at DESC, sa.priority_id DESC, sa.idx DESC
+		LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("support actions: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.SupportAction, error) {
+		var sa pipeline.SupportAction
+		var indicators []byte
+		err := r.Scan(&sa.PriorityID, &sa.PriorityRef, &sa.Index, &sa.Theme, &sa.ApprovedAt, &sa.Type, &sa.Title,
+			&sa.Description, &sa.Beneficiaries, &sa.Countries, &sa.StartDate, &sa.EndDate, &sa.BudgetEUR,
+			&sa.EUPartners, &indicators)
+		if err == nil {
+			err = json.Unmarshal(indicators, &sa.Indicators)
+		}
+		return sa, err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("support actions: %w", err)
+	}
+	next := ""
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		last := items[len(items)-1]
+		next = encodeCursor(last.ApprovedAt, last.PriorityID, strconv.Itoa(last.Index))
+	}
+	return items, next, nil
+}
