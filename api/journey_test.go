@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/workflows"
 )
 
 // completePlan is a plan that submit_plan accepts.
@@ -78,18 +81,21 @@ func TestJourneyToApproval(t *testing.T) {
 	b := setup(t)
 	p := b.submit(t, b.fpPE, submission())
 	id := p.ID
+	assertReadModelMatchesWorkflow(t, b, id)
 
 	p = b.decide(t, b.manager, id, 200, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
 	if p.Stage != pipeline.ExpertReview || p.Assignee != b.expert.ID || p.TriagedBy != b.manager.ID {
 		t.Fatalf("after accept: %+v", p.Priority)
 	}
 	b.decide(t, b.expert, id, 200, map[string]any{"decision": "request_revision", "comment": "Precise las instituciones"})
+	assertReadModelMatchesWorkflow(t, b, id)
 	p = b.decide(t, b.fpPE, id, 200, map[string]any{"decision": "resubmit", "changes": map[string]any{"institution": "Fiscalía de la Nación y Policía Nacional"}})
 	if p.Stage != pipeline.ExpertReview || p.Institution != "Fiscalía de la Nación y Policía Nacional" {
 		t.Fatalf("after resubmit: %+v", p.Priority)
 	}
 	b.decide(t, b.expert, id, 200, map[string]any{"decision": "approve"})
 	p = b.putPlan(t, b.expert, id, completePlan(), 200)
+	assertReadModelMatchesWorkflow(t, b, id)
 	if p.Plan == nil || len(p.Plan.Actions) != 1 || p.Stage != pipeline.Planning {
 		t.Fatalf("after plan: %+v", p.Priority)
 	}
@@ -97,6 +103,7 @@ func TestJourneyToApproval(t *testing.T) {
 	b.decide(t, b.fpPE, id, 200, map[string]any{"decision": "request_changes", "comment": "Añadir la Policía"})
 	b.decide(t, b.expert, id, 200, map[string]any{"decision": "submit_plan"})
 	p = b.decide(t, b.fpPE, id, 200, map[string]any{"decision": "endorse"})
+	assertReadModelMatchesWorkflow(t, b, id)
 	if p.Stage != pipeline.Approval {
 		t.Fatalf("after endorse: %s", p.Stage)
 	}
@@ -108,6 +115,7 @@ func TestJourneyToApproval(t *testing.T) {
 		t.Fatalf("after approve: %+v", p)
 	}
 
+	assertReadModelMatchesWorkflow(t, b, id)
 	recordHistory(t, b, id, "journey.json")
 
 	// What the API answered is what a reader sees (read-your-writes).
@@ -157,5 +165,29 @@ func TestJourneyToApproval(t *testing.T) {
 	}
 	if r := b.app.Do(t, "GET", "/v1/support-actions", b.fpMX.Token, nil); !strings.Contains(string(r.Body), `"items":[]`) {
 		t.Errorf("focal point of MX sees PE's support actions: %s", r.Body)
+	}
+}
+
+// assertReadModelMatchesWorkflow compares the workflow's own state (its query)
+// with the priority PostgreSQL holds: after every decision they must agree.
+func assertReadModelMatchesWorkflow(t *testing.T, b *bundle, id string) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := b.app.Temporal.QueryWorkflow(ctx, workflows.ID(id), "", workflows.QueryPriority)
+	if err != nil {
+		t.Fatalf("query workflow: %v", err)
+	}
+	var held pipeline.Priority
+	if err := v.Get(&held); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := b.app.Store.Priority(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(held)
+	s, _ := json.Marshal(stored)
+	if string(a) != string(s) {
+		t.Fatalf("read model differs from the workflow:\nworkflow %s\nstore    %s", a, s)
 	}
 }

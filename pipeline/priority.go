@@ -46,8 +46,9 @@ type Priority struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	Plan           *Plan      `json:"plan,omitempty"`
 	// RequestHash fingerprints the submission, so a retried submit with the
-	// same Idempotency-Key can be told apart from a different one.
-	RequestHash string `json:"-"`
+	// same Idempotency-Key can be told apart from a different one. It travels
+	// with the priority (workflow payloads, read model); the API's views clear it.
+	RequestHash string `json:"request_hash,omitempty"`
 }
 
 // Plan is the logframe-light technical plan an expert drafts for a priority.
