@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 
@@ -243,9 +244,20 @@ func (w *where) filter(f Filter) {
 	if f.Overdue != nil {
 		w.add("overdue = ?", *f.Overdue)
 	}
-	if f.Q != "" {
-		w.add("(title ILIKE ? OR description ILIKE ?)", "%"+f.Q+"%", "%"+f.Q+"%")
+	if q := searchQuery(f.Q); q != "" {
+		w.add("search @@ to_tsquery('simple', puente_unaccent(?))", q)
 	}
+}
+
+// searchQuery turns free text into a tsquery that finds every word as a
+// prefix ("investig" finds "investigación"); accents are folded in SQL. Only
+// letters and digits pass, so the text cannot inject tsquery syntax.
+func searchQuery(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i, w := range words {
+		words[i] = strings.ToLower(w) + ":*"
+	}
+	return strings.Join(words, " & ")
 }
 
 // Priorities lists the priorities the actor may see, newest first, one keyset

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// pipelineDashboard handles GET /v1/pipeline (managers): per stage the count,
+// the overdue count and the median and p90 time in stage; counts by theme and
+// by country; approvals per week for the last 12 weeks.
+func (s *Server) pipelineDashboard(c echo.Context) error {
+	q := newQuery(c, "theme", "country", "session_id")
+	f := store.DashboardFilter{
+		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
+		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
+		SessionID: q.uuid("session_id"),
+	}
+	if q.v.Has("limit") || q.v.Has("cursor") {
+		q.ps.Add("limit", "the dashboard is not paginated")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	d, err := s.store.Dashboard(c.Request().Context(), f, time.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
