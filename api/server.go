@@ -73,6 +73,8 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
 	v1.GET("/pipeline", s.pipelineDashboard, only(pipeline.Manager))
+	v1.GET("/export/priorities.csv", s.exportCSV, only(pipeline.Manager))
+	v1.GET("/export/iati.xml", s.exportIATI, only(pipeline.Manager))
 	v1.POST("/sessions", s.createSession, only(pipeline.Manager))
 	v1.GET("/sessions", s.listSessions)
 	v1.GET("/sessions/:id", s.getSession)

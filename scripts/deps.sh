@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Puente's stack and tests need, if missing:
-# the PostgreSQL server (initdb, postgres). Uses apt-get (Debian/Ubuntu) as
-# root; otherwise says what to install.
+# the PostgreSQL server (initdb, postgres) and xmllint (libxml2-utils), which
+# the export tests use to validate the IATI XML against its schema. Uses
+# apt-get (Debian/Ubuntu) as root; otherwise says what to install.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,7 @@ have_pg() {
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 have_pg || missing+=(postgresql)
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

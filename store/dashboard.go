@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -15,12 +19,13 @@ type StageStats struct {
 	Stage   pipeline.Stage `json:"stage"`
 	Count   int            `json:"count"`
 	Overdue int            `json:"overdue"`
-	// MedianDays and P90Days are how long the stage's priorities have been in it.
-	MedianDays float64 `json:"median_days"`
-	P90Days    float64 `json:"p90_days"`
+	// MedianDays and P90Days are how long the stage's priorities have been in
+	// it (nearest-rank percentiles); null for terminal stages and empty ones.
+	MedianDays *float64 `json:"median_days"`
+	P90Days    *float64 `json:"p90_days"`
 }
 
-// Count is a count under a key: a theme, a country or a week.
+// Count is a count under a key: a theme, a country or a week's Monday.
 type Count struct {
 	Key   string `json:"key"`
 	Count int    `json:"count"`
@@ -42,30 +47,141 @@ type DashboardFilter struct {
 	SessionID string
 }
 
-// dashboardSQL computes every figure in one pass over the filtered priorities:
-// per stage the count, the overdue count and the median and p90 age; counts
-// by theme and by country; approvals per ISO week (an approved priority's
-// stage_entered_at is its approval time).
-const dashboardSQL = `
-WITH f AS MATERIALIZED (
-    SELECT stage, theme, countries, overdue, stage_entered_at FROM priorities WHERE %s
-)
-SELECT 'stage', stage, count(*), count(*) FILTER (WHERE overdue),
-    coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM $1 - stage_entered_at)), 0) / 86400,
-    coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM $1 - stage_entered_at)), 0) / 86400
-FROM f GROUP BY stage
-UNION ALL
-SELECT 'theme', theme, count(*), 0, 0, 0 FROM f GROUP BY theme
-UNION ALL
-SELECT 'country', c, count(*), 0, 0, 0 FROM f, unnest(countries) AS c GROUP BY c
-UNION ALL
-SELECT 'week', to_char(date_trunc('week', stage_entered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*), 0, 0, 0
-FROM f WHERE stage = 'approved' AND stage_entered_at >= $2 GROUP BY 2`
-
-// Dashboard computes the pipeline dashboard at now.
+// Dashboard computes the pipeline dashboard at now, in one read-only snapshot.
+// Counts come from pipeline_counts (kept by a trigger), or, for one session,
+// from its own priorities; percentiles are read by offset from the
+// (stage, stage_entered_at) index, so no query scans every priority.
 func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time) (*Dashboard, error) {
-	weekStart := startOfWeek(now).AddDate(0, 0, -7*11)
-	w := where{args: []any{now, weekStart}}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+
+	d := &Dashboard{ByTheme: []Count{}, ByCountry: []Count{}}
+	stages, err := dashboardCounts(ctx, tx, f, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := dashboardAges(ctx, tx, f, now, stages); err != nil {
+		return nil, err
+	}
+	for _, st := range pipeline.Stages {
+		d.Stages = append(d.Stages, *stages[st])
+	}
+	if d.ApprovalsPerWeek, err = approvalsPerWeek(ctx, tx, f, now); err != nil {
+		return nil, err
+	}
+	return d, tx.Commit(ctx)
+}
+
+// dashboardCounts fills the counts by stage, theme and country, grouped in
+// SQL: from pipeline_counts, or for one session from its own priorities.
+func dashboardCounts(ctx context.Context, tx pgx.Tx, f DashboardFilter, d *Dashboard) (map[pipeline.Stage]*StageStats, error) {
+	// With a country filter, that country's rows count the priorities;
+	// without, the '*' rows do, and the others give the per-country counts.
+	all := f.Country
+	if all == "" {
+		all = "*"
+	}
+	args := []any{all, f.Theme, f.Country}
+	src := "pipeline_counts"
+	if f.SessionID != "" {
+		args = append(args, f.SessionID)
+		src = `(SELECT stage, theme, c AS country, overdue, 1 AS n FROM priorities, unnest(countries || '{*}'::text[]) AS c
+			WHERE session_id = $4::uuid) AS s`
+	}
+	const theme = `($2 = '' OR theme = $2)`
+	q := `SELECT 'stage', stage, sum(n), coalesce(sum(n) FILTER (WHERE overdue), 0) FROM ` + src + ` WHERE country = $1 AND ` + theme + ` GROUP BY stage
+		UNION ALL SELECT 'theme', theme, sum(n), 0 FROM ` + src + ` WHERE country = $1 AND ` + theme + ` GROUP BY theme
+		UNION ALL SELECT 'country', country, sum(n), 0 FROM ` + src + ` WHERE country <> '*' AND ($3 = '' OR country = $3) AND ` + theme + ` GROUP BY country`
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard counts: %w", err)
+	}
+	defer rows.Close()
+	stages := map[pipeline.Stage]*StageStats{}
+	for _, st := range pipeline.Stages {
+		stages[st] = &StageStats{Stage: st}
+	}
+	themes, countries := map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var dim, key string
+		var n, overdue int
+		if err := rows.Scan(&dim, &key, &n, &overdue); err != nil {
+			return nil, fmt.Errorf("dashboard counts: %w", err)
+		}
+		switch dim {
+		case "stage":
+			st, ok := stages[pipeline.Stage(key)]
+			if !ok {
+				return nil, fmt.Errorf("dashboard counts: unknown stage %q", key)
+			}
+			st.Count, st.Overdue = n, overdue
+			d.Total += n
+		case "theme":
+			themes[key] = n
+		case "country":
+			countries[key] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dashboard counts: %w", err)
+	}
+	d.ByTheme, d.ByCountry = sortedCounts(themes), sortedCounts(countries)
+	return stages, nil
+}
+
+// dashboardAges reads the median and p90 time in stage of each open stage:
+// the k-th entry of the stage's index in age order, k the nearest rank.
+func dashboardAges(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.Time, stages map[pipeline.Stage]*StageStats) error {
+	b := &pgx.Batch{}
+	var dsts []**float64
+	for _, stage := range pipeline.OpenStages {
+		st := stages[stage]
+		for _, p := range []struct {
+			q   float64
+			dst **float64
+		}{{0.5, &st.MedianDays}, {0.9, &st.P90Days}} {
+			if st.Count == 0 {
+				continue
+			}
+			var w where
+			w.add("stage = ?", string(stage))
+			f.narrow(&w)
+			// The k-th youngest of n is the (n-1-k)-th oldest: read it from
+			// whichever end of the index is nearer.
+			k, order := int(math.Ceil(p.q*float64(st.Count)))-1, "DESC"
+			if k > st.Count/2 {
+				k, order = st.Count-1-k, "ASC"
+			}
+			b.Queue(`SELECT stage_entered_at FROM priorities WHERE `+w.sql()+
+				fmt.Sprintf(` ORDER BY stage_entered_at %s OFFSET %d LIMIT 1`, order, k), w.args...)
+			dsts = append(dsts, p.dst)
+		}
+	}
+	if len(dsts) == 0 {
+		return nil
+	}
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for _, dst := range dsts {
+		var entered time.Time
+		err := br.QueryRow().Scan(&entered)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // a priority left the stage between the count and the lookup
+		}
+		if err != nil {
+			return fmt.Errorf("dashboard ages: %w", err)
+		}
+		days := math.Round(now.Sub(entered).Hours()/24*100) / 100
+		*dst = &days
+	}
+	return br.Close()
+}
+
+// narrow adds the dashboard's filters on the priorities table.
+func (f DashboardFilter) narrow(w *where) {
 	if f.Theme != "" {
 		w.add("theme = ?", f.Theme)
 	}
@@ -75,67 +191,60 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 	if f.SessionID != "" {
 		w.add("session_id = ?::uuid", f.SessionID)
 	}
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(dashboardSQL, w.sql()), w.args...)
+}
+
+// approvalsPerWeek counts approvals in each of the last 12 ISO weeks (UTC);
+// an approved priority's stage_entered_at is its approval time.
+func approvalsPerWeek(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.Time) ([]Count, error) {
+	first := startOfWeek(now).AddDate(0, 0, -7*11)
+	var w where
+	w.add("stage = 'approved' AND stage_entered_at >= ?", first)
+	f.narrow(&w)
+	rows, err := tx.Query(ctx, `SELECT to_char(date_trunc('week', stage_entered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
+		FROM priorities WHERE `+w.sql()+` GROUP BY 1`, w.args...)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
+		return nil, fmt.Errorf("approvals per week: %w", err)
 	}
-	defer rows.Close()
-	d := &Dashboard{ByTheme: []Count{}, ByCountry: []Count{}}
-	stages := map[pipeline.Stage]StageStats{}
 	weeks := map[string]int{}
 	for rows.Next() {
-		var dim, key string
-		var st StageStats
-		if err := rows.Scan(&dim, &key, &st.Count, &st.Overdue, &st.MedianDays, &st.P90Days); err != nil {
-			return nil, fmt.Errorf("dashboard: %w", err)
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("approvals per week: %w", err)
 		}
-		switch dim {
-		case "stage":
-			st.Stage = pipeline.Stage(key)
-			stages[st.Stage] = st
-			d.Total += st.Count
-		case "theme":
-			d.ByTheme = append(d.ByTheme, Count{Key: key, Count: st.Count})
-		case "country":
-			d.ByCountry = append(d.ByCountry, Count{Key: key, Count: st.Count})
-		case "week":
-			weeks[key] = st.Count
-		}
+		weeks[k] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
+		return nil, fmt.Errorf("approvals per week: %w", err)
 	}
-	for _, s := range pipeline.Stages {
-		st := stages[s]
-		st.Stage = s
-		st.MedianDays, st.P90Days = round2(st.MedianDays), round2(st.P90Days)
-		d.Stages = append(d.Stages, st)
+	out := make([]Count, 12)
+	for i := range out {
+		k := first.AddDate(0, 0, 7*i).Format(time.DateOnly)
+		out[i] = Count{Key: k, Count: weeks[k]}
 	}
-	for i := range 12 {
-		k := weekStart.AddDate(0, 0, 7*i).Format(time.DateOnly)
-		d.ApprovalsPerWeek = append(d.ApprovalsPerWeek, Count{Key: k, Count: weeks[k]})
-	}
-	sortCounts(d.ByTheme)
-	sortCounts(d.ByCountry)
-	return d, nil
+	return out, nil
 }
 
 // startOfWeek is the Monday 00:00 UTC of t's ISO week, as date_trunc('week') computes it.
 func startOfWeek(t time.Time) time.Time {
 	t = t.UTC()
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	offset := (int(day.Weekday()) + 6) % 7
-	return day.AddDate(0, 0, -offset)
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 }
 
-func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
-
-// sortCounts orders by count, largest first, then by key.
-func sortCounts(cs []Count) {
-	slices.SortFunc(cs, func(a, b Count) int {
+// sortedCounts lists the non-zero counts, largest first, then by key.
+func sortedCounts(m map[string]int) []Count {
+	out := []Count{}
+	for k, n := range m {
+		if n != 0 {
+			out = append(out, Count{Key: k, Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b Count) int {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
+	return out
 }

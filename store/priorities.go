@@ -179,6 +179,8 @@ type Filter struct {
 	Assignee  string
 	Overdue   *bool
 	Q         string
+	// PublicOnly leaves restricted priorities out whoever asks: for publication.
+	PublicOnly bool
 }
 
 // Page is a keyset page request: Cursor is the opaque next_cursor of the previous page.
@@ -243,6 +245,9 @@ func (w *where) filter(f Filter) {
 	}
 	if f.Overdue != nil {
 		w.add("overdue = ?", *f.Overdue)
+	}
+	if f.PublicOnly {
+		w.add("sensitivity <> 'restricted'")
 	}
 	if q := searchQuery(f.Q); q != "" {
 		w.add("search @@ to_tsquery('simple', puente_unaccent(?))", q)
@@ -313,6 +318,29 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	return at, parts[1:], nil
+}
+
+// EachPriority streams every priority the actor may see that passes f, oldest
+// first, to fn, without holding them all in memory: for exports.
+func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn func(*pipeline.Priority) error) error {
+	var w where
+	w.scope(a, "")
+	w.filter(f)
+	rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+` ORDER BY created_at, id`, w.args...)
+	if err != nil {
+		return fmt.Errorf("export priorities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPriority(rows)
+		if err != nil {
+			return fmt.Errorf("export priorities: %w", err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // Events returns a priority's audit trail, oldest first.

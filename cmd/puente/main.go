@@ -23,6 +23,7 @@ commands:
   worker     run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS
   migrate    apply the database migrations to DATABASE_URL
   users add  create a user and print its token
+  bench      benchmarks: 'bench scale' (reads at 100,000 priorities)
   version    print the version
 
 'puente <command> -h' lists a command's flags.
@@ -60,6 +61,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 			return errors.New("usage: puente users add --name NAME --role ROLE [--countries PE,CO] [--themes a,b]")
 		}
 		return usersAdd(ctx, args[1:])
+	case "bench":
+		return benchCmd(ctx, args)
 	case "version":
 		fmt.Println(version())
 		return nil

@@ -1,0 +1,149 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// ScaleOptions configure the scale benchmark.
+type ScaleOptions struct {
+	// DatabaseURL is a migrated database; Seed fills it unless it already holds Priorities.
+	DatabaseURL string
+	Priorities  int
+	// EventsPer is the number of audit events per priority.
+	EventsPer int
+	// Requests per measured endpoint, after a warm-up of a tenth as many.
+	Requests int
+	Log      io.Writer
+}
+
+// ScaleResult is what the scale benchmark measured.
+type ScaleResult struct {
+	Priorities int                `json:"priorities"`
+	Events     int                `json:"events"`
+	SeedSecs   float64            `json:"seed_seconds"`
+	Endpoints  map[string]Latency `json:"endpoints"`
+	Order      []string           `json:"-"`
+}
+
+// Scale seeds the database (when it holds fewer priorities than asked for)
+// and measures the managers' reads through the real HTTP stack.
+func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
+	st, err := store.Open(ctx, o.DatabaseURL, 4)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	res := &ScaleResult{Endpoints: map[string]Latency{}}
+	began := time.Now()
+	manager, focal, err := seedScale(ctx, st, o)
+	if err != nil {
+		return nil, err
+	}
+	res.SeedSecs = time.Since(began).Seconds()
+	if res.Priorities, res.Events, err = st.Counts(ctx); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "database holds %d priorities and %d events (seeding took %.1f s)\n", res.Priorities, res.Events, res.SeedSecs)
+
+	// The API needs a Temporal client only to change state; reads never touch it.
+	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	if err != nil {
+		return nil, err
+	}
+	defer tc.Close()
+	srv := &http.Server{Handler: api.New(api.Deps{Store: st, Temporal: tc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+
+	countries := []string{"PE", "CO", "MX", "BR", "AR", "EC", "CL", "BO"}
+	words := []string{"investigacion", "lavado", "cooperación", "fiscalía", "money", "network", "crimen", "judicial"}
+	stages := []string{"triage", "expert_review", "planning", "validation", "approved"}
+	themes := pipeline.Lists.ThemeCodes()
+	endpoints := []struct {
+		name  string
+		token string
+		path  func(i int) string
+	}{
+		{"GET /v1/pipeline", manager, func(int) string { return "/v1/pipeline" }},
+		{"GET /v1/pipeline?theme&country", manager, func(i int) string {
+			return fmt.Sprintf("/v1/pipeline?theme=%s&country=%s", themes[i%len(themes)], countries[i%len(countries)])
+		}},
+		{"GET /v1/priorities?stage&country&q (manager)", manager, func(i int) string {
+			return fmt.Sprintf("/v1/priorities?stage=%s&country=%s&q=%s&limit=50", stages[i%len(stages)], countries[i%len(countries)], url.QueryEscape(words[i%len(words)]))
+		}},
+		{"GET /v1/priorities?theme&q (focal point)", focal, func(i int) string {
+			return fmt.Sprintf("/v1/priorities?theme=%s&q=%s&limit=50", themes[i%len(themes)], url.QueryEscape(words[i%len(words)]))
+		}},
+		{"GET /v1/priorities?overdue&stage (manager)", manager, func(i int) string {
+			return fmt.Sprintf("/v1/priorities?overdue=true&stage=%s&limit=50", stages[i%4])
+		}},
+	}
+	for _, e := range endpoints {
+		warm := max(o.Requests/10, 5)
+		var ds []time.Duration
+		for i := range warm + o.Requests {
+			t0 := time.Now()
+			if err := getOK(ctx, hc, base+e.path(i), e.token); err != nil {
+				return nil, fmt.Errorf("%s: %w", e.name, err)
+			}
+			if i >= warm {
+				ds = append(ds, time.Since(t0))
+			}
+		}
+		res.Endpoints[e.name] = summarize(ds)
+		res.Order = append(res.Order, e.name)
+	}
+	return res, nil
+}
+
+func getOK(ctx context.Context, hc *http.Client, u, token string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", resp.Status, body)
+	}
+	if !json.Valid(body) {
+		return fmt.Errorf("invalid JSON body")
+	}
+	return nil
+}
+
+// Print writes the result as a table.
+func (r *ScaleResult) Print(w io.Writer) {
+	fmt.Fprintf(w, "\n%d priorities, %d events\n", r.Priorities, r.Events)
+	for _, name := range r.Order {
+		fmt.Fprintf(w, "  %-48s %s\n", name, r.Endpoints[name])
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/puente-dev/puente/bench"
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/store"
+)
+
+// benchCmd runs a benchmark: `puente bench scale` measures the managers'
+// reads at 100,000 priorities.
+func benchCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "scale" {
+		return errors.New("usage: puente bench scale [flags]")
+	}
+	return benchScale(ctx, args[1:])
+}
+
+// privatePostgres starts a throwaway PostgreSQL cluster under dir (a temp dir
+// if empty) and returns its URL and a stop function.
+func privatePostgres(ctx context.Context, dir string) (string, func(), error) {
+	keep := dir != ""
+	if keep {
+		// The server may run as another user (root is refused): it must reach its dir.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", nil, err
+		}
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp("", "puente-bench-"); err != nil {
+			return "", nil, err
+		}
+		_ = os.Chmod(dir, 0o755)
+	}
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
+		Dir: filepath.Join(dir, "pg"), LogPath: filepath.Join(dir, "postgres.log"), Database: "puente",
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return pg.URL, func() {
+		_ = pg.Stop(30 * time.Second)
+		if !keep {
+			_ = os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+func benchScale(ctx context.Context, args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("bench scale", flag.ContinueOnError)
+	cfg.register(fs, "db")
+	n := fs.Int("priorities", 100000, "priorities to seed")
+	events := fs.Int("events-per", 10, "audit events per priority")
+	requests := fs.Int("requests", 300, "measured requests per endpoint")
+	dir := fs.String("dir", "", "keep the private PostgreSQL cluster here (default: a temp dir, removed after)")
+	out := fs.String("json", "bench-scale.json", "write the result as JSON here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	url := cfg.DatabaseURL
+	if url == "" {
+		u, stop, err := privatePostgres(ctx, *dir)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		url = u
+	}
+	if err := store.Migrate(ctx, url); err != nil {
+		return err
+	}
+	res, err := bench.Scale(ctx, bench.ScaleOptions{DatabaseURL: url, Priorities: *n, EventsPer: *events, Requests: *requests, Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	res.Print(os.Stdout)
+	return writeJSON(*out, res)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "wrote", path)
+	return nil
+}

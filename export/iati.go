@@ -1,0 +1,669 @@
+package export
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// Defaults of IATIOptions. The reporting organisation is the European
+// Commission's Directorate-General for International Partnerships, which
+// funds the programme; "15" (Other Public Sector) is the OrganisationType the
+// Commission itself publishes under (neither a government, 10, nor a
+// multilateral agency, 40).
+const (
+	DefaultReportingOrgRef  = "XI-IATI-EC_INTPA"
+	DefaultReportingOrgName = "European Commission - International Partnerships"
+	DefaultReportingOrgType = "15"
+	DefaultProgrammeName    = "EU-CELAC cooperation programme against transnational organised crime"
+	DefaultLang             = "en"
+	DefaultTextLang         = "es"
+)
+
+// ErrNoActivities is returned by Close when no activity was written: the
+// schema requires at least one iati-activity, so the (well-formed) document
+// written is not a valid IATI file and should not be published as one.
+var ErrNoActivities = errors.New("export: IATI file without activities")
+
+// IATIOptions describe the publisher of an IATI file. Zero fields take the
+// defaults above.
+type IATIOptions struct {
+	// ReportingOrgRef is the IATI organisation identifier of the publisher.
+	ReportingOrgRef string
+	// ReportingOrgName is the publisher's name, in Lang.
+	ReportingOrgName string
+	// ReportingOrgType is the publisher's IATI OrganisationType code.
+	ReportingOrgType string
+	// IdentifierPrefix starts every iati-identifier; it defaults to
+	// ReportingOrgRef, as IATI requires unless a previous identifier is used.
+	IdentifierPrefix string
+	// ProgrammeName names the implementing organisation (role 4): the
+	// programme that delivers the support actions.
+	ProgrammeName string
+	// ProgrammeRef is the programme's IATI organisation identifier, if it has one.
+	ProgrammeRef string
+	// GeneratedAt stamps the file; it defaults to the time of NewIATI.
+	GeneratedAt time.Time
+	// Lang is the default language of the activities (ISO 639-1), the
+	// language of the fixed texts: organisation names, the SDG target.
+	Lang string
+	// TextLang is the language of the text users typed (titles,
+	// descriptions, institutions, actions, indicators): mostly Spanish.
+	TextLang string
+}
+
+func (o IATIOptions) withDefaults(now time.Time) IATIOptions {
+	def := func(s *string, v string) {
+		if strings.TrimSpace(*s) == "" {
+			*s = v
+		}
+	}
+	def(&o.ReportingOrgRef, DefaultReportingOrgRef)
+	def(&o.ReportingOrgName, DefaultReportingOrgName)
+	def(&o.ReportingOrgType, DefaultReportingOrgType)
+	def(&o.IdentifierPrefix, o.ReportingOrgRef)
+	def(&o.ProgrammeName, DefaultProgrammeName)
+	def(&o.Lang, DefaultLang)
+	def(&o.TextLang, DefaultTextLang)
+	if o.GeneratedAt.IsZero() {
+		o.GeneratedAt = now
+	}
+	return o
+}
+
+// Activity is an approved priority to publish: the priority with its plan
+// (objective, expected outcome, gender marker) and the support actions
+// approved with it. When Actions is empty the plan's actions are used.
+type Activity struct {
+	Priority   *pipeline.Priority
+	Actions    []pipeline.SupportAction
+	ApprovedAt time.Time
+}
+
+// IATIWriter streams approved priorities as an IATI 2.03 activity file:
+// NewIATI, Write for each activity, then Close.
+//
+// It publishes what it is given: restricted priorities are written like
+// public ones, so a caller publishing the file must leave them out.
+type IATIWriter struct {
+	w       io.Writer
+	enc     *xml.Encoder
+	opts    IATIOptions
+	started bool
+	closed  bool
+	n       int
+	err     error
+}
+
+// NewIATI returns an IATIWriter writing to w. Nothing is written until the
+// first Write or Close.
+func NewIATI(w io.Writer, opts IATIOptions) *IATIWriter {
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	return &IATIWriter{w: w, enc: enc, opts: opts.withDefaults(time.Now())}
+}
+
+// IATI writes acts as one IATI 2.03 activity file.
+func IATI(w io.Writer, opts IATIOptions, acts []Activity) error {
+	x := NewIATI(w, opts)
+	for _, a := range acts {
+		if err := x.Write(a); err != nil {
+			return err
+		}
+	}
+	return x.Close()
+}
+
+// Write writes one approved priority as an iati-activity. A priority that is
+// not approved, or has no ref, is refused before anything is written.
+func (x *IATIWriter) Write(a Activity) error {
+	if x.closed {
+		return errors.New("export: write to a closed IATI writer")
+	}
+	if x.err != nil {
+		return x.err
+	}
+	act, err := x.activity(a)
+	if err != nil {
+		return err
+	}
+	if err := x.start(); err != nil {
+		return err
+	}
+	if err := x.enc.Encode(act); err != nil {
+		x.err = fmt.Errorf("export: write activity %s: %w", act.Identifier, err)
+		return x.err
+	}
+	x.n++
+	return nil
+}
+
+// Close ends the document and flushes it. It returns ErrNoActivities, after
+// writing an empty but well-formed document, if nothing was written.
+func (x *IATIWriter) Close() error {
+	if x.closed {
+		return x.err
+	}
+	x.closed = true
+	if x.err != nil {
+		return x.err
+	}
+	if err := x.start(); err != nil {
+		return err
+	}
+	if err := x.enc.EncodeToken(xml.EndElement{Name: xml.Name{Local: "iati-activities"}}); err != nil {
+		x.err = fmt.Errorf("export: end IATI file: %w", err)
+		return x.err
+	}
+	if err := x.enc.Close(); err != nil {
+		x.err = fmt.Errorf("export: flush IATI file: %w", err)
+		return x.err
+	}
+	if x.n == 0 {
+		return ErrNoActivities
+	}
+	return nil
+}
+
+func (x *IATIWriter) start() error {
+	if x.started {
+		return nil
+	}
+	x.started = true
+	root := xml.StartElement{
+		Name: xml.Name{Local: "iati-activities"},
+		Attr: []xml.Attr{
+			{Name: xml.Name{Local: "version"}, Value: "2.03"},
+			{Name: xml.Name{Local: "generated-datetime"}, Value: dateTime(x.opts.GeneratedAt)},
+		},
+	}
+	// The declaration goes straight to w (the encoder has buffered nothing
+	// yet) so that it ends with a newline, which the encoder would not write.
+	if _, err := io.WriteString(x.w, xml.Header); err != nil {
+		x.err = fmt.Errorf("export: start IATI file: %w", err)
+		return x.err
+	}
+	if err := x.enc.EncodeToken(root); err != nil {
+		x.err = fmt.Errorf("export: start IATI file: %w", err)
+		return x.err
+	}
+	return nil
+}
+
+// IATI codes used below, from the IATI 2.03 codelists.
+const (
+	roleFunding      = "1" // OrganisationRole
+	roleAccountable  = "2"
+	roleImplementing = "4"
+
+	statusImplementation = "2" // ActivityStatus
+
+	datePlannedStart = "1" // ActivityDateType
+	dateActualStart  = "2"
+	datePlannedEnd   = "3"
+
+	scopeMultiNational = "3" // ActivityScope
+	scopeNational      = "4"
+
+	sectorVocabularyDAC = "1" // SectorVocabulary: OECD DAC CRS purpose codes (5 digit)
+
+	budgetOriginal   = "1" // BudgetType
+	budgetIndicative = "1" // BudgetStatus
+
+	resultOutput = "1" // ResultType
+
+	measureUnit       = "1" // IndicatorMeasure
+	measurePercentage = "2"
+
+	currency = "EUR"
+)
+
+// activity maps an approved priority onto the elements of iati-activity.
+//
+// Choices the IATI Standard leaves to the publisher:
+//   - participating-org: the reporting organisation funds (1); the
+//     requesting institution and the beneficiary institutions of the actions
+//     are accountable (2), as the partner-country counterparts that own the
+//     priority and endorsed the plan; the programme and the EU partners
+//     (Europol, Eurojust, CEPOL…) implement (4). Names typed by users carry
+//     no OrganisationType: it is not known.
+//   - activity-date: planned start (1) and planned end (3) are the earliest
+//     start and latest end of the actions; actual start (2) is the approval
+//     date (UTC), when the programme committed to fund the plan.
+//   - budget: one original (type 1), indicative (status 1) budget over the
+//     actions' whole span: the action costs are estimates, not contracts.
+//     IATI asks for budget periods of at most a year; a longer plan still
+//     gets one budget, since splitting it by year would invent how each
+//     action spends over time.
+//   - result: one output (type 1) per action that has indicators (the schema
+//     wants at least one); each indicator in units (measure 1, or 2 when its
+//     unit is a percentage), its baseline dated the year of approval, its
+//     target in a period spanning the action.
+func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
+	p := a.Priority
+	if p == nil {
+		return nil, errors.New("export: activity without priority")
+	}
+	ref := strings.TrimSpace(p.Ref)
+	if ref == "" {
+		return nil, fmt.Errorf("export: priority %s has no ref", p.ID)
+	}
+	if p.Stage != pipeline.Approved {
+		return nil, fmt.Errorf("export: priority %s is %s, not approved", ref, p.Stage)
+	}
+	approvedAt := approvalTime(a)
+	if approvedAt.IsZero() {
+		return nil, fmt.Errorf("export: priority %s has no approval date", ref)
+	}
+	actions := approvedActions(a)
+	o := x.opts
+	text := func(s string) xNarrative { return x.narrative(s, o.TextLang) }
+
+	act := &xActivity{
+		Lang:            o.Lang,
+		DefaultCurrency: currency,
+		Identifier:      o.IdentifierPrefix + "-" + ref,
+		ReportingOrg: xReportingOrg{
+			Ref: o.ReportingOrgRef, Type: o.ReportingOrgType,
+			Narratives: []xNarrative{x.narrative(o.ReportingOrgName, o.Lang)},
+		},
+		Title:  xText{Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}},
+		Status: xCode{Code: statusImplementation},
+	}
+	if !p.UpdatedAt.IsZero() {
+		act.LastUpdated = dateTime(p.UpdatedAt)
+	}
+
+	if s := strings.TrimSpace(p.Description); s != "" {
+		act.Descriptions = append(act.Descriptions, xDescription{Type: "1", Narratives: []xNarrative{text(s)}})
+	}
+	if p.Plan != nil {
+		objectives := strings.TrimSpace(strings.TrimSpace(p.Plan.Objective) + "\n\n" + strings.TrimSpace(p.Plan.ExpectedOutcome))
+		if objectives != "" {
+			act.Descriptions = append(act.Descriptions, xDescription{Type: "2", Narratives: []xNarrative{text(objectives)}})
+		}
+	}
+	if len(act.Descriptions) == 0 {
+		act.Descriptions = []xDescription{{Type: "1", Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}}}
+	}
+
+	act.ParticipatingOrgs = x.participatingOrgs(p, actions)
+
+	start, end := actionSpan(actions)
+	if !start.IsZero() {
+		act.Dates = append(act.Dates, xDate{Type: datePlannedStart, ISODate: date(start)})
+	}
+	act.Dates = append(act.Dates, xDate{Type: dateActualStart, ISODate: date(approvedAt)})
+	if !end.IsZero() {
+		act.Dates = append(act.Dates, xDate{Type: datePlannedEnd, ISODate: date(end)})
+	}
+
+	countries := distinct(p.Countries)
+	switch {
+	case len(countries) == 1:
+		act.Scope = &xCode{Code: scopeNational}
+	case len(countries) > 1:
+		act.Scope = &xCode{Code: scopeMultiNational}
+	}
+	for i, pc := range splitPercent(len(countries)) {
+		act.Countries = append(act.Countries, xCountry{Code: countries[i], Percentage: pc})
+	}
+
+	if t, ok := pipeline.Lists.ThemeByCode(p.Theme); ok && t.IATISector != "" {
+		act.Sectors = []xSector{{Vocabulary: sectorVocabularyDAC, Code: t.IATISector, Percentage: "100"}}
+	}
+	sdg := pipeline.Lists.IATI.SDGTag
+	act.Tags = []xTag{{Vocabulary: sdg.Vocabulary, Code: sdg.Code, Narratives: []xNarrative{x.narrative(sdg.Text, "en")}}}
+	if p.Plan != nil {
+		gm := pipeline.Lists.IATI.PolicyMarkerGender
+		act.PolicyMarkers = []xPolicyMarker{{Vocabulary: gm.Vocabulary, Code: gm.Code, Significance: strconv.Itoa(p.Plan.GenderMarker)}}
+	}
+
+	if len(actions) > 0 && !start.IsZero() && !end.IsZero() {
+		var cents int64
+		for _, ac := range actions {
+			cents += toCents(ac.BudgetEUR)
+		}
+		act.Budgets = []xBudget{{
+			Type: budgetOriginal, Status: budgetIndicative,
+			PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
+			Value: xValue{Currency: currency, ValueDate: date(start), Amount: formatCents(cents)},
+		}}
+	}
+
+	for _, ac := range actions {
+		if r, ok := x.result(ac, approvedAt.UTC().Year()); ok {
+			act.Results = append(act.Results, r)
+		}
+	}
+	return act, nil
+}
+
+// participatingOrgs lists funder, accountable counterparts and implementers,
+// each name once per role.
+func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.Action) []xParticipatingOrg {
+	o := x.opts
+	orgs := []xParticipatingOrg{{
+		Role: roleFunding, Ref: o.ReportingOrgRef, Type: o.ReportingOrgType,
+		Narratives: []xNarrative{x.narrative(o.ReportingOrgName, o.Lang)},
+	}}
+	named := func(role string, names []string) {
+		for _, n := range distinct(names) {
+			orgs = append(orgs, xParticipatingOrg{Role: role, Narratives: []xNarrative{x.narrative(n, o.TextLang)}})
+		}
+	}
+	counterparts := []string{p.Institution}
+	var partners []string
+	for _, a := range actions {
+		counterparts = append(counterparts, a.Beneficiaries...)
+		partners = append(partners, a.EUPartners...)
+	}
+	named(roleAccountable, counterparts)
+	orgs = append(orgs, xParticipatingOrg{
+		Role: roleImplementing, Ref: o.ProgrammeRef,
+		Narratives: []xNarrative{x.narrative(o.ProgrammeName, o.Lang)},
+	})
+	named(roleImplementing, partners)
+	return orgs
+}
+
+// result is an action as an output with its indicators; ok is false when the
+// action has no named indicator, since a result needs one.
+func (x *IATIWriter) result(a pipeline.Action, baselineYear int) (xResult, bool) {
+	lang := x.opts.TextLang
+	r := xResult{
+		Type:  resultOutput,
+		Title: xText{Narratives: []xNarrative{x.narrative(firstNonBlank(a.Title, a.Type), lang)}},
+	}
+	if s := strings.TrimSpace(a.Description); s != "" {
+		r.Description = &xText{Narratives: []xNarrative{x.narrative(s, lang)}}
+	}
+	start, okStart := parseDate(a.StartDate)
+	end, okEnd := parseDate(a.EndDate)
+	for _, in := range a.Indicators {
+		name := strings.TrimSpace(in.Name)
+		if name == "" {
+			continue
+		}
+		// The measure code only says "units": which units goes in the description.
+		ind := xIndicator{
+			Measure:  measureOf(in.Unit),
+			Title:    xText{Narratives: []xNarrative{x.narrative(name, lang)}},
+			Baseline: &xBaseline{Year: strconv.Itoa(baselineYear), Value: number(in.Baseline)},
+		}
+		if u := strings.TrimSpace(in.Unit); u != "" && ind.Measure == measureUnit {
+			ind.Description = &xText{Narratives: []xNarrative{x.narrative(u, lang)}}
+		}
+		if okStart && okEnd {
+			ind.Period = &xPeriod{
+				PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
+				Target: xTarget{Value: number(in.Target)},
+			}
+		}
+		r.Indicators = append(r.Indicators, ind)
+	}
+	return r, len(r.Indicators) > 0
+}
+
+// narrative is text in lang; the attribute is left out when lang is the
+// activity's default language.
+func (x *IATIWriter) narrative(s, lang string) xNarrative {
+	n := xNarrative{Text: strings.TrimSpace(s)}
+	if lang != x.opts.Lang {
+		n.Lang = lang
+	}
+	return n
+}
+
+// approvalTime is when the plan was approved: the activity's ApprovedAt, else
+// the latest approval of its support actions, else when the priority entered
+// the approved stage.
+func approvalTime(a Activity) time.Time {
+	if !a.ApprovedAt.IsZero() {
+		return a.ApprovedAt
+	}
+	var t time.Time
+	for _, s := range a.Actions {
+		if s.ApprovedAt.After(t) {
+			t = s.ApprovedAt
+		}
+	}
+	if t.IsZero() {
+		t = a.Priority.StageEnteredAt
+	}
+	return t
+}
+
+// approvedActions are the support actions in plan order, or the plan's
+// actions when none were given.
+func approvedActions(a Activity) []pipeline.Action {
+	if len(a.Actions) == 0 {
+		if a.Priority.Plan == nil {
+			return nil
+		}
+		return a.Priority.Plan.Actions
+	}
+	sas := slices.Clone(a.Actions)
+	slices.SortStableFunc(sas, func(x, y pipeline.SupportAction) int { return x.Index - y.Index })
+	out := make([]pipeline.Action, len(sas))
+	for i, s := range sas {
+		out[i] = s.Action
+	}
+	return out
+}
+
+// actionSpan is the earliest start and latest end date of the actions; a
+// bound is zero when no action has a valid date for it.
+func actionSpan(actions []pipeline.Action) (start, end time.Time) {
+	for _, a := range actions {
+		if d, ok := parseDate(a.StartDate); ok && (start.IsZero() || d.Before(start)) {
+			start = d
+		}
+		if d, ok := parseDate(a.EndDate); ok && d.After(end) {
+			end = d
+		}
+	}
+	return start, end
+}
+
+// splitPercent shares 100 % among n items in hundredths, so that the
+// percentages add up to exactly 100: 3 → 33.34, 33.33, 33.33.
+func splitPercent(n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	out := make([]string, n)
+	base, rest := 10000/n, 10000%n
+	for i := range out {
+		h := base
+		if i < rest {
+			h++
+		}
+		out[i] = strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%d.%02d", h/100, h%100), "0"), ".")
+	}
+	return out
+}
+
+// measureOf is the IATI IndicatorMeasure of an indicator unit.
+func measureOf(unit string) string {
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "%", "percent", "percentage", "porcentaje", "por ciento", "porcentagem":
+		return measurePercentage
+	}
+	return measureUnit
+}
+
+// distinct drops blank entries and repeats (ignoring case and surrounding
+// space), keeping the first spelling in order.
+func distinct(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		s = strings.TrimSpace(s)
+		k := strings.ToLower(s)
+		if s == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, s)
+	}
+	return out
+}
+
+func firstNonBlank(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func parseDate(s string) (time.Time, bool) {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	return d, err == nil
+}
+
+func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+func dateTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
+
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// The XML shapes of IATI 2.03. Field order is element order: the schema
+// declares the children of each element as an xsd:sequence.
+
+type xActivity struct {
+	XMLName           xml.Name            `xml:"iati-activity"`
+	LastUpdated       string              `xml:"last-updated-datetime,attr,omitempty"`
+	Lang              string              `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	DefaultCurrency   string              `xml:"default-currency,attr"`
+	Identifier        string              `xml:"iati-identifier"`
+	ReportingOrg      xReportingOrg       `xml:"reporting-org"`
+	Title             xText               `xml:"title"`
+	Descriptions      []xDescription      `xml:"description"`
+	ParticipatingOrgs []xParticipatingOrg `xml:"participating-org"`
+	Status            xCode               `xml:"activity-status"`
+	Dates             []xDate             `xml:"activity-date"`
+	Scope             *xCode              `xml:"activity-scope"`
+	Countries         []xCountry          `xml:"recipient-country"`
+	Sectors           []xSector           `xml:"sector"`
+	Tags              []xTag              `xml:"tag"`
+	PolicyMarkers     []xPolicyMarker     `xml:"policy-marker"`
+	Budgets           []xBudget           `xml:"budget"`
+	Results           []xResult           `xml:"result"`
+}
+
+type xNarrative struct {
+	Lang string `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Text string `xml:",chardata"`
+}
+
+type xText struct {
+	Narratives []xNarrative `xml:"narrative"`
+}
+
+type xDescription struct {
+	Type       string       `xml:"type,attr,omitempty"`
+	Narratives []xNarrative `xml:"narrative"`
+}
+
+type xReportingOrg struct {
+	Ref        string       `xml:"ref,attr"`
+	Type       string       `xml:"type,attr"`
+	Narratives []xNarrative `xml:"narrative"`
+}
+
+type xParticipatingOrg struct {
+	Ref        string       `xml:"ref,attr,omitempty"`
+	Type       string       `xml:"type,attr,omitempty"`
+	Role       string       `xml:"role,attr"`
+	Narratives []xNarrative `xml:"narrative"`
+}
+
+type xCode struct {
+	Code string `xml:"code,attr"`
+}
+
+type xDate struct {
+	Type    string `xml:"type,attr"`
+	ISODate string `xml:"iso-date,attr"`
+}
+
+type xCountry struct {
+	Code       string `xml:"code,attr"`
+	Percentage string `xml:"percentage,attr"`
+}
+
+type xSector struct {
+	Vocabulary string `xml:"vocabulary,attr"`
+	Code       string `xml:"code,attr"`
+	Percentage string `xml:"percentage,attr"`
+}
+
+type xTag struct {
+	Vocabulary string       `xml:"vocabulary,attr"`
+	Code       string       `xml:"code,attr"`
+	Narratives []xNarrative `xml:"narrative"`
+}
+
+type xPolicyMarker struct {
+	Vocabulary   string `xml:"vocabulary,attr"`
+	Code         string `xml:"code,attr"`
+	Significance string `xml:"significance,attr"`
+}
+
+type xISODate struct {
+	ISODate string `xml:"iso-date,attr"`
+}
+
+type xValue struct {
+	Currency  string `xml:"currency,attr"`
+	ValueDate string `xml:"value-date,attr"`
+	Amount    string `xml:",chardata"`
+}
+
+type xBudget struct {
+	Type        string   `xml:"type,attr"`
+	Status      string   `xml:"status,attr"`
+	PeriodStart xISODate `xml:"period-start"`
+	PeriodEnd   xISODate `xml:"period-end"`
+	Value       xValue   `xml:"value"`
+}
+
+type xResult struct {
+	Type        string       `xml:"type,attr"`
+	Title       xText        `xml:"title"`
+	Description *xText       `xml:"description"`
+	Indicators  []xIndicator `xml:"indicator"`
+}
+
+type xIndicator struct {
+	Measure     string     `xml:"measure,attr"`
+	Title       xText      `xml:"title"`
+	Description *xText     `xml:"description"`
+	Baseline    *xBaseline `xml:"baseline"`
+	Period      *xPeriod   `xml:"period"`
+}
+
+type xBaseline struct {
+	Year  string `xml:"year,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type xPeriod struct {
+	PeriodStart xISODate `xml:"period-start"`
+	PeriodEnd   xISODate `xml:"period-end"`
+	Target      xTarget  `xml:"target"`
+}
+
+type xTarget struct {
+	Value string `xml:"value,attr"`
+}
