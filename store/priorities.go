@@ -63,33 +63,43 @@ ON CONFLICT (priority_id, idx) DO NOTHING`
 // statement is idempotent: a retried Record changes nothing more.
 func (s *Store) Record(ctx context.Context, c Change) (string, error) {
 	p := c.Priority
-	ref := p.Ref
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if ref == "" {
+	if p.Ref == "" {
+		// A new priority: its ref is allocated and used in one transaction.
+		var ref string
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			var err error
 			if ref, err = allocateRef(ctx, tx, p); err != nil {
 				return err
 			}
-		}
-		b := &pgx.Batch{}
-		b.Queue(upsertPriority, priorityArgs(p, ref)...)
-		for _, e := range c.Events {
-			data, err := nullJSON(e.Data)
-			if err != nil {
-				return fmt.Errorf("event %d data: %w", e.Seq, err)
-			}
-			b.Queue(insertEvent, e.PriorityID, e.Seq, e.At, e.Actor.ID, e.Actor.Name, string(e.Actor.Role),
-				string(e.Kind), string(e.FromStage), string(e.ToStage), e.Comment, data)
-		}
-		if c.ApproveActions {
-			b.Queue(approveActions, p.ID)
-		}
-		return tx.SendBatch(ctx, b).Close()
-	})
-	if err != nil {
-		return "", err
+			return sendChange(ctx, tx, c, ref)
+		})
+		return ref, err
 	}
-	return ref, nil
+	// A batch runs as one implicit transaction: one round trip per change.
+	return p.Ref, sendChange(ctx, s.pool, c, p.Ref)
+}
+
+// batcher is a pool or a transaction.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
+	p := c.Priority
+	b := &pgx.Batch{}
+	b.Queue(upsertPriority, priorityArgs(p, ref)...)
+	for _, e := range c.Events {
+		data, err := nullJSON(e.Data)
+		if err != nil {
+			return fmt.Errorf("event %d data: %w", e.Seq, err)
+		}
+		b.Queue(insertEvent, e.PriorityID, e.Seq, e.At, e.Actor.ID, e.Actor.Name, string(e.Actor.Role),
+			string(e.Kind), string(e.FromStage), string(e.ToStage), e.Comment, data)
+	}
+	if c.ApproveActions {
+		b.Queue(approveActions, p.ID)
+	}
+	return db.SendBatch(ctx, b).Close()
 }
 
 // allocateRef returns the ref the priority already has, or takes the next

@@ -83,3 +83,10 @@ func (s *Store) Counts(ctx context.Context) (priorities, events int, err error) 
 	err = s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM priorities), (SELECT count(*) FROM events)`).Scan(&priorities, &events)
 	return
 }
+
+// DatabaseSize is the current database's size on disk, in bytes.
+func (s *Store) DatabaseSize(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
+	return n, err
+}

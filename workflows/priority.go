@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -42,6 +43,16 @@ type priority struct {
 	seq int
 	// reminded is true once the current stage's reminder was recorded.
 	reminded bool
+	// indexed is what the search attributes last said.
+	indexed indexed
+}
+
+// indexed are the values of the search attributes.
+type indexed struct {
+	stage     pipeline.Stage
+	theme     string
+	countries string
+	overdue   bool
 }
 
 func (w *priority) setup(ctx workflow.Context) error {
@@ -382,7 +393,14 @@ func (w *priority) touch(ctx workflow.Context) {
 	w.upsertSearchAttributes(ctx)
 }
 
+// upsertSearchAttributes keeps the visibility fields in sync, writing them
+// only when one changed: each upsert is a visibility write on the server.
 func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
+	now := indexed{w.p.Stage, w.p.Theme, strings.Join(w.p.Countries, ","), w.p.Overdue}
+	if now == w.indexed {
+		return
+	}
+	w.indexed = now
 	err := workflow.UpsertTypedSearchAttributes(ctx,
 		StageKey.ValueSet(string(w.p.Stage)),
 		ThemeKey.ValueSet(w.p.Theme),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/bench"
@@ -15,13 +16,53 @@ import (
 	"github.com/puente-dev/puente/store"
 )
 
-// benchCmd runs a benchmark: `puente bench scale` measures the managers'
-// reads at 100,000 priorities.
+// benchCmd runs a benchmark: `puente bench` (or `bench pipeline`) measures
+// complete pipelines against a bare Temporal baseline; `puente bench scale`
+// measures the managers' reads at 100,000 priorities.
 func benchCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "scale" {
-		return errors.New("usage: puente bench scale [flags]")
+	mode := "pipeline"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		mode, args = args[0], args[1:]
 	}
-	return benchScale(ctx, args[1:])
+	switch mode {
+	case "pipeline":
+		return benchPipeline(ctx, args)
+	case "scale":
+		return benchScale(ctx, args)
+	}
+	return errors.New("usage: puente bench [pipeline|scale] [flags]")
+}
+
+func benchPipeline(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench pipeline", flag.ContinueOnError)
+	n := fs.Int("n", 200, "pipelines to drive")
+	c := fs.Int("c", 20, "pipelines in flight")
+	dir := fs.String("dir", "", "keep the benchmark's Temporal and PostgreSQL data here (default: a temp dir, removed after)")
+	out := fs.String("json", "bench-pipeline.json", "write the result as JSON here")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	work := *dir
+	if work == "" {
+		var err error
+		if work, err = os.MkdirTemp("", "puente-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+	}
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
+	}
+	cli, err := devstack.EnsureTemporalCLI(ctx, env("PUENTE_BIN_DIR", filepath.Join(".puente", "bin")), os.Stderr)
+	if err != nil {
+		return err
+	}
+	res, err := bench.Pipeline(ctx, bench.PipelineOptions{N: *n, C: *c, CLI: cli, Dir: work, Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	res.Print(os.Stdout)
+	return writeJSON(*out, res)
 }
 
 // privatePostgres starts a throwaway PostgreSQL cluster under dir (a temp dir

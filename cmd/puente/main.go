@@ -23,7 +23,7 @@ commands:
   worker     run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS
   migrate    apply the database migrations to DATABASE_URL
   users add  create a user and print its token
-  bench      benchmarks: 'bench scale' (reads at 100,000 priorities)
+  bench      benchmarks: pipelines vs a bare Temporal baseline; 'bench scale': reads at 100,000 priorities
   version    print the version
 
 'puente <command> -h' lists a command's flags.

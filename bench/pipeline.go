@@ -1,0 +1,381 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/worker"
+	"github.com/puente-dev/puente/workflows"
+)
+
+// PipelineOptions configure the pipeline benchmark.
+type PipelineOptions struct {
+	// N pipelines, C at a time.
+	N, C int
+	// CLI is the Temporal CLI (devstack.EnsureTemporalCLI).
+	CLI string
+	// Dir holds the benchmark's Temporal and PostgreSQL data.
+	Dir string
+	Log io.Writer
+}
+
+// Phase is one side of the comparison.
+type Phase struct {
+	Pipelines       int     `json:"pipelines"`
+	Seconds         float64 `json:"seconds"`
+	PipelinesPerSec float64 `json:"pipelines_per_sec"`
+	Errors          int     `json:"errors"`
+}
+
+// PipelineResult is what the pipeline benchmark measured.
+type PipelineResult struct {
+	N                  int     `json:"n"`
+	C                  int     `json:"c"`
+	Updates            int     `json:"updates_per_pipeline"`
+	Puente             Phase   `json:"puente"`
+	Baseline           Phase   `json:"baseline"`
+	Ratio              float64 `json:"ratio"`
+	Submit             Latency `json:"submit_latency"`
+	Decision           Latency `json:"decision_latency"`
+	Plan               Latency `json:"plan_latency"`
+	BaselineUpdate     Latency `json:"baseline_update_latency"`
+	PeakRSSMiB         float64 `json:"peak_rss_mib"`
+	PGBytesPerPriority float64 `json:"pg_bytes_per_priority"`
+}
+
+// steps is the pipeline each priority goes through: who acts and with what.
+// With the submission and the plan, a pipeline is 11 updates.
+var steps = []struct {
+	role string
+	body string
+}{
+	{"manager", `{"decision":"accept","expert_id":"%s"}`},
+	{"expert", `{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`},
+	{"focal", `{"decision":"resubmit","changes":{"institution":"Fiscalía de la Nación y Policía Nacional"}}`},
+	{"expert", `{"decision":"approve"}`},
+	{"plan", ""},
+	{"expert", `{"decision":"submit_plan"}`},
+	{"focal", `{"decision":"request_changes","comment":"Añadir a la Policía Nacional"}`},
+	{"expert", `{"decision":"submit_plan"}`},
+	{"focal", `{"decision":"endorse"}`},
+	{"manager2", `{"decision":"approve"}`},
+}
+
+const updatesPerPipeline = 11
+
+const benchSubmission = `{"title":"Equipos conjuntos de investigación","description":"Crear un ECI con Colombia contra el lavado de activos",` +
+	`"theme":"joint_investigation_teams","pillar":"justice","countries":["PE","CO"],"institution":"Fiscalía de la Nación","urgency":"high"}`
+
+const benchPlan = `{"objective":"Fortalecer la cooperación judicial","expected_outcome":"Un ECI operativo","gender_marker":1,` +
+	`"actions":[{"type":"training","title":"Taller sobre ECI","description":"Formación de fiscales","beneficiaries":["Fiscalía de la Nación"],` +
+	`"countries":["PE","CO"],"start_date":"2027-02-01","end_date":"2027-02-05","budget_eur":45000,"eu_partners":["Eurojust"],` +
+	`"indicators":[{"name":"Fiscales formados","unit":"people","baseline":0,"target":40}]}]}`
+
+// Pipeline starts an embedded stack (Temporal dev server on SQLite in WAL
+// mode, PostgreSQL, worker and API in this process), drives N bare baseline
+// workflows and then N complete Puente pipelines through the HTTP API, C at a
+// time, and compares them.
+func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
+		CLI: o.CLI, DBFile: filepath.Join(o.Dir, "temporal.db"), LogPath: filepath.Join(o.Dir, "temporal.log"),
+		SearchAttributes: workflows.SearchAttributes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tmp.Stop(20 * time.Second) }()
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
+		Dir: filepath.Join(o.Dir, "pg"), LogPath: filepath.Join(o.Dir, "postgres.log"), Durable: true, Database: "puente",
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = pg.Stop(20 * time.Second) }()
+	if err := store.Migrate(ctx, pg.URL); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, pg.URL, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tc, err := client.DialContext(ctx, client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet)})
+	if err != nil {
+		return nil, err
+	}
+	defer tc.Close()
+
+	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{Store: st})
+	bw := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{})
+	bw.RegisterWorkflow(Baseline)
+	bw.RegisterActivity(BaselineStep)
+	for _, x := range []sdkworker.Worker{w, bw} {
+		if err := x.Start(); err != nil {
+			return nil, err
+		}
+		defer x.Stop()
+	}
+	srv := &http.Server{Handler: api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	d := &driver{base: "http://" + ln.Addr().String(), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.C * 2}}}
+	if err := d.users(ctx, st); err != nil {
+		return nil, err
+	}
+	res := &PipelineResult{N: o.N, C: o.C, Updates: updatesPerPipeline}
+
+	fmt.Fprintf(o.Log, "warming up (%d of each)…\n", o.C)
+	var discard recorder
+	runConcurrently(o.C, o.C, func(i int) error { return baselineOnce(ctx, tc, "warm", i, &discard) })
+	runConcurrently(o.C, o.C, func(i int) error { return d.pipelineOnce(ctx, &discard) })
+
+	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time…\n", o.N, updatesPerPipeline, o.C)
+	var base recorder
+	res.Baseline = runConcurrently(o.N, o.C, func(i int) error { return baselineOnce(ctx, tc, "run", i, &base) })
+	res.BaselineUpdate = summarize(base.get("update"))
+
+	sizeBefore, err := st.DatabaseSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "puente: %d pipelines over HTTP, %d at a time…\n", o.N, o.C)
+	var rec recorder
+	res.Puente = runConcurrently(o.N, o.C, func(int) error { return d.pipelineOnce(ctx, &rec) })
+	sizeAfter, err := st.DatabaseSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Submit, res.Decision, res.Plan = summarize(rec.get("submit")), summarize(rec.get("decision")), summarize(rec.get("plan"))
+	if res.Baseline.PipelinesPerSec > 0 {
+		res.Ratio = res.Puente.PipelinesPerSec / res.Baseline.PipelinesPerSec
+	}
+	res.PGBytesPerPriority = float64(sizeAfter-sizeBefore) / float64(o.N)
+	res.PeakRSSMiB = peakRSSMiB()
+	return res, nil
+}
+
+// recorder collects latencies by kind from concurrent goroutines.
+type recorder struct {
+	mu sync.Mutex
+	m  map[string][]time.Duration
+}
+
+func (r *recorder) add(kind string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string][]time.Duration{}
+	}
+	r.m[kind] = append(r.m[kind], d)
+}
+
+func (r *recorder) get(kind string) []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m[kind]
+}
+
+// runConcurrently runs n jobs, c at a time, and times the whole.
+func runConcurrently(n, c int, job func(i int) error) Phase {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	errs := 0
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := job(i); err != nil {
+					mu.Lock()
+					if errs < 5 {
+						fmt.Fprintln(os.Stderr, "bench:", err)
+					}
+					errs++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	return Phase{Pipelines: n, Seconds: secs, PipelinesPerSec: float64(n-errs) / secs, Errors: errs}
+}
+
+// baselineOnce runs one bare workflow: Update-with-Start, then the other updates.
+func baselineOnce(ctx context.Context, tc client.Client, prefix string, i int, rec *recorder) error {
+	id := fmt.Sprintf("baseline-%s-%d-%d", prefix, time.Now().UnixNano(), i)
+	t0 := time.Now()
+	op := tc.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: id, TaskQueue: BaselineTaskQueue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, Baseline, BaselineInput{Steps: updatesPerPipeline})
+	h, err := tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: baselineUpdate, Args: []any{0}, WaitForStage: client.WorkflowUpdateStageCompleted}})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("baseline start: %w", err)
+	}
+	rec.add("update", time.Since(t0))
+	for step := 1; step < updatesPerPipeline; step++ {
+		t0 := time.Now()
+		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: baselineUpdate,
+			Args: []any{step}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("baseline update %d: %w", step, err)
+		}
+		rec.add("update", time.Since(t0))
+	}
+	return nil
+}
+
+// driver drives pipelines through the HTTP API with real tokens.
+type driver struct {
+	base   string
+	hc     *http.Client
+	tokens map[string]string
+	expert string
+}
+
+func (d *driver) users(ctx context.Context, st *store.Store) error {
+	d.tokens = map[string]string{}
+	for role, a := range map[string]pipeline.Actor{
+		"focal":    {Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
+		"expert":   {Name: "Bench expert", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}},
+		"manager":  {Name: "Bench manager", Role: pipeline.Manager},
+		"manager2": {Name: "Bench manager 2", Role: pipeline.Manager},
+	} {
+		token, hash := store.NewToken()
+		u, err := st.AddUser(ctx, a, hash)
+		if err != nil {
+			return err
+		}
+		d.tokens[role] = token
+		if role == "expert" {
+			d.expert = u.ID
+		}
+	}
+	d.tokens["plan"] = d.tokens["expert"]
+	return nil
+}
+
+// pipelineOnce takes one priority from submission to approval.
+func (d *driver) pipelineOnce(ctx context.Context, rec *recorder) error {
+	t0 := time.Now()
+	var p struct {
+		ID    string         `json:"id"`
+		Stage pipeline.Stage `json:"stage"`
+	}
+	if err := d.do(ctx, "POST", "/v1/priorities", d.tokens["focal"], benchSubmission, http.StatusCreated, &p); err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	rec.add("submit", time.Since(t0))
+	for _, s := range steps {
+		t0 := time.Now()
+		method, path, body, kind := "POST", "/v1/priorities/"+p.ID+"/decisions", s.body, "decision"
+		if s.role == "plan" {
+			method, path, body, kind = "PUT", "/v1/priorities/"+p.ID+"/plan", benchPlan, "plan"
+		} else if strings.Contains(body, "%s") {
+			body = fmt.Sprintf(body, d.expert)
+		}
+		if err := d.do(ctx, method, path, d.tokens[s.role], body, http.StatusOK, &p); err != nil {
+			return fmt.Errorf("%s %s: %w", method, body, err)
+		}
+		rec.add(kind, time.Since(t0))
+	}
+	if p.Stage != pipeline.Approved {
+		return fmt.Errorf("pipeline ended in %s", p.Stage)
+	}
+	return nil
+}
+
+func (d *driver) do(ctx context.Context, method, path, token, body string, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, bytes.NewReader([]byte(body)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// peakRSSMiB is this process's peak resident set (VmHWM).
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// Print writes the result as a table.
+func (r *PipelineResult) Print(w io.Writer) {
+	fmt.Fprintf(w, "\n%d pipelines, %d in flight, %d updates each (submit, 9 decisions, 1 plan)\n", r.N, r.C, r.Updates)
+	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "puente (HTTP + PostgreSQL)", r.Puente.PipelinesPerSec, r.Puente.Seconds, r.Puente.Errors)
+	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "bare Temporal baseline", r.Baseline.PipelinesPerSec, r.Baseline.Seconds, r.Baseline.Errors)
+	fmt.Fprintf(w, "  %-28s %8.2f\n", "ratio puente / baseline", r.Ratio)
+	fmt.Fprintf(w, "  %-28s %s\n", "submit latency", r.Submit)
+	fmt.Fprintf(w, "  %-28s %s\n", "decision latency", r.Decision)
+	fmt.Fprintf(w, "  %-28s %s\n", "plan latency", r.Plan)
+	fmt.Fprintf(w, "  %-28s %s\n", "baseline update latency", r.BaselineUpdate)
+	fmt.Fprintf(w, "  %-28s %8.1f MiB\n", "peak RSS (this process)", r.PeakRSSMiB)
+	fmt.Fprintf(w, "  %-28s %8.0f bytes\n", "PostgreSQL per priority", r.PGBytesPerPriority)
+}
