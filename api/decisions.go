@@ -73,7 +73,7 @@ func (s *Server) decide(c echo.Context) error {
 		return invalid("the decision is not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdateDecide,
-		workflows.DecideRequest{Actor: a, Input: in, Version: version})
+		workflows.DecideRequest{Actor: a, Input: in, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) edit(c echo.Context) error {
 		return invalid("the changes are not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdateEdit,
-		workflows.EditRequest{Actor: a, Changes: ch, Version: version})
+		workflows.EditRequest{Actor: a, Changes: ch, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		return invalid("the plan is not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdatePlan,
-		workflows.PlanRequest{Actor: a, Plan: plan, Version: version})
+		workflows.PlanRequest{Actor: a, Plan: plan, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}

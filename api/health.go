@@ -17,6 +17,9 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz checks both backends; it answers 503 naming the one that is down.
 func (s *Server) readyz(c echo.Context) error {
+	if s.draining.Load() {
+		return problem(http.StatusServiceUnavailable, "shutting down")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}

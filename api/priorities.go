@@ -93,7 +93,8 @@ func (s *Server) submit(c echo.Context) error {
 			return err
 		}
 	}
-	p, err := s.startSubmission(c.Request().Context(), id, workflows.SubmitRequest{Actor: a, Submission: in, RequestHash: hash})
+	c.Set(workflowIDKey, workflows.ID(id))
+	p, err := s.startSubmission(c.Request().Context(), id, workflows.SubmitRequest{Actor: a, Submission: in, RequestHash: hash, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
@@ -112,6 +113,7 @@ func (s *Server) visiblePriority(c echo.Context) (*pipeline.Priority, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, problem(http.StatusNotFound, "no priority "+id)
 	}
+	c.Set(workflowIDKey, workflows.ID(id))
 	p, err := s.store.Priority(c.Request().Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !actorOf(c).CanSee(p)) {
 		return nil, problem(http.StatusNotFound, "no priority "+id)

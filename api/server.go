@@ -5,10 +5,13 @@ package api
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -25,6 +28,12 @@ type Deps struct {
 	Logger *slog.Logger
 	// UserCacheTTL bounds how long a revoked token keeps working; 0 means 30 s.
 	UserCacheTTL time.Duration
+	// Draining, once true, makes /readyz answer 503 so load balancers stop
+	// sending requests before the server shuts down.
+	Draining *atomic.Bool
+	// Metrics is where the API registers its HTTP metrics and what /metrics
+	// serves; nil gives the API a registry of its own.
+	Metrics *prometheus.Registry
 }
 
 // Server holds the handlers' dependencies.
@@ -35,11 +44,16 @@ type Server struct {
 	slas      pipeline.SLAs
 	log       *slog.Logger
 	users     *userCache
+	metrics   *httpMetrics
+	draining  *atomic.Bool
 }
 
 // New builds the API's Echo instance with every route.
 func New(d Deps) *echo.Echo {
-	s := &Server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, slas: d.SLAs, log: d.Logger}
+	s := &Server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, slas: d.SLAs, log: d.Logger, draining: d.Draining}
+	if s.draining == nil {
+		s.draining = new(atomic.Bool)
+	}
 	if s.slas == nil {
 		s.slas = pipeline.DefaultSLAs()
 	}
@@ -51,14 +65,20 @@ func New(d Deps) *echo.Echo {
 		ttl = 30 * time.Second
 	}
 	s.users = &userCache{store: d.Store, ttl: ttl, m: map[string]cachedUser{}}
+	reg := d.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s.metrics = newHTTPMetrics(reg)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.RequestID(), middleware.Recover(), limitBody)
+	e.Use(middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 
 	v1 := e.Group("/v1", s.authenticate)
 	v1.GET("/me", s.me)

@@ -248,3 +248,24 @@ func sortedCounts(m map[string]int) []Count {
 	})
 	return out
 }
+
+// StageTotals counts, per stage, the priorities and the overdue ones, from
+// the trigger-kept counters: for the business gauges of /metrics.
+func (s *Store) StageTotals(ctx context.Context) (map[pipeline.Stage][2]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT stage, sum(n), coalesce(sum(n) FILTER (WHERE overdue), 0)
+		FROM pipeline_counts WHERE country = '*' GROUP BY stage`)
+	if err != nil {
+		return nil, fmt.Errorf("stage totals: %w", err)
+	}
+	defer rows.Close()
+	out := map[pipeline.Stage][2]int{}
+	for rows.Next() {
+		var st pipeline.Stage
+		var n, overdue int
+		if err := rows.Scan(&st, &n, &overdue); err != nil {
+			return nil, fmt.Errorf("stage totals: %w", err)
+		}
+		out[st] = [2]int{n, overdue}
+	}
+	return out, rows.Err()
+}

@@ -5,6 +5,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -18,7 +19,10 @@ import (
 // New returns a worker for the priority workflow on taskQueue. Start it with
 // Start or Run; Stop lets in-flight tasks finish.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		// On shutdown, running activities get this long to finish.
+		WorkerStopTimeout: 30 * time.Second,
+	})
 	w.RegisterWorkflow(workflows.Priority)
 	w.RegisterActivity(acts)
 	return w

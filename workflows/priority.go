@@ -187,6 +187,7 @@ func (w *priority) submit(ctx workflow.Context, r SubmitRequest) (*pipeline.Prio
 	ev.ToStage = pipeline.Triage
 	w.p.Ref = w.record(ctx, ev, false)
 	w.recorded = true
+	w.logChange(ctx, r.RequestID, ev)
 	return w.snapshot(), nil
 }
 
@@ -285,6 +286,7 @@ func (w *priority) decide(ctx workflow.Context, r DecideRequest) (*pipeline.Prio
 		ev.Data = data
 	}
 	w.record(ctx, ev, t.Next() == pipeline.Approved)
+	w.logChange(ctx, r.RequestID, ev)
 	return w.snapshot(), nil
 }
 
@@ -324,6 +326,7 @@ func (w *priority) plan(ctx workflow.Context, r PlanRequest) (*pipeline.Priority
 	}
 	ev.Data = map[string]any{"actions": len(plan.Actions), "budget_eur": budget}
 	w.record(ctx, ev, false)
+	w.logChange(ctx, r.RequestID, ev)
 	return w.snapshot(), nil
 }
 
@@ -356,6 +359,7 @@ func (w *priority) edit(ctx workflow.Context, r EditRequest) (*pipeline.Priority
 	ev.FromStage, ev.ToStage = w.p.Stage, w.p.Stage
 	ev.Data = map[string]any{"changes": r.Changes}
 	w.record(ctx, ev, false)
+	w.logChange(ctx, r.RequestID, ev)
 	return w.snapshot(), nil
 }
 
@@ -432,6 +436,13 @@ func (w *priority) record(ctx workflow.Context, ev pipeline.Event, approve bool)
 		workflow.GetLogger(ctx).Error("record failed, retrying", "seq", ev.Seq, "error", err)
 		_ = workflow.Sleep(ctx, time.Second)
 	}
+}
+
+// logChange logs a recorded change with the HTTP request that caused it; the
+// SDK's logger adds the workflow ID, which the API's request log line carries too.
+func (w *priority) logChange(ctx workflow.Context, requestID string, ev pipeline.Event) {
+	workflow.GetLogger(ctx).Info("priority changed", "request_id", requestID, "kind", ev.Kind, "seq", ev.Seq,
+		"from", ev.FromStage, "to", ev.ToStage, "actor_id", ev.Actor.ID, "version", w.p.Version)
 }
 
 func (w *priority) snapshot() *pipeline.Priority {

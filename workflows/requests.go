@@ -20,6 +20,8 @@ type SubmitRequest struct {
 	Actor       pipeline.Actor      `json:"actor"`
 	Submission  pipeline.Submission `json:"submission"`
 	RequestHash string              `json:"request_hash"`
+	// RequestID is the HTTP request's ID, logged with the workflow's lines.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // DecideRequest is the UpdateDecide argument. Version 0 means any version.
@@ -27,6 +29,8 @@ type DecideRequest struct {
 	Actor   pipeline.Actor         `json:"actor"`
 	Input   pipeline.DecisionInput `json:"input"`
 	Version int                    `json:"version,omitempty"`
+	// RequestID is the HTTP request's ID, logged with the workflow's lines.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // PlanRequest is the UpdatePlan argument.
@@ -34,6 +38,8 @@ type PlanRequest struct {
 	Actor   pipeline.Actor `json:"actor"`
 	Plan    pipeline.Plan  `json:"plan"`
 	Version int            `json:"version,omitempty"`
+	// RequestID is the HTTP request's ID, logged with the workflow's lines.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // EditRequest is the UpdateEdit argument.
@@ -41,6 +47,8 @@ type EditRequest struct {
 	Actor   pipeline.Actor   `json:"actor"`
 	Changes pipeline.Changes `json:"changes"`
 	Version int              `json:"version,omitempty"`
+	// RequestID is the HTTP request's ID, logged with the workflow's lines.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // localActivityTimeout bounds one attempt of a read-model write. Attempts are

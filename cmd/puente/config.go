@@ -26,6 +26,8 @@ type config struct {
 	LogLevel          slog.Level
 	LogFormat         string
 	PGMaxConns        int
+	MetricsAddr       string
+	ShutdownDelay     time.Duration
 }
 
 func env(key, def string) string {
@@ -56,6 +58,14 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			}
 		case "http":
 			fs.StringVar(&c.Addr, "addr", env("PUENTE_ADDR", "127.0.0.1:8080"), "HTTP listen address (env PUENTE_ADDR)")
+			delay, err := time.ParseDuration(env("PUENTE_SHUTDOWN_DELAY", "0s"))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "PUENTE_SHUTDOWN_DELAY:", err)
+				os.Exit(2)
+			}
+			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", delay, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
+		case "metrics":
+			fs.StringVar(&c.MetricsAddr, "metrics-addr", env("PUENTE_METRICS_ADDR", ""), "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
 		case "dev":
 			fs.StringVar(&c.DataDir, "data-dir", env("PUENTE_DATA_DIR", ".puente"), "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
 		}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -45,13 +46,13 @@ func TestDevStack(t *testing.T) {
 		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	out := &syncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
 			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]))
-		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=")
-		var out bytes.Buffer
+		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
 		pr, pw := io.Pipe()
-		cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, pw), &out
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -123,10 +124,37 @@ func TestDevStack(t *testing.T) {
 	if err := json.Unmarshal(created, &p); err != nil || p.Stage != pipeline.Triage {
 		t.Fatalf("created %s (%v)", created, err)
 	}
-	out, err := exec.Command(filepath.Join(root, ".puente", "bin", "temporal-v1.5.1"), "workflow", "list",
+	list, err := exec.Command(filepath.Join(root, ".puente", "bin", "temporal-v1.5.1"), "workflow", "list",
 		"--address", fmt.Sprintf("127.0.0.1:%d", ports[1])).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "priority-"+p.ID) {
-		t.Errorf("temporal workflow list does not show the priority (%v):\n%s", err, out)
+	if err != nil || !strings.Contains(string(list), "priority-"+p.ID) {
+		t.Errorf("temporal workflow list does not show the priority (%v):\n%s", err, list)
+	}
+
+	// /metrics shows the HTTP, Temporal and business metrics after the move.
+	_, metrics := get(t, base+"/metrics", "")
+	for _, want := range []string{
+		`puente_http_requests_total{method="POST",route="/v1/priorities",status="201"} 1`,
+		`puente_priorities{stage="triage"} 1`,
+		`temporal_workflow_task_execution_latency_seconds_count`,
+		`temporal_local_activity_total`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// One request ID and the workflow ID tie the request's log line to its workflow's.
+	requestID := resp.Header.Get("X-Request-Id")
+	var httpLine, workflowLine bool
+	for _, line := range strings.Split(out.String(), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) != nil || l["request_id"] != requestID {
+			continue
+		}
+		httpLine = httpLine || (l["msg"] == "http request" && l["workflow_id"] == "priority-"+p.ID && l["status"] == float64(201))
+		workflowLine = workflowLine || (l["msg"] == "priority changed" && l["WorkflowID"] == "priority-"+p.ID && l["kind"] == "submitted")
+	}
+	if !httpLine || !workflowLine {
+		t.Errorf("logs do not tie request %s to workflow priority-%s (http line %v, workflow line %v)", requestID, p.ID, httpLine, workflowLine)
 	}
 	stop(cmd)
 
@@ -207,4 +235,22 @@ func processesMentioning(dir string) []string {
 		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for the child's writes and the test's reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

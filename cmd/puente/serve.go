@@ -8,14 +8,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
 	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/telemetry"
 	"github.com/puente-dev/puente/worker"
 )
 
@@ -25,6 +28,8 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 	groups := []string{"db", "temporal"}
 	if withAPI {
 		groups = append(groups, "http")
+	} else {
+		groups = append(groups, "metrics")
 	}
 	cfg.register(fs, groups...)
 	if err := fs.Parse(args); err != nil {
@@ -45,10 +50,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return err
 	}
 	defer st.Close()
-	tc, err := client.DialContext(ctx, client.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-		Logger: tlog.NewStructuredLogger(log),
-	})
+	tel, err := telemetry.New(ctx, "puente", log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tel.Shutdown(context.Background()) }()
+	tel.RegisterStageGauges(st.StageTotals)
+	opts := client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: tlog.NewStructuredLogger(log)}
+	tel.Temporal(&opts)
+	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -66,13 +76,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
 	}
 	if !withAPI {
-		if ready != nil {
-			ready("")
-		}
-		<-ctx.Done()
-		return nil
+		return serveMetrics(ctx, cfg.MetricsAddr, tel, log, ready)
 	}
-	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log})
+	var draining atomic.Bool
+	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log,
+		Metrics: tel.Registry, Draining: &draining})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -89,12 +97,48 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return err
 	case <-ctx.Done():
 	}
+	// Fail readiness first and keep serving for a while, so a load balancer
+	// stops routing here before the listener closes.
+	draining.Store(true)
+	if cfg.ShutdownDelay > 0 {
+		log.Info("draining before shutdown", "delay", cfg.ShutdownDelay)
+		time.Sleep(cfg.ShutdownDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shut down api: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics and /healthz for a worker-only process when
+// addr is set, until ctx ends.
+func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, log *slog.Logger, ready func(string)) error {
+	if addr == "" {
+		if ready != nil {
+			ready("")
+		}
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{Registry: tel.Registry}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("worker metrics listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
 }
 
 func migrateCmd(ctx context.Context, args []string) error {
