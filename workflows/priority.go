@@ -88,8 +88,13 @@ func (w *priority) run(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !ok && w.p == nil {
 		return temporal.NewNonRetryableApplicationError("no submission arrived", "NotSubmitted", nil)
+	}
+	// A submission that arrived is never dropped, however long PostgreSQL
+	// takes to take its first write.
+	if err := workflow.Await(ctx, func() bool { return w.recorded }); err != nil {
+		return err
 	}
 	for w.p.Stage.Open() {
 		stage, entered := w.p.Stage, w.p.StageEnteredAt
@@ -428,13 +433,18 @@ func (w *priority) event(ctx workflow.Context, actor pipeline.Ref, kind pipeline
 func (w *priority) record(ctx workflow.Context, ev pipeline.Event, approve bool) string {
 	in := activities.RecordInput{Priority: *w.p, Events: []pipeline.Event{ev}, ApproveActions: approve}
 	var res activities.RecordResult
+	// Each round retries for up to recordRound inside the local activity;
+	// between rounds the workflow sleeps with capped exponential backoff, so a
+	// long outage adds a handful of history events an hour, not thousands.
+	pause := time.Second
 	for {
 		err := workflow.ExecuteLocalActivity(localCtx(ctx), a.Record, in).Get(ctx, &res)
 		if err == nil {
 			return res.Ref
 		}
-		workflow.GetLogger(ctx).Error("record failed, retrying", "seq", ev.Seq, "error", err)
-		_ = workflow.Sleep(ctx, time.Second)
+		workflow.GetLogger(ctx).Error("record failed, retrying", "seq", ev.Seq, "pause", pause, "error", err)
+		_ = workflow.Sleep(ctx, pause)
+		pause = min(pause*2, maxRecordPause)
 	}
 }
 
@@ -454,12 +464,12 @@ func localCtx(ctx workflow.Context) workflow.Context {
 	// Set here, on the handler's own context: an update handler's context does
 	// not carry options set on the main function's context.
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: localActivityTimeout,
+		StartToCloseTimeout:    localActivityTimeout,
+		ScheduleToCloseTimeout: recordRound,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    50 * time.Millisecond,
 			BackoffCoefficient: 2,
 			MaximumInterval:    5 * time.Second,
-			MaximumAttempts:    20,
 		},
 	})
 }

@@ -51,7 +51,12 @@ type EditRequest struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// localActivityTimeout bounds one attempt of a read-model write. Attempts are
-// retried without limit: a change the workflow made must reach PostgreSQL,
-// however long PostgreSQL is away.
-const localActivityTimeout = 10 * time.Second
+// Timing of read-model writes. A change the workflow made must reach
+// PostgreSQL however long PostgreSQL is away: one attempt may take
+// localActivityTimeout, one round of attempts recordRound, and between rounds
+// the workflow waits up to maxRecordPause.
+const (
+	localActivityTimeout = 10 * time.Second
+	recordRound          = 2 * time.Minute
+	maxRecordPause       = 5 * time.Minute
+)
