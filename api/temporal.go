@@ -30,6 +30,7 @@ func (s *Server) startSubmission(ctx context.Context, id string, req workflows.S
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    workflows.StartAttributes(req.Submission),
 	}, workflows.Priority, workflows.Input{PriorityID: id, SLAs: s.slas})
 	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,

@@ -125,7 +125,8 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	defer st.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := client.DialContext(ctx, client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet)})
+	tc, err := client.DialContext(ctx, client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 	if err != nil {
 		return nil, err
 	}

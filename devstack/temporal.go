@@ -87,6 +87,13 @@ func lockFile(path string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
 // TemporalOptions configure a Temporal dev server.
 type TemporalOptions struct {
 	// CLI is the path returned by EnsureTemporalCLI.
@@ -126,6 +133,11 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	args := []string{"server", "start-dev",
 		"--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warn",
 		"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+		"--sqlite-pragma", "cache_size=-65536", "--sqlite-pragma", "temp_store=memory", "--sqlite-pragma", "mmap_size=268435456",
+		// One partition per task queue: on one node, more partitions only add
+		// forwarding between them before a task reaches a poller.
+		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	}
 	for _, k := range o.SearchAttributes {
 		args = append(args, "--search-attribute", k.GetName()+"="+saTypes[k.GetValueType()])
@@ -146,6 +158,9 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	}
 	defer log.Close()
 	cmd := exec.Command(o.CLI, args...)
+	// The dev server allocates fast; collecting less often buys it CPU on a
+	// small machine, for a few hundred MiB more memory at most.
+	cmd.Env = append(os.Environ(), "GOGC="+env("PUENTE_TEMPORAL_GOGC", "400"))
 	if t.Process, err = start("temporal", cmd, syscall.SIGTERM, log); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,12 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		// On shutdown, running activities get this long to finish.
 		WorkerStopTimeout: 30 * time.Second,
+		// New priorities' first workflow tasks come from the normal queue,
+		// every later one from this worker's sticky queue; the SDK polls the
+		// sticky queue first whenever it has a backlog, so with its default
+		// two pollers new priorities wait behind busy ones. Eight keep
+		// submissions moving under load (see README, Performance).
+		MaxConcurrentWorkflowTaskPollers: 8,
 	})
 	w.RegisterWorkflow(workflows.Priority)
 	w.RegisterActivity(acts)

@@ -43,9 +43,18 @@ type priority struct {
 	seq int
 	// reminded is true once the current stage's reminder was recorded.
 	reminded bool
-	// indexed is what the search attributes last said.
-	indexed indexed
+	// indexed is what the search attributes last said, and indexedAt when.
+	indexed   indexed
+	indexedAt time.Time
+	// indexPending is true while a change waits for the next upsert.
+	indexPending bool
 }
+
+// indexInterval is the shortest time between two search attribute upserts.
+const indexInterval = 30 * time.Second
+
+// indexFlush is the run loop's wake-up for a deferred search attribute upsert.
+const indexFlush pipeline.EventKind = "index"
 
 // indexed are the values of the search attributes.
 type indexed struct {
@@ -84,38 +93,63 @@ func (w *priority) setup(ctx workflow.Context) error {
 // run waits for the submission, then keeps the current stage's SLA timers
 // until the priority reaches a terminal stage.
 func (w *priority) run(ctx workflow.Context) error {
-	ok, err := workflow.AwaitWithTimeout(ctx, submitWait, func() bool { return w.recorded })
-	if err != nil {
-		return err
-	}
-	if !ok && w.p == nil {
-		return temporal.NewNonRetryableApplicationError("no submission arrived", "NotSubmitted", nil)
-	}
-	// A submission that arrived is never dropped, however long PostgreSQL
-	// takes to take its first write.
-	if err := workflow.Await(ctx, func() bool { return w.recorded }); err != nil {
-		return err
+	if !w.recorded {
+		ok, err := waitUntil(ctx, submitWait, func() bool { return w.recorded })
+		if err != nil {
+			return err
+		}
+		if !ok && w.p == nil {
+			return temporal.NewNonRetryableApplicationError("no submission arrived", "NotSubmitted", nil)
+		}
+		// A submission that arrived is never dropped, however long PostgreSQL
+		// takes to take its first write.
+		if err := workflow.Await(ctx, func() bool { return w.recorded }); err != nil {
+			return err
+		}
 	}
 	for w.p.Stage.Open() {
-		stage, entered := w.p.Stage, w.p.StageEnteredAt
-		moved := func() bool { return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) }
+		stage, entered, pending := w.p.Stage, w.p.StageEnteredAt, w.indexPending
+		changed := func() bool {
+			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || w.indexPending != pending
+		}
 		next, kind := w.nextDeadline()
+		if w.indexPending && (kind == "" || w.indexDue().Before(next)) {
+			next, kind = w.indexDue(), indexFlush
+		}
 		if kind == "" {
-			if err := workflow.Await(ctx, moved); err != nil {
+			if err := workflow.Await(ctx, changed); err != nil {
 				return err
 			}
 			continue
 		}
-		fired, err := workflow.AwaitWithTimeout(ctx, next.Sub(workflow.Now(ctx)), moved)
+		woken, err := waitUntil(ctx, next.Sub(workflow.Now(ctx)), changed)
 		if err != nil {
 			return err
 		}
-		if !fired && !moved() {
+		switch {
+		case woken:
+		case kind == indexFlush:
+			w.flushSearchAttributes(ctx)
+		default:
 			w.sla(ctx, kind)
 		}
 	}
 	// Let in-flight handlers finish recording before the workflow completes.
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+// waitUntil waits until cond holds or d passes, and reports whether cond
+// woke it. Unlike workflow.AwaitWithTimeout here, it cancels its timer when
+// cond wins, so no stale timer stays pending in the workflow's state to fire
+// days later.
+func waitUntil(ctx workflow.Context, d time.Duration, cond func() bool) (bool, error) {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimer(tctx, d)
+	if err := workflow.Await(ctx, func() bool { return cond() || timer.IsReady() }); err != nil {
+		return false, err
+	}
+	return cond(), nil
 }
 
 // nextDeadline is when the next SLA event of the current stage is due and its kind.
@@ -185,6 +219,7 @@ func (w *priority) submit(ctx workflow.Context, r SubmitRequest) (*pipeline.Prio
 		Urgency: s.Urgency, Sensitivity: s.Sensitivity, SubmittedBy: r.Actor.ID,
 		CreatedAt: at, RequestHash: r.RequestHash,
 	}
+	w.noteStartAttributes(ctx)
 	w.enter(ctx, pipeline.Triage)
 	w.p.Version = 1
 	w.p.UpdatedAt = at
@@ -402,14 +437,52 @@ func (w *priority) touch(ctx workflow.Context) {
 	w.upsertSearchAttributes(ctx)
 }
 
-// upsertSearchAttributes keeps the visibility fields in sync, writing them
-// only when one changed: each upsert is a visibility write on the server.
+// upsertSearchAttributes keeps the visibility fields in sync. Each upsert is
+// a visibility write on the server, so a priority upserts at most once per
+// indexInterval: a burst of decisions is indexed once, when it settles (or at
+// the latest when the priority reaches a terminal stage). The read model is
+// always current; Temporal's visibility lags it by at most indexInterval.
 func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
-	now := indexed{w.p.Stage, w.p.Theme, strings.Join(w.p.Countries, ","), w.p.Overdue}
-	if now == w.indexed {
+	if w.indexedValues() == w.indexed {
+		w.indexPending = false
 		return
 	}
-	w.indexed = now
+	if w.p.Stage.Open() && !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
+		w.indexPending = true
+		return
+	}
+	w.flushSearchAttributes(ctx)
+}
+
+// noteStartAttributes takes the search attributes the starter set, if they
+// describe the submission, as already written: the API sets them at start so
+// the first stage costs no upsert.
+func (w *priority) noteStartAttributes(ctx workflow.Context) {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	stage, _ := sa.GetKeyword(StageKey)
+	theme, _ := sa.GetKeyword(ThemeKey)
+	countries, _ := sa.GetKeywordList(CountriesKey)
+	overdue, _ := sa.GetBool(OverdueKey)
+	if stage == "" {
+		return // none set: the first upsert goes out at once
+	}
+	w.indexed = indexed{pipeline.Stage(stage), theme, strings.Join(countries, ","), overdue}
+	w.indexedAt = workflow.Now(ctx)
+}
+
+// StartAttributes are the search attributes of a priority just submitted.
+func StartAttributes(s pipeline.Submission) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		StageKey.ValueSet(string(pipeline.Triage)),
+		ThemeKey.ValueSet(s.Theme),
+		CountriesKey.ValueSet(s.Countries),
+		OverdueKey.ValueSet(false),
+	)
+}
+
+// flushSearchAttributes writes the search attributes now.
+func (w *priority) flushSearchAttributes(ctx workflow.Context) {
+	w.indexed, w.indexedAt, w.indexPending = w.indexedValues(), workflow.Now(ctx), false
 	err := workflow.UpsertTypedSearchAttributes(ctx,
 		StageKey.ValueSet(string(w.p.Stage)),
 		ThemeKey.ValueSet(w.p.Theme),
@@ -420,6 +493,13 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
 	}
 }
+
+func (w *priority) indexedValues() indexed {
+	return indexed{w.p.Stage, w.p.Theme, strings.Join(w.p.Countries, ","), w.p.Overdue}
+}
+
+// indexDue is when the next upsert may be written.
+func (w *priority) indexDue() time.Time { return w.indexedAt.Add(indexInterval) }
 
 // event starts the next audit-trail entry.
 func (w *priority) event(ctx workflow.Context, actor pipeline.Ref, kind pipeline.EventKind) pipeline.Event {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,8 +40,20 @@ func benchPipeline(ctx context.Context, args []string) error {
 	c := fs.Int("c", 20, "pipelines in flight")
 	dir := fs.String("dir", "", "keep the benchmark's Temporal and PostgreSQL data here (default: a temp dir, removed after)")
 	out := fs.String("json", "bench-pipeline.json", "write the result as JSON here")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, load) here")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	work := *dir
 	if work == "" {
