@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages Puente's stack and tests need, if missing:
-# the PostgreSQL server (initdb, postgres) and xmllint (libxml2-utils), which
-# the export tests use to validate the IATI XML against its schema. Uses
-# apt-get (Debian/Ubuntu) as root; otherwise says what to install.
+# the PostgreSQL server (initdb, postgres); xmllint (libxml2-utils), which
+# the export tests use to validate the IATI XML against its schema; and
+# docker-compose, which the deploy tests use to validate docker-compose.yml
+# offline (`docker-compose config`; no Docker engine needed). Uses apt-get
+# (Debian/Ubuntu) as root; otherwise says what to install.
 set -euo pipefail
 
 missing=()
@@ -12,6 +14,7 @@ have_pg() {
 }
 have_pg || missing+=(postgresql)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
