@@ -193,15 +193,30 @@ func (f DashboardFilter) narrow(w *where) {
 	}
 }
 
-// approvalsPerWeek counts approvals in each of the last 12 ISO weeks (UTC);
-// an approved priority's stage_entered_at is its approval time.
+// approvalsPerWeek counts approvals in each of the last 12 ISO weeks (UTC):
+// from approvals_weekly, or for one session from its priorities (an
+// approved priority's stage_entered_at is its approval time).
 func approvalsPerWeek(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.Time) ([]Count, error) {
 	first := startOfWeek(now).AddDate(0, 0, -7*11)
 	var w where
-	w.add("stage = 'approved' AND stage_entered_at >= ?", first)
-	f.narrow(&w)
-	rows, err := tx.Query(ctx, `SELECT to_char(date_trunc('week', stage_entered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
-		FROM priorities WHERE `+w.sql()+` GROUP BY 1`, w.args...)
+	var q string
+	if f.SessionID == "" {
+		all := f.Country
+		if all == "" {
+			all = "*"
+		}
+		w.add("week >= ?::date AND country = ?", first, all)
+		if f.Theme != "" {
+			w.add("theme = ?", f.Theme)
+		}
+		q = `SELECT to_char(week, 'YYYY-MM-DD'), sum(n) FROM approvals_weekly WHERE ` + w.sql() + ` GROUP BY week`
+	} else {
+		w.add("stage = 'approved' AND stage_entered_at >= ?", first)
+		f.narrow(&w)
+		q = `SELECT to_char(date_trunc('week', stage_entered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
+			FROM priorities WHERE ` + w.sql() + ` GROUP BY 1`
+	}
+	rows, err := tx.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("approvals per week: %w", err)
 	}

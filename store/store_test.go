@@ -153,6 +153,9 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 			p.Overdue = true
 		case 3:
 			p.Stage = pipeline.Withdrawn
+			if i%2 == 1 {
+				p.Stage, p.StageEnteredAt = pipeline.Approved, p.StageEnteredAt.Add(72*time.Hour)
+			}
 		}
 		if _, err := b.st.Record(b.ctx, store.Change{Priority: p}); err != nil {
 			t.Fatal(err)
@@ -175,6 +178,18 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 	if n != 0 {
 		t.Errorf("pipeline_counts differs from the priorities in %d rows", n)
 	}
+	const weekly = `
+		WITH want AS (SELECT date_trunc('week', stage_entered_at AT TIME ZONE 'UTC')::date AS week, theme, c AS country, count(*)::int AS n
+		              FROM priorities, unnest(countries || '{*}'::text[]) AS c WHERE stage = 'approved' GROUP BY 1, 2, 3),
+		     have AS (SELECT week, theme, country, n FROM approvals_weekly WHERE n <> 0)
+		SELECT (SELECT count(*) FROM want), (SELECT count(*) FROM ((SELECT * FROM want EXCEPT SELECT * FROM have) UNION ALL (SELECT * FROM have EXCEPT SELECT * FROM want)) d)`
+	var approved int
+	if err := conn.QueryRow(b.ctx, weekly).Scan(&approved, &n); err != nil {
+		t.Fatal(err)
+	}
+	if approved == 0 || n != 0 {
+		t.Errorf("approvals_weekly: %d rows expected, %d differ", approved, n)
+	}
 	d, err := b.st.Dashboard(b.ctx, store.DashboardFilter{}, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +198,7 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 	for _, s := range d.Stages {
 		counts[s.Stage] = StageCount{s.Count, s.Overdue}
 	}
-	want := map[pipeline.Stage]StageCount{pipeline.ExpertReview: {6, 0}, pipeline.Triage: {3, 3}, pipeline.Withdrawn: {3, 0}}
+	want := map[pipeline.Stage]StageCount{pipeline.ExpertReview: {6, 0}, pipeline.Triage: {3, 3}, pipeline.Withdrawn: {0, 0}, pipeline.Approved: {3, 0}}
 	for st, w := range want {
 		if counts[st] != w {
 			t.Errorf("dashboard %s: %+v, want %+v", st, counts[st], w)
@@ -191,6 +206,9 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 	}
 	if d.Total != 12 {
 		t.Errorf("total %d", d.Total)
+	}
+	if w := d.ApprovalsPerWeek[11]; w.Key != "2026-03-02" || w.Count != 3 {
+		t.Errorf("approvals this week %+v", w)
 	}
 	if tr := d.Stages[0]; tr.MedianDays == nil || *tr.MedianDays != 1 {
 		t.Errorf("triage median age %v, want 1 day", fmt.Sprint(tr.MedianDays))

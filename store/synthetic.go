@@ -35,8 +35,8 @@ FROM (
         (ARRAY['triage', 'triage', 'triage', 'expert_review', 'expert_review', 'expert_review', 'revision',
                'planning', 'planning', 'planning', 'validation', 'validation', 'approval',
                'approved', 'approved', 'approved', 'approved', 'rejected', 'rejected', 'withdrawn'])[1 + (g * 3) % 20] AS stage,
-        now() - ((g % 400) || ' days')::interval - ((g % 24) || ' hours')::interval AS created,
-        now() - ((g % 40) || ' days')::interval - ((g % 13) || ' hours')::interval AS entered
+        now() - ((g % 400) || ' days')::interval - ((g::bigint * 7919 % 86400) || ' seconds')::interval AS created,
+        now() - ((g % 40) || ' days')::interval - ((g::bigint * 104729 % 86400) || ' seconds')::interval AS entered
     FROM generate_series($1::int, $2::int) AS g,
         (SELECT ARRAY['investigación', 'lavado', 'activos', 'cooperación', 'fiscalía', 'judicial', 'policía',
             'crimen', 'organizado', 'tráfico', 'armas', 'drogas', 'corrupción', 'género', 'ciberdelito',
@@ -70,7 +70,7 @@ func (s *Store) SeedSynthetic(ctx context.Context, first, last, eventsPer int, e
 
 // Analyze refreshes the planner's statistics after a bulk load.
 func (s *Store) Analyze(ctx context.Context) error {
-	for _, table := range []string{"priorities", "events"} {
+	for _, table := range []string{"priorities", "events", "pipeline_counts", "approvals_weekly"} {
 		if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
 			return fmt.Errorf("vacuum analyze %s: %w", table, err)
 		}
