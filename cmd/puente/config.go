@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -8,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
@@ -28,6 +33,15 @@ type config struct {
 	PGMaxConns        int
 	MetricsAddr       string
 	ShutdownDelay     time.Duration
+	TemporalTLS       temporalTLS
+}
+
+// temporalTLS is how Puente authenticates to a real Temporal cluster or to
+// Temporal Cloud: mTLS client certificates, an API key, or neither.
+type temporalTLS struct {
+	Cert, Key, CA, ServerName string
+	APIKey                    string
+	Compression               string
 }
 
 func env(key, def string) string {
@@ -49,6 +63,13 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			fs.StringVar(&c.TemporalNamespace, "temporal-namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
 			fs.StringVar(&c.TaskQueue, "task-queue", env("PUENTE_TASK_QUEUE", workflows.TaskQueue), "Temporal task queue (env PUENTE_TASK_QUEUE)")
 			fs.Func("sla", "stage SLAs, e.g. triage=5d,approval=48h (env PUENTE_SLAS)", c.parseSLAs)
+			t := &c.TemporalTLS
+			fs.StringVar(&t.Cert, "temporal-tls-cert", env("TEMPORAL_TLS_CERT", ""), "client certificate (PEM file) for mTLS (env TEMPORAL_TLS_CERT)")
+			fs.StringVar(&t.Key, "temporal-tls-key", env("TEMPORAL_TLS_KEY", ""), "client key (PEM file) for mTLS (env TEMPORAL_TLS_KEY)")
+			fs.StringVar(&t.CA, "temporal-tls-ca", env("TEMPORAL_TLS_CA", ""), "CA bundle (PEM file) to verify the server; default: the system's (env TEMPORAL_TLS_CA)")
+			fs.StringVar(&t.ServerName, "temporal-tls-server-name", env("TEMPORAL_TLS_SERVER_NAME", ""), "server name to verify, if not the address's host (env TEMPORAL_TLS_SERVER_NAME)")
+			fs.StringVar(&t.APIKey, "temporal-api-key", env("TEMPORAL_API_KEY", ""), "API key, e.g. for Temporal Cloud; implies TLS (env TEMPORAL_API_KEY)")
+			fs.StringVar(&t.Compression, "temporal-grpc-compression", env("TEMPORAL_GRPC_COMPRESSION", "none"), "none or gzip; gzip pays off over a WAN only (env TEMPORAL_GRPC_COMPRESSION)")
 			c.SLAs = pipeline.DefaultSLAs()
 			if v := os.Getenv("PUENTE_SLAS"); v != "" {
 				if err := c.parseSLAs(v); err != nil {
@@ -73,6 +94,46 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 	fs.Func("log-level", "debug, info, warn or error (env PUENTE_LOG_LEVEL)", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) })
 	_ = c.LogLevel.UnmarshalText([]byte(env("PUENTE_LOG_LEVEL", "info")))
 	fs.StringVar(&c.LogFormat, "log-format", env("PUENTE_LOG_FORMAT", "json"), "json or text (env PUENTE_LOG_FORMAT)")
+}
+
+// temporalOptions are the Temporal client options of every command.
+func (c *config) temporalOptions(log *slog.Logger) (client.Options, error) {
+	o := client.Options{HostPort: c.TemporalAddress, Namespace: c.TemporalNamespace, Logger: tlog.NewStructuredLogger(log)}
+	t := c.TemporalTLS
+	switch t.Compression {
+	case "none", "":
+		o.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	case "gzip":
+		o.ConnectionOptions.GrpcCompression = &client.GrpcCompressionGzip{}
+	default:
+		return o, fmt.Errorf("TEMPORAL_GRPC_COMPRESSION %q: want none or gzip", t.Compression)
+	}
+	if t.Cert == "" && t.Key == "" && t.CA == "" && t.APIKey == "" && t.ServerName == "" {
+		return o, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
+	if t.Cert != "" || t.Key != "" {
+		pair, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+		if err != nil {
+			return o, fmt.Errorf("temporal client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	if t.CA != "" {
+		pem, err := os.ReadFile(t.CA)
+		if err != nil {
+			return o, fmt.Errorf("temporal CA: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return o, fmt.Errorf("temporal CA %s: no PEM certificate in it", t.CA)
+		}
+	}
+	o.ConnectionOptions.TLS = tc
+	if t.APIKey != "" {
+		o.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+	}
+	return o, nil
 }
 
 func (c *config) logger() *slog.Logger {

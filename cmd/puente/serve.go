@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
@@ -56,7 +55,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	}
 	defer func() { _ = tel.Shutdown(context.Background()) }()
 	tel.RegisterStageGauges(st.StageTotals)
-	opts := client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: tlog.NewStructuredLogger(log)}
+	opts, err := cfg.temporalOptions(log)
+	if err != nil {
+		return err
+	}
 	tel.Temporal(&opts)
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
