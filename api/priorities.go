@@ -98,6 +98,11 @@ func (s *Server) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.RequestHash != hash {
+		// A concurrent request with the same key started the workflow first.
+		return invalid("this Idempotency-Key was used with another request body",
+			pipeline.Problems{{Field: "Idempotency-Key", Message: "was already used with another request body"}})
+	}
 	return s.created(c, p)
 }
 

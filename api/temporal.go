@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -12,43 +13,65 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
 
 // updateTimeout bounds how long a request waits for its workflow update.
 const updateTimeout = 30 * time.Second
 
-// startSubmission starts the priority's workflow and submits it in one call
-// (Update-with-Start). The workflow ID is derived from the priority id, and a
-// retried submission with the same body is the same update: Temporal returns
-// its first outcome instead of running it again.
+// startSubmission starts the priority's workflow with the submission as its
+// input and answers once the read model shows the priority. The start is
+// eager: when this process runs a worker, the workflow's first task — which
+// records the submission — comes back in the start's answer and runs here, with
+// no trip through the task queue. The workflow ID is derived from the
+// priority id, so a retried submission finds the workflow already there.
 func (s *Server) startSubmission(ctx context.Context, id string, req workflows.SubmitRequest) (*pipeline.Priority, error) {
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	op := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.ID(id),
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes:    workflows.StartAttributes(req.Submission),
-	}, workflows.Priority, workflows.Input{PriorityID: id, SLAs: s.slas})
-	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: op,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID:     "submit-" + req.RequestHash,
-			UpdateName:   workflows.UpdateSubmit,
-			Args:         []any{req},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
+		EnableEagerStart:         true,
+	}, workflows.Priority, workflows.Input{PriorityID: id, SLAs: s.slas, Submission: &req})
 	if err != nil {
 		return nil, updateError(err)
 	}
-	var p pipeline.Priority
-	if err := h.Get(ctx, &p); err != nil {
-		return nil, updateError(err)
+	return s.awaitRecorded(ctx, id, run)
+}
+
+// awaitRecorded waits until PostgreSQL holds the priority the workflow's
+// first task records, checking now and then that the workflow still runs.
+func (s *Server) awaitRecorded(ctx context.Context, id string, run client.WorkflowRun) (*pipeline.Priority, error) {
+	pause, described := time.Millisecond, time.Now()
+	for {
+		p, err := s.store.Priority(ctx, id)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if time.Since(described) > 500*time.Millisecond {
+			described = time.Now()
+			d, err := s.temporal.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
+			if err == nil && d.Status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				if err := run.Get(ctx, nil); err != nil {
+					return nil, updateError(err)
+				}
+				return nil, fmt.Errorf("priority %s: workflow ended without recording it", id)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, updateError(ctx.Err())
+		case <-time.After(pause):
+		}
+		pause = min(pause*2, 50*time.Millisecond)
 	}
-	return &p, nil
 }
 
 // updateStatus maps the workflow's rejection types to HTTP statuses.

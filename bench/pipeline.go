@@ -124,7 +124,7 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 		return nil, err
 	}
 	defer st.Close()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	tc, err := client.DialContext(ctx, client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
 	if err != nil {

@@ -16,7 +16,8 @@ import (
 const (
 	// TaskQueue is the default task queue of the worker.
 	TaskQueue = "puente"
-	// UpdateSubmit records the submission; sent with Update-with-Start.
+	// UpdateSubmit records the submission of a workflow started without one
+	// (Update-with-Start); the API starts with the submission as input instead.
 	UpdateSubmit = "submit"
 	// UpdateDecide takes a decision of the transition table.
 	UpdateDecide = "decide"

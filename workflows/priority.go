@@ -93,6 +93,14 @@ func (w *priority) setup(ctx workflow.Context) error {
 // run waits for the submission, then keeps the current stage's SLA timers
 // until the priority reaches a terminal stage.
 func (w *priority) run(ctx workflow.Context) error {
+	if r := w.in.Submission; r != nil && w.p == nil {
+		if err := w.validateSubmit(ctx, *r); err != nil {
+			return err // the API checked it first: this is a bug, made loud
+		}
+		if _, err := w.submit(ctx, *r); err != nil {
+			return err
+		}
+	}
 	if !w.recorded {
 		ok, err := waitUntil(ctx, submitWait, func() bool { return w.recorded })
 		if err != nil {
@@ -107,32 +115,40 @@ func (w *priority) run(ctx workflow.Context) error {
 			return err
 		}
 	}
+	// One timer at a time, armed for the earliest thing due. A move to a
+	// stage due later keeps it: when it fires early the loop re-arms it. So a
+	// burst of decisions costs no timer commands, and only a move to a stage
+	// due sooner replaces the timer.
+	var timer workflow.Future
+	var disarm workflow.CancelFunc
+	var armed time.Time
 	for w.p.Stage.Open() {
+		next, kind := w.wake()
+		if kind != "" && !next.After(workflow.Now(ctx)) {
+			w.fire(ctx, kind)
+			continue
+		}
+		if kind != "" && (timer == nil || next.Before(armed)) {
+			if disarm != nil {
+				disarm()
+			}
+			var tctx workflow.Context
+			tctx, disarm = workflow.WithCancel(ctx)
+			timer, armed = workflow.NewTimer(tctx, next.Sub(workflow.Now(ctx))), next
+		}
 		stage, entered, pending := w.p.Stage, w.p.StageEnteredAt, w.indexPending
 		changed := func() bool {
 			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || w.indexPending != pending
 		}
-		next, kind := w.nextDeadline()
-		if w.indexPending && (kind == "" || w.indexDue().Before(next)) {
-			next, kind = w.indexDue(), indexFlush
-		}
-		if kind == "" {
-			if err := workflow.Await(ctx, changed); err != nil {
-				return err
-			}
-			continue
-		}
-		woken, err := waitUntil(ctx, next.Sub(workflow.Now(ctx)), changed)
-		if err != nil {
+		if err := workflow.Await(ctx, func() bool { return changed() || (timer != nil && timer.IsReady()) }); err != nil {
 			return err
 		}
-		switch {
-		case woken:
-		case kind == indexFlush:
-			w.flushSearchAttributes(ctx)
-		default:
-			w.sla(ctx, kind)
+		if timer != nil && timer.IsReady() {
+			timer, disarm = nil, nil
 		}
+	}
+	if disarm != nil {
+		disarm()
 	}
 	// Let in-flight handlers finish recording before the workflow completes.
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
@@ -150,6 +166,25 @@ func waitUntil(ctx workflow.Context, d time.Duration, cond func() bool) (bool, e
 		return false, err
 	}
 	return cond(), nil
+}
+
+// wake is the next thing the run loop must do on its own and when: an SLA
+// event of the current stage or a deferred search-attribute upsert.
+func (w *priority) wake() (time.Time, pipeline.EventKind) {
+	next, kind := w.nextDeadline()
+	if w.indexPending && (kind == "" || w.indexDue().Before(next)) {
+		next, kind = w.indexDue(), indexFlush
+	}
+	return next, kind
+}
+
+// fire does what wake said is due now.
+func (w *priority) fire(ctx workflow.Context, kind pipeline.EventKind) {
+	if kind == indexFlush {
+		w.flushSearchAttributes(ctx)
+		return
+	}
+	w.sla(ctx, kind)
 }
 
 // nextDeadline is when the next SLA event of the current stage is due and its kind.

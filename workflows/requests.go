@@ -13,6 +13,10 @@ type Input struct {
 	SLAs       pipeline.SLAs      `json:"slas"`
 	State      *pipeline.Priority `json:"state,omitempty"`
 	Seq        int                `json:"seq,omitempty"`
+	// Submission, when set, is recorded by the first workflow task, which the
+	// API's eager start runs on its own worker without a trip through the
+	// task queue. Without it the workflow waits for the submit update.
+	Submission *SubmitRequest `json:"submission,omitempty"`
 }
 
 // SubmitRequest is the UpdateSubmit argument.
