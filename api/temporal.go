@@ -29,6 +29,8 @@ const updateTimeout = 30 * time.Second
 func (s *Server) startSubmission(ctx context.Context, id string, req workflows.SubmitRequest) (*pipeline.Priority, error) {
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
+	recorded, stop := s.store.Watch(id) // before the start, not to miss it
+	defer stop()
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.ID(id),
 		TaskQueue:                s.taskQueue,
@@ -40,13 +42,15 @@ func (s *Server) startSubmission(ctx context.Context, id string, req workflows.S
 	if err != nil {
 		return nil, updateError(err)
 	}
-	return s.awaitRecorded(ctx, id, run)
+	return s.awaitRecorded(ctx, id, run, recorded)
 }
 
 // awaitRecorded waits until PostgreSQL holds the priority the workflow's
 // first task records, checking now and then that the workflow still runs.
-func (s *Server) awaitRecorded(ctx context.Context, id string, run client.WorkflowRun) (*pipeline.Priority, error) {
-	pause, described := time.Millisecond, time.Now()
+// recorded fires when a worker sharing this process's Store records it;
+// otherwise the read model is polled.
+func (s *Server) awaitRecorded(ctx context.Context, id string, run client.WorkflowRun, recorded <-chan struct{}) (*pipeline.Priority, error) {
+	pause, described := 5*time.Millisecond, time.Now()
 	for {
 		p, err := s.store.Priority(ctx, id)
 		if err == nil {
@@ -68,9 +72,11 @@ func (s *Server) awaitRecorded(ctx context.Context, id string, run client.Workfl
 		select {
 		case <-ctx.Done():
 			return nil, updateError(ctx.Err())
+		case <-recorded:
+			recorded = nil // fired: the next read finds the row
 		case <-time.After(pause):
+			pause = min(pause*2, 50*time.Millisecond)
 		}
-		pause = min(pause*2, 50*time.Millisecond)
 	}
 }
 

@@ -73,10 +73,17 @@ func (s *Store) Record(ctx context.Context, c Change) (string, error) {
 			}
 			return sendChange(ctx, tx, c, ref)
 		})
+		if err == nil {
+			s.notify(p.ID)
+		}
 		return ref, err
 	}
 	// A batch runs as one implicit transaction: one round trip per change.
-	return p.Ref, sendChange(ctx, s.pool, c, p.Ref)
+	if err := sendChange(ctx, s.pool, c, p.Ref); err != nil {
+		return "", err
+	}
+	s.notify(p.ID)
+	return p.Ref, nil
 }
 
 // batcher is a pool or a transaction.

@@ -8,6 +8,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,7 +27,9 @@ var migrations embed.FS
 
 // Store reads and writes Puente's tables.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	watchMu sync.Mutex
+	watches map[string][]chan struct{}
 }
 
 // Open connects a pool to the database at url. maxConns ≤ 0 keeps pgx's default.
@@ -41,7 +45,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, watches: map[string][]chan struct{}{}}, nil
 }
 
 // Close closes the pool.
@@ -88,6 +92,40 @@ func (s *Store) seedCodelists(ctx context.Context) error {
 		return fmt.Errorf("seed codelists: %w", err)
 	}
 	return nil
+}
+
+// Watch returns a channel closed when this Store next records a change of
+// the priority, and a function to stop watching. It lets an API that shares
+// its Store with a worker answer a submission the moment the workflow has
+// recorded it; across processes, callers poll.
+func (s *Store) Watch(priorityID string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	s.watchMu.Lock()
+	s.watches[priorityID] = append(s.watches[priorityID], ch)
+	s.watchMu.Unlock()
+	return ch, func() {
+		s.watchMu.Lock()
+		defer s.watchMu.Unlock()
+		ws := s.watches[priorityID]
+		if i := slices.Index(ws, ch); i >= 0 {
+			ws = slices.Delete(ws, i, i+1)
+		}
+		if len(ws) == 0 {
+			delete(s.watches, priorityID)
+		} else {
+			s.watches[priorityID] = ws
+		}
+	}
+}
+
+func (s *Store) notify(priorityID string) {
+	s.watchMu.Lock()
+	ws := s.watches[priorityID]
+	delete(s.watches, priorityID)
+	s.watchMu.Unlock()
+	for _, ch := range ws {
+		close(ch)
+	}
 }
 
 // notFound maps pgx's no-rows error to ErrNotFound.
