@@ -77,6 +77,8 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
 
 	e.GET("/healthz", s.healthz)
+	e.GET("/openapi.yaml", openAPISpec)
+	e.GET("/docs", docs)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 
