@@ -120,22 +120,32 @@ func prefixed(prefix string, ps pipeline.Problems) pipeline.Problems {
 	return ps
 }
 
-// edit handles PATCH /v1/priorities/{id}: a focal point edits fields in revision.
-func (s *Server) edit(c echo.Context) error {
-	a := actorOf(c)
+// guard runs the checks an edit shares with a decision, in DESIGN §4's
+// order: 404, 412, then 409 unless the priority is in stage, then 403 unless
+// may admits the caller. It returns the version the workflow must still be at.
+func (s *Server) guard(c echo.Context, stage pipeline.Stage, may func(pipeline.Actor, *pipeline.Priority) bool, forbidden string) (*pipeline.Priority, int, error) {
 	p, err := s.visiblePriority(c)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	version, err := ifMatch(c, p)
 	if err != nil {
+		return nil, 0, err
+	}
+	if p.Stage != stage {
+		return nil, 0, problem(http.StatusConflict, "this is done in stage "+string(stage)+"; this priority is in "+string(p.Stage))
+	}
+	if !may(actorOf(c), p) {
+		return nil, 0, problem(http.StatusForbidden, forbidden)
+	}
+	return p, version, nil
+}
+
+// edit handles PATCH /v1/priorities/{id}: a focal point edits fields in revision.
+func (s *Server) edit(c echo.Context) error {
+	p, version, err := s.guard(c, pipeline.Revision, pipeline.CanEdit, "only a focal point of the priority's countries edits it")
+	if err != nil {
 		return err
-	}
-	if p.Stage != pipeline.Revision {
-		return problem(http.StatusConflict, "fields are edited in stage revision; this priority is in "+string(p.Stage))
-	}
-	if !pipeline.CanEdit(a, p) {
-		return problem(http.StatusForbidden, "only a focal point of the priority's countries edits it")
 	}
 	var ch pipeline.Changes
 	ps, err := bind(c, &ch)
@@ -150,7 +160,7 @@ func (s *Server) edit(c echo.Context) error {
 		return invalid("the changes are not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdateEdit,
-		workflows.EditRequest{Actor: a, Changes: ch, Version: version, RequestID: requestID(c)})
+		workflows.EditRequest{Actor: actorOf(c), Changes: ch, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
@@ -159,20 +169,9 @@ func (s *Server) edit(c echo.Context) error {
 
 // putPlan handles PUT /v1/priorities/{id}/plan: the assigned expert replaces the draft.
 func (s *Server) putPlan(c echo.Context) error {
-	a := actorOf(c)
-	p, err := s.visiblePriority(c)
+	p, version, err := s.guard(c, pipeline.Planning, pipeline.CanEditPlan, "only the expert assigned to this priority drafts its plan")
 	if err != nil {
 		return err
-	}
-	version, err := ifMatch(c, p)
-	if err != nil {
-		return err
-	}
-	if p.Stage != pipeline.Planning {
-		return problem(http.StatusConflict, "the plan is drafted in stage planning; this priority is in "+string(p.Stage))
-	}
-	if !pipeline.CanEditPlan(a, p) {
-		return problem(http.StatusForbidden, "only the expert assigned to this priority drafts its plan")
 	}
 	var plan pipeline.Plan
 	ps, err := bind(c, &plan)
@@ -183,7 +182,7 @@ func (s *Server) putPlan(c echo.Context) error {
 		return invalid("the plan is not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdatePlan,
-		workflows.PlanRequest{Actor: a, Plan: plan, Version: version, RequestID: requestID(c)})
+		workflows.PlanRequest{Actor: actorOf(c), Plan: plan, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
