@@ -15,14 +15,8 @@ import (
 // exportCSV handles GET /v1/export/priorities.csv (managers): every priority
 // passing the list filters, streamed as RFC 4180 CSV.
 func (s *Server) exportCSV(c echo.Context) error {
-	q := newQuery(c, "stage", "theme", "country", "session_id", "overdue")
-	f := store.Filter{
-		Stage:     pipeline.Stage(q.oneOf("stage", stageNames(pipeline.Stages))),
-		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
-		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
-		SessionID: q.uuid("session_id"),
-		Overdue:   q.boolean("overdue"),
-	}
+	q := newQuery(c, filterParams...)
+	f := q.filter()
 	if err := q.err(); err != nil {
 		return err
 	}

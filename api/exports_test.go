@@ -94,4 +94,9 @@ func TestExports(t *testing.T) {
 	if records, _ := csv.NewReader(bytes.NewReader(r.Body)).ReadAll(); len(records) != 3 {
 		t.Errorf("CSV filtered by stage: %d records", len(records))
 	}
+	// The export takes the list's filters, search included.
+	r = b.app.Do(t, "GET", "/v1/export/priorities.csv?q=hyperlink&stage=approved", b.manager.Token, nil)
+	if records, _ := csv.NewReader(bytes.NewReader(r.Body)).ReadAll(); len(records) != 2 || records[1][0] != restricted {
+		t.Errorf("CSV filtered by search: %s %q", r.Status, r.Body)
+	}
 }

@@ -231,10 +231,12 @@ func stageNames(stages []pipeline.Stage) []string {
 	return out
 }
 
-// listPriorities handles GET /v1/priorities.
-func (s *Server) listPriorities(c echo.Context) error {
-	q := newQuery(c, "stage", "theme", "country", "session_id", "assignee", "overdue", "q")
-	f := store.Filter{
+// filterParams are the query parameters of the priority filters (DESIGN §4).
+var filterParams = []string{"stage", "theme", "country", "session_id", "assignee", "overdue", "q"}
+
+// filter reads the priority filters: the list and the CSV export share them.
+func (q *query) filter() store.Filter {
+	return store.Filter{
 		Stage:     pipeline.Stage(q.oneOf("stage", stageNames(pipeline.Stages))),
 		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
 		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
@@ -243,6 +245,12 @@ func (s *Server) listPriorities(c echo.Context) error {
 		Overdue:   q.boolean("overdue"),
 		Q:         q.text("q", 200),
 	}
+}
+
+// listPriorities handles GET /v1/priorities.
+func (s *Server) listPriorities(c echo.Context) error {
+	q := newQuery(c, filterParams...)
+	f := q.filter()
 	pg := q.page()
 	if err := q.err(); err != nil {
 		return err

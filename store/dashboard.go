@@ -182,15 +182,7 @@ func dashboardAges(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.T
 
 // narrow adds the dashboard's filters on the priorities table.
 func (f DashboardFilter) narrow(w *where) {
-	if f.Theme != "" {
-		w.add("theme = ?", f.Theme)
-	}
-	if f.Country != "" {
-		w.add("countries @> ARRAY[?]", f.Country)
-	}
-	if f.SessionID != "" {
-		w.add("session_id = ?::uuid", f.SessionID)
-	}
+	w.filter(Filter{Theme: f.Theme, Country: f.Country, SessionID: f.SessionID})
 }
 
 // approvalsPerWeek counts approvals in each of the last 12 ISO weeks (UTC):
