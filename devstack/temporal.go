@@ -41,6 +41,11 @@ const temporalBinary = "temporal-v1.5.1"
 // compile against the API module Puente's SDK needs. A file lock keeps
 // parallel test binaries from building it twice.
 func EnsureTemporalCLI(ctx context.Context, binDir string, log io.Writer) (string, error) {
+	// go install wants an absolute GOBIN, and the build runs in a temp dir.
+	binDir, err := filepath.Abs(binDir)
+	if err != nil {
+		return "", err
+	}
 	path := filepath.Join(binDir, temporalBinary)
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
