@@ -62,6 +62,8 @@ func benchPipeline(ctx context.Context, args []string) error {
 			return err
 		}
 		defer os.RemoveAll(work)
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
 	}
 	if err := os.Chmod(work, 0o755); err != nil {
 		return err
