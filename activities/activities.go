@@ -24,6 +24,8 @@ type RecordInput struct {
 	Priority       pipeline.Priority `json:"priority"`
 	Events         []pipeline.Event  `json:"events"`
 	ApproveActions bool              `json:"approve_actions,omitempty"`
+	// RunID is the recording workflow run, kept so the API can address it.
+	RunID string `json:"run_id,omitempty"`
 }
 
 // RecordResult carries what the store assigned: the human reference of a new priority.
@@ -35,7 +37,7 @@ type RecordResult struct {
 // in one transaction. Upserts keyed by priority id and event seq make a retry
 // harmless; a stale version never overwrites a newer one.
 func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, error) {
-	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, ApproveActions: in.ApproveActions})
+	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, ApproveActions: in.ApproveActions, RunID: in.RunID})
 	if err != nil {
 		return RecordResult{}, fmt.Errorf("record priority %s v%d: %w", in.Priority.ID, in.Priority.Version, err)
 	}

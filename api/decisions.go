@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -72,7 +73,7 @@ func (s *Server) decide(c echo.Context) error {
 	if len(ps) > 0 {
 		return invalid("the decision is not valid", ps)
 	}
-	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdateDecide,
+	updated, err := s.update(c.Request().Context(), p, workflows.UpdateDecide,
 		workflows.DecideRequest{Actor: a, Input: in, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
@@ -159,7 +160,7 @@ func (s *Server) edit(c echo.Context) error {
 	if len(ps) > 0 {
 		return invalid("the changes are not valid", ps)
 	}
-	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdateEdit,
+	updated, err := s.update(c.Request().Context(), p, workflows.UpdateEdit,
 		workflows.EditRequest{Actor: actorOf(c), Changes: ch, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
@@ -181,7 +182,7 @@ func (s *Server) putPlan(c echo.Context) error {
 	if ps = ps.Merge(plan.Validate(false)); len(ps) > 0 {
 		return invalid("the plan is not valid", ps)
 	}
-	updated, err := s.update(c.Request().Context(), p.ID, workflows.UpdatePlan,
+	updated, err := s.update(c.Request().Context(), p, workflows.UpdatePlan,
 		workflows.PlanRequest{Actor: actorOf(c), Plan: plan, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
@@ -228,24 +229,34 @@ func (s *Server) tasks(c echo.Context) error {
 }
 
 // update sends an update to a priority's workflow and waits until it has been
-// applied and recorded in the read model (read-your-writes).
-func (s *Server) update(ctx context.Context, id, name string, arg any) (*pipeline.Priority, error) {
+// applied and recorded in the read model (read-your-writes). It addresses the
+// run the read model last heard from, which spares Temporal a lookup of the
+// current run; if that run has ended (reset, continued as new), it asks again
+// for whichever run is current.
+func (s *Server) update(ctx context.Context, p *pipeline.Priority, name string, arg any) (*pipeline.Priority, error) {
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.ID(id),
+	opts := client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.ID(p.ID),
+		RunID:        p.RunID,
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	}
+	h, err := s.temporal.UpdateWorkflow(ctx, opts)
+	var notFound *serviceerror.NotFound
+	if opts.RunID != "" && errors.As(err, &notFound) {
+		opts.RunID = ""
+		h, err = s.temporal.UpdateWorkflow(ctx, opts)
+	}
 	if err != nil {
 		return nil, updateError(err)
 	}
-	var p pipeline.Priority
-	if err := h.Get(ctx, &p); err != nil {
+	var updated pipeline.Priority
+	if err := h.Get(ctx, &updated); err != nil {
 		return nil, updateError(err)
 	}
-	return &p, nil
+	return &updated, nil
 }
 
 // supportActions handles GET /v1/support-actions: approved actions, scoped.

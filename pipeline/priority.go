@@ -49,6 +49,10 @@ type Priority struct {
 	// same Idempotency-Key can be told apart from a different one. It travels
 	// with the priority (workflow payloads, read model); the API's views clear it.
 	RequestHash string `json:"request_hash,omitempty"`
+	// RunID is the workflow run that last recorded the priority, as the read
+	// model knows it: updates go straight to that run, sparing Temporal a
+	// lookup of the current one. A hint only, never in JSON.
+	RunID string `json:"-"`
 }
 
 // Plan is the logframe-light technical plan an expert drafts for a priority.

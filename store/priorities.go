@@ -23,21 +23,23 @@ type Change struct {
 	Priority       *pipeline.Priority
 	Events         []pipeline.Event
 	ApproveActions bool
+	// RunID is the workflow run making the change (see pipeline.Priority.RunID).
+	RunID string
 }
 
 const upsertPriority = `
 INSERT INTO priorities (id, ref, session_id, title, description, theme, pillar, countries,
     institution, urgency, sensitivity, stage, assignee, triaged_by, plan_authors,
-    stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash)
+    stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash, run_id)
 VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, '')::uuid,
-    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 ON CONFLICT (id) DO UPDATE SET
     title = EXCLUDED.title, description = EXCLUDED.description, theme = EXCLUDED.theme,
     pillar = EXCLUDED.pillar, countries = EXCLUDED.countries, institution = EXCLUDED.institution,
     urgency = EXCLUDED.urgency, sensitivity = EXCLUDED.sensitivity, stage = EXCLUDED.stage,
     assignee = EXCLUDED.assignee, triaged_by = EXCLUDED.triaged_by, plan_authors = EXCLUDED.plan_authors,
     stage_entered_at = EXCLUDED.stage_entered_at, due_at = EXCLUDED.due_at, overdue = EXCLUDED.overdue,
-    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, plan = EXCLUDED.plan
+    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, plan = EXCLUDED.plan, run_id = EXCLUDED.run_id
 WHERE priorities.version < EXCLUDED.version`
 
 const insertEvent = `
@@ -94,7 +96,7 @@ type batcher interface {
 func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
 	p := c.Priority
 	b := &pgx.Batch{}
-	b.Queue(upsertPriority, priorityArgs(p, ref)...)
+	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
 	for _, e := range c.Events {
 		data, err := nullJSON(e.Data)
 		if err != nil {
@@ -130,7 +132,7 @@ func allocateRef(ctx context.Context, tx pgx.Tx, p *pipeline.Priority) (string, 
 	return fmt.Sprintf("%s-%04d", prefix, n), nil
 }
 
-func priorityArgs(p *pipeline.Priority, ref string) []any {
+func priorityArgs(p *pipeline.Priority, ref, runID string) []any {
 	var plan []byte
 	if p.Plan != nil {
 		plan, _ = json.Marshal(p.Plan)
@@ -141,7 +143,7 @@ func priorityArgs(p *pipeline.Priority, ref string) []any {
 	}
 	return []any{p.ID, ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
 		p.Institution, p.Urgency, p.Sensitivity, string(p.Stage), p.Assignee, p.TriagedBy, authors,
-		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash}
+		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash, runID}
 }
 
 func nullJSON(m map[string]any) (any, error) {
@@ -154,7 +156,7 @@ func nullJSON(m map[string]any) (any, error) {
 const priorityColumns = `id::text, ref, coalesce(session_id::text, ''), title, description, theme, pillar,
     countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, ''),
     coalesce(triaged_by::text, ''), plan_authors, stage_entered_at, due_at, overdue, version,
-    submitted_by::text, created_at, updated_at, plan, request_hash`
+    submitted_by::text, created_at, updated_at, plan, request_hash, run_id`
 
 func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
 	var p pipeline.Priority
@@ -162,7 +164,7 @@ func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
 	err := row.Scan(&p.ID, &p.Ref, &p.SessionID, &p.Title, &p.Description, &p.Theme, &p.Pillar,
 		&p.Countries, &p.Institution, &p.Urgency, &p.Sensitivity, &p.Stage, &p.Assignee,
 		&p.TriagedBy, &p.PlanAuthors, &p.StageEnteredAt, &p.DueAt, &p.Overdue, &p.Version,
-		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash)
+		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash, &p.RunID)
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -546,7 +546,8 @@ func (w *priority) event(ctx workflow.Context, actor pipeline.Ref, kind pipeline
 // priority's reference. It retries until PostgreSQL takes the write: the
 // workflow has already changed, and the read model must follow it.
 func (w *priority) record(ctx workflow.Context, ev pipeline.Event, approve bool) string {
-	in := activities.RecordInput{Priority: *w.p, Events: []pipeline.Event{ev}, ApproveActions: approve}
+	in := activities.RecordInput{Priority: *w.p, Events: []pipeline.Event{ev}, ApproveActions: approve,
+		RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
 	var res activities.RecordResult
 	// Each round retries for up to recordRound inside the local activity;
 	// between rounds the workflow sleeps with capped exponential backoff, so a

@@ -30,6 +30,8 @@ type App struct {
 	Temporal  client.Client
 	TaskQueue string
 	Namespace string
+	// DatabaseURL is the test's own database, for checks below the Store.
+	DatabaseURL string
 }
 
 // AppOptions adjust an App.
@@ -61,7 +63,7 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	t.Cleanup(w.Stop)
 	srv := httptest.NewServer(api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, Logger: quiet()}))
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default"}
+	return &App{URL: srv.URL, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url}
 }
 
 var safe = regexp.MustCompile(`[^A-Za-z0-9]+`)
