@@ -143,6 +143,12 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		// forwarding between them before a task reaches a poller.
 		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+		// start-dev turns this on so that search attributes created while it
+		// runs are usable at once; it costs a read of the cluster metadata
+		// from SQLite on every read of the search attributes (twice per
+		// update). Puente registers its attributes with the flags below, at
+		// start, so the ordinary cache serves.
+		"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
 	}
 	for _, k := range o.SearchAttributes {
 		args = append(args, "--search-attribute", k.GetName()+"="+saTypes[k.GetValueType()])
