@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -47,6 +48,53 @@ type Phase struct {
 	Seconds         float64 `json:"seconds"`
 	PipelinesPerSec float64 `json:"pipelines_per_sec"`
 	Errors          int     `json:"errors"`
+	// CPU is the processor time each pipeline cost, by process.
+	CPU CPU `json:"cpu_ms_per_pipeline"`
+}
+
+// CPU is processor time in milliseconds, by process: the Temporal dev
+// server, the PostgreSQL cluster, and this process (API, worker and load).
+type CPU struct {
+	Temporal   float64 `json:"temporal"`
+	PostgreSQL float64 `json:"postgresql"`
+	Puente     float64 `json:"puente"`
+}
+
+// cpuMeter reads the processor time used so far by each process.
+type cpuMeter struct{ temporal, pg *devstack.Process }
+
+func (m cpuMeter) read() (CPU, error) {
+	t, err := m.temporal.CPUTime()
+	if err != nil {
+		return CPU{}, err
+	}
+	p, err := m.pg.CPUTime()
+	if err != nil {
+		return CPU{}, err
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return CPU{}, err
+	}
+	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return CPU{Temporal: ms(t), PostgreSQL: ms(p), Puente: ms(self)}, nil
+}
+
+// measure runs a phase and charges it the processor time it used.
+func (m cpuMeter) measure(run func() Phase) (Phase, error) {
+	before, err := m.read()
+	if err != nil {
+		return Phase{}, err
+	}
+	ph := run()
+	after, err := m.read()
+	if err != nil {
+		return Phase{}, err
+	}
+	n := float64(max(ph.Pipelines, 1))
+	ph.CPU = CPU{Temporal: (after.Temporal - before.Temporal) / n, PostgreSQL: (after.PostgreSQL - before.PostgreSQL) / n,
+		Puente: (after.Puente - before.Puente) / n}
+	return ph, nil
 }
 
 // PipelineResult is what the pipeline benchmark measured.
@@ -163,7 +211,13 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 
 	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time…\n", o.N, updatesPerPipeline, o.C)
 	var base recorder
-	res.Baseline = runConcurrently(o.N, o.C, func(i int) error { return baselineOnce(ctx, tc, "run", i, &base) })
+	meter := cpuMeter{temporal: tmp.Process, pg: pg.Process}
+	res.Baseline, err = meter.measure(func() Phase {
+		return runConcurrently(o.N, o.C, func(i int) error { return baselineOnce(ctx, tc, "run", i, &base) })
+	})
+	if err != nil {
+		return nil, err
+	}
 	res.BaselineUpdate = summarize(base.get("update"))
 
 	sizeBefore, err := st.DatabaseSize(ctx)
@@ -172,7 +226,12 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	fmt.Fprintf(o.Log, "puente: %d pipelines over HTTP, %d at a time…\n", o.N, o.C)
 	var rec recorder
-	res.Puente = runConcurrently(o.N, o.C, func(int) error { return d.pipelineOnce(ctx, &rec) })
+	res.Puente, err = meter.measure(func() Phase {
+		return runConcurrently(o.N, o.C, func(int) error { return d.pipelineOnce(ctx, &rec) })
+	})
+	if err != nil {
+		return nil, err
+	}
 	sizeAfter, err := st.DatabaseSize(ctx)
 	if err != nil {
 		return nil, err
@@ -377,6 +436,13 @@ func (r *PipelineResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "  %-28s %s\n", "decision latency", r.Decision)
 	fmt.Fprintf(w, "  %-28s %s\n", "plan latency", r.Plan)
 	fmt.Fprintf(w, "  %-28s %s\n", "baseline update latency", r.BaselineUpdate)
+	for _, ph := range []struct {
+		name string
+		cpu  CPU
+	}{{"puente", r.Puente.CPU}, {"baseline", r.Baseline.CPU}} {
+		fmt.Fprintf(w, "  %-28s %5.1f ms Temporal  %5.1f ms PostgreSQL  %5.1f ms this process\n",
+			"CPU per pipeline, "+ph.name, ph.cpu.Temporal, ph.cpu.PostgreSQL, ph.cpu.Puente)
+	}
 	fmt.Fprintf(w, "  %-28s %8.1f MiB\n", "peak RSS (this process)", r.PeakRSSMiB)
 	fmt.Fprintf(w, "  %-28s %8.0f bytes\n", "PostgreSQL per priority", r.PGBytesPerPriority)
 }

@@ -2,10 +2,14 @@ package devstack
 
 import (
 	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A relative bin dir (PUENTE_BIN_DIR=.puente/bin, or `puente bench` run from
@@ -41,5 +45,27 @@ func TestEnsureTemporalCLIWithRelativeBinDir(t *testing.T) {
 	}
 	if again, err := EnsureTemporalCLI(context.Background(), filepath.Join(".puente", "bin"), &log); err != nil || again != want {
 		t.Fatalf("second call: %q, %v", again, err)
+	}
+}
+
+// CPUTime sums the process tree: a shell and a child that leaves its process
+// group (as PostgreSQL's backends do) each burn a known amount of CPU and
+// stay alive; both are counted.
+func TestCPUTimeCountsTheWholeTree(t *testing.T) {
+	burn := `end=$(($(date +%s%N)+300000000)); while [ $(date +%s%N) -lt $end ]; do :; done`
+	cmd := exec.Command("sh", "-c", "setsid sh -c '"+burn+"; sleep 2' & "+burn+"; sleep 2")
+	p, err := start("burner", cmd, syscall.SIGTERM, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Stop(5 * time.Second) }()
+	time.Sleep(1200 * time.Millisecond) // both loops are done; both shells sleep
+	got, err := p.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two loops of 0.3 s each: at least 0.5 s however the machine shares them.
+	if got < 500*time.Millisecond || got > 2*time.Second {
+		t.Fatalf("CPU time of the tree: %v, want about 600ms", got)
 	}
 }
