@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,8 @@ type PipelineOptions struct {
 	// Dir holds the benchmark's Temporal and PostgreSQL data.
 	Dir string
 	Log io.Writer
+	// Profile, if set, receives a CPU profile of this process during the Puente phase.
+	Profile io.Writer
 }
 
 // Phase is one side of the comparison.
@@ -226,9 +229,17 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	fmt.Fprintf(o.Log, "puente: %d pipelines over HTTP, %d at a time…\n", o.N, o.C)
 	var rec recorder
+	if o.Profile != nil {
+		if err := pprof.StartCPUProfile(o.Profile); err != nil {
+			return nil, err
+		}
+	}
 	res.Puente, err = meter.measure(func() Phase {
 		return runConcurrently(o.N, o.C, func(int) error { return d.pipelineOnce(ctx, &rec) })
 	})
+	if o.Profile != nil {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return nil, err
 	}

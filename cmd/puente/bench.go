@@ -6,9 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -40,20 +40,18 @@ func benchPipeline(ctx context.Context, args []string) error {
 	c := fs.Int("c", 20, "pipelines in flight")
 	dir := fs.String("dir", "", "keep the benchmark's Temporal and PostgreSQL data here (default: a temp dir, removed after)")
 	out := fs.String("json", "bench-pipeline.json", "write the result as JSON here")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, load) here")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, load) during the Puente phase here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var profile io.Writer
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		profile = f
 	}
 	work := *dir
 	if work == "" {
@@ -72,7 +70,7 @@ func benchPipeline(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := bench.Pipeline(ctx, bench.PipelineOptions{N: *n, C: *c, CLI: cli, Dir: work, Log: os.Stderr})
+	res, err := bench.Pipeline(ctx, bench.PipelineOptions{N: *n, C: *c, CLI: cli, Dir: work, Log: os.Stderr, Profile: profile})
 	if err != nil {
 		return err
 	}
