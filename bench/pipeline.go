@@ -51,7 +51,11 @@ type Phase struct {
 	Seconds         float64 `json:"seconds"`
 	PipelinesPerSec float64 `json:"pipelines_per_sec"`
 	Errors          int     `json:"errors"`
-	// CPU is the processor time each pipeline cost, by process.
+	// Ramp pipelines ran around the measured ones, unmeasured: C before
+	// (they start at the same instant) and C after (so the last measured
+	// ones still run with C in flight).
+	Ramp int `json:"ramp_pipelines"`
+	// CPU is the processor time each pipeline cost, by process, ramp included.
 	CPU CPU `json:"cpu_ms_per_pipeline"`
 }
 
@@ -94,7 +98,7 @@ func (m cpuMeter) measure(run func() Phase) (Phase, error) {
 	if err != nil {
 		return Phase{}, err
 	}
-	n := float64(max(ph.Pipelines, 1))
+	n := float64(max(ph.Pipelines+ph.Ramp, 1))
 	ph.CPU = CPU{Temporal: (after.Temporal - before.Temporal) / n, PostgreSQL: (after.PostgreSQL - before.PostgreSQL) / n,
 		Puente: (after.Puente - before.Puente) / n}
 	return ph, nil
@@ -102,36 +106,43 @@ func (m cpuMeter) measure(run func() Phase) (Phase, error) {
 
 // PipelineResult is what the pipeline benchmark measured.
 type PipelineResult struct {
-	N                  int     `json:"n"`
-	C                  int     `json:"c"`
-	Updates            int     `json:"updates_per_pipeline"`
-	Puente             Phase   `json:"puente"`
-	Baseline           Phase   `json:"baseline"`
-	Ratio              float64 `json:"ratio"`
-	Submit             Latency `json:"submit_latency"`
-	Decision           Latency `json:"decision_latency"`
-	Plan               Latency `json:"plan_latency"`
-	BaselineUpdate     Latency `json:"baseline_update_latency"`
-	PeakRSSMiB         float64 `json:"peak_rss_mib"`
-	PGBytesPerPriority float64 `json:"pg_bytes_per_priority"`
+	N              int     `json:"n"`
+	C              int     `json:"c"`
+	Updates        int     `json:"updates_per_pipeline"`
+	Puente         Phase   `json:"puente"`
+	Baseline       Phase   `json:"baseline"`
+	Ratio          float64 `json:"ratio"`
+	Submit         Latency `json:"submit_latency"`
+	Decision       Latency `json:"decision_latency"`
+	Plan           Latency `json:"plan_latency"`
+	BaselineUpdate Latency `json:"baseline_update_latency"`
+	// RampSubmit and RampDecision are the unmeasured ramp's latencies, for
+	// the record: C submissions at the same instant, then their decisions.
+	RampSubmit   Latency `json:"ramp_submit_latency"`
+	RampDecision Latency `json:"ramp_decision_latency"`
+	// Steps are the latencies of each step after the submission, by name.
+	Steps              map[string]Latency `json:"step_latency"`
+	PeakRSSMiB         float64            `json:"peak_rss_mib"`
+	PGBytesPerPriority float64            `json:"pg_bytes_per_priority"`
 }
 
 // steps is the pipeline each priority goes through: who acts and with what.
 // With the submission and the plan, a pipeline is 11 updates.
 var steps = []struct {
+	name string
 	role string
 	body string
 }{
-	{"manager", `{"decision":"accept","expert_id":"%s"}`},
-	{"expert", `{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`},
-	{"focal", `{"decision":"resubmit","changes":{"institution":"Fiscalía de la Nación y Policía Nacional"}}`},
-	{"expert", `{"decision":"approve"}`},
-	{"plan", ""},
-	{"expert", `{"decision":"submit_plan"}`},
-	{"focal", `{"decision":"request_changes","comment":"Añadir a la Policía Nacional"}`},
-	{"expert", `{"decision":"submit_plan"}`},
-	{"focal", `{"decision":"endorse"}`},
-	{"manager2", `{"decision":"approve"}`},
+	{"1 accept", "manager", `{"decision":"accept","expert_id":"%s"}`},
+	{"2 request_revision", "expert", `{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`},
+	{"3 resubmit", "focal", `{"decision":"resubmit","changes":{"institution":"Fiscalía de la Nación y Policía Nacional"}}`},
+	{"4 approve (review)", "expert", `{"decision":"approve"}`},
+	{"5 plan (PUT)", "plan", ""},
+	{"6 submit_plan", "expert", `{"decision":"submit_plan"}`},
+	{"7 request_changes", "focal", `{"decision":"request_changes","comment":"Añadir a la Policía Nacional"}`},
+	{"8 submit_plan", "expert", `{"decision":"submit_plan"}`},
+	{"9 endorse", "focal", `{"decision":"endorse"}`},
+	{"10 approve (final)", "manager2", `{"decision":"approve"}`},
 }
 
 const updatesPerPipeline = 11
@@ -207,16 +218,19 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	res := &PipelineResult{N: o.N, C: o.C, Updates: updatesPerPipeline}
 
-	fmt.Fprintf(o.Log, "warming up (%d of each)…\n", o.C)
-	var discard recorder
-	runConcurrently(o.C, o.C, func(i int) error { return baselineOnce(ctx, tc, "warm", i, &discard) })
-	runConcurrently(o.C, o.C, func(i int) error { return d.pipelineOnce(ctx, &discard) })
-
-	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time…\n", o.N, updatesPerPipeline, o.C)
-	var base recorder
+	pick := func(measured bool, rec, ramp *recorder) *recorder {
+		if measured {
+			return rec
+		}
+		return ramp
+	}
+	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time (and %d of ramp)…\n", o.N, updatesPerPipeline, o.C, 2*o.C)
+	var base, baseRamp recorder
 	meter := cpuMeter{temporal: tmp.Process, pg: pg.Process}
 	res.Baseline, err = meter.measure(func() Phase {
-		return runConcurrently(o.N, o.C, func(i int) error { return baselineOnce(ctx, tc, "run", i, &base) })
+		return runSteady(o.N, o.C, func(i int, measured bool) error {
+			return baselineOnce(ctx, tc, i, pick(measured, &base, &baseRamp))
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -227,15 +241,15 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(o.Log, "puente: %d pipelines over HTTP, %d at a time…\n", o.N, o.C)
-	var rec recorder
+	fmt.Fprintf(o.Log, "puente: %d pipelines over HTTP, %d at a time (and %d of ramp)…\n", o.N, o.C, 2*o.C)
+	var rec, ramp recorder
 	if o.Profile != nil {
 		if err := pprof.StartCPUProfile(o.Profile); err != nil {
 			return nil, err
 		}
 	}
 	res.Puente, err = meter.measure(func() Phase {
-		return runConcurrently(o.N, o.C, func(int) error { return d.pipelineOnce(ctx, &rec) })
+		return runSteady(o.N, o.C, func(_ int, measured bool) error { return d.pipelineOnce(ctx, pick(measured, &rec, &ramp)) })
 	})
 	if o.Profile != nil {
 		pprof.StopCPUProfile()
@@ -248,10 +262,15 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 		return nil, err
 	}
 	res.Submit, res.Decision, res.Plan = summarize(rec.get("submit")), summarize(rec.get("decision")), summarize(rec.get("plan"))
+	res.RampSubmit, res.RampDecision = summarize(ramp.get("submit")), summarize(ramp.get("decision"))
+	res.Steps = map[string]Latency{}
+	for _, s := range steps {
+		res.Steps[s.name] = summarize(rec.get(s.name))
+	}
 	if res.Baseline.PipelinesPerSec > 0 {
 		res.Ratio = res.Puente.PipelinesPerSec / res.Baseline.PipelinesPerSec
 	}
-	res.PGBytesPerPriority = float64(sizeAfter-sizeBefore) / float64(o.N)
+	res.PGBytesPerPriority = float64(sizeAfter-sizeBefore) / float64(res.Puente.Pipelines+res.Puente.Ramp)
 	res.PeakRSSMiB = peakRSSMiB()
 	return res, nil
 }
@@ -277,41 +296,60 @@ func (r *recorder) get(kind string) []time.Duration {
 	return r.m[kind]
 }
 
-// runConcurrently runs n jobs, c at a time, and times the whole.
-func runConcurrently(n, c int, job func(i int) error) Phase {
+// runSteady runs n measured jobs, c at a time, in steady state. c ramp jobs
+// go first — all c start at the same instant, a burst no steady load has —
+// and c more follow the measured ones, so every measured job runs with c in
+// flight. The phase's time runs from the first measured job's start to the
+// last one's end; job is told whether it is measured.
+func runSteady(n, c int, job func(i int, measured bool) error) Phase {
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	errs := 0
-	start := time.Now()
+	var first, last time.Time
+	errs, measuredErrs := 0, 0
 	for range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				if err := job(i); err != nil {
-					mu.Lock()
+				measured := i >= c && i < c+n
+				start := time.Now()
+				err := job(i, measured)
+				end := time.Now()
+				mu.Lock()
+				if measured {
+					if first.IsZero() || start.Before(first) {
+						first = start
+					}
+					if end.After(last) {
+						last = end
+					}
+				}
+				if err != nil {
 					if errs < 5 {
 						fmt.Fprintln(os.Stderr, "bench:", err)
 					}
 					errs++
-					mu.Unlock()
+					if measured {
+						measuredErrs++
+					}
 				}
+				mu.Unlock()
 			}
 		}()
 	}
-	for i := range n {
+	for i := range n + 2*c {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
-	secs := time.Since(start).Seconds()
-	return Phase{Pipelines: n, Seconds: secs, PipelinesPerSec: float64(n-errs) / secs, Errors: errs}
+	secs := last.Sub(first).Seconds()
+	return Phase{Pipelines: n, Ramp: 2 * c, Seconds: secs, PipelinesPerSec: float64(n-measuredErrs) / secs, Errors: errs}
 }
 
 // baselineOnce runs one bare workflow: Update-with-Start, then the other updates.
-func baselineOnce(ctx context.Context, tc client.Client, prefix string, i int, rec *recorder) error {
-	id := fmt.Sprintf("baseline-%s-%d-%d", prefix, time.Now().UnixNano(), i)
+func baselineOnce(ctx context.Context, tc client.Client, i int, rec *recorder) error {
+	id := fmt.Sprintf("baseline-%d-%d", time.Now().UnixNano(), i)
 	t0 := time.Now()
 	op := tc.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: BaselineTaskQueue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
@@ -393,6 +431,7 @@ func (d *driver) pipelineOnce(ctx context.Context, rec *recorder) error {
 			return fmt.Errorf("%s %s: %w", method, body, err)
 		}
 		rec.add(kind, time.Since(t0))
+		rec.add(s.name, time.Since(t0))
 	}
 	if p.Stage != pipeline.Approved {
 		return fmt.Errorf("pipeline ended in %s", p.Stage)
@@ -439,7 +478,7 @@ func peakRSSMiB() float64 {
 
 // Print writes the result as a table.
 func (r *PipelineResult) Print(w io.Writer) {
-	fmt.Fprintf(w, "\n%d pipelines, %d in flight, %d updates each (submit, 9 decisions, 1 plan)\n", r.N, r.C, r.Updates)
+	fmt.Fprintf(w, "\n%d pipelines measured in steady state, %d in flight, %d updates each (submit, 9 decisions, 1 plan)\n", r.N, r.C, r.Updates)
 	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "puente (HTTP + PostgreSQL)", r.Puente.PipelinesPerSec, r.Puente.Seconds, r.Puente.Errors)
 	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "bare Temporal baseline", r.Baseline.PipelinesPerSec, r.Baseline.Seconds, r.Baseline.Errors)
 	fmt.Fprintf(w, "  %-28s %8.2f\n", "ratio puente / baseline", r.Ratio)
@@ -447,6 +486,12 @@ func (r *PipelineResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "  %-28s %s\n", "decision latency", r.Decision)
 	fmt.Fprintf(w, "  %-28s %s\n", "plan latency", r.Plan)
 	fmt.Fprintf(w, "  %-28s %s\n", "baseline update latency", r.BaselineUpdate)
+	for _, s := range steps {
+		fmt.Fprintf(w, "    %-26s %s\n", s.name, r.Steps[s.name])
+	}
+	fmt.Fprintf(w, "  ramp (unmeasured: %d submissions at one instant, then their decisions)\n", r.C)
+	fmt.Fprintf(w, "  %-28s %s\n", "  submit latency", r.RampSubmit)
+	fmt.Fprintf(w, "  %-28s %s\n", "  decision latency", r.RampDecision)
 	for _, ph := range []struct {
 		name string
 		cpu  CPU
