@@ -35,11 +35,11 @@ func TestDecisionsAddressTheRecordedRun(t *testing.T) {
 	}
 	current := func() string {
 		t.Helper()
-		d, err := b.app.Temporal.DescribeWorkflowExecution(ctx, workflows.ID(id), "")
+		d, err := b.app.Temporal.DescribeWorkflow(ctx, workflows.ID(id), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+		return d.RawResponse.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	}
 	first := current()
 	if got := runOf(); got != first {
