@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -86,6 +87,23 @@ func TestDecisionsAddressTheRecordedRun(t *testing.T) {
 	}
 	if runOf() != first || reset.RunId == first {
 		t.Fatalf("before the next decision the read model should still name the old run")
+	}
+	// The reset replays up to before the accept's workflow task and reapplies
+	// the accept update in the new run; wait until the new run has it.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v, err := b.app.Temporal.QueryWorkflow(ctx, workflows.ID(id), reset.RunId, workflows.QueryPriority)
+		var p pipeline.Priority
+		if err == nil {
+			err = v.Get(&p)
+		}
+		if err == nil && p.Stage == pipeline.ExpertReview {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new run never reapplied the accept: stage %q, %v", p.Stage, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if p := b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "approve"}); p.Stage != pipeline.Planning {
 		t.Fatalf("approve after a reset: stage %s", p.Stage)
