@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -232,11 +233,13 @@ func (s *Server) tasks(c echo.Context) error {
 // applied and recorded in the read model (read-your-writes). It addresses the
 // run the read model last heard from, which spares Temporal a lookup of the
 // current run; if that run has ended (reset, continued as new), it asks again
-// for whichever run is current.
+// for whichever run is current. Both attempts carry one update ID, so the
+// workflow applies the change once even if a reset also carried it over.
 func (s *Server) update(ctx context.Context, p *pipeline.Priority, name string, arg any) (*pipeline.Priority, error) {
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
 	opts := client.UpdateWorkflowOptions{
+		UpdateID:     uuid.NewString(),
 		WorkflowID:   workflows.ID(p.ID),
 		RunID:        p.RunID,
 		UpdateName:   name,
