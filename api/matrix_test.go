@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -125,6 +126,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if p.Stage != stage {
 			t.Fatalf("drove to %s, got %s", stage, p.Stage)
 		}
+		// A submission is answered once recorded, which can be before the
+		// server has taken the workflow task that recorded it: let it land, so
+		// that the history length below moves only if a denial changes it.
+		settle(t, b, id)
 		for _, u := range actors {
 			for _, d := range pipeline.Decisions {
 				code := want(u.Actor, p, d)
@@ -166,6 +171,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("stage %s, want %s", got.Stage, tr.Next())
 			}
 		})
+	}
+}
+
+// settle waits until the priority's workflow has no workflow task pending.
+func settle(t *testing.T, b *bundle, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		d, err := b.app.Temporal.DescribeWorkflow(context.Background(), workflows.ID(id), "")
+		if err != nil {
+			t.Fatalf("describe %s: %v", id, err)
+		}
+		if d.RawResponse.GetPendingWorkflowTask() == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow of %s still has a pending workflow task after 10 s", id)
+		}
 	}
 }
 
