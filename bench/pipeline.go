@@ -225,11 +225,11 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 		return ramp
 	}
 	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time (and %d of ramp)…\n", o.N, updatesPerPipeline, o.C, 2*o.C)
-	var base, baseRamp recorder
+	var base, unmeasured recorder
 	meter := cpuMeter{temporal: tmp.Process, pg: pg.Process}
 	res.Baseline, err = meter.measure(func() Phase {
 		return runSteady(o.N, o.C, func(i int, measured bool) error {
-			return baselineOnce(ctx, tc, i, pick(measured, &base, &baseRamp))
+			return baselineOnce(ctx, tc, i, pick(measured, &base, &unmeasured))
 		})
 	})
 	if err != nil {
