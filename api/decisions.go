@@ -61,8 +61,10 @@ func (s *Server) decide(c echo.Context) error {
 		return checkError(err)
 	}
 	ps = ps.Merge(in.Validate(t))
+	var expert *pipeline.Ref
 	if in.ExpertID != "" && !ps.Has("expert_id") {
-		if msg := s.checkExpert(c.Request().Context(), in.ExpertID); msg != "" {
+		var msg string
+		if expert, msg = s.resolveExpert(c.Request().Context(), in.ExpertID); msg != "" {
 			ps.Add("expert_id", "%s", msg)
 		}
 	}
@@ -75,25 +77,27 @@ func (s *Server) decide(c echo.Context) error {
 		return invalid("the decision is not valid", ps)
 	}
 	updated, err := s.update(c.Request().Context(), p, workflows.UpdateDecide,
-		workflows.DecideRequest{Actor: a, Input: in, Version: version, RequestID: requestID(c)})
+		workflows.DecideRequest{Actor: a, Input: in, Expert: expert, Version: version, RequestID: requestID(c)})
 	if err != nil {
 		return err
 	}
 	return writePriority(c, http.StatusOK, updated)
 }
 
-// checkExpert says what is wrong with an expert id, or nothing.
-func (s *Server) checkExpert(ctx context.Context, id string) string {
+// resolveExpert looks up the expert a decision names, or says what is wrong
+// with the id.
+func (s *Server) resolveExpert(ctx context.Context, id string) (*pipeline.Ref, string) {
 	u, err := s.store.User(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return "no user has this id"
+		return nil, "no user has this id"
 	case err != nil:
-		return "could not be checked: " + err.Error()
+		return nil, "could not be checked: " + err.Error()
 	case u.Role != pipeline.Expert:
-		return "this user is not an expert"
+		return nil, "this user is not an expert"
 	}
-	return ""
+	ref := u.Ref()
+	return &ref, ""
 }
 
 // checkError maps the pipeline's check errors to problems.

@@ -305,7 +305,12 @@ func (w *priority) validateDecide(ctx workflow.Context, r DecideRequest) error {
 func (w *priority) decide(ctx workflow.Context, r DecideRequest) (*pipeline.Priority, error) {
 	in := r.Input
 	var expert pipeline.Ref
-	if in.Decision == pipeline.Reassign || (in.Decision == pipeline.Accept && (in.ExpertID != "" || w.p.Assignee == "")) {
+	needsExpert := in.Decision == pipeline.Reassign || (in.Decision == pipeline.Accept && (in.ExpertID != "" || w.p.Assignee == ""))
+	switch {
+	case !needsExpert:
+	case in.ExpertID != "" && r.Expert != nil && r.Expert.ID == in.ExpertID && r.Expert.Role == pipeline.Expert:
+		expert = *r.Expert // the API looked the named expert up just now
+	default:
 		theme := w.p.Theme
 		if in.Theme != "" {
 			theme = in.Theme

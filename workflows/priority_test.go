@@ -851,6 +851,30 @@ func TestPriorityAcceptChoosesLeastLoadedExpert(t *testing.T) {
 	requireAttrs(t, b.lastAttrs(), pipeline.ExpertReview, "money_laundering", false)
 }
 
+func TestPriorityTakesTheExpertTheAPIResolved(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// What the API looked up: the workflow must take it as is, without
+	// asking ChooseExpert again (whose answer for e1 would be e1.Ref()).
+	looked := pipeline.Ref{ID: e1ID, Name: "Ana Expert (as the API saw her)", Role: pipeline.Expert}
+	b.update(time.Minute, UpdateSubmit, submit(hashOne))
+	acc := b.update(time.Hour, UpdateDecide, DecideRequest{Actor: m1, Expert: &looked,
+		Input: pipeline.DecisionInput{Decision: pipeline.Accept, ExpertID: e1ID}})
+	// A resolved expert that is not the one named is ignored: looked up again.
+	other := pipeline.Ref{ID: e1ID, Name: "stale", Role: pipeline.Expert}
+	re := b.update(day, UpdateDecide, DecideRequest{Actor: m2, Expert: &other,
+		Input: pipeline.DecisionInput{Decision: pipeline.Reassign, ExpertID: e2ID, Comment: "e1 on leave"}})
+	b.cancel(2 * day)
+	b.run(Input{})
+
+	require.Equal(t, e1ID, requireDone(t, acc, "accept").Assignee)
+	require.Equal(t, e2ID, requireDone(t, re, "reassign").Assignee)
+	b.mu.Lock()
+	require.Equal(t, []activities.ExpertInput{{Theme: theme, ExpertID: e2ID}}, b.experts, "only the reassign asked ChooseExpert")
+	b.mu.Unlock()
+	require.Equal(t, map[string]any{"from": e1ID, "to": e2ID, "expert_name": "Ben Expert"}, b.events()[2].Data)
+}
+
 func TestPriorityAcceptWithoutAvailableExpert(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

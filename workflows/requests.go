@@ -30,9 +30,13 @@ type SubmitRequest struct {
 
 // DecideRequest is the UpdateDecide argument. Version 0 means any version.
 type DecideRequest struct {
-	Actor   pipeline.Actor         `json:"actor"`
-	Input   pipeline.DecisionInput `json:"input"`
-	Version int                    `json:"version,omitempty"`
+	Actor pipeline.Actor         `json:"actor"`
+	Input pipeline.DecisionInput `json:"input"`
+	// Expert is the user Input.ExpertID names, as the API just looked it up;
+	// with it the workflow skips looking the user up again. Without it (a
+	// request from before this field, or from another client) it does.
+	Expert  *pipeline.Ref `json:"expert,omitempty"`
+	Version int           `json:"version,omitempty"`
 	// RequestID is the HTTP request's ID, logged with the workflow's lines.
 	RequestID string `json:"request_id,omitempty"`
 }
