@@ -14,6 +14,11 @@ const (
 	baselineUpdate    = "step"
 )
 
+// baselineTimeout bounds each baseline activity and workflow task. The server
+// keeps a timer for each, which fires this long after the task started even
+// when it finished long before.
+const baselineTimeout = 10 * time.Second
+
 // BaselineInput says how many updates the baseline workflow takes before it completes.
 type BaselineInput struct {
 	Steps int `json:"steps"`
@@ -27,7 +32,7 @@ func Baseline(ctx workflow.Context, in BaselineInput) error {
 	done := 0
 	err := workflow.SetUpdateHandler(ctx, baselineUpdate, func(ctx workflow.Context, step int) (int, error) {
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 10 * time.Second,
+			StartToCloseTimeout: baselineTimeout,
 			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
 		})
 		var out int
