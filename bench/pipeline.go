@@ -43,6 +43,9 @@ type PipelineOptions struct {
 	Log io.Writer
 	// Profile, if set, receives a CPU profile of this process during the Puente phase.
 	Profile io.Writer
+	// Settle is the pause between the two sides, for the baseline's timers
+	// to fire; zero means baselineTimeout and two seconds more.
+	Settle time.Duration
 }
 
 // Phase is one side of the comparison.
@@ -242,8 +245,12 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	// baselineTimeout later: about a thousand of them, enough to load the
 	// first ten seconds of the next phase. Let them fire first, so that each
 	// side is measured on a server doing only its own work.
+	settle := o.Settle
+	if settle == 0 {
+		settle = baselineTimeout + 2*time.Second
+	}
 	select {
-	case <-time.After(baselineTimeout + 2*time.Second):
+	case <-time.After(settle):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

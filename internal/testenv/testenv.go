@@ -85,6 +85,27 @@ func repoRoot() (string, error) {
 	}
 }
 
+// TemporalCLI returns the Temporal CLI in the project's bin dir
+// (PUENTE_BIN_DIR, else .puente/bin), building it the first time.
+func TemporalCLI(t testing.TB) string {
+	t.Helper()
+	binDir := os.Getenv("PUENTE_BIN_DIR")
+	if binDir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			t.Fatalf("testenv: %v", err)
+		}
+		binDir = filepath.Join(root, ".puente", "bin")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cli, err := devstack.EnsureTemporalCLI(ctx, binDir, os.Stderr)
+	if err != nil {
+		t.Fatalf("testenv: the Temporal CLI is required for integration tests: %v", err)
+	}
+	return cli
+}
+
 // TemporalAddress starts the binary's Temporal dev server on first use and
 // returns its frontend address.
 func TemporalAddress(t testing.TB) string {
@@ -92,20 +113,9 @@ func TemporalAddress(t testing.TB) string {
 	services.Lock()
 	defer services.Unlock()
 	if services.temporal == nil {
-		binDir := os.Getenv("PUENTE_BIN_DIR")
-		if binDir == "" {
-			root, err := repoRoot()
-			if err != nil {
-				t.Fatalf("testenv: %v", err)
-			}
-			binDir = filepath.Join(root, ".puente", "bin")
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		cli := TemporalCLI(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		cli, err := devstack.EnsureTemporalCLI(ctx, binDir, os.Stderr)
-		if err != nil {
-			t.Fatalf("testenv: the Temporal CLI is required for integration tests: %v", err)
-		}
 		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
 			CLI: cli, LogPath: filepath.Join(workDir(t), "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
