@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -54,8 +55,16 @@ func (s *Store) Close() { s.pool.Close() }
 // Ping checks that PostgreSQL answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
+// migrationLockID is the advisory lock that serialises migrations and the
+// codelist refresh: goose's default id, so a goose CLI run against the same
+// database waits for Puente too.
+const migrationLockID = lock.DefaultLockID
+
 // Migrate applies every pending migration with goose, then refreshes the
-// codelist tables from the embedded reference data.
+// codelist tables from the embedded reference data. Several processes may run
+// it at once (N replicas, two `puente migrate`): goose holds a PostgreSQL
+// session advisory lock while it migrates, and the refresh runs under the
+// same lock, so each migration is applied once and the others wait for it.
 func Migrate(ctx context.Context, url string) error {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -63,7 +72,14 @@ func Migrate(ctx context.Context, url string) error {
 	}
 	db := stdlib.OpenDB(*cfg)
 	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"))
+	// Retry the lock every second, for up to five minutes: a migration
+	// waiting on another finishes about a second after it.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"),
+		goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -78,17 +94,24 @@ func Migrate(ctx context.Context, url string) error {
 	return s.seedCodelists(ctx)
 }
 
+// seedCodelists upserts the codelists in one transaction that first takes the
+// migration lock (as a transaction lock, released at commit), so concurrent
+// refreshes run one after the other instead of racing on the same rows.
 func (s *Store) seedCodelists(ctx context.Context) error {
-	b := &pgx.Batch{}
-	for _, t := range pipeline.Lists.Themes {
-		b.Queue(`INSERT INTO themes (code, en, es, iati_sector) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (code) DO UPDATE SET en = $2, es = $3, iati_sector = $4`, t.Code, t.EN, t.ES, t.IATISector)
-	}
-	for _, c := range pipeline.Lists.Countries {
-		b.Queue(`INSERT INTO countries (code, name) VALUES ($1, $2)
-			ON CONFLICT (code) DO UPDATE SET name = $2`, c.Code, c.Name)
-	}
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, migrationLockID)
+		for _, t := range pipeline.Lists.Themes {
+			b.Queue(`INSERT INTO themes (code, en, es, iati_sector) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (code) DO UPDATE SET en = $2, es = $3, iati_sector = $4`, t.Code, t.EN, t.ES, t.IATISector)
+		}
+		for _, c := range pipeline.Lists.Countries {
+			b.Queue(`INSERT INTO countries (code, name) VALUES ($1, $2)
+				ON CONFLICT (code) DO UPDATE SET name = $2`, c.Code, c.Name)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
 		return fmt.Errorf("seed codelists: %w", err)
 	}
 	return nil
