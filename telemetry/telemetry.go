@@ -20,7 +20,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.temporal.io/sdk/client"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	"go.temporal.io/sdk/interceptor"
@@ -60,7 +60,7 @@ func New(ctx context.Context, service string, log *slog.Logger) (*Telemetry, err
 		if err != nil {
 			return nil, fmt.Errorf("otlp trace exporter: %w", err)
 		}
-		res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(service)))
+		res, err := newResource(ctx, service)
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +75,24 @@ func New(ctx context.Context, service string, log *slog.Logger) (*Telemetry, err
 	}
 	return t, nil
 }
+
+// newResource describes this process to the trace backend. The service name
+// is given without a schema URL, and the detectors all use the SDK's own
+// semconv version, so no two schema URLs can conflict whatever the SDK's
+// version; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override.
+func newResource(ctx context.Context, service string) (*resource.Resource, error) {
+	res, err := resource.New(ctx,
+		resource.WithAttributes(semconv.ServiceName(service)),
+		resource.WithTelemetrySDK(), resource.WithHost(), resource.WithProcessPID(),
+		resource.WithFromEnv())
+	if err != nil {
+		return nil, fmt.Errorf("otel resource: %w", err)
+	}
+	return res, nil
+}
+
+// Tracing reports whether traces are exported.
+func (t *Telemetry) Tracing() bool { return t.tracing != nil }
 
 // Temporal adds the metrics handler and, with tracing on, the tracing
 // interceptor to Temporal client options.

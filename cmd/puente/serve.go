@@ -44,16 +44,20 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 // order: the API stops accepting and finishes its requests, then the worker
 // finishes its tasks. ready, if set, is called once both are up.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWorker bool, ready func(addr string)) error {
-	st, err := store.Open(ctx, cfg.DatabaseURL, int32(cfg.PGMaxConns))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tel, err := telemetry.New(ctx, "puente", log)
+	tel, err := telemetry.New(ctx, serviceName(withAPI, withWorker), log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tel.Shutdown(context.Background()) }()
+	var storeOpts []store.Option
+	if tel.Tracing() {
+		storeOpts = append(storeOpts, store.WithTracing())
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, int32(cfg.PGMaxConns), storeOpts...)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	tel.RegisterStageGauges(st.StageTotals)
 	opts, err := cfg.temporalOptions(log)
 	if err != nil {
@@ -112,6 +116,18 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return fmt.Errorf("shut down api: %w", err)
 	}
 	return nil
+}
+
+// serviceName names the process in traces: puente-api, puente-worker, or
+// puente for both in one process (puente dev).
+func serviceName(withAPI, withWorker bool) string {
+	switch {
+	case withAPI && !withWorker:
+		return "puente-api"
+	case withWorker && !withAPI:
+		return "puente-worker"
+	}
+	return "puente"
 }
 
 // serveMetrics serves /metrics and /healthz for a worker-only process when
