@@ -3,7 +3,8 @@
 # the PostgreSQL server (initdb, postgres); xmllint (libxml2-utils), which
 # the export tests use to validate the IATI XML against its schema; and
 # docker-compose, which the deploy tests use to validate docker-compose.yml
-# offline (`docker-compose config`; no Docker engine needed). Uses apt-get
+# offline (`docker-compose config`; no Docker engine needed); and Chromium
+# with a font, which the web app's browser tests drive headless. Uses apt-get
 # (Debian/Ubuntu) as root; otherwise says what to install.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ have_pg() {
 have_pg || missing+=(postgresql)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
