@@ -1,0 +1,351 @@
+// Package browser drives a real headless Chromium for the web app's tests:
+// one browser per test binary, one isolated browser context (cookies,
+// language) per person, axe-core run on every page, and a screenshot of
+// every page in an artifacts folder. A missing Chromium fails the test:
+// browser tests never skip.
+package browser
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// axeSource is axe-core (npm axe-core, MPL-2.0, see axe.LICENSE), vendored
+// so that the tests reach no other host.
+//
+//go:embed axe.min.js
+var axeSource string
+
+// Browser is one headless Chromium.
+type Browser struct {
+	ctx       context.Context
+	artifacts string
+	mu        sync.Mutex
+	shots     int
+	// Report collects the axe results of every page checked.
+	Report []PageReport
+}
+
+// PageReport is what axe found on one page.
+type PageReport struct {
+	Name       string
+	URL        string
+	Violations []Violation
+	Bytes      int
+}
+
+// Violation is one axe rule a page breaks.
+type Violation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  int    `json:"nodes"`
+	Target string `json:"target"`
+}
+
+// Start launches Chromium (Debian's `chromium`, or $PUENTE_CHROMIUM) for the
+// test and closes it when the test ends. Screenshots go to artifacts.
+func Start(t testing.TB, artifacts string) *Browser {
+	t.Helper()
+	path := os.Getenv("PUENTE_CHROMIUM")
+	if path == "" {
+		var err error
+		if path, err = exec.LookPath("chromium"); err != nil {
+			t.Fatalf("browser tests need Chromium: install Debian's chromium package (scripts/deps.sh does) or set PUENTE_CHROMIUM: %v", err)
+		}
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	return &Browser{ctx: ctx, artifacts: artifacts}
+}
+
+// Tab is one person's tab, in a browser context of its own.
+type Tab struct {
+	t    testing.TB
+	b    *Browser
+	ctx  context.Context
+	Name string
+}
+
+// NewTab opens a tab in a fresh browser context (no cookies) that sends
+// Accept-Language: lang.
+func (b *Browser) NewTab(t testing.TB, name, lang string) *Tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	setLang := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
+		return chromedp.Void{}, err
+	}
+	if err := chromedp.Do(ctx, setLang); err != nil {
+		t.Fatalf("open tab for %s: %v", name, err)
+	}
+	return &Tab{t: t, b: b, ctx: ctx, Name: name}
+}
+
+// Do runs actions in the tab with a deadline, failing the test on error.
+func (tb *Tab) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.t.Fatalf("%s: %s: %v (at %s)", tb.Name, what, err, tb.URL())
+	}
+}
+
+// Run runs one action that returns a value.
+func Run[T any](tb *Tab, what string, a chromedp.Action[T]) T {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		tb.t.Fatalf("%s: %s: %v", tb.Name, what, err)
+	}
+	return v
+}
+
+// URL is the tab's current address.
+func (tb *Tab) URL() string {
+	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+	defer cancel()
+	u, _ := chromedp.Run(ctx, chromedp.Location())
+	return u
+}
+
+// Text is the visible text of the first element matching css.
+func (tb *Tab) Text(css string) string {
+	tb.t.Helper()
+	return Run(tb, "read "+css, chromedp.Text(chromedp.CSS(css)))
+}
+
+// Go navigates to url.
+func (tb *Tab) Go(url string) { tb.t.Helper(); tb.Do("open "+url, chromedp.Navigate(url)) }
+
+// Fill types value into the input matching css, replacing what it holds.
+func (tb *Tab) Fill(css, value string) {
+	tb.t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false;
+		e.focus(); e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, css, mustJSON(value))
+	if !Run(tb, "fill "+css, chromedp.Evaluate[bool](js)) {
+		tb.t.Fatalf("%s: no field %s at %s", tb.Name, css, tb.URL())
+	}
+}
+
+// Select picks option values in the <select> matching css (several for a
+// multiple select).
+func (tb *Tab) Select(css string, values ...string) {
+	tb.t.Helper()
+	js := fmt.Sprintf(`(() => { const s = document.querySelector(%q); const v = %s;
+		if (!s) return false; for (const o of s.options) o.selected = v.includes(o.value); return true })()`, css, mustJSON(values))
+	if !Run(tb, "select "+css, chromedp.Evaluate[bool](js)) {
+		tb.t.Fatalf("%s: no select %s at %s", tb.Name, css, tb.URL())
+	}
+}
+
+// Click clicks the element matching css and waits for the next page.
+func (tb *Tab) Click(css string) {
+	tb.t.Helper()
+	tb.Do("click "+css, chromedp.Click(chromedp.CSS(css)), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// Submit clicks a submit button matching css and waits until the answer has
+// replaced the page.
+func (tb *Tab) Submit(css string) {
+	tb.t.Helper()
+	mark := `document.documentElement.dataset.testOld = "1"`
+	tb.Do("mark "+css, chromedp.Evaluate[chromedp.Void](mark))
+	tb.Do("submit "+css, chromedp.Click(chromedp.CSS(css)))
+	tb.waitNewPage("after " + css)
+}
+
+// waitNewPage waits until the marked page has been replaced by a loaded one;
+// evaluations fail while the tab navigates, and are retried.
+func (tb *Tab) waitNewPage(what string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !document.documentElement.dataset.testOld`))
+		cancel()
+		if err == nil && done {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("%s: no new page %s (at %s)", tb.Name, what, tb.URL())
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+var unsafeName = regexp.MustCompile(`[^a-z0-9_-]+`)
+
+// Check runs axe-core on the page and takes its screenshot, named name. It
+// fails the test on any serious or critical violation; the others are kept
+// in the report.
+func (tb *Tab) Check(name string) {
+	tb.t.Helper()
+	b := tb.b
+	b.mu.Lock()
+	b.shots++
+	n := b.shots
+	b.mu.Unlock()
+	file := fmt.Sprintf("%02d-%s.png", n, unsafeName.ReplaceAllString(strings.ToLower(name), "-"))
+	png := Run(tb, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(b.artifacts, file), png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	size := Run(tb, "page size", chromedp.Evaluate[int](`document.documentElement.outerHTML.length`))
+	tb.Do("load axe", chromedp.Evaluate[chromedp.Void](axeSource+";undefined"))
+	res := Run(tb, "run axe", chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({
+		id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length, target: v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(" | ")}))))`, chromedp.EvalAwaitPromise))
+	var vs []Violation
+	if err := json.Unmarshal([]byte(res), &vs); err != nil {
+		tb.t.Fatalf("axe result: %v: %s", err, res)
+	}
+	b.mu.Lock()
+	b.Report = append(b.Report, PageReport{Name: name, URL: tb.URL(), Violations: vs, Bytes: size})
+	b.mu.Unlock()
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			tb.t.Errorf("%s: axe %s violation %s on %s (%s): %s — %s", tb.Name, v.Impact, v.ID, name, file, v.Help, v.Target)
+		}
+	}
+}
+
+// WriteReport writes the axe results of every page as JSON and a summary
+// table to the artifacts folder.
+func (b *Browser) WriteReport(t testing.TB) {
+	t.Helper()
+	j, _ := json.MarshalIndent(b.Report, "", "  ")
+	if err := os.WriteFile(filepath.Join(b.artifacts, "axe-report.json"), j, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%-40s %9s %9s %8s %s\n", "page", "serious+", "moderate-", "KB", "rules")
+	for _, r := range b.Report {
+		var hi, lo int
+		var ids []string
+		for _, v := range r.Violations {
+			if v.Impact == "serious" || v.Impact == "critical" {
+				hi++
+			} else {
+				lo++
+			}
+			ids = append(ids, v.ID+"("+v.Impact+")")
+		}
+		fmt.Fprintf(&sb, "%-40s %9d %9d %8.1f %s\n", r.Name, hi, lo, float64(r.Bytes)/1024, strings.Join(ids, " "))
+	}
+	if err := os.WriteFile(filepath.Join(b.artifacts, "axe-report.txt"), []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("axe results per page (also in %s):\n%s", b.artifacts, sb.String())
+}
+
+// Artifacts is the folder for the web tests' screenshots and reports:
+// $PUENTE_ARTIFACTS/web, else .puente/artifacts/web under the module root
+// (git ignores .puente).
+func Artifacts(t testing.TB, sub string) string {
+	t.Helper()
+	if d := os.Getenv("PUENTE_ARTIFACTS"); d != "" {
+		return filepath.Join(d, sub)
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, ".puente", "artifacts", sub)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// Eval runs a script that reports true when it found what it acts on.
+func (tb *Tab) Eval(what, js string) {
+	tb.t.Helper()
+	if !Run(tb, what, chromedp.Evaluate[bool](js)) {
+		tb.t.Fatalf("%s: %s: not found at %s", tb.Name, what, tb.URL())
+	}
+}
+
+// Tick checks the radio button or checkbox matching css.
+func (tb *Tab) Tick(css string) {
+	tb.t.Helper()
+	tb.Eval("tick "+css, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.checked = true; return true })()`, css))
+}
+
+// Open opens the <details> matching css.
+func (tb *Tab) Open(css string) {
+	tb.t.Helper()
+	tb.Eval("open "+css, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.open = true; return true })()`, css))
+}
+
+// Has reports whether an element matches css.
+func (tb *Tab) Has(css string) bool {
+	tb.t.Helper()
+	return Run(tb, "look for "+css, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, css)))
+}
+
+// Body is the page's visible text.
+func (tb *Tab) Body() string {
+	tb.t.Helper()
+	return Run(tb, "read the page", chromedp.Evaluate[string](`document.body.innerText`))
+}
+
+// HTML is the page's markup as the browser holds it.
+func (tb *Tab) HTML() string {
+	tb.t.Helper()
+	return Run(tb, "read the markup", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+}
+
+// Lang is the page's language.
+func (tb *Tab) Lang() string {
+	tb.t.Helper()
+	return Run(tb, "read the language", chromedp.Evaluate[string](`document.documentElement.lang`))
+}

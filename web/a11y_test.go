@@ -1,0 +1,78 @@
+package web
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/puente-dev/puente/internal/browser"
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// TestStatesAccessible renders the pages' harder states — every form with
+// its field errors, the stale-page warning, the dashboard's charts — from
+// fixed data in a real Chromium, and runs axe-core on each: no serious or
+// critical violation. The journey test covers the same pages on the real
+// stack; this one reaches the error states a journey passes by.
+func TestStatesAccessible(t *testing.T) {
+	b := setupRender(t)
+	orig := kindOf
+	kindOf = func(err error) (string, pipeline.Problems) {
+		if _, ok := err.(*invalidErr); ok {
+			return "invalid", pipeline.Problems{{Field: "title", Message: "is required"}, {Field: "countries", Message: "needs at least 1 country"},
+				{Field: "urgency", Message: "is required"}}
+		}
+		return orig(err)
+	}
+	defer func() { kindOf = orig }()
+	dir := browser.Artifacts(t, "web-states")
+	_ = os.RemoveAll(dir)
+	br := browser.Start(t, dir)
+	defer br.WriteReport(t)
+	id, sid := b.fake.p.ID, b.fake.p.SessionID
+
+	signIn := func(tab *browser.Tab, u pipeline.Actor) {
+		tab.Go(b.srv.URL + "/signin")
+		tab.Fill("#f-token", "token-"+u.ID)
+		tab.Submit("form[action='/signin'] button")
+	}
+	anon := br.NewTab(t, "anonymous", "es")
+	anon.Go(b.srv.URL + "/signin")
+	anon.Check("signin")
+	anon.Fill("#f-token", "nope")
+	anon.Submit("form[action='/signin'] button")
+	anon.Check("signin-bad-token")
+
+	fp := br.NewTab(t, "focal point", "es")
+	signIn(fp, b.users[pipeline.FocalPoint])
+	fp.Check("fp-home")
+	fp.Go(b.srv.URL + "/priorities/new")
+	fp.Check("fp-new")
+	b.fake.err = &invalidErr{}
+	fp.Submit("form[action='/priorities'] button[type=submit]")
+	fp.Check("fp-new-errors")
+	b.fake.err = nil
+
+	ex := br.NewTab(t, "expert", "pt")
+	signIn(ex, b.users[pipeline.Expert])
+	ex.Go(b.srv.URL + "/priorities/" + id + "/plan")
+	ex.Check("expert-plan")
+	ex.Submit("button[value='add_action']")
+	ex.Check("expert-plan-added")
+
+	m := br.NewTab(t, "manager", "en")
+	signIn(m, b.users[pipeline.Manager])
+	m.Go(b.srv.URL + "/dashboard")
+	m.Check("manager-dashboard")
+	m.Go(b.srv.URL + "/priorities/" + id)
+	m.Check("manager-priority")
+	m.Go(b.srv.URL + "/sessions/" + sid)
+	m.Check("manager-session")
+	m.Go(b.srv.URL + "/sessions")
+	m.Check("manager-sessions")
+	m.Go(b.srv.URL + "/priorities?stage=nope")
+	m.Check("manager-list-bad-filter")
+	if _, err := os.Stat(filepath.Join(dir, "axe-report.json")); err == nil {
+		t.Log("report written")
+	}
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// sessionCookie holds the opaque session ID; PostgreSQL holds its hash.
+const sessionCookie = "puente_session"
+
+func hashSessionID(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
+}
+
+// sessionActor resolves the request's session cookie to its user:
+// store.ErrNotFound when there is none, it expired or was revoked.
+func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return pipeline.Actor{}, store.ErrNotFound
+	}
+	return a.d.Store.WebSessionUser(r.Context(), hashSessionID(c.Value))
+}
+
+// StartSession signs the user in: a new random session ID in an HttpOnly,
+// SameSite=Lax cookie (Secure over TLS), its hash stored with an expiry.
+// Single sign-on calls it once the identity provider has vouched for the
+// person.
+func (a *App) StartSession(w http.ResponseWriter, r *http.Request, userID string) error {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails on Linux
+	id := base64.RawURLEncoding.EncodeToString(b)
+	expires := time.Now().Add(a.d.SessionTTL)
+	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, expires); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
+	})
+	return nil
+}
+
+func (a *App) secure(r *http.Request) bool { return r.TLS != nil || a.d.SecureCookies }
+
+func (a *App) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(sessionCookie); err != nil {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+}
+
+type signInData struct {
+	Next     string
+	Token    string
+	Error    string
+	DevUsers []DevUser
+}
+
+// signInPage shows the token form and, in dev, the demo users.
+func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := a.sessionActor(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: safeNext(r.FormValue("next")), DevUsers: a.d.DevUsers})
+}
+
+// signIn opens a session for the owner of a personal token.
+func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	next := safeNext(r.PostFormValue("next"))
+	var u pipeline.Actor
+	err := store.ErrNotFound
+	if token != "" {
+		u, err = a.d.Store.UserByTokenHash(r.Context(), store.HashToken(token))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title",
+			signInData{Next: next, Error: "signin.bad_token", DevUsers: a.d.DevUsers})
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, nil, err)
+		return
+	}
+	a.finishSignIn(w, r, u.ID, next)
+}
+
+// signInDev opens a session for a demo user: only in `puente dev`, only
+// for the users it seeded.
+func (a *App) signInDev(w http.ResponseWriter, r *http.Request) {
+	id := r.PostFormValue("user")
+	if !slices.ContainsFunc(a.d.DevUsers, func(u DevUser) bool { return u.ID == id }) {
+		a.notFound(w, r)
+		return
+	}
+	a.finishSignIn(w, r, id, safeNext(r.PostFormValue("next")))
+}
+
+func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next string) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		_ = a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value))
+	}
+	if err := a.StartSession(w, r, userID); err != nil {
+		a.serverError(w, r, nil, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signOut revokes the session server-side and forgets the cookie.
+func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value)); err != nil {
+			a.serverError(w, r, nil, err)
+			return
+		}
+	}
+	a.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// setLanguage remembers the language picked with the switch for a year.
+func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if _, ok := a.cat.locales[lang]; ok {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+	}
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps redirects on this site: a path, never another host.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// fakeService serves fixed data, for tests of the rendering alone; the
+// browser tests run the real service on the real stack.
+type fakeService struct {
+	p       *pipeline.Priority
+	events  []pipeline.Event
+	err     error // returned by every change
+	changes int   // how many changes were asked for
+}
+
+func newFakeService() *fakeService {
+	due := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	p := &pipeline.Priority{ID: "3b0f6c7e-1d2a-4c55-9a1e-000000000001", Ref: "PE-2026-0001", SessionID: "3b0f6c7e-1d2a-4c55-9a1e-0000000000aa",
+		Title: "<img src=x onerror=alert(1)>", Description: "Equipos conjuntos de investigación con Colombia.\nSegunda línea.",
+		Theme: "joint_investigation_teams", Pillar: "justice", Countries: []string{"PE", "CO"}, Institution: "Fiscalía de la Nación",
+		Urgency: "high", Sensitivity: "restricted", Stage: pipeline.Planning, Assignee: "e1", Version: 5, DueAt: &due, Overdue: true,
+		CreatedAt: time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC),
+		Plan: &pipeline.Plan{Objective: "Fortalecer ECI", ExpectedOutcome: "Dos ECI operativos", GenderMarker: 1, Actions: []pipeline.Action{{
+			Type: "training", Title: "Taller ECI", Description: "Taller de 5 días", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
+			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: 45000.5, EUPartners: []string{"Eurojust"},
+			Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 1200}}}}}}
+	ev := []pipeline.Event{
+		{Seq: 1, At: p.CreatedAt, Actor: pipeline.Ref{Name: "María", Role: pipeline.FocalPoint}, Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage},
+		{Seq: 2, At: p.CreatedAt.Add(time.Hour), Actor: pipeline.Ref{Name: "Ana", Role: pipeline.Manager}, Kind: "accept", FromStage: pipeline.Triage, ToStage: pipeline.ExpertReview, Comment: "<b>ok</b>"},
+	}
+	return &fakeService{p: p, events: ev}
+}
+
+func (f *fakeService) Submit(context.Context, pipeline.Actor, pipeline.Submission, string) (*pipeline.Priority, error) {
+	f.changes++
+	return f.p, f.err
+}
+func (f *fakeService) Decide(context.Context, pipeline.Actor, string, int, pipeline.DecisionInput) (*pipeline.Priority, error) {
+	f.changes++
+	return f.p, f.err
+}
+func (f *fakeService) Edit(context.Context, pipeline.Actor, string, int, pipeline.Changes) (*pipeline.Priority, error) {
+	f.changes++
+	return f.p, f.err
+}
+func (f *fakeService) DraftPlan(context.Context, pipeline.Actor, string, int, pipeline.Plan) (*pipeline.Priority, error) {
+	f.changes++
+	return f.p, f.err
+}
+func (f *fakeService) Priority(_ context.Context, _ pipeline.Actor, id string) (*pipeline.Priority, error) {
+	if id != f.p.ID {
+		return nil, store.ErrNotFound
+	}
+	cp := *f.p
+	return &cp, nil
+}
+func (f *fakeService) Priorities(context.Context, pipeline.Actor, store.Filter, store.Page) ([]*pipeline.Priority, string, error) {
+	return []*pipeline.Priority{f.p}, "", nil
+}
+func (f *fakeService) Events(context.Context, pipeline.Actor, string) ([]pipeline.Event, error) {
+	return f.events, nil
+}
+func (f *fakeService) Tasks(context.Context, pipeline.Actor, store.Page) ([]*pipeline.Priority, string, error) {
+	return []*pipeline.Priority{f.p}, "", nil
+}
+func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardFilter) (*store.Dashboard, error) {
+	d := &store.Dashboard{Total: 1234}
+	for i, s := range pipeline.Stages {
+		m := float64(i) + 0.5
+		d.Stages = append(d.Stages, store.StageStats{Stage: s, Count: 300 - 30*i, Overdue: i, MedianDays: &m, P90Days: &m})
+	}
+	d.ByTheme = []store.Count{{Key: "money_laundering", Count: 500}, {Key: "cybercrime", Count: 200}}
+	d.ByCountry = []store.Count{{Key: "PE", Count: 700}, {Key: "BR", Count: 100}}
+	for i := range 12 {
+		d.ApprovalsPerWeek = append(d.ApprovalsPerWeek, store.Count{Key: time.Date(2026, 4, 6+7*i, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), Count: (i * 7) % 11})
+	}
+	return d, nil
+}
+func (f *fakeService) Experts(context.Context, pipeline.Actor) ([]pipeline.Actor, error) {
+	return []pipeline.Actor{{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert}}, nil
+}
+func (f *fakeService) Sessions(context.Context, pipeline.Actor, store.Page) ([]pipeline.Session, string, error) {
+	s, _, _ := f.Session(context.Background(), pipeline.Actor{}, f.p.SessionID)
+	return []pipeline.Session{s}, "", nil
+}
+func (f *fakeService) Session(_ context.Context, _ pipeline.Actor, id string) (pipeline.Session, map[pipeline.Stage]int, error) {
+	if id != f.p.SessionID {
+		return pipeline.Session{}, nil, store.ErrNotFound
+	}
+	return pipeline.Session{ID: id, Title: "Reunión Anual 2026", Kind: "political_dialogue", Date: "2026-06-20", Venue: "Lima", Countries: []string{"PE", "CO"}},
+		map[pipeline.Stage]int{pipeline.Triage: 3, pipeline.Approved: 1}, nil
+}
+func (f *fakeService) CreateSession(context.Context, pipeline.Actor, pipeline.SessionInput) (pipeline.Session, error) {
+	f.changes++
+	return pipeline.Session{ID: f.p.SessionID}, f.err
+}
+func (f *fakeService) ExportCSV(_ context.Context, _ pipeline.Actor, _ store.Filter, w io.Writer) error {
+	_, err := fmt.Fprintln(w, "id,ref")
+	return err
+}
+func (f *fakeService) ExportIATI(_ context.Context, _ pipeline.Actor, w io.Writer) error {
+	_, err := fmt.Fprintln(w, "<iati-activities/>")
+	return err
+}
+
+// fakeSessions keeps sessions in memory, for tests of the rendering alone.
+type fakeSessions struct {
+	users    map[string]pipeline.Actor // by token hash
+	sessions map[string]pipeline.Actor // by session id hash
+}
+
+func newFakeSessions(users ...pipeline.Actor) *fakeSessions {
+	f := &fakeSessions{users: map[string]pipeline.Actor{}, sessions: map[string]pipeline.Actor{}}
+	for _, u := range users {
+		f.users[string(store.HashToken("token-"+u.ID))] = u
+	}
+	return f
+}
+
+func (f *fakeSessions) CreateWebSession(_ context.Context, h []byte, userID string, _ time.Time) error {
+	for _, u := range f.users {
+		if u.ID == userID {
+			f.sessions[string(h)] = u
+			return nil
+		}
+	}
+	return fmt.Errorf("no user %s", userID)
+}
+func (f *fakeSessions) WebSessionUser(_ context.Context, h []byte) (pipeline.Actor, error) {
+	u, ok := f.sessions[string(h)]
+	if !ok {
+		return u, store.ErrNotFound
+	}
+	return u, nil
+}
+func (f *fakeSessions) DeleteWebSession(_ context.Context, h []byte) error {
+	delete(f.sessions, string(h))
+	return nil
+}
+func (f *fakeSessions) UserByTokenHash(_ context.Context, h []byte) (pipeline.Actor, error) {
+	u, ok := f.users[string(h)]
+	if !ok {
+		return u, store.ErrNotFound
+	}
+	return u, nil
+}
+
+// invalidErr stands for the service's refusal of a form's fields.
+type invalidErr struct{}
+
+func (*invalidErr) Error() string { return "invalid" }

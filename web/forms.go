@@ -1,0 +1,230 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+// The web app decodes forms into the engine's input types, then leaves
+// every judgement to the service. What it reports itself is only what a
+// form cannot express in those types: a number that is not a number.
+
+func submissionForm(r *http.Request) pipeline.Submission {
+	f := r.PostForm
+	return pipeline.Submission{
+		SessionID: f.Get("session_id"), Title: f.Get("title"), Description: f.Get("description"),
+		Theme: f.Get("theme"), Pillar: f.Get("pillar"), Countries: f["countries"],
+		Institution: f.Get("institution"), Urgency: f.Get("urgency"), Sensitivity: f.Get("sensitivity"),
+	}
+}
+
+func sessionForm(r *http.Request) pipeline.SessionInput {
+	f := r.PostForm
+	return pipeline.SessionInput{Title: f.Get("title"), Kind: f.Get("kind"), Date: f.Get("date"),
+		Venue: f.Get("venue"), Countries: f["countries"]}
+}
+
+// changesForm reads the edit form: every field is sent, so every field is
+// a change (unchanged values change nothing).
+func changesForm(r *http.Request) pipeline.Changes {
+	f := r.PostForm
+	ptr := func(k string) *string {
+		if _, ok := f[k]; !ok {
+			return nil
+		}
+		v := f.Get(k)
+		return &v
+	}
+	return pipeline.Changes{Title: ptr("title"), Description: ptr("description"), Pillar: ptr("pillar"),
+		Institution: ptr("institution"), Urgency: ptr("urgency"), Sensitivity: ptr("sensitivity")}
+}
+
+func decisionForm(r *http.Request) pipeline.DecisionInput {
+	f := r.PostForm
+	return pipeline.DecisionInput{Decision: pipeline.Decision(f.Get("decision")), Comment: f.Get("comment"),
+		Reason: f.Get("reason"), Theme: f.Get("theme"), ExpertID: f.Get("expert_id")}
+}
+
+// version reads the version the form was rendered at: the If-Match of the
+// web app. A missing or bad one is 0, which the engine treats as "any"; the
+// forms always send one.
+func version(r *http.Request) int {
+	v, _ := strconv.Atoi(r.PostForm.Get("version"))
+	return v
+}
+
+var actionField = regexp.MustCompile(`^actions\[(\d+)\]\.(\w+)$`)
+var indicatorField = regexp.MustCompile(`^actions\[(\d+)\]\.indicators\[(\d+)\]\.(\w+)$`)
+
+// maxRows bounds the indices a plan form may name, so a forged form cannot
+// make the server allocate without limit (the engine allows 100 actions).
+const maxRows = 200
+
+// planForm reads the plan editor's fields, named as the engine names them
+// (actions[0].indicators[1].target), into a Plan. Lists typed one per line
+// (beneficiaries, EU partners) are split into their items.
+func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
+	var ps pipeline.Problems
+	p := pipeline.Plan{Objective: f.Get("objective"), ExpectedOutcome: f.Get("expected_outcome")}
+	if g := f.Get("gender_marker"); g != "" {
+		n, err := strconv.Atoi(g)
+		if err != nil {
+			ps.Add("gender_marker", "must be a whole number")
+		}
+		p.GenderMarker = n
+	}
+	action := func(i int) *pipeline.Action {
+		for len(p.Actions) <= i {
+			p.Actions = append(p.Actions, pipeline.Action{})
+		}
+		return &p.Actions[i]
+	}
+	for k, vs := range f {
+		if m := indicatorField.FindStringSubmatch(k); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			j, _ := strconv.Atoi(m[2])
+			if i >= maxRows || j >= maxRows {
+				continue
+			}
+			a := action(i)
+			for len(a.Indicators) <= j {
+				a.Indicators = append(a.Indicators, pipeline.Indicator{})
+			}
+			in := &a.Indicators[j]
+			v := vs[0]
+			switch m[3] {
+			case "name":
+				in.Name = v
+			case "unit":
+				in.Unit = v
+			case "baseline":
+				in.Baseline = parseNumber(&ps, k, v)
+			case "target":
+				in.Target = parseNumber(&ps, k, v)
+			}
+			continue
+		}
+		m := actionField.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		i, _ := strconv.Atoi(m[1])
+		if i >= maxRows {
+			continue
+		}
+		a := action(i)
+		v := vs[0]
+		switch m[2] {
+		case "type":
+			a.Type = v
+		case "title":
+			a.Title = v
+		case "description":
+			a.Description = v
+		case "beneficiaries":
+			a.Beneficiaries = splitLines(v)
+		case "countries":
+			a.Countries = vs
+		case "start_date":
+			a.StartDate = v
+		case "end_date":
+			a.EndDate = v
+		case "budget_eur":
+			a.BudgetEUR = parseNumber(&ps, k, v)
+		case "eu_partners":
+			a.EUPartners = splitLines(v)
+		}
+	}
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUPartners} {
+			if *l == nil {
+				*l = []string{}
+			}
+		}
+		if a.Indicators == nil {
+			a.Indicators = []pipeline.Indicator{}
+		}
+	}
+	if p.Actions == nil {
+		p.Actions = []pipeline.Action{}
+	}
+	return p, ps
+}
+
+func parseNumber(ps *pipeline.Problems, field, v string) float64 {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
+	if err != nil {
+		ps.Add(field, "must be a number")
+	}
+	return n
+}
+
+func splitLines(s string) []string {
+	out := []string{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// planOp applies an editor button — add or remove an action or an
+// indicator — to the plan being edited. It reports false for save/submit.
+func planOp(p *pipeline.Plan, op string) (bool, error) {
+	parts := strings.Split(op, ":")
+	idx := func(k int, n int) (int, error) {
+		if len(parts) <= k {
+			return 0, fmt.Errorf("bad op %q", op)
+		}
+		i, err := strconv.Atoi(parts[k])
+		if err != nil || i < 0 || i >= n {
+			return 0, fmt.Errorf("bad op %q", op)
+		}
+		return i, nil
+	}
+	switch parts[0] {
+	case "add_action":
+		p.Actions = append(p.Actions, pipeline.Action{Beneficiaries: []string{}, Countries: []string{}, EUPartners: []string{},
+			Indicators: []pipeline.Indicator{{}}})
+	case "remove_action":
+		i, err := idx(1, len(p.Actions))
+		if err != nil {
+			return true, err
+		}
+		p.Actions = append(p.Actions[:i], p.Actions[i+1:]...)
+	case "add_indicator":
+		i, err := idx(1, len(p.Actions))
+		if err != nil {
+			return true, err
+		}
+		p.Actions[i].Indicators = append(p.Actions[i].Indicators, pipeline.Indicator{})
+	case "remove_indicator":
+		i, err := idx(1, len(p.Actions))
+		if err != nil {
+			return true, err
+		}
+		j, err := idx(2, len(p.Actions[i].Indicators))
+		if err != nil {
+			return true, err
+		}
+		ins := p.Actions[i].Indicators
+		p.Actions[i].Indicators = append(ins[:j], ins[j+1:]...)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+func parseInt(s string) (int, error) { return strconv.Atoi(s) }

@@ -1,0 +1,258 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// assetVersion is appended to asset URLs so a release invalidates the
+// browsers' cached copies.
+const assetVersion = "1"
+
+type pageTemplate struct{ t *template.Template }
+
+var funcs = template.FuncMap{
+	"fid":  fieldID,
+	"list": func(v ...any) []any { return v },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"join":     strings.Join,
+	"contains": func(list []string, v string) bool { return containsString(list, v) },
+	"add":      func(a, b int) int { return a + b },
+	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
+	"lines":    func(v []string) string { return strings.Join(v, "\n") },
+	"asset":    func(p string) string { return "/static/" + p + "?v=" + assetVersion },
+}
+
+func containsString(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePages parses each page with the layout and the shared partials.
+func parsePages() (map[string]*pageTemplate, error) {
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*pageTemplate{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		out[name] = &pageTemplate{t: t}
+	}
+	return out, nil
+}
+
+// page is what every template gets: the language (its methods translate and
+// format), the signed-in actor, and the page's own data in Body.
+type page struct {
+	*locale
+	Actor     *pipeline.Actor
+	Title     string
+	Path      string
+	Body      any
+	Langs     []string
+	DevMode   bool
+	Problems  pipeline.Problems
+	Notice    string
+	problemBy map[string]string
+}
+
+// FieldID is the id of a form field's input.
+func (p *page) FieldID(name string) string { return fieldID(name) }
+
+// Invalid marks an input with a problem and ties it to its message.
+func (p *page) Invalid(name string) template.HTMLAttr {
+	if _, ok := p.problemBy[name]; !ok {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + fieldID(name) + `-err"`)
+}
+
+// Err is a field's problem message, with the id Invalid points to.
+func (p *page) Err(name string) template.HTML {
+	msg, ok := p.problemBy[name]
+	if !ok {
+		return ""
+	}
+	return template.HTML(`<small class="field-error" id="` + fieldID(name) + `-err">` + template.HTMLEscapeString(msg) + `</small>`)
+}
+
+// HasErr reports whether a field has a problem.
+func (p *page) HasErr(name string) bool { _, ok := p.problemBy[name]; return ok }
+
+// ErrorList lists every problem for the summary at the top of a form.
+func (p *page) ErrorList() []struct{ Field, ID, Label, Message string } {
+	var out []struct{ Field, ID, Label, Message string }
+	for _, pr := range p.Problems {
+		out = append(out, struct{ Field, ID, Label, Message string }{pr.Field, fieldID(pr.Field), p.FieldLabel(pr.Field), p.Problem(pr.Message)})
+	}
+	return out
+}
+
+var indexRE = regexp.MustCompile(`\[(\d+)\]`)
+
+// FieldLabel names a field for the error summary: "Action 2 · Title".
+func (p *page) FieldLabel(field string) string {
+	var parts []string
+	for _, seg := range strings.Split(field, ".") {
+		name, idx := seg, ""
+		if m := indexRE.FindStringSubmatchIndex(seg); m != nil {
+			name, idx = seg[:m[0]], seg[m[2]:m[3]]
+		}
+		label := p.T("field." + name)
+		if strings.HasPrefix(label, "⟦") {
+			label = name
+		}
+		if idx != "" {
+			var n int
+			fmt.Sscan(idx, &n)
+			label += " " + fmt.Sprint(n+1)
+		}
+		parts = append(parts, label)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func fieldID(name string) string {
+	r := strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-", "(", "", ")", "")
+	return "f-" + r.Replace(name)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render writes a page: Body is its data, title a message ID.
+func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, name, title string, body any, opts ...func(*page)) {
+	l := a.cat.pick(r)
+	p := &page{locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
+		Langs: []string{"es", "pt", "en"}, DevMode: len(a.d.DevUsers) > 0}
+	for _, o := range opts {
+		o(p)
+	}
+	p.problemBy = map[string]string{}
+	for _, pr := range p.Problems {
+		if _, ok := p.problemBy[pr.Field]; !ok {
+			p.problemBy[pr.Field] = l.Problem(pr.Message)
+		}
+	}
+	t, ok := a.pages[name]
+	if !ok {
+		a.serverError(w, r, actor, fmt.Errorf("no template %q", name))
+		return
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.t.ExecuteTemplate(buf, "layout", p); err != nil {
+		a.d.Logger.ErrorContext(r.Context(), "render page", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", l.Lang)
+	w.Header().Set("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func withProblems(ps pipeline.Problems) func(*page) { return func(p *page) { p.Problems = ps } }
+
+func withNotice(id string) func(*page) { return func(p *page) { p.Notice = id } }
+
+type errorData struct {
+	Status  int
+	Message string
+}
+
+// fail answers with an error page saying what went wrong, in the person's
+// language.
+func (a *App) fail(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, msgID string) {
+	w.Header().Set("Cache-Control", "no-store")
+	a.render(w, r, actor, status, "error", "error.title", errorData{Status: status, Message: msgID})
+}
+
+func (a *App) serverError(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, err error) {
+	a.d.Logger.ErrorContext(r.Context(), "web request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	a.fail(w, r, actor, http.StatusInternalServerError, "error.internal")
+}
+
+func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	var actor *pipeline.Actor
+	if u, err := a.sessionActor(r); err == nil {
+		actor = &u
+	}
+	a.fail(w, r, actor, http.StatusNotFound, "error.not_found")
+}
+
+// crossOrigin answers a state-changing request from another site.
+func (a *App) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, r, nil, http.StatusForbidden, "error.cross_origin")
+}
+
+// redirect answers a successful change with a redirect (post/redirect/get),
+// carrying a notice for the next page.
+func redirect(w http.ResponseWriter, r *http.Request, to, notice string) {
+	if notice != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "notice=" + url.QueryEscape(notice)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// noticeOf reads the notice a redirect carried, if it is one of ours.
+func noticeOf(r *http.Request) string {
+	n := r.URL.Query().Get("notice")
+	if strings.HasPrefix(n, "notice.") && len(n) < 64 {
+		return n
+	}
+	return ""
+}
+
+// messageIDs lists every message ID of the English catalogue.
+func messageIDs(c *catalog) []string {
+	ids := append([]string(nil), c.ids["en"]...)
+	sort.Strings(ids)
+	return ids
+}
+
+// Described ties a group of inputs (a fieldset) to its problem message.
+func (p *page) Described(name string) template.HTMLAttr {
+	if _, ok := p.problemBy[name]; !ok {
+		return ""
+	}
+	return template.HTMLAttr(`aria-describedby="` + fieldID(name) + `-err"`)
+}

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/puente-dev/puente/pipeline"
+)
+
+type renderBundle struct {
+	srv   *httptest.Server
+	fake  *fakeService
+	users map[pipeline.Role]pipeline.Actor
+}
+
+func setupRender(t *testing.T) renderBundle {
+	t.Helper()
+	users := map[pipeline.Role]pipeline.Actor{
+		pipeline.FocalPoint: {ID: "f1", Name: "María", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
+		pipeline.Expert:     {ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}},
+		pipeline.Manager:    {ID: "m1", Name: "Ana", Role: pipeline.Manager},
+	}
+	fake := newFakeService()
+	app, err := New(Deps{Service: fake, Store: newFakeSessions(users[pipeline.FocalPoint], users[pipeline.Expert], users[pipeline.Manager]),
+		TemporalUI: "http://127.0.0.1:8233"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	return renderBundle{srv: srv, fake: fake, users: users}
+}
+
+// client signs in as u with lang as its Accept-Language.
+func (b renderBundle) client(t *testing.T, u pipeline.Actor, lang string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Transport: langTransport{lang}}
+	resp, err := c.PostForm(b.srv.URL+"/signin", url.Values{"token": {"token-" + u.ID}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return c
+}
+
+type langTransport struct{ lang string }
+
+func (l langTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("Accept-Language", l.lang)
+	if r.Method == http.MethodPost {
+		r.Header.Set("Origin", "http://"+r.Host)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// TestEveryPageRendersInEveryLanguage renders each page for the role that
+// uses it in each language: no message is missing, untrusted text is
+// escaped, and the security headers are there.
+func TestEveryPageRendersInEveryLanguage(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	id, sid := b.fake.p.ID, b.fake.p.SessionID
+	pages := map[pipeline.Role][]string{
+		pipeline.FocalPoint: {"/", "/priorities", "/priorities/new", "/priorities/" + id, "/sessions", "/sessions/" + sid},
+		pipeline.Expert:     {"/", "/priorities/" + id, "/priorities/" + id + "/plan"},
+		pipeline.Manager:    {"/", "/dashboard", "/dashboard?country=PE", "/priorities?stage=planning&q=eci", "/sessions", "/sessions/" + sid, "/priorities/" + id},
+	}
+	for _, lang := range []string{"es", "pt", "en"} {
+		for role, paths := range pages {
+			c := b.client(t, b.users[role], lang)
+			for _, p := range paths {
+				status, body, h := get(t, c, b.srv.URL+p)
+				require.Equalf(t, http.StatusOK, status, "%s %s %s: %s", lang, role, p, body)
+				require.NotContainsf(t, body, "⟦", "%s %s %s: a message is missing", lang, role, p)
+				require.Containsf(t, body, `<html lang="`+lang+`">`, "%s %s", lang, p)
+				require.NotContainsf(t, body, "<img src=x", "%s %s: the title is not escaped", lang, p)
+				require.Equal(t, "no-store", h.Get("Cache-Control"))
+				require.Contains(t, h.Get("Content-Security-Policy"), "default-src 'none'")
+				require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+				require.NotContains(t, body, " style=", "inline styles are blocked by the CSP")
+				require.NotContains(t, body, "<script", "the web app has no script")
+			}
+		}
+	}
+}
+
+// TestRolesAndSignIn: pages need a session, managers' pages a manager.
+func TestRolesAndSignIn(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := anon.Get(b.srv.URL + "/dashboard")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/signin?next=%2Fdashboard", resp.Header.Get("Location"))
+
+	c := b.client(t, b.users[pipeline.FocalPoint], "en")
+	status, _, _ := get(t, c, b.srv.URL+"/dashboard")
+	require.Equal(t, http.StatusForbidden, status)
+	status, _, _ = get(t, c, b.srv.URL+"/priorities/3b0f6c7e-1d2a-4c55-9a1e-0000000000ff")
+	require.Equal(t, http.StatusNotFound, status)
+
+	resp, err = c.PostForm(b.srv.URL+"/signin", url.Values{"token": {"wrong"}})
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Contains(t, string(body), `aria-describedby="f-token-err"`)
+}
+
+// TestLanguageSwitchRemembersTheChoice: the switch beats Accept-Language.
+func TestLanguageSwitchRemembersTheChoice(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	c := b.client(t, b.users[pipeline.Manager], "en")
+	resp, err := c.PostForm(b.srv.URL+"/language", url.Values{"lang": {"pt"}, "next": {"/dashboard"}})
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), `<html lang="pt">`)
+	require.Contains(t, string(body), "Painel do processo")
+	require.True(t, strings.Contains(string(body), "Peru"), "CLDR names the countries")
+}
+
+func TestSafeNext(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"/priorities?x=1": "/priorities?x=1", "//evil.example": "/", "https://evil.example/": "/",
+		"/\\evil.example": "/", "": "/", "javascript:alert(1)": "/"} {
+		require.Equal(t, want, safeNext(in), in)
+	}
+}
+
+// TestCrossOriginPostsAreRefused: a form posted from another site gets 403
+// and changes nothing — no decision is asked of the service, the session
+// is not signed out.
+func TestCrossOriginPostsAreRefused(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	c := b.client(t, b.users[pipeline.Manager], "en")
+	jar := c.Jar
+	foreign := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/priorities/" + b.fake.p.ID + "/decisions", "/signout", "/sessions", "/language"} {
+		for _, h := range [][2]string{{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "cross-site"}} {
+			req, err := http.NewRequest(http.MethodPost, b.srv.URL+path, strings.NewReader("decision=reassign&version=5&lang=pt"))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(h[0], h[1])
+			resp, err := foreign.Do(req)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Equalf(t, http.StatusForbidden, resp.StatusCode, "%s with %s", path, h[0])
+			require.Contains(t, string(body), "another site")
+			require.Empty(t, resp.Cookies(), "a refused request sets no cookie")
+		}
+	}
+	require.Zero(t, b.fake.changes, "a refused request reached the service")
+	status, body, _ := get(t, c, b.srv.URL+"/")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Sign out", "the session survived the forged sign-out")
+	require.Contains(t, body, `lang="en"`, "the forged language switch did nothing")
+}

@@ -1,0 +1,195 @@
+// Package web is Puente's web app: server-rendered pages (html/template and
+// embedded files, vendored Pico CSS, no JavaScript) for focal points,
+// experts and managers, in Spanish, Portuguese and English. It signs people
+// in with a server-side session and calls the same service as the JSON API
+// for every read and change: it holds no rule, scope check or validation of
+// its own.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// DevUser is a demo user the sign-in page offers in `puente dev`.
+type DevUser struct {
+	ID   string
+	Name string
+	Role pipeline.Role
+}
+
+// Deps are what the web app needs.
+type Deps struct {
+	// Service is the one path for every read and change, shared with the API.
+	Service Service
+	// Store holds the sign-in sessions and resolves tokens at sign-in
+	// (a *store.Store).
+	Store  SessionStore
+	Logger *slog.Logger
+	// DevUsers, set only by `puente dev`, are offered for one-click sign-in.
+	DevUsers []DevUser
+	// TemporalUI is the Temporal Web UI's base URL (managers get a link to
+	// each priority's workflow); Namespace is the workflows' namespace.
+	TemporalUI string
+	Namespace  string
+	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
+	SessionTTL time.Duration
+	// SecureCookies forces the Secure attribute, for a server behind a
+	// TLS-terminating proxy; requests served over TLS always get it.
+	SecureCookies bool
+}
+
+// SessionStore keeps the web app's sign-in sessions and finds the owner of
+// a personal token.
+type SessionStore interface {
+	CreateWebSession(ctx context.Context, idHash []byte, userID string, expires time.Time) error
+	WebSessionUser(ctx context.Context, idHash []byte) (pipeline.Actor, error)
+	DeleteWebSession(ctx context.Context, idHash []byte) error
+	UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error)
+}
+
+// App is the web app, an http.Handler.
+type App struct {
+	d       Deps
+	cat     *catalog
+	pages   map[string]*pageTemplate
+	handler http.Handler
+}
+
+// New builds the web app.
+func New(d Deps) (*App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.SessionTTL == 0 {
+		d.SessionTTL = 12 * time.Hour
+	}
+	if d.Namespace == "" {
+		d.Namespace = "default"
+	}
+	cat, err := newCatalog()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range cat.locales {
+		l.warm(messageIDs(cat))
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{d: d, cat: cat, pages: pages}
+	a.handler = a.routes()
+	return a, nil
+}
+
+// ServeHTTP serves the web app.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// routes is the web app's one route table. Every handler below sees the
+// request's language; those wrapped in a.auth also its signed-in actor.
+// State-changing requests pass the cross-origin check first.
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+
+	mux.HandleFunc("GET /signin", a.signInPage)
+	mux.HandleFunc("POST /signin", a.signIn)
+	mux.HandleFunc("POST /signin/dev", a.signInDev)
+	mux.HandleFunc("POST /signout", a.signOut)
+	mux.HandleFunc("POST /language", a.setLanguage)
+
+	mux.Handle("GET /{$}", a.auth(a.home))
+	mux.Handle("GET /priorities", a.auth(a.list))
+	mux.Handle("GET /priorities/new", a.auth(a.newPriority, pipeline.FocalPoint))
+	mux.Handle("POST /priorities", a.auth(a.submit, pipeline.FocalPoint))
+	mux.Handle("GET /priorities/{id}", a.auth(a.priority))
+	mux.Handle("POST /priorities/{id}/decisions", a.auth(a.decide))
+	mux.Handle("GET /priorities/{id}/edit", a.auth(a.editPage))
+	mux.Handle("POST /priorities/{id}/edit", a.auth(a.edit))
+	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
+	mux.Handle("POST /priorities/{id}/plan", a.auth(a.plan))
+	mux.Handle("GET /dashboard", a.auth(a.dashboard, pipeline.Manager))
+	mux.Handle("GET /sessions", a.auth(a.sessions))
+	mux.Handle("POST /sessions", a.auth(a.createSession, pipeline.Manager))
+	mux.Handle("GET /sessions/{id}", a.auth(a.session))
+	mux.Handle("POST /sessions/{id}/triage", a.auth(a.triage, pipeline.Manager))
+	mux.Handle("GET /export/priorities.csv", a.auth(a.exportCSV, pipeline.Manager))
+	mux.Handle("GET /export/iati.xml", a.auth(a.exportIATI, pipeline.Manager))
+	mux.HandleFunc("/", a.notFound)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(a.crossOrigin))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// csp allows nothing but this server's own styles and images and forms
+// posting back to it: there is no script at all.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cacheForever lets browsers keep the vendored assets: they change only
+// with a release, and pages link them with the release's query string.
+func cacheForever(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey int
+
+const actorKey ctxKey = iota
+
+// auth admits signed-in people (of the given roles, if any): others go to
+// the sign-in page, or get 403 for another role. Authenticated pages are
+// never stored by caches.
+func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), roles ...pipeline.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		actor, err := a.sessionActor(r)
+		if errors.Is(err, store.ErrNotFound) {
+			a.clearSessionCookie(w, r)
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/signin?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			a.fail(w, r, nil, http.StatusUnauthorized, "error.signed_out")
+			return
+		}
+		if err != nil {
+			a.serverError(w, r, nil, err)
+			return
+		}
+		if len(roles) > 0 && !slices.Contains(roles, actor.Role) {
+			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), actorKey, actor))
+		h(w, r, actor)
+	})
+}
