@@ -5,6 +5,7 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,9 @@ type Deps struct {
 	// Metrics is where the API registers its HTTP metrics and what /metrics
 	// serves; nil gives the API a registry of its own.
 	Metrics *prometheus.Registry
+	// Web is the web app (package web), served at every path the API does
+	// not claim; nil serves the API alone.
+	Web http.Handler
 }
 
 // Server holds the handlers' dependencies.
@@ -100,5 +104,10 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/sessions", s.createSession, only(pipeline.Manager))
 	v1.GET("/sessions", s.listSessions)
 	v1.GET("/sessions/:id", s.getSession)
+
+	// The web app's mount point: everything outside the routes above.
+	if d.Web != nil {
+		e.Any("/*", echo.WrapHandler(d.Web))
+	}
 	return e
 }
