@@ -8,27 +8,33 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
 
-const actorKey = "puente.actor"
+const userKey = "puente.user"
 
-// authenticate resolves the bearer token to a user: 401 without a valid one.
+// authenticate resolves the bearer token to an active user: 401 without a
+// valid one, saying why (unknown, expired, revoked, deactivated). There is no
+// cache in front of the lookup, so a revocation committed by any process
+// refuses the very next request.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scheme, token, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return problem(http.StatusUnauthorized, "send Authorization: Bearer <token>")
 		}
-		a, err := s.users.lookup(c.Request().Context(), token)
-		if errors.Is(err, store.ErrNotFound) {
-			return problem(http.StatusUnauthorized, "the token is not valid")
+		u, err := s.people.Authenticate(c.Request().Context(), token)
+		for _, refused := range []error{people.ErrUnknownToken, people.ErrTokenExpired, people.ErrTokenRevoked, people.ErrDeactivated} {
+			if errors.Is(err, refused) {
+				return problem(http.StatusUnauthorized, refused.Error())
+			}
 		}
 		if err != nil {
 			return err
 		}
-		c.Set(actorKey, a)
+		c.Set(userKey, u)
 		return next(c)
 	}
 }
@@ -53,7 +59,11 @@ func roleList(roles []pipeline.Role) string {
 	return strings.Join(s, " or ")
 }
 
-func actorOf(c echo.Context) pipeline.Actor {
-	a, _ := c.Get(actorKey).(pipeline.Actor)
-	return a
+// userOf is the authenticated caller's user record.
+func userOf(c echo.Context) store.User {
+	u, _ := c.Get(userKey).(store.User)
+	return u
 }
+
+// actorOf is the caller as the pipeline's rules see it.
+func actorOf(c echo.Context) pipeline.Actor { return userOf(c).Actor }

@@ -1,16 +1,13 @@
 package api
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/puente-dev/puente/pipeline"
-	"github.com/puente-dev/puente/store"
 )
 
 // The hot paths of a decision that do not need services: decoding and
-// validating bodies, and an authenticated request's token lookup when cached.
+// validating bodies (the token lookup is people.BenchmarkAuthenticate).
 // `go test ./api -run '^$' -bench . -benchmem`.
 
 var (
@@ -50,19 +47,6 @@ func BenchmarkDecodeDecision(b *testing.B) {
 		ps, err := decode(decisionBody, &d)
 		if err != nil || len(ps.Merge(d.Validate(t))) != 0 {
 			b.Fatal(ps, err)
-		}
-	}
-}
-
-func BenchmarkAuthCachedToken(b *testing.B) {
-	token, hash := store.NewToken()
-	c := &userCache{ttl: time.Hour, m: map[string]cachedUser{
-		string(hash): {actor: pipeline.Actor{ID: "u1", Role: pipeline.Manager}, expires: time.Now().Add(time.Hour)},
-	}}
-	ctx := context.Background()
-	for b.Loop() {
-		if a, err := c.lookup(ctx, token); err != nil || a.ID != "u1" {
-			b.Fatal(a, err)
 		}
 	}
 }

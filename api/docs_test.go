@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -499,7 +500,24 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	draftOnly := priority()
 	draftOnly.Plan = &pipeline.Plan{}
 
-	js(http.MethodGet, "/v1/me", 200, focal)
+	created := now.Add(-time.Hour)
+	person := store.User{Actor: focal, Email: "ana.focal@example.org", Language: "es", Notify: "immediate", Active: true, CreatedAt: created}
+	gone := store.User{Actor: expert, Email: "ben@example.org", Language: "pt", Notify: "both", CreatedAt: created, DeactivatedAt: &now}
+	js(http.MethodGet, "/v1/me", 200, person)
+	js(http.MethodPut, "/v1/me/preferences", 200, person)
+	js(http.MethodGet, "/v1/users", 200, newPage([]store.User{person, gone}, "next"))
+	issued := people.Issued{Token: "pte_x", ExpiresAt: now.Add(90 * 24 * time.Hour)}
+	js(http.MethodPost, "/v1/users", 201, newUser{person, issued})
+	js(http.MethodGet, "/v1/users/"+fp, 200, userDetail{person, []store.TokenInfo{
+		{ID: pid, CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastUsedAt: &now},
+		{ID: sid, CreatedAt: created, ExpiresAt: now.Add(time.Hour), RevokedAt: &now}}})
+	js(http.MethodGet, "/v1/users/"+fp, 200, userDetail{gone, []store.TokenInfo{}})
+	js(http.MethodPatch, "/v1/users/"+fp, 200, gone)
+	js(http.MethodPost, "/v1/users/"+fp+"/deactivate", 200, gone)
+	js(http.MethodPost, "/v1/users/"+fp+"/token", 201, issued)
+	prob(http.MethodPost, "/v1/users/"+fp+"/deactivate", problem(http.StatusConflict, "you cannot deactivate yourself"))
+	prob(http.MethodPost, "/v1/users/"+fp+"/token", problem(http.StatusForbidden, "only a manager or the user themselves may do this"))
+	prob(http.MethodGet, "/v1/users/"+fp, problem(http.StatusNotFound, "no such user"))
 	js(http.MethodGet, "/v1/codelists", 200, pipeline.Lists)
 	js(http.MethodPost, "/v1/priorities", 201, view(focal, fresh))
 	js(http.MethodGet, "/v1/priorities/"+pid, 200, view(expert, priority()))
@@ -533,7 +551,9 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	js(http.MethodGet, "/v1/support-actions", 200, newPage([]pipeline.SupportAction{
 		{PriorityID: pid, PriorityRef: "PE-2026-0001", Index: 0, Theme: "money_laundering", ApprovedAt: now, Action: complete}}, ""))
 	median, p90 := 2.5, 4.0
-	d := store.Dashboard{Total: 3, ByTheme: []store.Count{{Key: "money_laundering", Count: 3}},
+	d := store.Dashboard{Total: 3, NeedsReassignment: []store.Orphan{{ID: pid, Ref: "PE-2026-0001", Title: "ECI",
+		Stage: pipeline.Planning, AssigneeID: exp, AssigneeName: "Ben Expert", DueAt: &due}},
+		ByTheme:   []store.Count{{Key: "money_laundering", Count: 3}},
 		ByCountry: []store.Count{{Key: "PE", Count: 3}}, ApprovalsPerWeek: []store.Count{{Key: "2026-02-23", Count: 1}}}
 	for _, st := range pipeline.Stages {
 		s := store.StageStats{Stage: st}
@@ -595,6 +615,26 @@ func TestOpenAPIDescribesRequests(t *testing.T) {
 			var p pipeline.Plan
 			ps, err := decode(b, &p)
 			return err == nil && len(ps.Merge(p.Validate(false))) == 0
+		},
+		"/v1/users": func(b []byte) bool {
+			var in userInput
+			ps, err := decode(b, &in)
+			u := store.User{Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
+				Email: in.Email, Language: in.Language, Notify: in.Notify}
+			people.Normalize(&u)
+			return err == nil && len(ps.Merge(people.Validate(u))) == 0
+		},
+		"/v1/users/{id}": func(b []byte) bool {
+			var c store.UserChanges
+			ps, err := decode(b, &c)
+			u := c.Apply(store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Expert, Themes: []string{"cybercrime"}},
+				Email: "ana@example.org", Language: "es", Notify: "immediate"})
+			return err == nil && len(ps.Merge(people.Validate(u))) == 0
+		},
+		"/v1/me/preferences": func(b []byte) bool {
+			var p preferences
+			ps, err := decode(b, &p)
+			return err == nil && len(ps) == 0 && slices.Contains(store.Languages, p.Language) && slices.Contains(store.NotifyModes, p.Notify)
 		},
 		"/v1/sessions": func(b []byte) bool {
 			var s pipeline.SessionInput
@@ -662,6 +702,30 @@ func TestOpenAPIDescribesRequests(t *testing.T) {
 			{`{"actions":[` + action("countries", []string{"PE", "PE"}) + `]}`, false},
 			{`{"actions":[` + action("beneficiaries", nil, "eu_partners", nil, "indicators", nil, "countries", nil) + `]}`, true},
 			{`{"objective":"o","budget":1}`, false},
+		}},
+		{http.MethodPost, "/v1/users", "/v1/users", []bodyCase{
+			{`{"name":"João Silva","email":"joao@example.org","role":"focal_point","countries":["BR"]}`, true},
+			{`{"name":"Ana","email":"ana@example.org","language":"pt","notify":"digest","role":"expert","themes":["cybercrime"]}`, true},
+			{`{"name":"Ana","email":"ana@example.org","role":"manager"}`, true},
+			{`{"name":"Ana","email":"ana@example.org","role":"manager","language":"fr"}`, false},
+			{`{"name":"Ana","email":"ana@example.org","role":"manager","notify":"weekly"}`, false},
+			{`{"name":"Ana","email":"ana@example.org","role":"admin"}`, false},
+			{`{"name":"Ana","role":"manager"}`, false},
+			{`{"name":"Ana","email":"ana@example.org","role":"manager","password":"x"}`, false},
+			{`{"name":"Ana","email":"ana@example.org","role":"focal_point","countries":["PE","PE"]}`, false},
+		}},
+		{http.MethodPatch, "/v1/users/11111111-2222-4333-8444-555555555555", "/v1/users/{id}", []bodyCase{
+			{`{"language":"en"}`, true},
+			{`{"name":"Ana María","email":"ana.maria@example.org","notify":"both","themes":["cybercrime","corruption"]}`, true},
+			{`{"language":"de"}`, false},
+			{`{"role":"manager"}`, false},
+			{`{"name":""}`, false},
+		}},
+		{http.MethodPut, "/v1/me/preferences", "/v1/me/preferences", []bodyCase{
+			{`{"language":"pt","notify":"both"}`, true},
+			{`{"language":"pt"}`, false},
+			{`{"language":"pt","notify":"never"}`, false},
+			{`{"language":"pt","notify":"digest","theme":"dark"}`, false},
 		}},
 		{http.MethodPost, "/v1/sessions", "/v1/sessions", []bodyCase{
 			{`{"title":"Reunión Anual 2025","kind":"political_dialogue","date":"2025-06-20","venue":"Lima","countries":["PE","CO"]}`, true},

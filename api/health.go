@@ -42,10 +42,6 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, checks)
 }
 
-func (s *Server) me(c echo.Context) error {
-	return c.JSON(http.StatusOK, actorOf(c))
-}
-
 func (s *Server) codelists(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
 	return c.JSON(http.StatusOK, pipeline.Lists)

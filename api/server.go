@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -27,8 +28,9 @@ type Deps struct {
 	// SLAs apply to priorities submitted from now on; nil means the defaults.
 	SLAs   pipeline.SLAs
 	Logger *slog.Logger
-	// UserCacheTTL bounds how long a revoked token keeps working; 0 means 30 s.
-	UserCacheTTL time.Duration
+	// TokenTTL is the lifetime of the API tokens the API issues; 0 means
+	// people.DefaultTokenTTL.
+	TokenTTL time.Duration
 	// Draining, once true, makes /readyz answer 503 so load balancers stop
 	// sending requests before the server shuts down.
 	Draining *atomic.Bool
@@ -47,7 +49,7 @@ type Server struct {
 	taskQueue string
 	slas      pipeline.SLAs
 	log       *slog.Logger
-	users     *userCache
+	people    *people.Service
 	metrics   *httpMetrics
 	draining  *atomic.Bool
 }
@@ -64,11 +66,7 @@ func New(d Deps) *echo.Echo {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	ttl := d.UserCacheTTL
-	if ttl == 0 {
-		ttl = 30 * time.Second
-	}
-	s.users = &userCache{store: d.Store, ttl: ttl, m: map[string]cachedUser{}}
+	s.people = &people.Service{Store: d.Store, TokenTTL: d.TokenTTL, Log: s.log}
 	reg := d.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -88,6 +86,14 @@ func New(d Deps) *echo.Echo {
 
 	v1 := e.Group("/v1", s.authenticate)
 	v1.GET("/me", s.me)
+	v1.PUT("/me/preferences", s.setPreferences)
+	v1.GET("/users", s.listUsers, only(pipeline.Manager))
+	v1.POST("/users", s.addUser, only(pipeline.Manager))
+	v1.GET("/users/:id", s.getUser, only(pipeline.Manager))
+	v1.PATCH("/users/:id", s.patchUser, only(pipeline.Manager))
+	v1.POST("/users/:id/deactivate", s.deactivateUser, only(pipeline.Manager))
+	v1.POST("/users/:id/token", s.rotateToken, selfOrManager)
+	v1.DELETE("/users/:id/token", s.revokeTokens, selfOrManager)
 	v1.GET("/codelists", s.codelists)
 	v1.POST("/priorities", s.submit, only(pipeline.FocalPoint))
 	v1.GET("/priorities", s.listPriorities)

@@ -1,47 +1,195 @@
 package api
 
 import (
-	"context"
-	"sync"
-	"time"
+	"errors"
+	"net/http"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
 
-// userCache remembers token lookups for a short while: every request
-// authenticates, and users change rarely. Only hashes are kept as keys.
-type userCache struct {
-	store *store.Store
-	ttl   time.Duration
-	mu    sync.Mutex
-	m     map[string]cachedUser
+// userInput is the body of POST /v1/users.
+type userInput struct {
+	Name      string        `json:"name"`
+	Email     string        `json:"email"`
+	Language  string        `json:"language"`
+	Notify    string        `json:"notify"`
+	Role      pipeline.Role `json:"role"`
+	Countries []string      `json:"countries"`
+	Themes    []string      `json:"themes"`
 }
 
-type cachedUser struct {
-	actor   pipeline.Actor
-	expires time.Time
+// newUser is a created user with its first token, shown this once.
+type newUser struct {
+	store.User
+	people.Issued
 }
 
-func (u *userCache) lookup(ctx context.Context, token string) (pipeline.Actor, error) {
-	hash := store.HashToken(token)
-	key := string(hash)
-	now := time.Now()
-	u.mu.Lock()
-	if e, ok := u.m[key]; ok && now.Before(e.expires) {
-		u.mu.Unlock()
-		return e.actor, nil
+// userDetail is a user with their tokens (never the tokens themselves).
+type userDetail struct {
+	store.User
+	Tokens []store.TokenInfo `json:"tokens"`
+}
+
+// preferences is the body of PUT /v1/me/preferences.
+type preferences struct {
+	Language string `json:"language"`
+	Notify   string `json:"notify"`
+}
+
+// peopleError maps the people package's errors to problems, in one place.
+func peopleError(err error) error {
+	var inv *people.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return invalid("the user is not valid", inv.Problems)
+	case errors.Is(err, store.ErrNotFound):
+		return problem(http.StatusNotFound, "no such user")
+	case errors.Is(err, people.ErrSelf):
+		return problem(http.StatusConflict, err.Error())
 	}
-	u.mu.Unlock()
-	a, err := u.store.UserByTokenHash(ctx, hash)
+	return err
+}
+
+// me handles GET /v1/me: the caller's own record.
+func (s *Server) me(c echo.Context) error {
+	return c.JSON(http.StatusOK, userOf(c))
+}
+
+// setPreferences handles PUT /v1/me/preferences: the caller's language and
+// how they hear of their tasks.
+func (s *Server) setPreferences(c echo.Context) error {
+	var in preferences
+	ps, err := bind(c, &in)
 	if err != nil {
-		return pipeline.Actor{}, err
+		return err
 	}
-	u.mu.Lock()
-	if len(u.m) > 10000 {
-		clear(u.m)
+	if len(ps) > 0 {
+		return invalid("the preferences are not valid", ps)
 	}
-	u.m[key] = cachedUser{actor: a, expires: now.Add(u.ttl)}
-	u.mu.Unlock()
-	return a, nil
+	u, err := s.people.SetPreferences(c.Request().Context(), userOf(c).ID, in.Language, in.Notify)
+	if err != nil {
+		return peopleError(err)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+// listUsers handles GET /v1/users (managers), by name.
+func (s *Server) listUsers(c echo.Context) error {
+	q := newQuery(c, "role", "active")
+	f := store.UserFilter{Role: pipeline.Role(q.oneOf("role", roleNames())), Active: q.boolean("active")}
+	pg := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := s.store.Users(c.Request().Context(), f, pg)
+	if errors.Is(err, store.ErrBadCursor) {
+		return invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newPage(items, next))
+}
+
+func roleNames() []string {
+	out := make([]string, len(pipeline.Roles))
+	for i, r := range pipeline.Roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// addUser handles POST /v1/users (managers): 201 with the user's first token.
+func (s *Server) addUser(c echo.Context) error {
+	var in userInput
+	ps, err := bind(c, &in)
+	if err != nil {
+		return err
+	}
+	u := store.User{Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
+		Email: in.Email, Language: in.Language, Notify: in.Notify}
+	if len(ps) > 0 {
+		people.Normalize(&u)
+		return invalid("the user is not valid", ps.Merge(people.Validate(u)))
+	}
+	u, iss, err := s.people.Add(c.Request().Context(), u)
+	if err != nil {
+		return peopleError(err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/users/"+u.ID)
+	return c.JSON(http.StatusCreated, newUser{u, iss})
+}
+
+// getUser handles GET /v1/users/{id} (managers): the user and their tokens.
+func (s *Server) getUser(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := s.store.Person(ctx, c.Param("id"))
+	if err != nil {
+		return peopleError(err)
+	}
+	tokens, err := s.store.Tokens(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, userDetail{u, tokens})
+}
+
+// patchUser handles PATCH /v1/users/{id} (managers): name, email, language,
+// preference, countries and themes. A role is not changed: add a new user.
+func (s *Server) patchUser(c echo.Context) error {
+	var in store.UserChanges
+	ps, err := bind(c, &in)
+	if err != nil {
+		return err
+	}
+	if len(ps) > 0 {
+		return invalid("the changes are not valid", ps)
+	}
+	u, err := s.people.Update(c.Request().Context(), c.Param("id"), in)
+	if err != nil {
+		return peopleError(err)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+// deactivateUser handles POST /v1/users/{id}/deactivate (managers): the
+// user's tokens and sessions stop working at once.
+func (s *Server) deactivateUser(c echo.Context) error {
+	u, err := s.people.Deactivate(c.Request().Context(), actorOf(c), c.Param("id"))
+	if err != nil {
+		return peopleError(err)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+// selfOrManager admits managers and the user named by the path.
+func selfOrManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a := actorOf(c); a.Role != pipeline.Manager && a.ID != c.Param("id") {
+			return problem(http.StatusForbidden, "only a manager or the user themselves may do this")
+		}
+		return next(c)
+	}
+}
+
+// rotateToken handles POST /v1/users/{id}/token (managers, or the user):
+// every token of the user is revoked and a new one is shown, once.
+func (s *Server) rotateToken(c echo.Context) error {
+	iss, err := s.people.RotateToken(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return peopleError(err)
+	}
+	return c.JSON(http.StatusCreated, iss)
+}
+
+// revokeTokens handles DELETE /v1/users/{id}/token (managers, or the user).
+func (s *Server) revokeTokens(c echo.Context) error {
+	if err := s.store.RevokeTokens(c.Request().Context(), c.Param("id")); err != nil {
+		return peopleError(err)
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -413,7 +414,8 @@ func (d *driver) users(ctx context.Context, st *store.Store) error {
 		"manager2": {Name: "Bench manager 2", Role: pipeline.Manager},
 	} {
 		token, hash := store.NewToken()
-		u, err := st.AddUser(ctx, a, hash)
+		a.ID = uuid.NewString()
+		u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
 		if err != nil {
 			return err
 		}

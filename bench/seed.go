@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -15,8 +17,9 @@ import (
 func seedScale(ctx context.Context, st *store.Store, o ScaleOptions) (manager, focal string, err error) {
 	add := func(a pipeline.Actor) (pipeline.Actor, string, error) {
 		token, hash := store.NewToken()
-		a, err := st.AddUser(ctx, a, hash)
-		return a, token, err
+		a.ID = uuid.NewString()
+		u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
+		return u.Actor, token, err
 	}
 	m, manager, err := add(pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
 	if err != nil {

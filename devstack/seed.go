@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -15,30 +17,46 @@ import (
 type DevUser struct {
 	ID        string   `json:"id"`
 	Name      string   `json:"name"`
+	Email     string   `json:"email"`
+	Language  string   `json:"language"`
 	Role      string   `json:"role"`
 	Countries []string `json:"countries"`
 	Themes    []string `json:"themes"`
 	Token     string   `json:"token"`
 }
 
+// devTokenTTL is how long a demo user's token works; a restart after that
+// issues new ones.
+const devTokenTTL = 365 * 24 * time.Hour
+
 // demoUsers are the dev stack's people: focal points for Peru, Colombia and
 // Mexico, one expert per theme, and two managers so four-eyes approval works.
-func demoUsers() []pipeline.Actor {
-	users := []pipeline.Actor{
-		{Name: "María Quispe (focal point, Peru)", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
-		{Name: "Andrés Gómez (focal point, Colombia)", Role: pipeline.FocalPoint, Countries: []string{"CO"}},
-		{Name: "Lucía Hernández (focal point, Mexico)", Role: pipeline.FocalPoint, Countries: []string{"MX"}},
-		{Name: "Ana Ruiz (manager)", Role: pipeline.Manager},
-		{Name: "Jean Dupont (manager)", Role: pipeline.Manager},
+// Their addresses are at example.org, which no mail server serves: in dev
+// every email lands in Mailpit. The experts take turns at the three
+// languages, so the inbox shows each.
+func demoUsers() []store.User {
+	user := func(name, email, lang string, role pipeline.Role, countries ...string) store.User {
+		return store.User{Actor: pipeline.Actor{Name: name, Role: role, Countries: countries}, Email: email, Language: lang}
 	}
-	for _, t := range pipeline.Lists.Themes {
-		users = append(users, pipeline.Actor{Name: "Expert, " + t.EN, Role: pipeline.Expert, Themes: []string{t.Code}})
+	users := []store.User{
+		user("María Quispe (focal point, Peru)", "maria.quispe@example.org", "es", pipeline.FocalPoint, "PE"),
+		user("Andrés Gómez (focal point, Colombia)", "andres.gomez@example.org", "es", pipeline.FocalPoint, "CO"),
+		user("Lucía Hernández (focal point, Mexico)", "lucia.hernandez@example.org", "es", pipeline.FocalPoint, "MX"),
+		user("Ana Ruiz (manager)", "ana.ruiz@example.org", "en", pipeline.Manager),
+		user("Jean Dupont (manager)", "jean.dupont@example.org", "pt", pipeline.Manager),
+	}
+	for i, t := range pipeline.Lists.Themes {
+		u := user("Expert, "+t.EN, "expert."+strings.ReplaceAll(t.Code, "_", "-")+"@example.org", store.Languages[i%3], pipeline.Expert)
+		u.Themes = []string{t.Code}
+		users = append(users, u)
 	}
 	return users
 }
 
-// SeedDevUsers makes sure the demo users exist and their tokens are in path.
-// A file whose tokens all still work is kept, so tokens survive restarts.
+// SeedDevUsers makes sure the demo users exist, active, and their tokens are
+// in path. A file whose tokens all still work is kept, so tokens survive
+// restarts; otherwise each demo user (found by email, or created) gets a new
+// token.
 func SeedDevUsers(ctx context.Context, st *store.Store, path string) ([]DevUser, error) {
 	if users, err := readDevUsers(path); err == nil && allValid(ctx, st, users) {
 		return users, nil
@@ -46,11 +64,22 @@ func SeedDevUsers(ctx context.Context, st *store.Store, path string) ([]DevUser,
 	var out []DevUser
 	for _, u := range demoUsers() {
 		token, hash := store.NewToken()
-		u, err := st.AddUser(ctx, u, hash)
+		expires := time.Now().Add(devTokenTTL)
+		have, err := st.UserByEmail(ctx, u.Email)
+		switch {
+		case err == nil && have.Active:
+			u = have
+			err = st.RotateToken(ctx, u.ID, hash, expires)
+		case errors.Is(err, store.ErrNotFound):
+			u, err = st.AddUser(ctx, u, hash, expires)
+		case err == nil:
+			err = fmt.Errorf("demo user %s is deactivated", u.Email)
+		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, DevUser{ID: u.ID, Name: u.Name, Role: string(u.Role), Countries: u.Countries, Themes: u.Themes, Token: token})
+		out = append(out, DevUser{ID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language, Role: string(u.Role),
+			Countries: u.Countries, Themes: u.Themes, Token: token})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -77,9 +106,13 @@ func readDevUsers(path string) ([]DevUser, error) {
 	return users, nil
 }
 
+// allValid reports whether every token of the file still authenticates its
+// user, and every user has the address the demo gives them.
 func allValid(ctx context.Context, st *store.Store, users []DevUser) bool {
 	for _, u := range users {
-		if a, err := st.UserByTokenHash(ctx, store.HashToken(u.Token)); err != nil || a.ID != u.ID {
+		t, err := st.TokenByHash(ctx, store.HashToken(u.Token))
+		if err != nil || t.User.ID != u.ID || !t.User.Active || t.RevokedAt != nil ||
+			time.Until(t.ExpiresAt) < 24*time.Hour || u.Email == "" || t.User.Email != u.Email {
 			return false
 		}
 	}

@@ -38,7 +38,13 @@ type Dashboard struct {
 	ByTheme          []Count      `json:"by_theme"`
 	ByCountry        []Count      `json:"by_country"`
 	ApprovalsPerWeek []Count      `json:"approvals_per_week"`
+	// NeedsReassignment are open priorities assigned to deactivated users,
+	// the first maxOrphans of them.
+	NeedsReassignment []Orphan `json:"needs_reassignment"`
 }
+
+// maxOrphans bounds the dashboard's list of priorities needing reassignment.
+const maxOrphans = 50
 
 // DashboardFilter narrows the dashboard. Zero values do not filter.
 type DashboardFilter struct {
@@ -70,6 +76,9 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 		d.Stages = append(d.Stages, *stages[st])
 	}
 	if d.ApprovalsPerWeek, err = approvalsPerWeek(ctx, tx, f, now); err != nil {
+		return nil, err
+	}
+	if d.NeedsReassignment, err = needsReassignment(ctx, tx, f, maxOrphans); err != nil {
 		return nil, err
 	}
 	return d, tx.Commit(ctx)

@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -27,8 +31,39 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-// AddUser stores a user with the hash of its token; an empty ID gets a new UUID.
-func (s *Store) AddUser(ctx context.Context, u pipeline.Actor, tokenHash []byte) (pipeline.Actor, error) {
+// How a user wants to hear of their tasks: an email per event, a daily
+// digest, or both.
+const (
+	NotifyImmediate = "immediate"
+	NotifyDigest    = "digest"
+	NotifyBoth      = "both"
+)
+
+// NotifyModes lists the notification preferences.
+var NotifyModes = []string{NotifyImmediate, NotifyDigest, NotifyBoth}
+
+// Languages are the languages Puente speaks to its users, by ISO 639-1 code.
+var Languages = []string{"es", "pt", "en"}
+
+// User is a person of the programme: the Actor the pipeline's rules judge,
+// how to reach them, and whether they may still sign in.
+type User struct {
+	pipeline.Actor
+	// Email is unique and stored in lower case; single sign-on matches it.
+	Email         string     `json:"email"`
+	Language      string     `json:"language"`
+	Notify        string     `json:"notify"`
+	Active        bool       `json:"active"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
+}
+
+// ErrEmailTaken is returned when another user already has the email.
+var ErrEmailTaken = errors.New("another user has this email")
+
+// AddUser stores a user and its first token (by hash), valid until expires,
+// in one transaction; an empty ID gets a new UUID. Callers validate first.
+func (s *Store) AddUser(ctx context.Context, u User, tokenHash []byte, expires time.Time) (User, error) {
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
@@ -38,46 +73,360 @@ func (s *Store) AddUser(ctx context.Context, u pipeline.Actor, tokenHash []byte)
 	if u.Themes == nil {
 		u.Themes = []string{}
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, name, role, countries, themes, token_hash)
-		VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.Name, string(u.Role), u.Countries, u.Themes, tokenHash)
+	if u.Notify == "" {
+		u.Notify = NotifyImmediate
+	}
+	u.Active = true
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO users (id, name, role, countries, themes, email, language, notify)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8) RETURNING created_at`,
+			u.ID, u.Name, string(u.Role), u.Countries, u.Themes, u.Email, u.Language, u.Notify).Scan(&u.CreatedAt)
+		if err != nil {
+			return emailTaken(err)
+		}
+		return insertToken(ctx, tx, u.ID, tokenHash, expires)
+	})
 	if err != nil {
-		return pipeline.Actor{}, fmt.Errorf("add user %q: %w", u.Name, err)
+		return User{}, fmt.Errorf("add user %q: %w", u.Name, err)
 	}
 	return u, nil
 }
 
-const userColumns = `id::text, name, role, countries, themes`
+func insertToken(ctx context.Context, tx pgx.Tx, userID string, hash []byte, expires time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
+		uuid.NewString(), userID, hash, expires)
+	return err
+}
 
-func scanUser(row pgx.Row) (pipeline.Actor, error) {
-	var u pipeline.Actor
-	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes)
+func emailTaken(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "users_email_key" {
+		return ErrEmailTaken
+	}
+	return err
+}
+
+const userColumns = `u.id::text, u.name, u.role, u.countries, u.themes, coalesce(u.email, ''), u.language, u.notify,
+	u.active, u.created_at, u.deactivated_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.Email, &u.Language, &u.Notify,
+		&u.Active, &u.CreatedAt, &u.DeactivatedAt)
 	return u, notFound(err)
 }
 
-// UserByTokenHash finds the user a bearer token belongs to.
-func (s *Store) UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE token_hash = $1`, hash))
+// Token is what an API request's bearer token resolves to: the token's row
+// and its user, whatever their state; the caller judges expiry, revocation
+// and deactivation, so it can say which one refused the token.
+type Token struct {
+	ID         string
+	User       User
+	ExpiresAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
 }
 
-// User finds a user by id.
+// TokenByHash finds a bearer token and its user in one indexed read. It is
+// on every API request's path, so it reads no more than that.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
+	var t Token
+	u := &t.User
+	err := s.pool.QueryRow(ctx, `SELECT t.id::text, t.expires_at, t.last_used_at, t.revoked_at, `+userColumns+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash).
+		Scan(&t.ID, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes,
+			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt)
+	return t, notFound(err)
+}
+
+// TouchToken records that the token was used now, unless it already was
+// within the last interval: a write at most once per interval per token,
+// however many requests and processes use it (concurrent touches of one row
+// serialize on its lock, and the later ones find it fresh).
+func (s *Store) TouchToken(ctx context.Context, id string, interval time.Duration) error {
+	_, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now()
+		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
+		id, interval.Seconds())
+	if err != nil {
+		return fmt.Errorf("touch token %s: %w", id, err)
+	}
+	return nil
+}
+
+// RotateToken revokes every token of the user and stores a new one (by
+// hash), valid until expires. A deactivated user gets none: ErrNotFound.
+func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, expires time.Time) error {
+	if _, err := uuid.Parse(userID); err != nil {
+		return ErrNotFound
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var active bool
+		err := tx.QueryRow(ctx, `SELECT active FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&active)
+		if err = notFound(err); err != nil {
+			return err
+		}
+		if !active {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		return insertToken(ctx, tx, userID, hash, expires)
+	})
+}
+
+// RevokeTokens revokes every token of the user, at once.
+func (s *Store) RevokeTokens(ctx context.Context, userID string) error {
+	if _, err := uuid.Parse(userID); err != nil {
+		return ErrNotFound
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	if err != nil {
+		return fmt.Errorf("revoke tokens of %s: %w", userID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := s.Person(ctx, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TokenInfo describes one of a user's tokens, never the token itself.
+type TokenInfo struct {
+	ID         string     `json:"id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// Tokens lists the user's tokens, newest first.
+func (s *Store) Tokens(ctx context.Context, userID string) ([]TokenInfo, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text, created_at, expires_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[TokenInfo])
+}
+
+// Deactivate marks the user inactive, revokes their tokens and ends their web
+// sessions in one transaction: from its commit on, nothing of theirs
+// authenticates. Their open tasks then show as needing reassignment.
+func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return User{}, ErrNotFound
+	}
+	var u User
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET active = false, deactivated_at = coalesce(deactivated_at, now())
+			WHERE id = $1 RETURNING `+userColumns, id))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, id); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		return endWebSessions(ctx, tx, id)
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("deactivate user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// endWebSessions deletes the user's web sessions, if the web app's table
+// exists in this database.
+func endWebSessions(ctx context.Context, tx pgx.Tx, userID string) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('web_sessions') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("end web sessions: %w", err)
+	}
+	return nil
+}
+
+// UserChanges are the fields a manager may change; nil leaves a field as it is.
+type UserChanges struct {
+	Name      *string   `json:"name,omitempty"`
+	Email     *string   `json:"email,omitempty"`
+	Language  *string   `json:"language,omitempty"`
+	Notify    *string   `json:"notify,omitempty"`
+	Countries *[]string `json:"countries,omitempty"`
+	Themes    *[]string `json:"themes,omitempty"`
+}
+
+// Apply returns u with the changes made.
+func (c UserChanges) Apply(u User) User {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.Name, c.Name)
+	set(&u.Email, c.Email)
+	set(&u.Language, c.Language)
+	set(&u.Notify, c.Notify)
+	if c.Countries != nil {
+		u.Countries = *c.Countries
+	}
+	if c.Themes != nil {
+		u.Themes = *c.Themes
+	}
+	return u
+}
+
+// UpdateUser writes the user's changeable fields as u has them.
+func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
+	if _, err := uuid.Parse(u.ID); err != nil {
+		return User{}, ErrNotFound
+	}
+	if u.Countries == nil {
+		u.Countries = []string{}
+	}
+	if u.Themes == nil {
+		u.Themes = []string{}
+	}
+	out, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
+		notify = $5, countries = $6, themes = $7 WHERE id = $1 RETURNING `+userColumns,
+		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes))
+	if err != nil {
+		return User{}, fmt.Errorf("update user %s: %w", u.ID, emailTaken(err))
+	}
+	return out, nil
+}
+
+// Person returns a user by id, deactivated or not: for the managers' pages.
+func (s *Store) Person(ctx context.Context, id string) (User, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return User{}, ErrNotFound
+	}
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
+}
+
+// UserByEmail returns the user with the email (any case), deactivated or not.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE email = lower($1)`, email))
+}
+
+// User returns an active user by id: one who may act and be assigned work.
+// A deactivated user is ErrNotFound here.
 func (s *Store) User(ctx context.Context, id string) (pipeline.Actor, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return pipeline.Actor{}, ErrNotFound
 	}
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
+	return u.Actor, err
 }
 
-// LeastLoadedExpert is the expert of theme with the fewest open priorities
-// assigned (ties: the one registered first).
+// UserFilter narrows the list of users. Zero values do not filter.
+type UserFilter struct {
+	Role pipeline.Role
+	// Active, when set, keeps only active (true) or deactivated (false) users.
+	Active *bool
+}
+
+// Users lists users by name, one keyset page at a time.
+func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, string, error) {
+	var w where
+	if f.Role != "" {
+		w.add("u.role = ?", string(f.Role))
+	}
+	if f.Active != nil {
+		w.add("u.active = ?", *f.Active)
+	}
+	if pg.Cursor != "" {
+		name, id, err := decodeNameCursor(pg.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add("(u.name, u.id) > (?, ?::uuid)", name, id)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE `+w.sql()+
+		` ORDER BY u.name, u.id LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	next := ""
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		last := items[len(items)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(last.ID + "|" + last.Name))
+	}
+	return items, next, nil
+}
+
+func decodeNameCursor(c string) (name, id string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 37 || b[36] != '|' {
+		return "", "", ErrBadCursor
+	}
+	if _, err := uuid.Parse(string(b[:36])); err != nil {
+		return "", "", ErrBadCursor
+	}
+	return string(b[37:]), string(b[:36]), nil
+}
+
+// LeastLoadedExpert is the active expert of theme with the fewest open
+// priorities assigned (ties: the one registered first).
 func (s *Store) LeastLoadedExpert(ctx context.Context, theme string) (pipeline.Actor, error) {
-	return scanUser(s.pool.QueryRow(ctx, `
-		SELECT u.id::text, u.name, u.role, u.countries, u.themes
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		SELECT `+userColumns+`
 		FROM users u
 		LEFT JOIN LATERAL (
 			SELECT count(*) AS n FROM priorities p
 			WHERE p.assignee = u.id AND p.stage NOT IN ('approved', 'rejected', 'withdrawn')
 		) load ON true
-		WHERE u.role = 'expert' AND $1 = ANY(u.themes)
+		WHERE u.role = 'expert' AND u.active AND $1 = ANY(u.themes)
 		ORDER BY load.n, u.created_at, u.id
 		LIMIT 1`, theme))
+	return u.Actor, err
+}
+
+// SetPreferences sets how the user reads Puente and hears of their tasks.
+func (s *Store) SetPreferences(ctx context.Context, id, language, notify string) (User, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return User{}, ErrNotFound
+	}
+	return scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
+		id, language, notify))
+}
+
+// Orphan is an open priority assigned to a deactivated user: a manager must
+// reassign it, since nobody else may act on it.
+type Orphan struct {
+	ID           string         `json:"id"`
+	Ref          string         `json:"ref"`
+	Title        string         `json:"title"`
+	Stage        pipeline.Stage `json:"stage"`
+	AssigneeID   string         `json:"assignee_id"`
+	AssigneeName string         `json:"assignee_name"`
+	DueAt        *time.Time     `json:"due_at"`
+}
+
+// needsReassignment lists the open priorities passing f that are assigned
+// to deactivated users, soonest due first, at most limit of them. It reads the
+// assignee index for the few deactivated users only, however many priorities
+// there are.
+func needsReassignment(ctx context.Context, tx pgx.Tx, f DashboardFilter, limit int) ([]Orphan, error) {
+	var w where
+	w.add("assignee IN (SELECT id FROM users WHERE NOT active)")
+	w.add("stage NOT IN ('approved', 'rejected', 'withdrawn')")
+	f.narrow(&w)
+	rows, err := tx.Query(ctx, `SELECT id::text, ref, title, stage, assignee::text,
+		(SELECT name FROM users WHERE id = assignee), due_at
+		FROM priorities WHERE `+w.sql()+` ORDER BY due_at NULLS LAST, id LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("needs reassignment: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Orphan])
 }

@@ -34,6 +34,7 @@ type config struct {
 	MetricsAddr       string
 	ShutdownDelay     time.Duration
 	TemporalTLS       temporalTLS
+	People            peopleConfig
 }
 
 // temporalTLS is how Puente authenticates to a real Temporal cluster or to
@@ -87,6 +88,8 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", delay, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
 		case "metrics":
 			fs.StringVar(&c.MetricsAddr, "metrics-addr", env("PUENTE_METRICS_ADDR", ""), "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
+		case "people":
+			c.People.register(fs)
 		case "dev":
 			fs.StringVar(&c.DataDir, "data-dir", env("PUENTE_DATA_DIR", ".puente"), "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
 		}

@@ -20,7 +20,7 @@ import (
 func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	cfg.register(fs, "db", "temporal", "http", "dev")
+	cfg.register(fs, "db", "temporal", "http", "dev", "people")
 	temporalPort := fs.Int("temporal-port", atoi(env("PUENTE_TEMPORAL_PORT", "7233")), "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
 	uiPort := fs.Int("temporal-ui-port", atoi(env("PUENTE_TEMPORAL_UI_PORT", "8233")), "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
 	if env("PUENTE_LOG_FORMAT", "") == "" {

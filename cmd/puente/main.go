@@ -22,7 +22,7 @@ commands:
   api        run the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS
   worker     run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS
   migrate    apply the database migrations to DATABASE_URL
-  users add  create a user and print its token
+  users      add, list and deactivate users; rotate or revoke their tokens
   bench      benchmarks: pipelines vs a bare Temporal baseline; 'bench scale': reads at 100,000 priorities
   version    print the version
 
@@ -57,10 +57,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	case "migrate":
 		return migrateCmd(ctx, args)
 	case "users":
-		if len(args) == 0 || args[0] != "add" {
-			return errors.New("usage: puente users add --name NAME --role ROLE [--countries PE,CO] [--themes a,b]")
-		}
-		return usersAdd(ctx, args[1:])
+		return usersCmd(ctx, args, os.Stdout)
 	case "bench":
 		return benchCmd(ctx, args)
 	case "version":

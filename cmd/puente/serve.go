@@ -24,7 +24,7 @@ import (
 func serveCmd(ctx context.Context, name string, args []string, withAPI, withWorker bool) error {
 	var cfg config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	groups := []string{"db", "temporal"}
+	groups := []string{"db", "temporal", "people"}
 	if withAPI {
 		groups = append(groups, "http")
 	} else {
@@ -86,7 +86,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	}
 	var draining atomic.Bool
 	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log,
-		Metrics: tel.Registry, Draining: &draining})
+		Metrics: tel.Registry, Draining: &draining, TokenTTL: cfg.People.TokenTTL})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

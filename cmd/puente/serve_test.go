@@ -37,7 +37,9 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	defer st.Close()
 	token, hash := store.NewToken()
-	if _, err := st.AddUser(ctx, pipeline.Actor{Name: "María", Role: pipeline.FocalPoint, Countries: []string{"PE"}}, hash); err != nil {
+	maria := store.User{Actor: pipeline.Actor{Name: "María", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
+		Email: "maria@puente.test", Language: "es"}
+	if _, err := st.AddUser(ctx, maria, hash, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 

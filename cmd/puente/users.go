@@ -6,68 +6,264 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
 
-func usersAdd(ctx context.Context, args []string) error {
+const usersUsage = `usage:
+  puente users add --name NAME --email EMAIL --role ROLE [--language es|pt|en] [--countries PE,CO] [--themes a,b]
+  puente users list [--role ROLE] [--active] [--json]
+  puente users deactivate (--id ID | --email EMAIL)
+  puente users token rotate (--id ID | --email EMAIL)
+  puente users token revoke (--id ID | --email EMAIL)`
+
+// usersCmd runs `puente users …`: the user lifecycle from a shell, through
+// the same people service as the API and the web app.
+func usersCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	sub := strings.Join(args[:min(len(args), 2)], " ")
+	switch {
+	case len(args) > 0 && args[0] == "add":
+		return usersAdd(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "list":
+		return usersList(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "deactivate":
+		return usersDeactivate(ctx, args[1:], stdout)
+	case sub == "token rotate":
+		return usersToken(ctx, args[2:], stdout, true)
+	case sub == "token revoke":
+		return usersToken(ctx, args[2:], stdout, false)
+	}
+	return errors.New(usersUsage)
+}
+
+// usersFlags are the flags every users command has: the database, and the
+// token lifetime of those that issue tokens.
+func usersFlags(name string) (*flag.FlagSet, *config) {
 	var cfg config
-	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
-	cfg.register(fs, "db")
+	fs := flag.NewFlagSet("users "+name, flag.ContinueOnError)
+	cfg.register(fs, "db", "people")
+	return fs, &cfg
+}
+
+func openPeople(ctx context.Context, cfg *config) (*people.Service, func(), error) {
+	if cfg.DatabaseURL == "" {
+		return nil, nil, errors.New("set DATABASE_URL or --database-url")
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &people.Service{Store: st, TokenTTL: cfg.People.TokenTTL}, st.Close, nil
+}
+
+func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, cfg := usersFlags("add")
 	name := fs.String("name", "", "the user's name")
+	email := fs.String("email", "", "the user's email: notifications go there, single sign-on matches it")
+	language := fs.String("language", "es", "es, pt or en: the language of the user's emails and pages")
+	notify := fs.String("notify", store.NotifyImmediate, "immediate, digest or both: how the user hears of their tasks")
 	role := fs.String("role", "", "focal_point, expert or manager")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")
 	themes := fs.String("themes", "", "comma-separated theme codes (experts)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("set DATABASE_URL or --database-url")
-	}
-	u := pipeline.Actor{Name: strings.TrimSpace(*name), Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes)}
-	if ps := validateUser(u); len(ps) > 0 {
-		for _, p := range ps {
-			fmt.Fprintf(os.Stderr, "--%s %s\n", p.Field, p.Message)
-		}
-		return errors.New("user not created")
-	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	svc, done, err := openPeople(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	token, hash := store.NewToken()
-	u, err = st.AddUser(ctx, u, hash)
-	if err != nil {
+	defer done()
+	u, iss, err := svc.Add(ctx, store.User{
+		Actor: pipeline.Actor{Name: *name, Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes)},
+		Email: *email, Language: *language, Notify: *notify})
+	if err := flagProblems(err); err != nil {
 		return err
 	}
-	out := struct {
-		pipeline.Actor
-		Token string `json:"token"`
-	}{u, token}
 	fmt.Fprintln(os.Stderr, "user created; the token is shown once — store it now")
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return printJSON(stdout, struct {
+		store.User
+		people.Issued
+	}{u, iss})
 }
 
-func validateUser(u pipeline.Actor) pipeline.Problems {
-	var ps pipeline.Problems
-	ps.Text("name", u.Name, true, pipeline.MaxName)
-	ps.OneOf("role", string(u.Role), true, []string{string(pipeline.FocalPoint), string(pipeline.Expert), string(pipeline.Manager)})
-	if u.Role == pipeline.FocalPoint {
-		ps.Countries("countries", u.Countries, 1)
+// flagProblems prints a validation error's problems as the flags they concern.
+func flagProblems(err error) error {
+	var inv *people.InvalidError
+	if !errors.As(err, &inv) {
+		return err
 	}
-	if u.Role == pipeline.Expert && len(u.Themes) == 0 {
-		ps.Add("themes", "an expert needs at least one theme")
+	for _, p := range inv.Problems {
+		fmt.Fprintf(os.Stderr, "--%s %s\n", p.Field, p.Message)
 	}
-	for _, t := range u.Themes {
-		ps.OneOf("themes", t, true, pipeline.Lists.ThemeCodes())
+	return errors.New("nothing changed")
+}
+
+func usersList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, cfg := usersFlags("list")
+	role := fs.String("role", "", "only this role")
+	activeOnly := fs.Bool("active", false, "only active users")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	return ps
+	svc, done, err := openPeople(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	f := store.UserFilter{Role: pipeline.Role(*role)}
+	if *activeOnly {
+		f.Active = activeOnly
+	}
+	type row struct {
+		store.User
+		TokenExpiresAt *time.Time `json:"token_expires_at"`
+		LastUsedAt     *time.Time `json:"token_last_used_at"`
+	}
+	var rows []row
+	for pg := (store.Page{Limit: 200}); ; {
+		users, next, err := svc.Store.Users(ctx, f, pg)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			r := row{User: u}
+			tokens, err := svc.Store.Tokens(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range tokens {
+				if t.RevokedAt == nil {
+					r.TokenExpiresAt, r.LastUsedAt = &t.ExpiresAt, t.LastUsedAt
+					break
+				}
+			}
+			rows = append(rows, r)
+		}
+		if next == "" {
+			break
+		}
+		pg.Cursor = next
+	}
+	if *asJSON {
+		if rows == nil {
+			rows = []row{}
+		}
+		return printJSON(stdout, rows)
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tEMAIL\tROLE\tSCOPE\tLANG\tSTATUS\tTOKEN EXPIRES\tLAST USED")
+	day := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	for _, r := range rows {
+		status := "active"
+		if !r.Active {
+			status = "deactivated"
+		}
+		scope := strings.Join(append(append([]string{}, r.Countries...), r.Themes...), ",")
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Email, r.Role, scope, r.Language,
+			status, day(r.TokenExpiresAt), day(r.LastUsedAt))
+	}
+	return w.Flush()
+}
+
+// userFlags adds --id and --email, and returns the user they name.
+func userFlags(fs *flag.FlagSet) func(ctx context.Context, st *store.Store) (store.User, error) {
+	id := fs.String("id", "", "the user's id")
+	email := fs.String("email", "", "the user's email")
+	return func(ctx context.Context, st *store.Store) (store.User, error) {
+		var u store.User
+		var err error
+		switch {
+		case (*id == "") == (*email == ""):
+			return u, errors.New("name the user with --id or --email (one of them)")
+		case *id != "":
+			u, err = st.Person(ctx, *id)
+		default:
+			u, err = st.UserByEmail(ctx, *email)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return u, errors.New("no such user")
+		}
+		return u, err
+	}
+}
+
+func usersDeactivate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, cfg := usersFlags("deactivate")
+	find := userFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, done, err := openPeople(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := find(ctx, svc.Store)
+	if err != nil {
+		return err
+	}
+	u, err = svc.Store.Deactivate(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s is deactivated: their tokens and sessions no longer work\n", u.Name)
+	return printJSON(stdout, u)
+}
+
+func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate bool) error {
+	name := "token revoke"
+	if rotate {
+		name = "token rotate"
+	}
+	fs, cfg := usersFlags(name)
+	find := userFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, done, err := openPeople(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := find(ctx, svc.Store)
+	if err != nil {
+		return err
+	}
+	if !rotate {
+		if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "every token of %s is revoked\n", u.Name)
+		return nil
+	}
+	iss, err := svc.RotateToken(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s is deactivated: no token is issued to them", u.Name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "the old tokens are revoked; the new one is shown once — store it now")
+	return printJSON(stdout, iss)
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func split(s string) []string {

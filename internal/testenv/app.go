@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
@@ -74,19 +75,29 @@ func quiet() *slog.Logger {
 
 // User is a stored user and its bearer token.
 type User struct {
-	pipeline.Actor
+	store.User
 	Token string
 }
 
-// AddUser stores a user with a fresh token.
+// AddUser stores a user with a fresh token, an address of their own at
+// puente.test and English as their language.
 func (a *App) AddUser(t testing.TB, u pipeline.Actor) User {
 	t.Helper()
+	if u.ID == "" {
+		u.ID = uuid.NewString()
+	}
+	return a.AddPerson(t, store.User{Actor: u, Email: "user-" + u.ID[:8] + "@puente.test", Language: "en"})
+}
+
+// AddPerson stores a user as given, with a fresh token valid for a day.
+func (a *App) AddPerson(t testing.TB, u store.User) User {
+	t.Helper()
 	token, hash := store.NewToken()
-	u, err := a.Store.AddUser(context.Background(), u, hash)
+	u, err := a.Store.AddUser(context.Background(), u, hash, time.Now().Add(24*time.Hour))
 	if err != nil {
 		t.Fatalf("testenv: add user: %v", err)
 	}
-	return User{Actor: u, Token: token}
+	return User{User: u, Token: token}
 }
 
 // Response is an HTTP response with its body read.
