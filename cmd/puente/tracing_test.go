@@ -268,7 +268,9 @@ func waitReady(t *testing.T, base string, p *process) {
 func addUser(t *testing.T, st *store.Store, a pipeline.Actor) string {
 	t.Helper()
 	token, hash := store.NewToken()
-	if _, err := st.AddUser(context.Background(), a, hash); err != nil {
+	a.ID = uuid.NewString()
+	u := store.User{Actor: a, Email: "user-" + a.ID[:8] + "@puente.test", Language: "en"}
+	if _, err := st.AddUser(context.Background(), u, hash, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	return token
