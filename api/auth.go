@@ -26,7 +26,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return problem(http.StatusUnauthorized, "send Authorization: Bearer <token>")
 		}
 		u, err := s.people.Authenticate(c.Request().Context(), token)
-		for _, refused := range []error{people.ErrUnknownToken, people.ErrTokenExpired, people.ErrTokenRevoked, people.ErrDeactivated} {
+		for _, refused := range []error{people.ErrUnknownToken, store.ErrTokenExpired, store.ErrTokenRevoked, store.ErrDeactivated} {
 			if errors.Is(err, refused) {
 				return problem(http.StatusUnauthorized, refused.Error())
 			}

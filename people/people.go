@@ -53,13 +53,9 @@ func (e *InvalidError) Error() string {
 	return "user not valid: " + strings.Join(parts, "; ")
 }
 
-// Errors of Authenticate, each a reason to answer 401.
-var (
-	ErrUnknownToken = errors.New("the token is not valid")
-	ErrTokenExpired = errors.New("the token has expired: ask for a new one")
-	ErrTokenRevoked = errors.New("the token was revoked")
-	ErrDeactivated  = errors.New("this user is deactivated")
-)
+// ErrUnknownToken is Authenticate's answer to a token nobody was given; the
+// other refusals are the store's (store.Token.Check).
+var ErrUnknownToken = errors.New("the token is not valid")
 
 // ErrSelf refuses a manager's deactivation of their own account, which would
 // lock them out mid-task.
@@ -199,7 +195,8 @@ func (s *Service) RotateToken(ctx context.Context, id string) (Issued, error) {
 }
 
 // Authenticate resolves a bearer token to its user, refusing an unknown,
-// expired or revoked token and a deactivated user. It reads PostgreSQL on
+// expired or revoked token and a deactivated user (ErrUnknownToken, or the
+// error of store.Token.Check). It reads PostgreSQL on
 // every call, with no cache: a revocation or deactivation committed anywhere
 // is refused by every process from the next request on. The read is one
 // indexed row; the last-used time is written in the background, at most once
@@ -211,14 +208,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (store.User, e
 		return store.User{}, ErrUnknownToken
 	case err != nil:
 		return store.User{}, err
-	case t.RevokedAt != nil && !t.User.Active:
-		return store.User{}, ErrDeactivated
-	case t.RevokedAt != nil:
-		return store.User{}, ErrTokenRevoked
-	case !t.User.Active:
-		return store.User{}, ErrDeactivated
-	case !time.Now().Before(t.ExpiresAt):
-		return store.User{}, ErrTokenExpired
+	}
+	if err := t.Check(time.Now()); err != nil {
+		return store.User{}, err
 	}
 	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) >= TouchInterval {
 		s.touch(t.ID)

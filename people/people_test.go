@@ -94,7 +94,7 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Authenticate(ctx, iss.Token); !errors.Is(err, people.ErrTokenRevoked) {
+	if _, err := svc.Authenticate(ctx, iss.Token); !errors.Is(err, store.ErrTokenRevoked) {
 		t.Errorf("rotated-away token: %v", err)
 	}
 	if _, err := svc.Authenticate(ctx, "pte_nothing"); !errors.Is(err, people.ErrUnknownToken) {
@@ -110,7 +110,7 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 	if _, err := svc.Deactivate(ctx, other.Actor, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Authenticate(ctx, next.Token); !errors.Is(err, people.ErrDeactivated) {
+	if _, err := svc.Authenticate(ctx, next.Token); !errors.Is(err, store.ErrDeactivated) {
 		t.Errorf("deactivated user's token: %v", err)
 	}
 }

@@ -127,6 +127,41 @@ type Token struct {
 	RevokedAt  *time.Time
 }
 
+// Why a token that exists does not authenticate its user.
+var (
+	ErrTokenExpired = errors.New("the token has expired: ask for a new one")
+	ErrTokenRevoked = errors.New("the token was revoked")
+	ErrDeactivated  = errors.New("this user is deactivated")
+)
+
+// Check is the one rule of token authentication: nil when the token lets
+// its user in at now, else why not — a deactivated user first, then a
+// revoked token (rotation or revocation), then an expired one.
+func (t Token) Check(now time.Time) error {
+	switch {
+	case !t.User.Active:
+		return ErrDeactivated
+	case t.RevokedAt != nil:
+		return ErrTokenRevoked
+	case !now.Before(t.ExpiresAt):
+		return ErrTokenExpired
+	}
+	return nil
+}
+
+// UserByTokenHash returns the user a token lets in now; ErrNotFound for an
+// unknown token and for one that Check refuses.
+func (s *Store) UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error) {
+	t, err := s.TokenByHash(ctx, hash)
+	if err != nil {
+		return pipeline.Actor{}, err
+	}
+	if t.Check(time.Now()) != nil {
+		return pipeline.Actor{}, ErrNotFound
+	}
+	return t.User.Actor, nil
+}
+
 // TokenByHash finds a bearer token and its user in one indexed read. It is
 // on every API request's path, so it reads no more than that.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
@@ -229,26 +264,15 @@ func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
 		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, id); err != nil {
 			return fmt.Errorf("revoke tokens: %w", err)
 		}
-		return endWebSessions(ctx, tx, id)
+		if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, id); err != nil {
+			return fmt.Errorf("end web sessions: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("deactivate user %s: %w", id, err)
 	}
 	return u, nil
-}
-
-// endWebSessions deletes the user's web sessions, if the web app's table
-// exists in this database.
-func endWebSessions(ctx context.Context, tx pgx.Tx, userID string) error {
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT to_regclass('web_sessions') IS NOT NULL`).Scan(&exists); err != nil || !exists {
-		return err
-	}
-	_, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, userID)
-	if err != nil {
-		return fmt.Errorf("end web sessions: %w", err)
-	}
-	return nil
 }
 
 // UserChanges are the fields a manager may change; nil leaves a field as it is.

@@ -26,8 +26,9 @@ func (s *Store) CreateWebSession(ctx context.Context, idHash []byte, userID stri
 // when the session does not exist, has expired or its user may no longer
 // sign in.
 func (s *Store) WebSessionUser(ctx context.Context, idHash []byte) (pipeline.Actor, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u
-		WHERE u.id = (SELECT w.user_id FROM web_sessions w WHERE w.id_hash = $1 AND w.expires_at > now())`, idHash))
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.id = (SELECT w.user_id FROM web_sessions w WHERE w.id_hash = $1 AND w.expires_at > now()) AND u.active`, idHash))
+	return u.Actor, err
 }
 
 // DeleteWebSession revokes a web session (sign-out). Deleting one that does

@@ -15,7 +15,8 @@ func TestWebSessions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	_, hash := store.NewToken()
-	u, err := b.st.AddUser(b.ctx, pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, hash)
+	u, err := b.st.AddUser(b.ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org", Language: "es"},
+		hash, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
