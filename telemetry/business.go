@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,8 +11,13 @@ import (
 )
 
 // StageTotals reads, per stage, how many priorities are in it and how many of
-// those are overdue.
+// those are overdue. It returns ErrNotReporter when another process reports
+// them.
 type StageTotals func(ctx context.Context) (map[pipeline.Stage][2]int, error)
+
+// ErrNotReporter says that this process leaves the business gauges to
+// another: a scrape of it reports none, and that is no error.
+var ErrNotReporter = errors.New("another process reports the stage gauges")
 
 // stageCollector reports the business gauges at scrape time, from the read
 // model's counters: a scrape costs one small query, not a scan.
@@ -44,6 +50,9 @@ func (c *stageCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	totals, err := c.totals(ctx)
+	if errors.Is(err, ErrNotReporter) {
+		return
+	}
 	if err != nil {
 		c.errors.Inc()
 		return

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/telemetry"
 	"github.com/puente-dev/puente/worker"
@@ -58,12 +61,28 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return err
 	}
 	defer st.Close()
-	tel.RegisterStageGauges(st.StageTotals)
+	// The per-stage gauges come from the database, the same in every
+	// process: only the holder of a lease reports them, so they are
+	// exported once however many api and worker replicas run.
+	gauges := st.Lease(store.StageGaugesLease)
+	defer gauges.Close()
+	tel.RegisterStageGauges(func(ctx context.Context) (map[pipeline.Stage][2]int, error) {
+		if !gauges.Held(ctx) {
+			return nil, telemetry.ErrNotReporter
+		}
+		return st.StageTotals(ctx)
+	})
 	opts, err := cfg.temporalOptions(log)
 	if err != nil {
 		return err
 	}
 	tel.Temporal(&opts)
+	if withWorker && !withAPI {
+		// An identity of our own, so /healthz can find this worker among
+		// the task queue's pollers.
+		host, _ := os.Hostname()
+		opts.Identity = worker.Identity(os.Getpid(), host)
+	}
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -82,7 +101,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
 	}
 	if !withAPI {
-		return serveMetrics(ctx, cfg.MetricsAddr, tel, log, ready)
+		polling := func(ctx context.Context) error { return worker.Polling(ctx, tc, cfg.TaskQueue, opts.Identity) }
+		return serveMetrics(ctx, cfg.MetricsAddr, tel, polling, log, ready)
 	}
 	var draining atomic.Bool
 	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log,
@@ -131,8 +151,9 @@ func serviceName(withAPI, withWorker bool) string {
 }
 
 // serveMetrics serves /metrics and /healthz for a worker-only process when
-// addr is set, until ctx ends.
-func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, log *slog.Logger, ready func(string)) error {
+// addr is set, until ctx ends. /healthz answers 503 unless polling says the
+// Temporal server sees this worker polling.
+func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, polling func(context.Context) error, log *slog.Logger, ready func(string)) error {
 	if addr == "" {
 		if ready != nil {
 			ready("")
@@ -142,7 +163,17 @@ func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, lo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{Registry: tel.Registry}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := polling(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"status": "not polling", "error": err.Error()})
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
