@@ -42,7 +42,8 @@ type ScaleResult struct {
 // Scale seeds the database (when it holds fewer priorities than asked for)
 // and measures the managers' reads through the real HTTP stack.
 func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
-	st, err := store.Open(ctx, o.DatabaseURL, 4)
+	// Seeding runs statements of many seconds: no bound on waits here.
+	st, err := store.Open(ctx, o.DatabaseURL, 4, store.WithTimeout(0))
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
@@ -29,23 +30,28 @@ var migrations embed.FS
 
 // Store reads and writes Puente's tables.
 type Store struct {
-	pool    *pgxpool.Pool
+	pool    *boundedPool
 	watchMu sync.Mutex
 	watches map[string][]chan struct{}
 }
 
 // Option adjusts how Open connects.
-type Option func(*pgxpool.Config)
+type Option func(*options)
+
+type options struct {
+	pool    *pgxpool.Config
+	timeout time.Duration
+}
 
 // WithTracing records a span per query, batch and connection acquire
 // (otelpgx) through the global OpenTelemetry tracer provider.
 func WithTracing() Option {
-	return func(c *pgxpool.Config) {
-		c.ConnConfig.Tracer = otelpgx.NewTracer()
-	}
+	return func(o *options) { o.pool.ConnConfig.Tracer = otelpgx.NewTracer() }
 }
 
-// Open connects a pool to the database at url. maxConns ≤ 0 keeps pgx's default.
+// Open connects a pool to the database at url. maxConns ≤ 0 keeps pgx's
+// default. Each wait on PostgreSQL is bounded by DefaultTimeout unless
+// WithTimeout says otherwise.
 func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -54,14 +60,16 @@ func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*Sto
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
-	for _, o := range opts {
-		o(cfg)
+	o := options{pool: cfg, timeout: DefaultTimeout}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	o.bound()
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{pool: pool, watches: map[string][]chan struct{}{}}, nil
+	return &Store{pool: &boundedPool{Pool: p, timeout: o.timeout}, watches: map[string][]chan struct{}{}}, nil
 }
 
 // Close closes the pool.

@@ -1,0 +1,118 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+func openBounded(t *testing.T, url string, bound time.Duration) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), url, 4, store.WithTimeout(bound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
+// A statement slower than the bound (here: waiting on a lock another session
+// holds) is cancelled by PostgreSQL at the bound and reported unavailable;
+// the pool works again at once.
+func TestSlowStatementIsUnavailableAtTheBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testenv.DatabaseURL(t)
+	const bound = 300 * time.Millisecond
+	st := openBounded(t, url, bound)
+	locker, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	lockTx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockTx.Exec(ctx, `LOCK TABLE priorities IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	// Without the bound, only this deadline would end the wait.
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	began := time.Now()
+	_, err = st.Priority(cctx, uuid.NewString())
+	took := time.Since(began)
+	t.Logf("blocked statement answered after %s (bound %s): %v", took, bound, err)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("a statement blocked past the bound returned %v, want ErrUnavailable", err)
+	}
+	if took < bound || took > bound+time.Second {
+		t.Errorf("answered after %s, want about %s", took, bound)
+	}
+	_ = lockTx.Rollback(ctx)
+	if _, err := st.Priority(ctx, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after the lock is gone: %v, want ErrNotFound (and not unavailable)", err)
+	}
+}
+
+// The bound is on waiting for PostgreSQL, not on the whole operation: an
+// export whose caller takes longer than the bound over its rows completes.
+func TestStreamingIsNotCutByTheBound(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const bound = 300 * time.Millisecond
+	st := openBounded(t, b.url, bound)
+	for range 4 {
+		p := priority()
+		if _, err := b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{event(p, 1, pipeline.EventSubmitted)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	began, n := time.Now(), 0
+	err := st.EachPriority(b.ctx, pipeline.Actor{Role: pipeline.Manager}, store.Filter{}, func(*pipeline.Priority) error {
+		n++
+		time.Sleep(bound / 2)
+		return nil
+	})
+	if err != nil || n != 4 {
+		t.Fatalf("streamed %d of 4 priorities in %s: %v", n, time.Since(began), err)
+	}
+	if time.Since(began) < bound {
+		t.Fatalf("the stream took %s, less than the bound: the test proved nothing", time.Since(began))
+	}
+}
+
+// Nothing listening: every call fails fast, marked unavailable.
+func TestRefusedConnectionIsUnavailable(t *testing.T) {
+	t.Parallel()
+	port, err := devstack.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openBounded(t, fmt.Sprintf("postgres://puente@127.0.0.1:%d/puente?sslmode=disable", port), time.Second)
+	ctx := context.Background()
+	began := time.Now()
+	if err := st.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Ping: %v, want ErrUnavailable", err)
+	}
+	if _, err := st.Priority(ctx, uuid.NewString()); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Priority: %v, want ErrUnavailable", err)
+	}
+	if _, err := st.UserByTokenHash(ctx, []byte("x")); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("UserByTokenHash: %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("three refused calls took %s", took)
+	}
+}
