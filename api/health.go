@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,31 +17,52 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz checks both backends; it answers 503 naming the one that is down.
+// readyTimeout is each dependency's own deadline in /readyz: a hung one
+// fails its check without delaying or failing the other's.
+const readyTimeout = 2 * time.Second
+
+// readyz checks PostgreSQL and Temporal at once, each with its own deadline,
+// and answers 503 naming only the ones that failed.
 func (s *Server) readyz(c echo.Context) error {
 	if s.draining.Load() {
 		return problem(http.StatusServiceUnavailable, "shutting down")
 	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
-	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
-	down := false
-	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"], down = err.Error(), true
+	checks := []struct {
+		name  string
+		check func(context.Context) error
+	}{
+		{"postgres", s.store.Ping},
+		{"temporal", func(ctx context.Context) error {
+			_, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
 	}
-	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], down = err.Error(), true
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, ch := range checks {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+			defer cancel()
+			errs[i] = ch.check(ctx)
+		})
 	}
-	if down {
-		p := problem(http.StatusServiceUnavailable, "a backend is down")
-		for k, v := range checks {
-			if v != "ok" {
-				p.Errors = append(p.Errors, pipeline.FieldError{Field: k, Message: v})
-			}
+	wg.Wait()
+	var down []pipeline.FieldError
+	status := map[string]string{}
+	for i, ch := range checks {
+		status[ch.name] = "ok"
+		if errs[i] != nil {
+			down = append(down, pipeline.FieldError{Field: ch.name, Message: errs[i].Error()})
 		}
-		return p
 	}
-	return c.JSON(http.StatusOK, checks)
+	if len(down) > 0 {
+		names := make([]string, len(down))
+		for i, d := range down {
+			names[i] = d.Field
+		}
+		return problem(http.StatusServiceUnavailable, strings.Join(names, " and ")+" not ready", down...)
+	}
+	return c.JSON(http.StatusOK, status)
 }
 
 func (s *Server) codelists(c echo.Context) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -39,6 +40,10 @@ var problemTypes = map[int][2]string{
 	http.StatusInternalServerError:   {"/problems/internal", "Internal error"},
 }
 
+// retryAfter is how many seconds a client is asked to wait after a 503: long
+// enough for a restarting dependency, short enough not to matter to a user.
+const retryAfter = "5"
+
 func problem(status int, detail string, errs ...pipeline.FieldError) *Problem {
 	t, ok := problemTypes[status]
 	if !ok {
@@ -63,6 +68,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case errors.As(err, &p):
 	case errors.As(err, &he):
 		p = problem(he.Code, fmt.Sprint(he.Message))
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.WarnContext(c.Request().Context(), "database unavailable", "error", err,
+			"method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
+		p = problem(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry later")
 	default:
 		s.log.ErrorContext(c.Request().Context(), "request failed", "error", err,
 			"method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
@@ -70,6 +79,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="puente"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 	c.Response().WriteHeader(p.Status)
