@@ -58,6 +58,9 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
+// PID is the process's id, also its process group's.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Done is closed when the process ends.
 func (p *Process) Done() <-chan struct{} { return p.done }
 

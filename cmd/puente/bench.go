@@ -117,7 +117,7 @@ func benchScale(ctx context.Context, args []string) error {
 	requests := fs.Int("requests", 300, "measured requests per endpoint")
 	dir := fs.String("dir", "", "keep the private PostgreSQL cluster here (default: a temp dir, removed after)")
 	out := fs.String("json", "bench-scale.json", "write the result as JSON here")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	url := cfg.DatabaseURL

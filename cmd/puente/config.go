@@ -15,6 +15,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -31,10 +32,14 @@ type config struct {
 	LogLevel          slog.Level
 	LogFormat         string
 	PGMaxConns        int
+	PGTimeout         time.Duration
 	MetricsAddr       string
 	ShutdownDelay     time.Duration
 	TemporalTLS       temporalTLS
 	People            peopleConfig
+
+	// envErr is the first environment variable that did not parse.
+	envErr error
 }
 
 // temporalTLS is how Puente authenticates to a real Temporal cluster or to
@@ -52,51 +57,111 @@ func env(key, def string) string {
 	return def
 }
 
-// register adds the flags the named groups need to fs, with env defaults.
+// twin makes the environment variable envName set flag name, as its
+// default: the command line still wins. A value the flag cannot read is kept
+// for parse to report, naming the variable.
+func (c *config) twin(fs *flag.FlagSet, name, envName string) {
+	v := os.Getenv(envName)
+	if v == "" {
+		return
+	}
+	if err := fs.Set(name, v); err != nil && c.envErr == nil {
+		typ, _ := flag.UnquoteUsage(fs.Lookup(name))
+		if want, ok := wants[typ]; ok {
+			c.envErr = fmt.Errorf("%s=%q: want %s (as for --%s)", envName, v, want, name)
+		} else {
+			c.envErr = fmt.Errorf("%s=%q (as for --%s): %w", envName, v, name, err)
+		}
+	}
+}
+
+// register adds the flags the named groups need to fs, each defaulting to
+// its environment twin. Call parse, not fs.Parse: it also reports a twin
+// that did not parse and values out of range.
 func (c *config) register(fs *flag.FlagSet, groups ...string) {
 	for _, g := range groups {
 		switch g {
 		case "db":
-			fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (env DATABASE_URL)")
-			fs.IntVar(&c.PGMaxConns, "pg-max-conns", atoi(env("PUENTE_PG_MAX_CONNS", "0")), "pgx pool size; 0: pgx's default (env PUENTE_PG_MAX_CONNS)")
+			fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (env DATABASE_URL)")
+			c.twin(fs, "database-url", "DATABASE_URL")
+			fs.IntVar(&c.PGMaxConns, "pg-max-conns", 0, "pgx pool size; 0: pgx's default (env PUENTE_PG_MAX_CONNS)")
+			c.twin(fs, "pg-max-conns", "PUENTE_PG_MAX_CONNS")
+			fs.DurationVar(&c.PGTimeout, "pg-timeout", store.DefaultTimeout,
+				"longest wait on PostgreSQL for a connection, a statement or the next rows; 0: no bound (env PUENTE_PG_TIMEOUT)")
+			c.twin(fs, "pg-timeout", "PUENTE_PG_TIMEOUT")
 		case "temporal":
-			fs.StringVar(&c.TemporalAddress, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
-			fs.StringVar(&c.TemporalNamespace, "temporal-namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
-			fs.StringVar(&c.TaskQueue, "task-queue", env("PUENTE_TASK_QUEUE", workflows.TaskQueue), "Temporal task queue (env PUENTE_TASK_QUEUE)")
-			fs.Func("sla", "stage SLAs, e.g. triage=5d,approval=48h (env PUENTE_SLAS)", c.parseSLAs)
-			t := &c.TemporalTLS
-			fs.StringVar(&t.Cert, "temporal-tls-cert", env("TEMPORAL_TLS_CERT", ""), "client certificate (PEM file) for mTLS (env TEMPORAL_TLS_CERT)")
-			fs.StringVar(&t.Key, "temporal-tls-key", env("TEMPORAL_TLS_KEY", ""), "client key (PEM file) for mTLS (env TEMPORAL_TLS_KEY)")
-			fs.StringVar(&t.CA, "temporal-tls-ca", env("TEMPORAL_TLS_CA", ""), "CA bundle (PEM file) to verify the server; default: the system's (env TEMPORAL_TLS_CA)")
-			fs.StringVar(&t.ServerName, "temporal-tls-server-name", env("TEMPORAL_TLS_SERVER_NAME", ""), "server name to verify, if not the address's host (env TEMPORAL_TLS_SERVER_NAME)")
-			fs.StringVar(&t.APIKey, "temporal-api-key", env("TEMPORAL_API_KEY", ""), "API key, e.g. for Temporal Cloud; implies TLS (env TEMPORAL_API_KEY)")
-			fs.StringVar(&t.Compression, "temporal-grpc-compression", env("TEMPORAL_GRPC_COMPRESSION", "none"), "none or gzip; gzip pays off over a WAN only (env TEMPORAL_GRPC_COMPRESSION)")
+			fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+			c.twin(fs, "temporal-address", "TEMPORAL_ADDRESS")
+			fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace (env TEMPORAL_NAMESPACE)")
+			c.twin(fs, "temporal-namespace", "TEMPORAL_NAMESPACE")
+			fs.StringVar(&c.TaskQueue, "task-queue", workflows.TaskQueue, "Temporal task queue (env PUENTE_TASK_QUEUE)")
+			c.twin(fs, "task-queue", "PUENTE_TASK_QUEUE")
 			c.SLAs = pipeline.DefaultSLAs()
-			if v := os.Getenv("PUENTE_SLAS"); v != "" {
-				if err := c.parseSLAs(v); err != nil {
-					fmt.Fprintln(os.Stderr, "PUENTE_SLAS:", err)
-					os.Exit(2)
-				}
-			}
+			fs.Func("sla", "stage SLAs, e.g. triage=5d,approval=48h (env PUENTE_SLAS)", c.parseSLAs)
+			c.twin(fs, "sla", "PUENTE_SLAS")
+			t := &c.TemporalTLS
+			fs.StringVar(&t.Cert, "temporal-tls-cert", "", "client certificate (PEM file) for mTLS (env TEMPORAL_TLS_CERT)")
+			c.twin(fs, "temporal-tls-cert", "TEMPORAL_TLS_CERT")
+			fs.StringVar(&t.Key, "temporal-tls-key", "", "client key (PEM file) for mTLS (env TEMPORAL_TLS_KEY)")
+			c.twin(fs, "temporal-tls-key", "TEMPORAL_TLS_KEY")
+			fs.StringVar(&t.CA, "temporal-tls-ca", "", "CA bundle (PEM file) to verify the server; default: the system's (env TEMPORAL_TLS_CA)")
+			c.twin(fs, "temporal-tls-ca", "TEMPORAL_TLS_CA")
+			fs.StringVar(&t.ServerName, "temporal-tls-server-name", "", "server name to verify, if not the address's host (env TEMPORAL_TLS_SERVER_NAME)")
+			c.twin(fs, "temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME")
+			fs.StringVar(&t.APIKey, "temporal-api-key", "", "API key, e.g. for Temporal Cloud; implies TLS (env TEMPORAL_API_KEY)")
+			c.twin(fs, "temporal-api-key", "TEMPORAL_API_KEY")
+			fs.StringVar(&t.Compression, "temporal-grpc-compression", "none", "none or gzip; gzip pays off over a WAN only (env TEMPORAL_GRPC_COMPRESSION)")
+			c.twin(fs, "temporal-grpc-compression", "TEMPORAL_GRPC_COMPRESSION")
 		case "http":
-			fs.StringVar(&c.Addr, "addr", env("PUENTE_ADDR", "127.0.0.1:8080"), "HTTP listen address (env PUENTE_ADDR)")
-			delay, err := time.ParseDuration(env("PUENTE_SHUTDOWN_DELAY", "0s"))
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "PUENTE_SHUTDOWN_DELAY:", err)
-				os.Exit(2)
-			}
-			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", delay, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
+			fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (env PUENTE_ADDR)")
+			c.twin(fs, "addr", "PUENTE_ADDR")
+			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
+			c.twin(fs, "shutdown-delay", "PUENTE_SHUTDOWN_DELAY")
 		case "metrics":
-			fs.StringVar(&c.MetricsAddr, "metrics-addr", env("PUENTE_METRICS_ADDR", ""), "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
+			fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
+			c.twin(fs, "metrics-addr", "PUENTE_METRICS_ADDR")
 		case "people":
 			c.People.register(fs)
+			c.twin(fs, "token-ttl", "PUENTE_TOKEN_TTL")
 		case "dev":
-			fs.StringVar(&c.DataDir, "data-dir", env("PUENTE_DATA_DIR", ".puente"), "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
+			fs.StringVar(&c.DataDir, "data-dir", ".puente", "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
+			c.twin(fs, "data-dir", "PUENTE_DATA_DIR")
 		}
 	}
 	fs.Func("log-level", "debug, info, warn or error (env PUENTE_LOG_LEVEL)", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) })
-	_ = c.LogLevel.UnmarshalText([]byte(env("PUENTE_LOG_LEVEL", "info")))
-	fs.StringVar(&c.LogFormat, "log-format", env("PUENTE_LOG_FORMAT", "json"), "json or text (env PUENTE_LOG_FORMAT)")
+	c.twin(fs, "log-level", "PUENTE_LOG_LEVEL")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "json or text (env PUENTE_LOG_FORMAT)")
+	c.twin(fs, "log-format", "PUENTE_LOG_FORMAT")
+}
+
+// parse reads the command line over the environment twins, then checks
+// what no parser can: a value out of range.
+func (c *config) parse(fs *flag.FlagSet, args []string) error {
+	if c.envErr != nil {
+		return c.envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return c.validate()
+}
+
+// wants says what a flag of each type reads, by flag.UnquoteUsage's type name.
+var wants = map[string]string{"int": "a whole number", "duration": "a duration such as 800ms, 5s or 1m30s"}
+
+// validate rejects values each parser accepts but no setting means.
+func (c *config) validate() error {
+	switch {
+	case c.PGMaxConns < 0:
+		return fmt.Errorf("pg-max-conns (PUENTE_PG_MAX_CONNS) %d: want 0 (pgx's default) or more", c.PGMaxConns)
+	case c.PGTimeout < 0:
+		return fmt.Errorf("pg-timeout (PUENTE_PG_TIMEOUT) %s: want 0 (no bound) or more", c.PGTimeout)
+	case c.ShutdownDelay < 0:
+		return fmt.Errorf("shutdown-delay (PUENTE_SHUTDOWN_DELAY) %s: want 0 or more", c.ShutdownDelay)
+	case c.LogFormat != "json" && c.LogFormat != "text":
+		return fmt.Errorf("log-format (PUENTE_LOG_FORMAT) %q: want json or text", c.LogFormat)
+	}
+	return nil
 }
 
 // temporalOptions are the Temporal client options of every command.
@@ -173,9 +238,4 @@ func parseDays(v string) (time.Duration, error) {
 		return time.Duration(days) * 24 * time.Hour, err
 	}
 	return time.ParseDuration(v)
-}
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
 }

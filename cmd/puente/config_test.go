@@ -7,17 +7,20 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"flag"
 	"io"
 	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 )
 
 // writeKeyPair writes a self-signed certificate and its key as PEM files.
@@ -93,5 +96,77 @@ func TestTemporalOptions(t *testing.T) {
 		if _, err := c.temporalOptions(log); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// parseEnv parses the api command's settings from env and args.
+func parseEnv(t *testing.T, env map[string]string, args ...string) (*config, error) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var cfg config
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.register(fs, "db", "temporal", "http", "people")
+	return &cfg, cfg.parse(fs, args)
+}
+
+func TestConfigReadsEnvironmentThenFlags(t *testing.T) {
+	cfg, err := parseEnv(t, map[string]string{
+		"DATABASE_URL": "postgres://env/db", "PUENTE_PG_MAX_CONNS": "12", "PUENTE_PG_TIMEOUT": "1500ms",
+		"PUENTE_SLAS": "triage=2d", "PUENTE_SHUTDOWN_DELAY": "5s", "PUENTE_LOG_LEVEL": "warn", "PUENTE_ADDR": "0.0.0.0:9000",
+	}, "--pg-max-conns", "20", "--addr", "127.0.0.1:9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DatabaseURL != "postgres://env/db" || cfg.PGTimeout != 1500*time.Millisecond || cfg.ShutdownDelay != 5*time.Second ||
+		cfg.LogLevel != slog.LevelWarn || cfg.SLAs[pipeline.Triage] != 48*time.Hour {
+		t.Errorf("environment not read: %+v", cfg)
+	}
+	if cfg.PGMaxConns != 20 || cfg.Addr != "127.0.0.1:9001" {
+		t.Errorf("the flag must win over its variable: pg-max-conns %d, addr %s", cfg.PGMaxConns, cfg.Addr)
+	}
+	if cfg.SLAs[pipeline.Approval] != pipeline.DefaultSLAs()[pipeline.Approval] {
+		t.Errorf("stages PUENTE_SLAS does not name keep their default: %v", cfg.SLAs)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := parseEnv(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PGTimeout != store.DefaultTimeout || cfg.PGMaxConns != 0 || cfg.TemporalAddress != "127.0.0.1:7233" ||
+		cfg.TaskQueue != "puente" || cfg.LogFormat != "json" || cfg.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+// A malformed value is an error naming the variable, never a silent zero,
+// and parsing never exits the process.
+func TestConfigRejectsMalformedValues(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{env: map[string]string{"PUENTE_PG_MAX_CONNS": "abc"}, want: "PUENTE_PG_MAX_CONNS"},
+		{env: map[string]string{"PUENTE_PG_MAX_CONNS": "-3"}, want: "pg-max-conns"},
+		{env: map[string]string{"PUENTE_PG_TIMEOUT": "5"}, want: "PUENTE_PG_TIMEOUT"},
+		{env: map[string]string{"PUENTE_SHUTDOWN_DELAY": "soon"}, want: "PUENTE_SHUTDOWN_DELAY"},
+		{env: map[string]string{"PUENTE_SLAS": "triage=fast"}, want: "PUENTE_SLAS"},
+		{env: map[string]string{"PUENTE_LOG_LEVEL": "loud"}, want: "PUENTE_LOG_LEVEL"},
+		{env: map[string]string{"PUENTE_LOG_FORMAT": "xml"}, want: "log-format"},
+		{env: map[string]string{"PUENTE_TOKEN_TTL": "forever"}, want: "PUENTE_TOKEN_TTL"},
+		{args: []string{"--pg-max-conns", "many"}, want: "pg-max-conns"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			_, err := parseEnv(t, tc.env, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v %v: error %v, want one naming %s", tc.env, tc.args, err, tc.want)
+			}
+			t.Log(err)
+		})
 	}
 }

@@ -21,12 +21,14 @@ func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	cfg.register(fs, "db", "temporal", "http", "dev", "people")
-	temporalPort := fs.Int("temporal-port", atoi(env("PUENTE_TEMPORAL_PORT", "7233")), "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
-	uiPort := fs.Int("temporal-ui-port", atoi(env("PUENTE_TEMPORAL_UI_PORT", "8233")), "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
-	if env("PUENTE_LOG_FORMAT", "") == "" {
-		cfg.LogFormat = "text"
+	temporalPort := fs.Int("temporal-port", 7233, "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
+	cfg.twin(fs, "temporal-port", "PUENTE_TEMPORAL_PORT")
+	uiPort := fs.Int("temporal-ui-port", 8233, "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
+	cfg.twin(fs, "temporal-ui-port", "PUENTE_TEMPORAL_UI_PORT")
+	if os.Getenv("PUENTE_LOG_FORMAT") == "" {
+		cfg.LogFormat = "text" // a person reads dev's logs
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	log := cfg.logger()

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/puente-dev/puente/people"
@@ -14,15 +13,10 @@ type peopleConfig struct {
 	TokenTTL time.Duration
 }
 
-// register adds the people settings to fs, with env defaults.
+// register adds the people settings to fs; config.register gives them
+// their environment twins.
 func (p *peopleConfig) register(fs *flag.FlagSet) {
 	p.TokenTTL = people.DefaultTokenTTL
-	if v := os.Getenv("PUENTE_TOKEN_TTL"); v != "" {
-		if err := p.setTokenTTL(v); err != nil {
-			fmt.Fprintln(os.Stderr, "PUENTE_TOKEN_TTL:", err)
-			os.Exit(2)
-		}
-	}
 	fs.Func("token-ttl", "lifetime of the API tokens issued from now on, e.g. 90d or 36h (env PUENTE_TOKEN_TTL)", p.setTokenTTL)
 }
 

@@ -34,7 +34,7 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 		groups = append(groups, "metrics")
 	}
 	cfg.register(fs, groups...)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if cfg.DatabaseURL == "" {
@@ -194,7 +194,7 @@ func migrateCmd(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg.register(fs, "db")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if cfg.DatabaseURL == "" {

@@ -72,7 +72,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "focal_point, expert or manager")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")
 	themes := fs.String("themes", "", "comma-separated theme codes (experts)")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	svc, done, err := openPeople(ctx, cfg)
@@ -110,7 +110,7 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "only this role")
 	activeOnly := fs.Bool("active", false, "only active users")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	svc, done, err := openPeople(ctx, cfg)
@@ -203,7 +203,7 @@ func userFlags(fs *flag.FlagSet) func(ctx context.Context, st *store.Store) (sto
 func usersDeactivate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, cfg := usersFlags("deactivate")
 	find := userFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	svc, done, err := openPeople(ctx, cfg)
@@ -230,7 +230,7 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 	}
 	fs, cfg := usersFlags(name)
 	find := userFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	svc, done, err := openPeople(ctx, cfg)
