@@ -52,7 +52,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return err
 	}
 	defer func() { _ = tel.Shutdown(context.Background()) }()
-	var storeOpts []store.Option
+	storeOpts := []store.Option{store.WithTimeout(cfg.PGTimeout)}
 	if tel.Tracing() {
 		storeOpts = append(storeOpts, store.WithTracing())
 	}
