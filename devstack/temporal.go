@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -41,43 +40,7 @@ const temporalBinary = "temporal-v1.5.1"
 // compile against the API module Puente's SDK needs. A file lock keeps
 // parallel test binaries from building it twice.
 func EnsureTemporalCLI(ctx context.Context, binDir string, log io.Writer) (string, error) {
-	// go install wants an absolute GOBIN, and the build runs in a temp dir.
-	binDir, err := filepath.Abs(binDir)
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(binDir, temporalBinary)
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
-	}
-	if err := os.MkdirAll(binDir, 0o755); err != nil {
-		return "", err
-	}
-	unlock, err := lockFile(filepath.Join(binDir, ".build.lock"))
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if _, err := os.Stat(path); err == nil {
-		return path, nil // another process built it while we waited
-	}
-	tmp, err := os.MkdirTemp(binDir, "build-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	fmt.Fprintf(log, "building the Temporal CLI (%s) into %s — the first time takes a few minutes\n", TemporalCLIModule, binDir)
-	cmd := exec.CommandContext(ctx, "go", "install", TemporalCLIModule)
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
-	cmd.Dir = tmp // outside any module: go install pkg@version ignores go.mod anyway
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go install %s: %w (needs Go and the Go module proxy)", TemporalCLIModule, err)
-	}
-	if err := os.Rename(filepath.Join(tmp, "temporal"), path); err != nil {
-		return "", err
-	}
-	return path, nil
+	return ensureBinary(ctx, binDir, TemporalCLIModule, temporalBinary, "temporal", ".build.lock", "the Temporal CLI", log)
 }
 
 func lockFile(path string) (func(), error) {

@@ -1,0 +1,96 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// Mailer sends one message; *Sender is the real one.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Notifier sends the emails of a priority's events, each (event, recipient)
+// once.
+type Notifier struct {
+	Store  *store.Store
+	Mailer Mailer
+	// BaseURL is where people open Puente, e.g. https://puente.example.org:
+	// every email links to the priority's page under it.
+	BaseURL string
+	// Domain ends every Message-ID (the sender's domain).
+	Domain string
+	Log    *slog.Logger
+}
+
+// Notify tells the people each event of p concerns, in their language.
+// p is the priority as it stands after the events.
+//
+// Each message is recorded before it goes to the mail server (ClaimMail)
+// and marked sent after the server took it, under a Message-ID made of
+// (priority, seq, recipient). A retry skips what was sent; a message whose
+// attempt died between the two steps is sent again under the same
+// Message-ID, for the receiving side to recognise. A permanent refusal is
+// recorded and not retried; any other failure returns at once, for the
+// caller (a Temporal activity) to retry with backoff. progress is called
+// after each message.
+func (n *Notifier) Notify(ctx context.Context, p *pipeline.Priority, events []pipeline.Event, progress func()) error {
+	ids := []string{p.Assignee, p.SubmittedBy}
+	for _, ev := range events {
+		ids = append(ids, expertOf(ev, p))
+	}
+	var users []store.User
+	for _, ev := range events {
+		kind, ok := KindOf(ev)
+		if !ok {
+			continue
+		}
+		if users == nil {
+			var err error
+			if users, err = n.Store.NotifyCandidates(ctx, p.Countries, ids); err != nil {
+				return err
+			}
+		}
+		for _, u := range Recipients(ev, p, users) {
+			if err := n.send(ctx, ev, kind, p, u); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress()
+			}
+		}
+	}
+	return nil
+}
+
+func (n *Notifier) send(ctx context.Context, ev pipeline.Event, kind Kind, p *pipeline.Priority, u store.User) error {
+	m, err := Compose(ev, p, u, n.BaseURL, n.Domain)
+	if err != nil {
+		return err
+	}
+	claimed, err := n.Store.ClaimMail(ctx, store.Mail{PriorityID: p.ID, Seq: ev.Seq, RecipientID: u.ID,
+		MessageID: m.ID, Kind: string(kind), Email: m.To, Language: m.Language})
+	if err != nil || !claimed {
+		return err
+	}
+	err = n.Mailer.Send(ctx, m)
+	if err != nil && !errors.Is(err, ErrRejected) {
+		return fmt.Errorf("mail %s of priority %s event %d to %s: %w", kind, p.Ref, ev.Seq, u.ID, err)
+	}
+	if err != nil {
+		n.logger().Warn("mail refused for good", "message_id", m.ID, "to", m.To, "error", err)
+	}
+	return n.Store.MailDone(ctx, p.ID, ev.Seq, u.ID, err)
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Log != nil {
+		return n.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,161 @@
+// Package notify tells people by email what waits for them: which events of
+// a priority concern whom (a pure rule), the message in each recipient's
+// language, an SMTP sender, and the Notifier that sends each (priority,
+// event, recipient) once, recorded in PostgreSQL under a deterministic
+// Message-ID. The priority workflow runs it through a Temporal activity, so
+// a mail server that is down delays mail and never a decision.
+package notify
+
+import (
+	"slices"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// Kind is the message an event becomes, named for what it tells the reader.
+type Kind string
+
+// The messages Puente sends.
+const (
+	TaskAssigned      Kind = "task_assigned"      // accept, reassign → the expert
+	RevisionRequested Kind = "revision_requested" // → the country's focal points
+	Resubmitted       Kind = "resubmitted"        // → the expert
+	PlanSubmitted     Kind = "plan_submitted"     // → the focal points, to validate
+	ChangesRequested  Kind = "changes_requested"  // → the expert
+	Endorsed          Kind = "endorsed"           // → the managers eligible for four-eyes approval
+	Returned          Kind = "returned"           // → the expert
+	Approved          Kind = "approved"           // → the submitter and the expert
+	Rejected          Kind = "rejected"           // → the submitter and the expert
+	Withdrawn         Kind = "withdrawn"          // → the submitter and the expert
+	Reminder          Kind = "reminder"           // 80 % of the SLA → whoever must act
+	Escalated         Kind = "escalated"          // 100 % → whoever must act and the managers
+)
+
+// Kinds lists every message.
+var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, ChangesRequested, Endorsed,
+	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated}
+
+// KindOf is the message an event becomes, if any: submissions, drafts,
+// edits and the expert's own approval of a review tell nobody by email.
+func KindOf(ev pipeline.Event) (Kind, bool) {
+	switch ev.Kind {
+	case pipeline.KindOf(pipeline.Accept), pipeline.EventReassigned:
+		return TaskAssigned, true
+	case pipeline.KindOf(pipeline.RequestRevision):
+		return RevisionRequested, true
+	case pipeline.KindOf(pipeline.Resubmit):
+		return Resubmitted, true
+	case pipeline.KindOf(pipeline.SubmitPlan):
+		return PlanSubmitted, true
+	case pipeline.KindOf(pipeline.RequestChanges):
+		return ChangesRequested, true
+	case pipeline.KindOf(pipeline.Endorse):
+		return Endorsed, true
+	case pipeline.KindOf(pipeline.Return):
+		return Returned, true
+	case pipeline.KindOf(pipeline.Approve):
+		return Approved, ev.ToStage == pipeline.Approved
+	case pipeline.KindOf(pipeline.Reject):
+		return Rejected, true
+	case pipeline.KindOf(pipeline.Withdraw):
+		return Withdrawn, true
+	case pipeline.EventReminder:
+		return Reminder, true
+	case pipeline.EventEscalated:
+		return Escalated, true
+	}
+	return "", false
+}
+
+// Recipients is who an event of p tells, by email, among users: a pure
+// function of the event, the priority as it stands and the people. Never the
+// person who acted, never a deactivated user, a user without an address or
+// one who asked for the daily digest only; each at most once, by id.
+func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []store.User {
+	kind, ok := KindOf(ev)
+	if !ok {
+		return nil
+	}
+	var want func(u store.User) bool
+	switch kind {
+	case TaskAssigned:
+		expert := expertOf(ev, p)
+		want = func(u store.User) bool { return u.ID == expert && u.Role == pipeline.Expert }
+	case Resubmitted, ChangesRequested, Returned:
+		want = func(u store.User) bool { return isAssignee(u, p) }
+	case RevisionRequested, PlanSubmitted:
+		want = func(u store.User) bool { return pipeline.CountryFocalPoint.Admits(u.Actor, p) }
+	case Endorsed:
+		want = func(u store.User) bool { return pipeline.FourEyesManager.Admits(u.Actor, p) }
+	case Approved, Rejected, Withdrawn:
+		want = func(u store.User) bool { return u.ID == p.SubmittedBy || isAssignee(u, p) }
+	case Reminder:
+		want = mustAct(stageOf(ev, p), p)
+	case Escalated:
+		acts := mustAct(stageOf(ev, p), p)
+		want = func(u store.User) bool { return acts(u) || u.Role == pipeline.Manager }
+	}
+	var out []store.User
+	for _, u := range users {
+		if u.ID == ev.Actor.ID || !u.Active || u.Email == "" || u.Notify == store.NotifyDigest || !want(u) {
+			continue
+		}
+		if !slices.ContainsFunc(out, func(o store.User) bool { return o.ID == u.ID }) {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.User) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// expertOf is the expert an accept or reassign gave the priority: the one
+// its event names, else the priority's assignee.
+func expertOf(ev pipeline.Event, p *pipeline.Priority) string {
+	for _, key := range []string{"to", "expert_id"} {
+		if id, ok := ev.Data[key].(string); ok && id != "" {
+			return id
+		}
+	}
+	return p.Assignee
+}
+
+func isAssignee(u store.User, p *pipeline.Priority) bool {
+	return u.Role == pipeline.Expert && p.Assignee != "" && u.ID == p.Assignee
+}
+
+// stageOf is the stage an SLA event is about: the one it records, else the
+// priority's.
+func stageOf(ev pipeline.Event, p *pipeline.Priority) pipeline.Stage {
+	switch s := ev.Data["stage"].(type) {
+	case pipeline.Stage:
+		return s
+	case string:
+		return pipeline.Stage(s)
+	}
+	return p.Stage
+}
+
+// mustAct admits whoever the transition table lets move p out of stage:
+// managers in triage, the assigned expert in review and planning, the
+// country's focal points in revision and validation, the four-eyes managers
+// in approval. Withdraw and reassign do not count: they are always open.
+func mustAct(stage pipeline.Stage, p *pipeline.Priority) func(store.User) bool {
+	var rules []pipeline.Rule
+	for _, t := range pipeline.Table {
+		if t.From == stage && t.Decision != pipeline.Withdraw && t.Decision != pipeline.Reassign && !slices.Contains(rules, t.Rule) {
+			rules = append(rules, t.Rule)
+		}
+	}
+	return func(u store.User) bool {
+		return slices.ContainsFunc(rules, func(r pipeline.Rule) bool { return r.Admits(u.Actor, p) })
+	}
+}
