@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -16,6 +17,8 @@ import (
 // reference them through a nil pointer so the compiler checks the names.
 type Activities struct {
 	Store *store.Store
+	// Notifier sends the notification emails and digests; nil turns mail off.
+	Notifier *notify.Notifier
 }
 
 // RecordInput is a change of a priority: its new state, the events that

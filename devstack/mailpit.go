@@ -148,3 +148,24 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 	}
 	return m, nil
 }
+
+// EnsureTools builds what the dev stack runs — the Temporal CLI and Mailpit
+// — at the same time, each under its own lock: a cold start waits for the
+// slower build (downloads and links overlap), not for both in turn.
+func EnsureTools(ctx context.Context, binDir string, log io.Writer) (temporalCLI, mailpit string, err error) {
+	type built struct {
+		path string
+		err  error
+	}
+	mc := make(chan built, 1)
+	go func() {
+		p, err := EnsureMailpit(ctx, binDir, log)
+		mc <- built{p, err}
+	}()
+	temporalCLI, terr := EnsureTemporalCLI(ctx, binDir, log)
+	m := <-mc
+	if terr != nil {
+		return "", "", terr
+	}
+	return temporalCLI, m.path, m.err
+}

@@ -34,6 +34,8 @@ type phrases struct {
 	open     string
 	footer   string
 	months   [12]string
+	// The daily digest: {n} tasks, {overdue} of them overdue, {more} not listed.
+	digestSubject, digestSubjectOverdue, digestIntro, digestOverdue, digestMore, digestFooter string
 }
 
 // catalogue holds every language's phrases; TestCatalogueIsComplete checks
@@ -79,6 +81,13 @@ var catalogue = map[string]phrases{
 		open:     "Abrir la prioridad",
 		footer:   "Puente le escribe porque esta prioridad le concierne. Puede elegir recibir un resumen diario en su perfil.",
 		months:   [12]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"},
+
+		digestSubject:        "Puente — tareas pendientes: {n}",
+		digestSubjectOverdue: "Puente — tareas pendientes: {n}, vencidas: {overdue}",
+		digestIntro:          "Estas prioridades esperan su acción, las vencidas primero:",
+		digestOverdue:        "VENCIDA",
+		digestMore:           "…y {more} más en su bandeja",
+		digestFooter:         "Recibe este resumen diario porque lo eligió en su perfil.",
 	},
 	"pt": {
 		subject: map[Kind]string{
@@ -120,6 +129,13 @@ var catalogue = map[string]phrases{
 		open:     "Abrir a prioridade",
 		footer:   "O Puente escreve-lhe porque esta prioridade lhe diz respeito. Pode optar por um resumo diário no seu perfil.",
 		months:   [12]string{"jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"},
+
+		digestSubject:        "Puente — tarefas pendentes: {n}",
+		digestSubjectOverdue: "Puente — tarefas pendentes: {n}, vencidas: {overdue}",
+		digestIntro:          "Estas prioridades aguardam a sua ação, as vencidas primeiro:",
+		digestOverdue:        "VENCIDA",
+		digestMore:           "…e mais {more} na sua caixa de entrada",
+		digestFooter:         "Recebe este resumo diário porque o escolheu no seu perfil.",
 	},
 	"en": {
 		subject: map[Kind]string{
@@ -161,6 +177,13 @@ var catalogue = map[string]phrases{
 		open:     "Open the priority",
 		footer:   "Puente writes to you because this priority concerns you. You can choose a daily digest in your profile.",
 		months:   [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+
+		digestSubject:        "Puente — pending tasks: {n}",
+		digestSubjectOverdue: "Puente — pending tasks: {n}, overdue: {overdue}",
+		digestIntro:          "These priorities are waiting for you, overdue ones first:",
+		digestOverdue:        "OVERDUE",
+		digestMore:           "…and {more} more in your inbox",
+		digestFooter:         "You get this daily digest because you chose it in your profile.",
 	},
 }
 

@@ -38,7 +38,9 @@ func TestCatalogueIsComplete(t *testing.T) {
 				t.Errorf("%s: no name for stage %s", lang, s)
 			}
 		}
-		for what, v := range map[string]string{"greeting": ph.greeting, "comment": ph.comment, "due": ph.due, "open": ph.open, "footer": ph.footer} {
+		for what, v := range map[string]string{"greeting": ph.greeting, "comment": ph.comment, "due": ph.due, "open": ph.open,
+			"footer": ph.footer, "digest subject": ph.digestSubject, "digest subject (overdue)": ph.digestSubjectOverdue,
+			"digest intro": ph.digestIntro, "overdue": ph.digestOverdue, "more": ph.digestMore, "digest footer": ph.digestFooter} {
 			if v == "" {
 				t.Errorf("%s: no %s", lang, what)
 			}

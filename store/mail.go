@@ -104,3 +104,67 @@ func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
 }
+
+// DigestReaders are the active users with an address who asked for the
+// daily digest (alone or with immediate emails), by id.
+func (s *Store) DigestReaders(ctx context.Context) ([]User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.active AND u.email IS NOT NULL AND u.notify IN ('digest', 'both') ORDER BY u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("digest readers: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+}
+
+// Digest is one day's digest email to one user, as the digest log records it.
+type Digest struct {
+	UserID    string
+	Day       string // YYYY-MM-DD
+	MessageID string
+	Email     string
+	Language  string
+	Tasks     int
+}
+
+// ClaimDigest records that d is about to be sent, and reports whether it
+// must be, as ClaimMail does for notifications.
+func (s *Store) ClaimDigest(ctx context.Context, d Digest) (bool, error) {
+	var status string
+	err := s.pool.QueryRow(ctx, `INSERT INTO digest_log (user_id, day, message_id, email, language, tasks)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (user_id, day) DO UPDATE SET attempts = digest_log.attempts + 1
+		WHERE digest_log.status = 'sending'
+		RETURNING status`, d.UserID, d.Day, d.MessageID, d.Email, d.Language, d.Tasks).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim digest %s: %w", d.MessageID, err)
+	}
+	return true, nil
+}
+
+// DigestDone records the outcome of sending a digest: sent, or failed for
+// good with the reason.
+func (s *Store) DigestDone(ctx context.Context, userID, day string, failure error) error {
+	status, reason := MailSent, ""
+	if failure != nil {
+		status, reason = MailFailed, failure.Error()
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE digest_log SET status = $3, error = $4,
+		sent_at = CASE WHEN $3 = 'sent' THEN now() END WHERE user_id = $1 AND day = $2`, userID, day, status, reason)
+	if err != nil {
+		return fmt.Errorf("record digest of %s for %s: %w", day, userID, err)
+	}
+	return nil
+}
+
+// DigestStatus is a digest's status in the log: "" when none was claimed.
+func (s *Store) DigestStatus(ctx context.Context, userID, day string) (string, error) {
+	var status string
+	err := s.pool.QueryRow(ctx, `SELECT status FROM digest_log WHERE user_id = $1 AND day = $2`, userID, day).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return status, err
+}

@@ -31,6 +31,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 		MaxConcurrentWorkflowTaskPollers: 32,
 	})
 	w.RegisterWorkflow(workflows.Priority)
+	w.RegisterWorkflow(workflows.Digest)
 	w.RegisterActivity(acts)
 	return w
 }

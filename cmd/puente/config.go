@@ -121,8 +121,9 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
 			c.twin(fs, "metrics-addr", "PUENTE_METRICS_ADDR")
 		case "people":
-			c.People.register(fs)
-			c.twin(fs, "token-ttl", "PUENTE_TOKEN_TTL")
+			c.People.register(fs, c.twin)
+		case "mail":
+			c.People.registerMail(fs, c.twin)
 		case "dev":
 			fs.StringVar(&c.DataDir, "data-dir", ".puente", "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
 			c.twin(fs, "data-dir", "PUENTE_DATA_DIR")

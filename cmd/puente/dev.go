@@ -20,7 +20,8 @@ import (
 func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	cfg.register(fs, "db", "temporal", "http", "dev", "people")
+	cfg.register(fs, "db", "temporal", "http", "dev", "people", "mail")
+	cfg.People.registerDevMail(fs, cfg.twin)
 	temporalPort := fs.Int("temporal-port", 7233, "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
 	cfg.twin(fs, "temporal-port", "PUENTE_TEMPORAL_PORT")
 	uiPort := fs.Int("temporal-ui-port", 8233, "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
@@ -41,7 +42,7 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 
-	cli, err := devstack.EnsureTemporalCLI(ctx, env("PUENTE_BIN_DIR", filepath.Join(dataDir, "bin")), os.Stderr)
+	cli, mailpit, err := devstack.EnsureTools(ctx, env("PUENTE_BIN_DIR", filepath.Join(dataDir, "bin")), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -55,6 +56,11 @@ func dev(ctx context.Context, args []string) error {
 	}
 	defer stopLogged(log.Error, temporal.Process, "temporal")
 	cfg.TemporalAddress = temporal.Address
+	inbox, stopMail, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopMail() }()
 
 	if cfg.DatabaseURL == "" {
 		pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
@@ -90,13 +96,14 @@ Puente is running.
   API          http://%[1]s/v1   (try: curl -H "Authorization: Bearer $TOKEN" http://%[1]s/v1/me)
   Health       http://%[1]s/readyz
   Temporal UI  %[2]s
+  Mailpit      %[10]s   (every email Puente sends)
   Temporal     %[3]s (namespace %[4]s, task queue %[5]s)
   PostgreSQL   %[6]s
   Dev users    %[7]s (%[8]d users, tokens included)
   Logs         %[9]s
 Press Ctrl-C to stop everything.
 `, addr, temporal.UIURL, temporal.Address, cfg.TemporalNamespace, cfg.TaskQueue,
-			cfg.DatabaseURL, usersPath, len(users), logDir)
+			cfg.DatabaseURL, usersPath, len(users), logDir, inboxText(inbox, cfg.People.SMTP.Host))
 	})
 }
 

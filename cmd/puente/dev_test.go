@@ -39,7 +39,7 @@ func TestDevStack(t *testing.T) {
 	_ = os.Chmod(dataDir, 0o755)
 	t.Cleanup(func() { os.RemoveAll(dataDir) })
 
-	ports := make([]int, 3)
+	ports := make([]int, 5)
 	for i := range ports {
 		if ports[i], err = devstack.FreePort(); err != nil {
 			t.Fatal(err)
@@ -49,7 +49,8 @@ func TestDevStack(t *testing.T) {
 	out := &syncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
-			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]))
+			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
+			"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
 		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
 		pr, pw := io.Pipe()
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), out
@@ -97,7 +98,20 @@ func TestDevStack(t *testing.T) {
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
+	// Mailpit is up where the banner says, and every demo user has an address.
+	inbox := fmt.Sprintf("http://127.0.0.1:%d", ports[3])
+	if !strings.Contains(out.String(), "Mailpit      "+inbox) {
+		t.Errorf("the banner does not name Mailpit at %s:\n%s", inbox, out.String())
+	}
+	if code, body := get(t, inbox+"/readyz", ""); code != http.StatusOK {
+		t.Errorf("mailpit readyz: %d %s", code, body)
+	}
 	users := readUsers(t, filepath.Join(dataDir, "dev-users.json"))
+	for _, u := range users {
+		if !strings.HasSuffix(u.Email, "@example.org") || !slices.Contains([]string{"es", "pt", "en"}, u.Language) {
+			t.Errorf("demo user %s: email %q, language %q", u.Name, u.Email, u.Language)
+		}
+	}
 	fp := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "focal_point" && slices.Contains(u.Countries, "PE") })
 	userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "focal_point" && slices.Contains(u.Countries, "CO") })
 	if n := count(users, "manager"); n < 2 {

@@ -31,7 +31,7 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 	if withAPI {
 		groups = append(groups, "http")
 	} else {
-		groups = append(groups, "metrics")
+		groups = append(groups, "metrics", "mail")
 	}
 	cfg.register(fs, groups...)
 	if err := cfg.parse(fs, args); err != nil {
@@ -93,11 +93,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st})
+		notifier, err := cfg.People.notifier(st, log)
+		if err != nil {
+			return err
+		}
+		w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st, Notifier: notifier})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
+		if notifier != nil {
+			at, err := cfg.People.digestTime()
+			if err != nil {
+				return err
+			}
+			if err := worker.EnsureDigestSchedule(ctx, tc, cfg.TaskQueue, at); err != nil {
+				return err
+			}
+		}
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
 	}
 	if !withAPI {
