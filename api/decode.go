@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -48,8 +49,11 @@ func bind(c echo.Context, dst any) (pipeline.Problems, error) {
 	if errors.As(err, &tooBig) {
 		return nil, problem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody))
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, problem(http.StatusRequestTimeout, "the body did not arrive in time")
+	}
 	if err != nil {
-		return nil, problem(http.StatusBadRequest, "could not read the body: "+err.Error())
+		return nil, problem(http.StatusBadRequest, "could not read the body")
 	}
 	return decode(body, dst)
 }
@@ -63,14 +67,43 @@ func decode(body []byte, dst any) (pipeline.Problems, error) {
 	if !json.Valid(body) {
 		return nil, problem(http.StatusBadRequest, "the body is not valid JSON")
 	}
+	// encoding/json would keep the last of two equal keys and turn invalid
+	// UTF-8 and lone surrogates into U+FFFD: refuse them instead, naming where.
+	if ps := scanJSON(body); len(ps) > 0 {
+		return ps, nil
+	}
 	var ps pipeline.Problems
 	decodeValue(body, reflect.ValueOf(dst).Elem(), "", &ps)
 	return ps, nil
 }
 
+var eurType = reflect.TypeFor[pipeline.EUR]()
+
+// decodeEUR reads an amount strictly (pipeline.ParseEUR): at most two
+// decimals, where EUR's own UnmarshalJSON rounds old records to the cent.
+func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
+	if string(raw) == "null" {
+		v.SetZero()
+		return
+	}
+	eur, err := pipeline.ParseEUR(string(raw))
+	switch {
+	case errors.Is(err, pipeline.ErrTooPrecise):
+		ps.Add(fieldName(path), "must have at most two decimals (whole cents)")
+	case errors.Is(err, pipeline.ErrAmountTooHigh):
+		ps.Add(fieldName(path), "must be at most 1,000,000,000")
+	case err != nil:
+		ps.Add(fieldName(path), "must be a number of euros")
+	default:
+		v.Set(reflect.ValueOf(eur))
+	}
+}
+
 func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
 	isNull := string(raw) == "null"
 	switch {
+	case v.Type() == eurType:
+		decodeEUR(raw, v, path, ps)
 	case v.Kind() == reflect.Pointer:
 		if isNull {
 			v.SetZero()
@@ -124,17 +157,22 @@ func decodeObject(raw json.RawMessage, v reflect.Value, path string, ps *pipelin
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		p := k
-		if path != "" {
-			p = path + "." + k
-		}
 		i, ok := fields[k]
 		if !ok {
-			ps.Add(p, "is not a known field")
+			ps.Add(joinField(path, safeKey(k)), "is not a known field")
 			continue
 		}
-		decodeValue(m[k], v.Field(i), p, ps)
+		decodeValue(m[k], v.Field(i), joinField(path, k), ps)
 	}
+}
+
+// joinField names the member key of the value at path ("actions[0]" and
+// "title" make "actions[0].title").
+func joinField(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 func fieldName(path string) string {

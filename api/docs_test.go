@@ -482,7 +482,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	expert := pipeline.Actor{ID: exp, Name: "Ben Expert", Role: pipeline.Expert, Countries: []string{}, Themes: []string{"money_laundering"}}
 	complete := pipeline.Action{Type: "training", Title: "Taller ECI", Description: "Formación de fiscales",
 		Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE", "CO"},
-		StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: 45000, EUPartners: []string{"Eurojust"},
+		StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUPartners: []string{"Eurojust"},
 		Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 40}}}
 	priority := func() *pipeline.Priority {
 		return &pipeline.Priority{ID: pid, Ref: "PE-2026-0001", SessionID: sid, Title: "ECI con Colombia",

@@ -159,7 +159,7 @@ func TestJourneyToApproval(t *testing.T) {
 	// The plan's actions are approved support actions.
 	var actions struct{ Items []pipeline.SupportAction }
 	b.app.Do(t, "GET", "/v1/support-actions?country=CO", b.fpPE.Token, nil).JSON(t, &actions)
-	if a := actions.Items; len(a) != 1 || a[0].PriorityID != id || a[0].BudgetEUR != 45000 || !slices.Equal(a[0].Countries, []string{"PE", "CO"}) ||
+	if a := actions.Items; len(a) != 1 || a[0].PriorityID != id || a[0].BudgetEUR != pipeline.Euros(45000) || !slices.Equal(a[0].Countries, []string{"PE", "CO"}) ||
 		a[0].Theme != "joint_investigation_teams" || len(a[0].Indicators) != 1 || a[0].Indicators[0].Target != 40 {
 		t.Errorf("support actions: %+v", actions.Items)
 	}

@@ -55,9 +55,7 @@ func (s *Server) submit(c echo.Context) error {
 	}
 	ps = ps.Merge(in.Validate())
 	key := c.Request().Header.Get("Idempotency-Key")
-	if len(key) > 255 {
-		ps.Add("Idempotency-Key", "must be at most 255 characters")
-	}
+	ps = append(ps, idempotencyKeyProblems(key)...)
 	if len(ps) > 0 {
 		return invalid("the submission is not valid", ps)
 	}
@@ -167,7 +165,7 @@ func newQuery(c echo.Context, known ...string) *query {
 	q := &query{v: c.QueryParams()}
 	for k := range q.v {
 		if !slices.Contains(known, k) && k != "limit" && k != "cursor" {
-			q.ps.Add(k, "is not a known query parameter")
+			q.ps.Add(safeKey(k), "is not a known query parameter")
 		}
 	}
 	return q

@@ -30,11 +30,13 @@ var problemTypes = map[int][2]string{
 	http.StatusForbidden:             {"/problems/forbidden", "Forbidden"},
 	http.StatusNotFound:              {"/problems/not-found", "Not found"},
 	http.StatusMethodNotAllowed:      {"/problems/method-not-allowed", "Method not allowed"},
+	http.StatusRequestTimeout:        {"/problems/request-timeout", "Request timeout"},
 	http.StatusConflict:              {"/problems/conflict", "Conflict"},
 	http.StatusPreconditionFailed:    {"/problems/precondition-failed", "Precondition failed"},
 	http.StatusRequestEntityTooLarge: {"/problems/too-large", "Request body too large"},
 	http.StatusUnsupportedMediaType:  {"/problems/unsupported-media-type", "Unsupported media type"},
 	http.StatusUnprocessableEntity:   {"/problems/validation", "The request is not valid"},
+	http.StatusTooManyRequests:       {"/problems/too-many-requests", "Too many requests"},
 	http.StatusServiceUnavailable:    {"/problems/unavailable", "Service unavailable"},
 	http.StatusGatewayTimeout:        {"/problems/timeout", "Timed out"},
 	http.StatusInternalServerError:   {"/problems/internal", "Internal error"},
@@ -77,6 +79,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			"method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
 		p = problem(http.StatusInternalServerError, "an unexpected error occurred; it has been logged")
 	}
+	p = p.bounded()
 	if p.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="puente"`)
 	}

@@ -84,7 +84,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 
-	v1 := e.Group("/v1", s.authenticate)
+	v1 := e.Group("/v1", s.authenticate, canonicalID)
 	v1.GET("/me", s.me)
 	v1.PUT("/me/preferences", s.setPreferences)
 	v1.GET("/users", s.listUsers, only(pipeline.Manager))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -47,11 +46,11 @@ func (c *CSV) Write(p *pipeline.Priority) error {
 	actions, budget := "0", ""
 	if p.Plan != nil {
 		actions = strconv.Itoa(len(p.Plan.Actions))
-		var cents int64
+		var sum pipeline.EUR
 		for _, a := range p.Plan.Actions {
-			cents += toCents(a.BudgetEUR)
+			sum = sum.Add(a.BudgetEUR)
 		}
-		budget = formatCents(cents)
+		budget = sum.String()
 	}
 	dueAt := ""
 	if p.DueAt != nil {
@@ -99,18 +98,4 @@ func timestamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// toCents rounds an amount of euros to whole cents, so that sums are exact.
-func toCents(eur float64) int64 {
-	return int64(math.Round(eur * 100))
-}
-
-// formatCents formats cents as euros with two decimals ("1234.50").
-func formatCents(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }

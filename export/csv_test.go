@@ -69,7 +69,7 @@ func TestCSVRowRoundTrips(t *testing.T) {
 	p.SubmittedBy = "focal-pe"
 	p.Overdue = true
 	p.DueAt = &due
-	p.Plan.Actions = append(p.Plan.Actions, pipeline.Action{Title: "Taller", BudgetEUR: 0.1}, pipeline.Action{Title: "Guía", BudgetEUR: 0.2})
+	p.Plan.Actions = append(p.Plan.Actions, pipeline.Action{Title: "Taller", BudgetEUR: pipeline.Cents(10)}, pipeline.Action{Title: "Guía", BudgetEUR: pipeline.Cents(20)})
 
 	raw, rows := writeCSV(t, p)
 	if len(rows) != 2 {

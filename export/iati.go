@@ -327,14 +327,14 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	}
 
 	if len(actions) > 0 && !start.IsZero() && !end.IsZero() {
-		var cents int64
+		var sum pipeline.EUR
 		for _, ac := range actions {
-			cents += toCents(ac.BudgetEUR)
+			sum = sum.Add(ac.BudgetEUR)
 		}
 		act.Budgets = []xBudget{{
 			Type: budgetOriginal, Status: budgetIndicative,
 			PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
-			Value: xValue{Currency: currency, ValueDate: date(start), Amount: formatCents(cents)},
+			Value: xValue{Currency: currency, ValueDate: date(start), Amount: sum.String()},
 		}}
 	}
 

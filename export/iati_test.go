@@ -55,7 +55,7 @@ func approved(ref, theme string, countries ...string) *pipeline.Priority {
 				Countries:     countries,
 				StartDate:     "2025-04-01",
 				EndDate:       "2025-09-30",
-				BudgetEUR:     45000,
+				BudgetEUR:     pipeline.Euros(45000),
 				EUPartners:    []string{"CEPOL"},
 				Indicators:    []pipeline.Indicator{{Name: "Analistas formados", Unit: "personas", Baseline: 0, Target: 40}},
 			}},
@@ -87,7 +87,7 @@ func activities() []Activity {
 		pipeline.Action{
 			Type: "peer_exchange", Title: "Intercambio con Eurojust & Europol", Description: "Visita de estudio.",
 			Beneficiaries: []string{"Policía Nacional", "fiscalía general"}, Countries: []string{"CO"},
-			StartDate: "2025-03-15", EndDate: "2025-05-31", BudgetEUR: 12345.67,
+			StartDate: "2025-03-15", EndDate: "2025-05-31", BudgetEUR: pipeline.Cents(1234567),
 			EUPartners: []string{"Eurojust", "Europol", "CEPOL"},
 			Indicators: []pipeline.Indicator{
 				{Name: "Casos conjuntos abiertos", Unit: "casos", Baseline: 2, Target: 6},
@@ -97,7 +97,7 @@ func activities() []Activity {
 		pipeline.Action{
 			Type: "study", Title: "Estudio regional", Description: "Mapa de rutas del tráfico de madera.",
 			Beneficiaries: []string{"Policía Nacional"}, Countries: []string{"EC", "PE"},
-			StartDate: "2025-06-01", EndDate: "2026-03-31", BudgetEUR: 30000.33,
+			StartDate: "2025-06-01", EndDate: "2026-03-31", BudgetEUR: pipeline.Cents(3000033),
 			Indicators: []pipeline.Indicator{{Name: "Estudio publicado", Unit: "documento", Baseline: 0, Target: 1}},
 		},
 	)
@@ -112,9 +112,9 @@ func activities() []Activity {
 	gaps.Description = ""
 	gaps.Plan.Objective = ""
 	gaps.Plan.Actions = []pipeline.Action{
-		{Type: "legal_advice", Title: "Asesoría legal", BudgetEUR: 5000,
+		{Type: "legal_advice", Title: "Asesoría legal", BudgetEUR: pipeline.Euros(5000),
 			Indicators: []pipeline.Indicator{{Name: "Dictámenes", Unit: "documentos", Target: 3}}},
-		{Type: "study", Title: "", BudgetEUR: 1000, StartDate: "2025-05-01"},
+		{Type: "study", Title: "", BudgetEUR: pipeline.Euros(1000), StartDate: "2025-05-01"},
 	}
 
 	return []Activity{

@@ -72,7 +72,7 @@ type Action struct {
 	Countries     []string    `json:"countries"`
 	StartDate     string      `json:"start_date"`
 	EndDate       string      `json:"end_date"`
-	BudgetEUR     float64     `json:"budget_eur"`
+	BudgetEUR     EUR         `json:"budget_eur"`
 	EUPartners    []string    `json:"eu_partners"`
 	Indicators    []Indicator `json:"indicators"`
 }

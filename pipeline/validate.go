@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,13 +51,76 @@ func (ps Problems) Merge(more Problems) Problems {
 	return ps
 }
 
-// Text checks a free-text field: required or not, at most max characters.
+// Text checks a one-line free-text field (a title, a name): required or not,
+// at most max characters, valid UTF-8 and no control characters but tab.
 func (ps *Problems) Text(field, v string, required bool, max int) {
+	ps.text(field, v, required, max, false)
+}
+
+// Multiline checks a free-text field that may hold paragraphs (a
+// description, a comment): as Text, and newlines (LF or CRLF, as browsers
+// send a textarea) are allowed too.
+func (ps *Problems) Multiline(field, v string, required bool, max int) {
+	ps.text(field, v, required, max, true)
+}
+
+func (ps *Problems) text(field, v string, required bool, max int, multiline bool) {
 	switch {
+	case !utf8.ValidString(v):
+		ps.Add(field, "must be valid UTF-8")
 	case required && strings.TrimSpace(v) == "":
 		ps.Add(field, "is required")
 	case utf8.RuneCountInString(v) > max:
 		ps.Add(field, "must be at most %d characters", max)
+	default:
+		if r, ok := controlChar(v, multiline); ok {
+			if multiline {
+				ps.Add(field, "must not contain control characters (%U) other than tab and newline", r)
+			} else {
+				ps.Add(field, "must not contain control characters (%U) other than tab; it is one line", r)
+			}
+		}
+	}
+}
+
+// controlChar returns the first control character of v that a text field may
+// not hold: C0 controls (NUL among them: PostgreSQL cannot store it), DEL and
+// C1 controls. Tab is allowed; newline and carriage return only in multi-line text.
+func controlChar(v string, multiline bool) (rune, bool) {
+	for _, r := range v {
+		switch {
+		case r == '\t':
+		case (r == '\n' || r == '\r') && multiline:
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// Quantity checks an indicator's baseline or target: a finite number from
+// 0 to MaxQuantity; -0 is refused with the negatives.
+func (ps *Problems) Quantity(field string, v float64) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		ps.Add(field, "must be a number")
+	case v < 0 || math.Signbit(v):
+		ps.Add(field, "must not be negative")
+	case v > MaxQuantity:
+		ps.Add(field, "must be at most 1,000,000,000")
+	}
+}
+
+// Budget checks a support action's budget: not negative, at most MaxEUR,
+// and more than 0 when the plan must be complete.
+func (ps *Problems) Budget(field string, v EUR, complete bool) {
+	switch {
+	case v.cents < 0:
+		ps.Add(field, "must not be negative")
+	case v.cents > MaxEUR.cents:
+		ps.Add(field, "must be at most 1,000,000,000")
+	case complete && v.IsZero():
+		ps.Add(field, "must be more than 0")
 	}
 }
 
@@ -75,13 +139,26 @@ func (ps *Problems) Countries(field string, cs []string, min int) {
 	if len(cs) < min {
 		ps.Add(field, "needs at least %d country", min)
 	}
+	if len(cs) > len(Lists.Countries) {
+		ps.Add(field, "must have at most %d countries", len(Lists.Countries))
+		return
+	}
 	for i, c := range cs {
 		if _, ok := Lists.CountryByCode(c); !ok {
-			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%q is not a CELAC country code (ISO 3166-1 alpha-2)", c)
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%s is not a CELAC country code (ISO 3166-1 alpha-2)", quoteShort(c))
 		} else if slices.Index(cs, c) != i {
 			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", c)
 		}
 	}
+}
+
+// quoteShort quotes a value for a message, escaped and cut to 40 characters:
+// a message never carries a client's bytes unbounded or raw.
+func quoteShort(v string) string {
+	if utf8.RuneCountInString(v) > 40 {
+		v = string([]rune(v)[:40]) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 // UUID checks an optional UUID field.
@@ -96,7 +173,15 @@ func (ps *Problems) UUID(field, v string, required bool) {
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// Date checks an optional YYYY-MM-DD field and returns the parsed date.
+// The dates a plan or a session may name: a person means nothing else, and
+// PostgreSQL's date type must hold every one.
+var (
+	MinDate = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxDate = time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// Date checks an optional YYYY-MM-DD field from MinDate to MaxDate and
+// returns the parsed date.
 func (ps *Problems) Date(field, v string, required bool) (time.Time, bool) {
 	if v == "" {
 		if required {
@@ -109,6 +194,10 @@ func (ps *Problems) Date(field, v string, required bool) (time.Time, bool) {
 		ps.Add(field, "must be a date as YYYY-MM-DD")
 		return time.Time{}, false
 	}
+	if d.Before(MinDate) || d.After(MaxDate) {
+		ps.Add(field, "must be from %s to %s", MinDate.Format(time.DateOnly), MaxDate.Format(time.DateOnly))
+		return time.Time{}, false
+	}
 	return d, true
 }
 
@@ -118,6 +207,12 @@ const (
 	MaxText    = 10000
 	MaxName    = 200
 	MaxComment = 4000
+	// MaxActions bounds a plan's actions.
+	MaxActions = 100
+	// MaxItems bounds the other lists of a plan but countries (at most the CELAC's).
+	MaxItems = 50
+	// MaxQuantity bounds an indicator's baseline and target.
+	MaxQuantity = 1e9
 )
 
 // Submission is what a focal point submits as a new priority.
@@ -138,7 +233,7 @@ func (s *Submission) Validate() Problems {
 	var ps Problems
 	ps.UUID("session_id", s.SessionID, false)
 	ps.Text("title", s.Title, true, MaxTitle)
-	ps.Text("description", s.Description, true, MaxText)
+	ps.Multiline("description", s.Description, true, MaxText)
 	ps.OneOf("theme", s.Theme, true, Lists.ThemeCodes())
 	ps.OneOf("pillar", s.Pillar, true, Lists.Pillars)
 	ps.Countries("countries", s.Countries, 1)
@@ -177,7 +272,7 @@ func (c *Changes) Validate(prefix string) Problems {
 		ps.Text(prefix+"title", *c.Title, true, MaxTitle)
 	}
 	if c.Description != nil {
-		ps.Text(prefix+"description", *c.Description, true, MaxText)
+		ps.Multiline(prefix+"description", *c.Description, true, MaxText)
 	}
 	if c.Pillar != nil {
 		ps.OneOf(prefix+"pillar", *c.Pillar, true, Lists.Pillars)
@@ -234,8 +329,8 @@ func (d *DecisionInput) Validate(t Transition) Problems {
 			ps.Add(string(f), "is required for %s", d.Decision)
 		}
 	}
-	ps.Text("comment", d.Comment, false, MaxComment)
-	ps.Text("reason", d.Reason, false, MaxComment)
+	ps.Multiline("comment", d.Comment, false, MaxComment)
+	ps.Multiline("reason", d.Reason, false, MaxComment)
 	if d.Reason != "" && !slices.Contains(t.Requires, FieldReason) {
 		ps.Add("reason", "is not used by %s (use comment)", d.Decision)
 	}
@@ -280,16 +375,17 @@ func (d *DecisionInput) field(f Field) string {
 // outcome and at least one action, every action complete.
 func (p *Plan) Validate(complete bool) Problems {
 	var ps Problems
-	ps.Text("objective", p.Objective, complete, MaxText)
-	ps.Text("expected_outcome", p.ExpectedOutcome, complete, MaxText)
+	ps.Multiline("objective", p.Objective, complete, MaxText)
+	ps.Multiline("expected_outcome", p.ExpectedOutcome, complete, MaxText)
 	if p.GenderMarker < 0 || p.GenderMarker > 2 {
 		ps.Add("gender_marker", "must be 0 (not targeted), 1 (significant) or 2 (principal)")
 	}
 	if complete && len(p.Actions) == 0 {
 		ps.Add("actions", "needs at least one complete support action")
 	}
-	if len(p.Actions) > 100 {
-		ps.Add("actions", "must have at most 100 actions")
+	if len(p.Actions) > MaxActions {
+		ps.Add("actions", "must have at most %d actions", MaxActions)
+		return ps
 	}
 	for i, a := range p.Actions {
 		a.validate(&ps, fmt.Sprintf("actions[%d].", i), complete)
@@ -300,13 +396,11 @@ func (p *Plan) Validate(complete bool) Problems {
 func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 	ps.OneOf(prefix+"type", a.Type, complete, Lists.SupportTypes)
 	ps.Text(prefix+"title", a.Title, complete, MaxTitle)
-	ps.Text(prefix+"description", a.Description, complete, MaxText)
+	ps.Multiline(prefix+"description", a.Description, complete, MaxText)
 	if complete && len(a.Beneficiaries) == 0 {
 		ps.Add(prefix+"beneficiaries", "needs at least one beneficiary institution")
 	}
-	for i, b := range a.Beneficiaries {
-		ps.Text(fmt.Sprintf("%sbeneficiaries[%d]", prefix, i), b, true, MaxName)
-	}
+	ps.names(prefix+"beneficiaries", a.Beneficiaries)
 	min := 0
 	if complete {
 		min = 1
@@ -317,24 +411,33 @@ func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 	if okStart && okEnd && end.Before(start) {
 		ps.Add(prefix+"end_date", "must not be before start_date")
 	}
-	switch {
-	case math.IsNaN(a.BudgetEUR) || a.BudgetEUR < 0:
-		ps.Add(prefix+"budget_eur", "must not be negative")
-	case a.BudgetEUR > 1e9:
-		ps.Add(prefix+"budget_eur", "must be at most 1,000,000,000")
-	case complete && a.BudgetEUR == 0:
-		ps.Add(prefix+"budget_eur", "must be more than 0")
-	}
-	for i, p := range a.EUPartners {
-		ps.Text(fmt.Sprintf("%seu_partners[%d]", prefix, i), p, true, MaxName)
-	}
+	ps.Budget(prefix+"budget_eur", a.BudgetEUR, complete)
+	ps.names(prefix+"eu_partners", a.EUPartners)
 	if complete && len(a.Indicators) == 0 {
 		ps.Add(prefix+"indicators", "needs at least one indicator")
+	}
+	if len(a.Indicators) > MaxItems {
+		ps.Add(prefix+"indicators", "must have at most %d indicators", MaxItems)
+		return
 	}
 	for i, in := range a.Indicators {
 		f := fmt.Sprintf("%sindicators[%d].", prefix, i)
 		ps.Text(f+"name", in.Name, true, MaxTitle)
 		ps.Text(f+"unit", in.Unit, true, MaxName)
+		ps.Quantity(f+"baseline", in.Baseline)
+		ps.Quantity(f+"target", in.Target)
+	}
+}
+
+// names checks a list of names (institutions, partners): at most MaxItems,
+// each a required one-line text.
+func (ps *Problems) names(field string, vs []string) {
+	if len(vs) > MaxItems {
+		ps.Add(field, "must have at most %d entries", MaxItems)
+		return
+	}
+	for i, v := range vs {
+		ps.Text(fmt.Sprintf("%s[%d]", field, i), v, true, MaxName)
 	}
 }
 

@@ -52,7 +52,7 @@ func TestPlanValidate(t *testing.T) {
 	}
 	full := Plan{Objective: "o", ExpectedOutcome: "e", GenderMarker: 1, Actions: []Action{{
 		Type: "training", Title: "t", Description: "d", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
-		StartDate: "2026-01-10", EndDate: "2026-01-05", BudgetEUR: 1000,
+		StartDate: "2026-01-10", EndDate: "2026-01-05", BudgetEUR: Euros(1000),
 		Indicators: []Indicator{{Name: "people trained", Unit: "people", Target: 30}},
 	}}}
 	if got := fields(full.Validate(true)); !slices.Equal(got, []string{"actions[0].end_date"}) {

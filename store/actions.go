@@ -46,7 +46,7 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 	rows, err := s.pool.Query(ctx, `
 		SELECT sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title, sa.description,
 			sa.beneficiaries, sa.countries, to_char(sa.start_date, 'YYYY-MM-DD'), to_char(sa.end_date, 'YYYY-MM-DD'),
-			sa.budget_eur::float8, sa.eu_partners, sa.indicators
+			(sa.budget_eur * 100)::int8, sa.eu_partners, sa.indicators
 		FROM support_actions sa JOIN priorities p ON p.id = sa.priority_id
 		WHERE `+w.sql()+`
 		ORDER BY sa.approved_at DESC, sa.priority_id DESC, sa.idx DESC
@@ -57,9 +57,11 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.SupportAction, error) {
 		var sa pipeline.SupportAction
 		var indicators []byte
+		var cents int64
 		err := r.Scan(&sa.PriorityID, &sa.PriorityRef, &sa.Index, &sa.Theme, &sa.ApprovedAt, &sa.Type, &sa.Title,
-			&sa.Description, &sa.Beneficiaries, &sa.Countries, &sa.StartDate, &sa.EndDate, &sa.BudgetEUR,
+			&sa.Description, &sa.Beneficiaries, &sa.Countries, &sa.StartDate, &sa.EndDate, &cents,
 			&sa.EUPartners, &indicators)
+		sa.BudgetEUR = pipeline.Cents(cents)
 		if err == nil {
 			err = json.Unmarshal(indicators, &sa.Indicators)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -322,8 +323,13 @@ func encodeCursor(at time.Time, id string, more ...string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "|")))
 }
 
-// decodeCursor reads a cursor of encodeCursor with n parts after the time.
+// decodeCursor reads a cursor of encodeCursor with n parts after the time:
+// an id, then small non-negative integers. Anything else, however it was
+// forged, is ErrBadCursor before it reaches SQL.
 func decodeCursor(c string, n int) (time.Time, []string, error) {
+	if len(c) > 200 {
+		return time.Time{}, nil, ErrBadCursor
+	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return time.Time{}, nil, ErrBadCursor
@@ -333,11 +339,19 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, parts[0])
-	if err != nil || len(parts[1]) != 36 {
+	if err != nil || !idPattern.MatchString(parts[1]) {
 		return time.Time{}, nil, ErrBadCursor
+	}
+	for _, p := range parts[2:] {
+		if i, err := strconv.ParseInt(p, 10, 32); err != nil || i < 0 || strconv.FormatInt(i, 10) != p {
+			return time.Time{}, nil, ErrBadCursor
+		}
 	}
 	return at, parts[1:], nil
 }
+
+// idPattern is an id as the store writes it: a lowercase, hyphenated UUID.
+var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // EachPriority streams every priority the actor may see that passes f, oldest
 // first, to fn, without holding them all in memory: for exports.

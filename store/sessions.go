@@ -34,7 +34,7 @@ func scanSession(row pgx.Row) (pipeline.Session, error) {
 
 // Session returns one session.
 func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !idPattern.MatchString(id) {
 		return pipeline.Session{}, ErrNotFound
 	}
 	return scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))

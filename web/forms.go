@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -136,7 +137,7 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 		case "end_date":
 			a.EndDate = v
 		case "budget_eur":
-			a.BudgetEUR = parseNumber(&ps, k, v)
+			a.BudgetEUR = parseEUR(&ps, k, v)
 		case "eu_partners":
 			a.EUPartners = splitLines(v)
 		}
@@ -168,6 +169,25 @@ func parseNumber(ps *pipeline.Problems, field, v string) float64 {
 		ps.Add(field, "must be a number")
 	}
 	return n
+}
+
+// parseEUR reads an amount of euros as a person types it ("45000",
+// "1234,50"): at most two decimals, as the API takes them.
+func parseEUR(ps *pipeline.Problems, field, v string) pipeline.EUR {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return pipeline.EUR{}
+	}
+	eur, err := pipeline.ParseEUR(strings.ReplaceAll(v, ",", "."))
+	switch {
+	case errors.Is(err, pipeline.ErrTooPrecise):
+		ps.Add(field, "must have at most two decimals (whole cents)")
+	case errors.Is(err, pipeline.ErrAmountTooHigh):
+		ps.Add(field, "must be at most 1,000,000,000")
+	case err != nil:
+		ps.Add(field, "must be a number")
+	}
+	return eur
 }
 
 func splitLines(s string) []string {

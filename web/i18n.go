@@ -182,8 +182,8 @@ func (l *locale) Num(v any) string {
 }
 
 // Money formats an amount in euros.
-func (l *locale) Money(v float64) string {
-	return l.printer.Sprint(currency.Symbol(currency.EUR.Amount(v)))
+func (l *locale) Money(v pipeline.EUR) string {
+	return l.printer.Sprint(currency.Symbol(currency.EUR.Amount(float64(v.Cents()) / 100)))
 }
 
 // Date formats a day: "20 June 2025", "20 de junio de 2025".
@@ -256,6 +256,11 @@ var problemMessages = []struct {
 	{regexp.MustCompile(`^no expert`), "err.no_expert"},
 	{regexp.MustCompile(`^must be a number$`), "err.number"},
 	{regexp.MustCompile(`^must be a whole number$`), "err.number"},
+	{regexp.MustCompile(`^must have at most two decimals`), "err.cents"},
+	{regexp.MustCompile(`^must be valid UTF-8$`), "err.utf8"},
+	{regexp.MustCompile(`^must not contain control characters`), "err.control"},
+	{regexp.MustCompile(`^must be from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$`), "err.date_range"},
+	{regexp.MustCompile(`^must have at most (\d+) `), "err.list_max"},
 	{regexp.MustCompile(`^must include one of your countries$`), "err.own_country"},
 }
 
@@ -268,8 +273,11 @@ func (l *locale) Problem(msg string) string {
 func (l *locale) problem(msg string) (string, bool) {
 	for _, p := range problemMessages {
 		if m := p.re.FindStringSubmatch(msg); m != nil {
-			if p.id == "err.max_chars" || p.id == "err.countries_min" {
+			switch p.id {
+			case "err.max_chars", "err.countries_min", "err.list_max":
 				return l.T(p.id, "N", m[1]), true
+			case "err.date_range":
+				return l.T(p.id, "From", l.Date(m[1]), "To", l.Date(m[2])), true
 			}
 			return l.T(p.id), true
 		}

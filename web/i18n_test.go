@@ -119,9 +119,11 @@ func TestEveryProblemTranslates(t *testing.T) {
 	ps = append(ps, (&pipeline.Submission{Title: long, SessionID: "nope", Theme: "x", Countries: []string{"XX", "PE", "PE"}}).Validate()...)
 	ps = append(ps, (&pipeline.SessionInput{Date: "20-06-2025"}).Validate()...)
 	bad := pipeline.Plan{GenderMarker: 7, Actions: []pipeline.Action{
-		{StartDate: "2026-02-01", EndDate: "2026-01-01", BudgetEUR: -1},
-		{BudgetEUR: 2e9, Indicators: []pipeline.Indicator{{}}},
+		{StartDate: "2026-02-01", EndDate: "2026-01-01", BudgetEUR: pipeline.Euros(-1)},
+		{BudgetEUR: pipeline.Euros(2e9), Indicators: []pipeline.Indicator{{}}},
 		{},
+		{Title: "a\x00b", Description: "\xff", StartDate: "0000-01-01", Beneficiaries: make([]string, 51),
+			Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Baseline: -1, Target: 2e9}}},
 	}}
 	ps = append(ps, bad.Validate(true)...)
 	ps = append(ps, (&pipeline.Plan{}).Validate(true)...)
@@ -130,6 +132,9 @@ func TestEveryProblemTranslates(t *testing.T) {
 		ps = append(ps, in.Validate(tr)...)
 		ps = append(ps, (&pipeline.DecisionInput{Decision: tr.Decision}).Validate(tr)...)
 	}
+	var cents pipeline.Problems
+	parseEUR(&cents, "budget_eur", "0,005")
+	ps = append(ps, cents...)
 	ps = append(ps, pipeline.Problems{{Message: "must be a number"}, {Message: "no such session"},
 		{Message: "no user has this id"}, {Message: "this user is not an expert"}}...)
 	require.NotEmpty(t, ps)

@@ -218,7 +218,7 @@ type priorityData struct {
 	Session              *pipeline.Session
 	Themes               []string
 	WorkflowURL          string
-	Budget               float64
+	Budget               pipeline.EUR
 	Stale                bool
 	Error                string
 	Form                 map[string]string
@@ -285,7 +285,7 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 	}
 	if p.Plan != nil {
 		for _, ac := range p.Plan.Actions {
-			d.Budget += ac.BudgetEUR
+			d.Budget = d.Budget.Add(ac.BudgetEUR)
 		}
 	}
 	return d, nil

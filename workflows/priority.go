@@ -400,9 +400,9 @@ func (w *priority) plan(ctx workflow.Context, r PlanRequest) (*pipeline.Priority
 	w.touch(ctx)
 	ev := w.event(ctx, r.Actor.Ref(), pipeline.EventPlanUpdated)
 	ev.FromStage, ev.ToStage = w.p.Stage, w.p.Stage
-	var budget float64
+	var budget pipeline.EUR
 	for _, act := range plan.Actions {
-		budget += act.BudgetEUR
+		budget = budget.Add(act.BudgetEUR)
 	}
 	ev.Data = map[string]any{"actions": len(plan.Actions), "budget_eur": budget}
 	w.record(ctx, ev, false)

@@ -292,7 +292,7 @@ func completePlan() pipeline.Plan {
 		Actions: []pipeline.Action{{
 			Type: "training", Title: "JIT training", Description: "Five-day course for prosecutors",
 			Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE"},
-			StartDate: "2026-05-04", EndDate: "2026-05-08", BudgetEUR: 42000,
+			StartDate: "2026-05-04", EndDate: "2026-05-08", BudgetEUR: pipeline.Euros(42000),
 			EUPartners: []string{"Eurojust"},
 			Indicators: []pipeline.Indicator{{Name: "prosecutors trained", Unit: "people", Target: 30}},
 		}},
@@ -381,7 +381,7 @@ func TestPriorityFullJourney(t *testing.T) {
 	// Data that explains the changes.
 	require.Equal(t, map[string]any{"expert_id": e1ID}, recs[1].Events[0].Data)
 	require.Equal(t, map[string]any{"changes": &pipeline.Changes{Title: &newTitle}}, recs[3].Events[0].Data)
-	require.Equal(t, map[string]any{"actions": 1, "budget_eur": 42000.0}, recs[5].Events[0].Data)
+	require.Equal(t, map[string]any{"actions": 1, "budget_eur": pipeline.Euros(42000)}, recs[5].Events[0].Data)
 	require.Nil(t, recs[0].Events[0].Data)
 
 	// DueAt follows the stage's SLA; the submission's normalised fields are kept.

@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTextRefusesWhatTheStoreCannotHoldOrNoPersonMeans(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v                 string
+		line, multiline   bool // accepted as one-line text, as multi-line text
+		wantMessagePrefix string
+	}{
+		{"Fiscalía de la Nación", true, true, ""},
+		{"tab\there", true, true, ""},
+		{"línea 1\nlínea 2", false, true, "must not contain control characters (U+000A)"},
+		{"línea 1\r\nlínea 2", false, true, "must not contain control characters (U+000D)"},
+		{"a\x00b", false, false, "must not contain control characters (U+0000)"},
+		{"bell\x07", false, false, "must not contain control characters (U+0007)"},
+		{"esc\x1b[31m", false, false, "must not contain control characters (U+001B)"},
+		{"del\x7f", false, false, "must not contain control characters (U+007F)"},
+		{"c1\u0085", false, false, "must not contain control characters (U+0085)"},
+		{"bad\xffutf8", false, false, "must be valid UTF-8"},
+		{"\xed\xa0\x80", false, false, "must be valid UTF-8"}, // a surrogate encoded as UTF-8
+		{"emoji 🌎 and U+FFFD \uFFFD typed on purpose", true, true, ""},
+		{" \t\n ", false, false, "is required"},
+	} {
+		var line, multi Problems
+		line.Text("f", tc.v, true, 100)
+		multi.Multiline("f", tc.v, true, 100)
+		if (len(line) == 0) != tc.line || (len(multi) == 0) != tc.multiline {
+			t.Errorf("%q: one-line %v, multi-line %v; want accepted %v, %v", tc.v, line, multi, tc.line, tc.multiline)
+		}
+		if !tc.multiline && !strings.HasPrefix(multi[0].Message, tc.wantMessagePrefix) {
+			t.Errorf("%q: message %q, want %q…", tc.v, multi[0].Message, tc.wantMessagePrefix)
+		}
+	}
+}
+
+func TestDatesOutsideTheRangeAreRefused(t *testing.T) {
+	t.Parallel()
+	for v, ok := range map[string]bool{
+		"1990-01-01": true, "2100-12-31": true, "2025-06-20": true,
+		"1989-12-31": false, "2101-01-01": false, "0000-01-01": false, "0001-01-01": false, "9999-12-31": false,
+		"2025-02-30": false, "2025-6-20": false, "+2025-06-20": false, "2025-06-20T00:00:00Z": false, " 2025-06-20": false,
+	} {
+		var ps Problems
+		ps.Date("d", v, true)
+		if (len(ps) == 0) != ok {
+			t.Errorf("%q: %v, want accepted %v", v, ps, ok)
+		}
+	}
+	s := SessionInput{Title: "Reunión", Kind: "political_dialogue", Date: "0000-01-01", Venue: "Lima", Countries: []string{"PE"}}
+	if got := fields(s.Validate()); !slices.Equal(got, []string{"date"}) {
+		t.Errorf("session in year 0: %v", got)
+	}
+}
+
+func TestIndicatorsAndBudgetsMustBeSaneNumbers(t *testing.T) {
+	t.Parallel()
+	action := func(budget EUR, baseline, target float64) Plan {
+		return Plan{Objective: "o", ExpectedOutcome: "e", Actions: []Action{{
+			Type: "training", Title: "t", Description: "d", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
+			StartDate: "2026-01-10", EndDate: "2026-02-05", BudgetEUR: budget,
+			Indicators: []Indicator{{Name: "people trained", Unit: "people", Baseline: baseline, Target: target}},
+		}}}
+	}
+	for _, tc := range []struct {
+		plan     Plan
+		complete bool
+		want     []string
+	}{
+		{action(Euros(45000), 0, 40), true, nil},
+		{action(EUR{}, 0, 40), false, nil}, // a draft may leave the budget at 0
+		{action(EUR{}, 0, 40), true, []string{"actions[0].budget_eur"}},
+		{action(Cents(-1), 0, 40), false, []string{"actions[0].budget_eur"}},
+		{action(MaxEUR.Add(Cents(1)), 0, 40), false, []string{"actions[0].budget_eur"}},
+		{action(Euros(1), -1, 40), false, []string{"actions[0].indicators[0].baseline"}},
+		{action(Euros(1), math.Copysign(0, -1), 40), false, []string{"actions[0].indicators[0].baseline"}},
+		{action(Euros(1), 1e300, -3), false, []string{"actions[0].indicators[0].baseline", "actions[0].indicators[0].target"}},
+		{action(Euros(1), math.NaN(), math.Inf(1)), false, []string{"actions[0].indicators[0].baseline", "actions[0].indicators[0].target"}},
+	} {
+		if got := fields(tc.plan.Validate(tc.complete)); !slices.Equal(got, tc.want) {
+			t.Errorf("budget %v, indicator %v: %v, want %v", tc.plan.Actions[0].BudgetEUR, tc.plan.Actions[0].Indicators, got, tc.want)
+		}
+	}
+}
+
+func TestListsAreBounded(t *testing.T) {
+	t.Parallel()
+	many := make([]string, 10000)
+	s := validSubmission()
+	s.Countries = many
+	if got := fields(s.Validate()); !slices.Equal(got, []string{"countries"}) {
+		t.Errorf("10,000 countries: %v", got)
+	}
+	p := Plan{Actions: []Action{{Beneficiaries: many, EUPartners: many, Indicators: make([]Indicator, 51)}}}
+	want := []string{"actions[0].beneficiaries", "actions[0].eu_partners", "actions[0].indicators"}
+	if got := fields(p.Validate(false)); !slices.Equal(got, want) {
+		t.Errorf("long lists: %v, want %v", got, want)
+	}
+}
+
+func TestParseEUR(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{
+		"0": 0, "-0": 0, "-0.00": 0, "45000": 4500000, "1234.5": 123450, "0.05": 5, "0.10": 10,
+		"1.500": 150, "4.5e4": 4500000, "4.5E+4": 4500000, "12345e-2": 12345, "1000000000": 100000000000,
+		"-12.34": -1234, "0e999999999": 0, "123456789012.34": 12345678901234,
+	} {
+		got, err := ParseEUR(in)
+		if err != nil || got.Cents() != want {
+			t.Errorf("ParseEUR(%q) = %d, %v; want %d", in, got.Cents(), err, want)
+		}
+	}
+	for in, want := range map[string]error{
+		"0.005": ErrTooPrecise, "0.001": ErrTooPrecise, "1e-3": ErrTooPrecise, "1.234": ErrTooPrecise,
+		"1e-999999": ErrTooPrecise, "1e15": ErrAmountTooHigh, "1e999999999": ErrAmountTooHigh,
+		"": ErrNotAmount, "-": ErrNotAmount, "01": ErrNotAmount, ".5": ErrNotAmount, "1.": ErrNotAmount,
+		"+1": ErrNotAmount, "1e": ErrNotAmount, `"12"`: ErrNotAmount, "NaN": ErrNotAmount, "Infinity": ErrNotAmount,
+		"null": ErrNotAmount, "1 ": ErrNotAmount, "0x10": ErrNotAmount,
+	} {
+		if _, err := ParseEUR(in); !errors.Is(err, want) {
+			t.Errorf("ParseEUR(%q): %v, want %v", in, err, want)
+		}
+	}
+}
+
+func TestEURInJSON(t *testing.T) {
+	t.Parallel()
+	for cents, want := range map[int64]string{0: "0", 4500000: "45000", 123450: "1234.5", 5: "0.05", 10: "0.1", -1234: "-12.34"} {
+		b, err := json.Marshal(Cents(cents))
+		if err != nil || string(b) != want {
+			t.Errorf("marshal %d cents: %s %v, want %s", cents, b, err, want)
+		}
+		var back EUR
+		if err := json.Unmarshal(b, &back); err != nil || back.Cents() != cents {
+			t.Errorf("round trip of %s: %d %v", b, back.Cents(), err)
+		}
+	}
+	if got := Cents(-5).String(); got != "-0.05" {
+		t.Errorf("String: %s", got)
+	}
+	// Histories and plans written when budgets were float64 still decode,
+	// rounded to the cent, half away from zero.
+	var a struct {
+		Budget EUR `json:"budget_eur"`
+	}
+	for in, want := range map[string]int64{"0.005": 1, "0.0049": 0, "-0.005": -1, "12345.675": 1234568, "1e-300": 0, "45000.0": 4500000} {
+		if err := json.Unmarshal([]byte(`{"budget_eur":`+in+`}`), &a); err != nil || a.Budget.Cents() != want {
+			t.Errorf("lenient %s: %d %v, want %d", in, a.Budget.Cents(), err, want)
+		}
+	}
+	var sum EUR
+	for range 3 {
+		sum = sum.Add(Cents(10))
+	}
+	if sum.String() != "0.30" {
+		t.Errorf("0.10 × 3 = %s", sum)
+	}
+}
