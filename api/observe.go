@@ -43,11 +43,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		ctx := otel.GetTextMapPropagator().Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		ctx, span := tracer.Start(ctx, req.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer))
+		method, route := metricLabels(req.Method, c.Path(), 0)
+		ctx, span := tracer.Start(ctx, method+" "+route, trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
 		c.SetRequest(req.WithContext(ctx))
 
@@ -58,11 +55,12 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(req.Method, route, strconv.Itoa(status)).Inc()
-		s.metrics.duration.WithLabelValues(req.Method, route).Observe(elapsed.Seconds())
+		method, route = metricLabels(req.Method, c.Path(), status)
+		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.status_code", status))
 
-		attrs := []any{"request_id", requestID(c), "method", req.Method, "route", route,
+		attrs := []any{"request_id", requestID(c), "method", method, "route", route,
 			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000}
 		if wid, ok := c.Get(workflowIDKey).(string); ok {
 			attrs = append(attrs, "workflow_id", wid)

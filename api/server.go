@@ -5,6 +5,7 @@ package api
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,12 @@ type Deps struct {
 	// Web is the web app (package web), served at every path the API does
 	// not claim; nil serves the API alone.
 	Web http.Handler
+	// MetricsToken, if set, is a bearer token for /metrics besides a
+	// manager's (a scraper's secret).
+	MetricsToken string
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (for the failed-authentication limit and the logs); none: the peer is the client.
+	TrustedProxies []*net.IPNet
 }
 
 // Server holds the handlers' dependencies.
@@ -52,11 +59,15 @@ type Server struct {
 	people    *people.Service
 	metrics   *httpMetrics
 	draining  *atomic.Bool
+	// authFails limits failed authentications per client.
+	authFails    *authLimiter
+	metricsToken string
 }
 
 // New builds the API's Echo instance with every route.
 func New(d Deps) *echo.Echo {
-	s := &Server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, slas: d.SLAs, log: d.Logger, draining: d.Draining}
+	s := &Server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, slas: d.SLAs, log: d.Logger, draining: d.Draining,
+		authFails: newAuthLimiter(), metricsToken: d.MetricsToken}
 	if s.draining == nil {
 		s.draining = new(atomic.Bool)
 	}
@@ -76,13 +87,14 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	e.Use(securityHeaders, middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/openapi.yaml", openAPISpec)
 	e.GET("/docs", docs)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})), s.metricsAuth)
 
 	v1 := e.Group("/v1", s.authenticate, canonicalID)
 	v1.GET("/me", s.me)
@@ -105,8 +117,8 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
 	v1.GET("/pipeline", s.pipelineDashboard, only(pipeline.Manager))
-	v1.GET("/export/priorities.csv", s.exportCSV, only(pipeline.Manager))
-	v1.GET("/export/iati.xml", s.exportIATI, only(pipeline.Manager))
+	v1.GET("/export/priorities.csv", s.exportCSV, only(pipeline.Manager), exportDeadline)
+	v1.GET("/export/iati.xml", s.exportIATI, only(pipeline.Manager), exportDeadline)
 	v1.POST("/sessions", s.createSession, only(pipeline.Manager))
 	v1.GET("/sessions", s.listSessions)
 	v1.GET("/sessions/:id", s.getSession)

@@ -34,6 +34,8 @@ type config struct {
 	PGMaxConns        int
 	PGTimeout         time.Duration
 	MetricsAddr       string
+	MetricsToken      string
+	TrustedProxies    string
 	ShutdownDelay     time.Duration
 	TemporalTLS       temporalTLS
 	People            peopleConfig
@@ -117,6 +119,10 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			c.twin(fs, "addr", "PUENTE_ADDR")
 			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
 			c.twin(fs, "shutdown-delay", "PUENTE_SHUTDOWN_DELAY")
+			fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics besides a manager's (env PUENTE_METRICS_TOKEN)")
+			c.twin(fs, "metrics-token", "PUENTE_METRICS_TOKEN")
+			fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDRs of proxies whose X-Forwarded-For names the client (env PUENTE_TRUSTED_PROXIES)")
+			c.twin(fs, "trusted-proxies", "PUENTE_TRUSTED_PROXIES")
 		case "metrics":
 			fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
 			c.twin(fs, "metrics-addr", "PUENTE_METRICS_ADDR")

@@ -145,7 +145,8 @@ func TestDevStack(t *testing.T) {
 	}
 
 	// /metrics shows the HTTP, Temporal and business metrics after the move.
-	_, metrics := get(t, base+"/metrics", "")
+	mgr := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "manager" })
+	_, metrics := get(t, base+"/metrics", mgr.Token)
 	for _, want := range []string{
 		`puente_http_requests_total{method="POST",route="/v1/priorities",status="201"} 1`,
 		`puente_priorities{stage="triage"} 1`,

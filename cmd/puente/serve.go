@@ -118,9 +118,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return serveMetrics(ctx, cfg.MetricsAddr, tel, polling, log, ready)
 	}
 	var draining atomic.Bool
+	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("PUENTE_TRUSTED_PROXIES: %w", err)
+	}
 	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log,
-		Metrics: tel.Registry, Draining: &draining, TokenTTL: cfg.People.TokenTTL})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		Metrics: tel.Registry, Draining: &draining, TokenTTL: cfg.People.TokenTTL,
+		MetricsToken: cfg.MetricsToken, TrustedProxies: proxies})
+	srv := api.NewHTTPServer(handler, api.DefaultServerLimits())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -187,7 +192,7 @@ func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, po
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := api.NewHTTPServer(mux, api.DefaultServerLimits())
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
