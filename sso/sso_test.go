@@ -1,0 +1,490 @@
+package sso_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/oauth2"
+	"golang.org/x/text/language"
+
+	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
+	"github.com/puente-dev/puente/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// The identity provider's people. Only their email decides who they are in
+// Puente; their IdP username and id do not.
+var idpUsers = map[string]*storage.User{
+	"u-ana":      {ID: "u-ana", Username: "ana", Password: "pw", FirstName: "Ana", LastName: "Ruiz", Email: "Ana.Ruiz@example.org", EmailVerified: true, PreferredLanguage: language.Spanish},
+	"u-stranger": {ID: "u-stranger", Username: "stranger", Password: "pw", Email: "stranger@example.org", EmailVerified: true},
+	"u-unverified": {ID: "u-unverified", Username: "unverified", Password: "pw", Email: "carmen@example.org",
+		EmailVerified: false},
+	"u-gone": {ID: "u-gone", Username: "gone", Password: "pw", Email: "gone@example.org", EmailVerified: true},
+}
+
+type userStore struct{}
+
+func (userStore) GetUserByID(id string) *storage.User { return idpUsers[id] }
+func (userStore) GetUserByUsername(name string) *storage.User {
+	for _, u := range idpUsers {
+		if u.Username == name {
+			return u
+		}
+	}
+	return nil
+}
+func (userStore) ExampleClientID() string { return "service" }
+
+// knobs make the provider misbehave, one way per test.
+type knobs struct {
+	nonce           string        // the ID token's nonce, instead of the one sent
+	lifetime        time.Duration // the ID token's lifetime
+	claimsInIDToken bool          // put email in the ID token (else only UserInfo has it)
+}
+
+// tampering is the zitadel example storage with the knobs applied where the
+// provider builds its ID tokens.
+type tampering struct {
+	*storage.Storage
+	k *knobs
+}
+
+type tamperedRequest struct {
+	op.AuthRequest
+	nonce string
+}
+
+func (r tamperedRequest) GetNonce() string { return r.nonce }
+
+func (s tampering) wrap(r op.AuthRequest, err error) (op.AuthRequest, error) {
+	if err != nil || s.k.nonce == "" {
+		return r, err
+	}
+	return tamperedRequest{r, s.k.nonce}, nil
+}
+
+func (s tampering) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	return s.wrap(s.Storage.AuthRequestByCode(ctx, code))
+}
+
+func (s tampering) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	return s.wrap(s.Storage.AuthRequestByID(ctx, id))
+}
+
+type tamperedClient struct {
+	op.Client
+	k *knobs
+}
+
+func (c tamperedClient) IDTokenLifetime() time.Duration {
+	if c.k.lifetime != 0 {
+		return c.k.lifetime
+	}
+	return c.Client.IDTokenLifetime()
+}
+func (c tamperedClient) IDTokenUserinfoClaimsAssertion() bool { return c.k.claimsInIDToken }
+
+func (s tampering) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return tamperedClient{c, s.k}, nil
+}
+
+type bundle struct {
+	st      *store.Store
+	puente  *httptest.Server
+	issuer  string
+	browser *http.Client
+	mu      sync.Mutex
+	// swapIDToken, when set, replaces the ID token of the provider's next
+	// token answers: a token substituted on the way.
+	swapIDToken string
+	// signedIn is who OnLogin opened a session for.
+	signedIn []store.User
+	// callbacks are the callback URLs the browser was sent to.
+	callbacks []string
+	// log is what Puente's flow logged.
+	log syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// setup starts a real OpenID provider (zitadel's op, with the example
+// storage) and Puente's flow against it, and gives a browser with cookies.
+func setup(t *testing.T, k knobs) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.DatabaseURL(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	b := &bundle{st: st}
+
+	mux := http.NewServeMux()
+	b.puente = httptest.NewServer(mux)
+	t.Cleanup(b.puente.Close)
+
+	idp := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + idp.Listener.Addr().String()
+	b.issuer = issuer
+	clients := map[string]*storage.Client{
+		"puente": storage.WebClient("puente", "s3cret", b.puente.URL+sso.CallbackPath),
+		// Another application registered with the same provider.
+		"another-app": storage.WebClient("another-app", "other", b.puente.URL+"/another-app/callback"),
+	}
+	stor := tampering{storage.NewStorageWithClients(userStore{}, clients), &k}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	provider := exampleop.SetupServer(issuer, stor, quiet, false)
+	idp.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		swap := b.swapIDToken
+		b.mu.Unlock()
+		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+			provider.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		provider.ServeHTTP(rec, r)
+		var answer map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			t.Errorf("token answer %s: %v", rec.Body, err)
+		}
+		answer["id_token"] = swap
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_ = json.NewEncoder(w).Encode(answer)
+	})
+	idp.Start()
+	t.Cleanup(idp.Close)
+
+	p, err := sso.New(ctx, sso.Config{Issuer: issuer, ClientID: "puente", ClientSecret: "s3cret",
+		RedirectURL: b.puente.URL + sso.CallbackPath}, st, func(w http.ResponseWriter, r *http.Request, u store.User) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.signedIn = append(b.signedIn, u)
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: u.ID, Path: "/"})
+		return nil
+	}, slog.New(slog.NewTextHandler(&b.log, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Routes(mux)
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("session"); err == nil {
+			_, _ = io.WriteString(w, "signed in as "+c.Value+" at "+r.URL.Path)
+			return
+		}
+		_, _ = io.WriteString(w, "not signed in")
+	})
+
+	jar, _ := cookiejar.New(nil)
+	b.browser = &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Path == sso.CallbackPath {
+			b.mu.Lock()
+			b.callbacks = append(b.callbacks, req.URL.String())
+			b.mu.Unlock()
+		}
+		return nil
+	}}
+	return b
+}
+
+func (b *bundle) addUser(t *testing.T, email string, active bool) store.User {
+	t.Helper()
+	_, hash := store.NewToken()
+	u, err := b.st.AddUser(context.Background(), store.User{Actor: pipeline.Actor{Name: email, Role: pipeline.Manager},
+		Email: email, Language: "es"}, hash, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !active {
+		if u, err = b.st.Deactivate(context.Background(), u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return u
+}
+
+// signIn goes to Puente's start, then signs in at the provider as
+// username; it returns Puente's last answer.
+func (b *bundle) signIn(t *testing.T, username string) (int, string) {
+	t.Helper()
+	return b.login(t, b.puente.URL+sso.StartPath+"?next=/priorities", username)
+}
+
+// start asks Puente to start a sign-in and returns where it sends the
+// browser: the provider's authorization URL.
+func (b *bundle) start(t *testing.T) string {
+	t.Helper()
+	c := &http.Client{Jar: b.browser.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(b.puente.URL + sso.StartPath + "?next=/priorities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("start: %s", resp.Status)
+	}
+	return resp.Header.Get("Location")
+}
+
+// login follows from to the provider's login form and signs in as username.
+func (b *bundle) login(t *testing.T, from, username string) (int, string) {
+	t.Helper()
+	resp, err := b.browser.Get(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := resp.Request.URL.Query().Get("authRequestID")
+	if resp.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("the provider's login page: %s %s %s", resp.Status, resp.Request.URL, body)
+	}
+	login := *resp.Request.URL
+	login.RawQuery = ""
+	resp, err = b.browser.PostForm(login.String(), url.Values{"username": {username}, "password": {"pw"}, "id": {id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ = io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// idTokenFor signs username in to the other application, with nonce, and
+// returns the genuine ID token the provider issues it.
+func (b *bundle) idTokenFor(t *testing.T, username, nonce string) string {
+	t.Helper()
+	ctx := context.Background()
+	p, err := oidc.NewProvider(ctx, b.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := oauth2.Config{ClientID: "another-app", ClientSecret: "other", RedirectURL: b.puente.URL + "/another-app/callback",
+		Endpoint: p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email"}}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(other.AuthCodeURL("other-state", oauth2.SetAuthURLParam("nonce", nonce)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	login := *resp.Request.URL
+	id := login.Query().Get("authRequestID")
+	login.RawQuery = ""
+	resp, err = browser.PostForm(login.String(), url.Values{"username": {username}, "password": {"pw"}, "id": {id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tok, err := other.Exchange(ctx, mustQuery(t, resp.Request.URL.String(), "code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	return raw
+}
+
+func (b *bundle) lastCallback(t *testing.T) string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.callbacks) == 0 {
+		t.Fatal("the browser was never sent to the callback")
+	}
+	return b.callbacks[len(b.callbacks)-1]
+}
+
+func TestSignIn(t *testing.T) {
+	t.Parallel()
+	for _, inIDToken := range []bool{false, true} {
+		b := setup(t, knobs{claimsInIDToken: inIDToken})
+		ana := b.addUser(t, "ana.ruiz@example.org", true)
+		code, body := b.signIn(t, "ana")
+		if code != http.StatusOK || body != "signed in as "+ana.ID+" at /priorities" {
+			t.Fatalf("email in the ID token %v: %d %q", inIDToken, code, body)
+		}
+		if len(b.signedIn) != 1 || b.signedIn[0].ID != ana.ID || b.signedIn[0].Role != pipeline.Manager {
+			t.Errorf("sessions opened for %+v", b.signedIn)
+		}
+	}
+}
+
+func TestSignInRefusals(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		k        knobs
+		user     string
+		status   int
+		contains string
+		logged   string
+	}{
+		{"expired ID token", knobs{lifetime: -time.Minute}, "ana", http.StatusBadRequest, "No se pudo confirmar su identidad", "token is expired"},
+		{"bad nonce", knobs{nonce: "forged"}, "ana", http.StatusBadRequest, "No se pudo confirmar su identidad", "nonce is not the one sent"},
+		{"unknown email", knobs{}, "stranger", http.StatusForbidden, "Pida acceso a un gestor del programa", "reason=unknown"},
+		{"unverified email", knobs{}, "unverified", http.StatusForbidden, "no confirma la dirección carmen@example.org", "reason=unverified"},
+		{"deactivated user", knobs{}, "gone", http.StatusForbidden, "La cuenta de gone@example.org fue desactivada", "reason=deactivated"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, c.k)
+			b.addUser(t, "ana.ruiz@example.org", true)
+			b.addUser(t, "carmen@example.org", true)
+			b.addUser(t, "gone@example.org", false)
+			code, body := b.signIn(t, c.user)
+			if code != c.status || !strings.Contains(body, c.contains) {
+				t.Errorf("%d %s, want %d with %q", code, body, c.status, c.contains)
+			}
+			if len(b.signedIn) != 0 {
+				t.Errorf("a session was opened for %+v", b.signedIn)
+			}
+			if log := b.log.String(); !strings.Contains(log, c.logged) {
+				t.Errorf("refused for another reason than %q:\n%s", c.logged, log)
+			}
+			if c.name == "unknown email" && !strings.Contains(body, "stranger@example.org") {
+				t.Errorf("the page does not name the address: %s", body)
+			}
+		})
+	}
+}
+
+// TestAnotherApplicationsIDTokenIsRefused: a genuine ID token the same
+// provider issued to another application, for the same person and even the
+// same nonce, substituted in the token answer, fails the audience check.
+func TestAnotherApplicationsIDTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, knobs{claimsInIDToken: true})
+	b.addUser(t, "ana.ruiz@example.org", true)
+	authorize := b.start(t)
+	token := b.idTokenFor(t, "ana", mustQuery(t, authorize, "nonce"))
+	var claims struct {
+		Aud any `json:"aud"`
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	if err := json.Unmarshal(payload, &claims); err != nil || fmt.Sprint(claims.Aud) != "[another-app]" {
+		t.Fatalf("the other application's token has audience %v (%v)", claims.Aud, err)
+	}
+	b.mu.Lock()
+	b.swapIDToken = token
+	b.mu.Unlock()
+	code, body := b.login(t, authorize, "ana")
+	if code != http.StatusBadRequest || !strings.Contains(body, "No se pudo confirmar su identidad") || len(b.signedIn) != 0 {
+		t.Errorf("another application's ID token: %d %s; sessions %v", code, body, b.signedIn)
+	}
+	if log := b.log.String(); !strings.Contains(log, `expected audience \"puente\" got [\"another-app\"]`) {
+		t.Errorf("refused for another reason than the audience:\n%s", log)
+	}
+}
+
+// TestStateIsSingleUseAndBoundToTheBrowser: replaying a callback, or
+// delivering it to another browser, opens no session.
+func TestStateIsSingleUseAndBoundToTheBrowser(t *testing.T) {
+	t.Parallel()
+	b := setup(t, knobs{})
+	ana := b.addUser(t, "ana.ruiz@example.org", true)
+	if code, body := b.signIn(t, "ana"); code != http.StatusOK || !strings.Contains(body, ana.ID) {
+		t.Fatalf("sign-in: %d %s", code, body)
+	}
+	callback := b.lastCallback(t)
+	u, _ := url.Parse(b.puente.URL)
+
+	// The same browser replays the callback with its state cookie put back.
+	b.browser.Jar.SetCookies(&url.URL{Scheme: "http", Host: u.Host, Path: "/auth/oidc/"},
+		[]*http.Cookie{{Name: "puente_sso", Value: mustQuery(t, callback, "state"), Path: "/auth/oidc/"}})
+	resp, err := b.browser.Get(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "no es válido") {
+		t.Errorf("replayed callback: %d %s", resp.StatusCode, body)
+	}
+	if log := b.log.String(); !strings.Contains(log, "the state was used already, or expired") {
+		t.Errorf("the replay was refused for another reason:\n%s", log)
+	}
+
+	// An attacker's callback, delivered to a victim's browser that did not
+	// start it (login CSRF), is refused before the code is redeemed.
+	attacker := setup(t, knobs{})
+	attacker.addUser(t, "ana.ruiz@example.org", true)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get(attacker.puente.URL + sso.StartPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	state := mustQuery(t, resp.Header.Get("Location"), "state")
+	jar, _ := cookiejar.New(nil)
+	victim := &http.Client{Jar: jar}
+	resp, err = victim.Get(attacker.puente.URL + sso.CallbackPath + "?code=x&state=" + url.QueryEscape(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(b.signedIn) != 1 || len(attacker.signedIn) != 0 {
+		t.Errorf("a callback without its browser's state: %d; sessions %d, %d", resp.StatusCode, len(b.signedIn), len(attacker.signedIn))
+	}
+	if log := attacker.log.String(); !strings.Contains(log, "the state is not this browser's") {
+		t.Errorf("the forged callback was refused for another reason:\n%s", log)
+	}
+}
+
+func mustQuery(t *testing.T, raw, key string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Query().Get(key) == "" {
+		t.Fatalf("no %s in %s", key, raw)
+	}
+	return u.Query().Get(key)
+}
+
+func TestSafeNext(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"/priorities?x=1": "/priorities?x=1", "": "/", "//evil.example": "/",
+		"https://evil.example/": "/", "/\\evil.example": "/", "priorities": "/"} {
+		if got := sso.SafeNext(in); got != want {
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
