@@ -176,6 +176,21 @@ func (s *Service) SetPreferences(ctx context.Context, id, language, notify strin
 	return s.Store.SetPreferences(ctx, id, language, notify)
 }
 
+// List lists users by name, one keyset page at a time.
+func (s *Service) List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error) {
+	return s.Store.Users(ctx, f, pg)
+}
+
+// Get returns a user, deactivated or not, with their tokens' dates.
+func (s *Service) Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error) {
+	u, err := s.Store.Person(ctx, id)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	tokens, err := s.Store.Tokens(ctx, id)
+	return u, tokens, err
+}
+
 // Deactivate ends a user's access at once: tokens and web sessions stop
 // working with the transaction's commit. by is the manager doing it.
 func (s *Service) Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error) {

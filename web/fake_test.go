@@ -17,6 +17,8 @@ type fakeService struct {
 	events  []pipeline.Event
 	err     error // returned by every change
 	changes int   // how many changes were asked for
+	// orphans are the dashboard's priorities needing reassignment.
+	orphans []store.Orphan
 }
 
 func newFakeService() *fakeService {
@@ -80,6 +82,7 @@ func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardF
 	for i := range 12 {
 		d.ApprovalsPerWeek = append(d.ApprovalsPerWeek, store.Count{Key: time.Date(2026, 4, 6+7*i, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), Count: (i * 7) % 11})
 	}
+	d.NeedsReassignment = f.orphans
 	return d, nil
 }
 func (f *fakeService) Experts(context.Context, pipeline.Actor) ([]pipeline.Actor, error) {

@@ -262,6 +262,9 @@ var problemMessages = []struct {
 	{regexp.MustCompile(`^must be from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$`), "err.date_range"},
 	{regexp.MustCompile(`^must have at most (\d+) `), "err.list_max"},
 	{regexp.MustCompile(`^must include one of your countries$`), "err.own_country"},
+	{regexp.MustCompile(`^must be a plain address`), "err.email"},
+	{regexp.MustCompile(`^an expert needs at least one theme$`), "err.expert_themes"},
+	{regexp.MustCompile(`^is already used by another user$`), "err.email_taken"},
 }
 
 // Problem translates one field message of the engine.

@@ -11,7 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 )
 
 func loadCatalogue(t *testing.T, lang string) map[string]string {
@@ -135,6 +137,8 @@ func TestEveryProblemTranslates(t *testing.T) {
 	var cents pipeline.Problems
 	parseEUR(&cents, "budget_eur", "0,005")
 	ps = append(ps, cents...)
+	ps = append(ps, people.Validate(store.User{Actor: pipeline.Actor{Role: pipeline.Expert}, Email: "x", Language: "fr", Notify: "never"})...)
+	ps = append(ps, pipeline.Problems{{Message: "is already used by another user"}}...)
 	ps = append(ps, pipeline.Problems{{Message: "must be a number"}, {Message: "no such session"},
 		{Message: "no user has this id"}, {Message: "this user is not an expert"}}...)
 	require.NotEmpty(t, ps)

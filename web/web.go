@@ -44,6 +44,8 @@ type Deps struct {
 	// each priority's workflow); Namespace is the workflows' namespace.
 	TemporalUI string
 	Namespace  string
+	// People manages users and everyone's own preferences (a *people.Service).
+	People People
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// SecureCookies forces the Secure attribute, for a server behind a
@@ -129,6 +131,15 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /sessions/{id}/triage", a.auth(a.triage, pipeline.Manager))
 	mux.Handle("GET /export/priorities.csv", a.auth(a.exportCSV, pipeline.Manager))
 	mux.Handle("GET /export/iati.xml", a.auth(a.exportIATI, pipeline.Manager))
+	mux.Handle("GET /users", a.auth(a.users, pipeline.Manager))
+	mux.Handle("POST /users", a.auth(a.addUser, pipeline.Manager))
+	mux.Handle("GET /users/{id}", a.auth(a.user, pipeline.Manager))
+	mux.Handle("POST /users/{id}", a.auth(a.updateUser, pipeline.Manager))
+	mux.Handle("POST /users/{id}/deactivate", a.auth(a.deactivateUser, pipeline.Manager))
+	mux.Handle("POST /users/{id}/token", a.auth(a.rotateUserToken, pipeline.Manager))
+	mux.Handle("GET /preferences", a.auth(a.preferences))
+	mux.Handle("POST /preferences", a.auth(a.setPreferences))
+	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
 	mux.HandleFunc("/", a.notFound)
 
 	cop := http.NewCrossOriginProtection()

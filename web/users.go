@@ -1,0 +1,286 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/puente-dev/puente/people"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// People is the user lifecycle the managers' users page and everyone's
+// preferences page use: the same path as `puente users` and /v1/users,
+// where every rule of a user record is checked (a *people.Service).
+type People interface {
+	Add(ctx context.Context, u store.User) (store.User, people.Issued, error)
+	Update(ctx context.Context, id string, c store.UserChanges) (store.User, error)
+	Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error)
+	RotateToken(ctx context.Context, id string) (people.Issued, error)
+	SetPreferences(ctx context.Context, id, language, notify string) (store.User, error)
+	List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error)
+	Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error)
+}
+
+// userFields maps the people package's field names to the form's, which
+// avoid the catalogue's labels of plan fields with the same names.
+var userFields = map[string]string{"name": "user_name", "language": "user_language"}
+
+func userProblems(err error) (pipeline.Problems, bool) {
+	var inv *people.InvalidError
+	if !errors.As(err, &inv) {
+		return nil, false
+	}
+	ps := make(pipeline.Problems, len(inv.Problems))
+	for i, p := range inv.Problems {
+		if f, ok := userFields[p.Field]; ok {
+			p.Field = f
+		}
+		ps[i] = p
+	}
+	return ps, true
+}
+
+// userForm is the add and edit forms' content.
+type userForm struct {
+	Name, Email, Language, Notify string
+	Role                          pipeline.Role
+	Countries, Themes             []string
+}
+
+func readUserForm(r *http.Request) userForm {
+	return userForm{Name: r.PostFormValue("user_name"), Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"),
+		Notify: r.PostFormValue("notify"), Role: pipeline.Role(r.PostFormValue("role")),
+		Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}
+}
+
+type usersData struct {
+	Items []store.User
+	Next  string
+	// Active is the list's filter: "true", "false" or "" (everyone).
+	Active string
+	In     userForm
+	// Created and Token show a new user's token, this once.
+	Created *store.User
+	Token   *people.Issued
+	Choices userChoices
+}
+
+// userChoices are the form's options.
+type userChoices struct {
+	Roles                               []pipeline.Role
+	Languages, Modes, Countries, Themes []string
+}
+
+func choices() userChoices {
+	return userChoices{Roles: pipeline.Roles, Languages: store.Languages, Modes: store.NotifyModes,
+		Countries: pipeline.Lists.CountryCodes(), Themes: pipeline.Lists.ThemeCodes()}
+}
+
+// users lists the users, by name, with the form to add one.
+func (a *App) users(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	a.usersPage(w, r, actor, http.StatusOK, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate, Role: pipeline.FocalPoint}}, nil)
+}
+
+func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, d usersData, ps pipeline.Problems) {
+	q := r.URL.Query()
+	f := store.UserFilter{}
+	switch d.Active = q.Get("active"); d.Active {
+	case "true", "false":
+		v := d.Active == "true"
+		f.Active = &v
+	default:
+		d.Active = ""
+	}
+	var err error
+	d.Items, d.Next, err = a.d.People.List(r.Context(), f, store.Page{Limit: 100, Cursor: q.Get("cursor")})
+	if err != nil && !errors.Is(err, store.ErrBadCursor) {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	d.Choices = choices()
+	a.render(w, r, &actor, status, "users", "users.title", d, withProblems(ps), withNotice(noticeOf(r)))
+}
+
+// addUser creates a user and shows their token, this once.
+func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	if err := r.ParseForm(); err != nil {
+		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in := readUserForm(r)
+	u, iss, err := a.d.People.Add(r.Context(), store.User{
+		Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
+		Email: in.Email, Language: in.Language, Notify: in.Notify})
+	if ps, ok := userProblems(err); ok {
+		a.usersPage(w, r, actor, http.StatusUnprocessableEntity, usersData{In: in}, ps)
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	a.usersPage(w, r, actor, http.StatusCreated, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate,
+		Role: pipeline.FocalPoint}, Created: &u, Token: &iss}, nil)
+}
+
+type userData struct {
+	U      store.User
+	Tokens []store.TokenInfo
+	In     userForm
+	// Token is a new token, shown this once.
+	Token   *people.Issued
+	Choices userChoices
+	Self    bool
+}
+
+// user is one user's page: their record, tokens, and the forms to change
+// them, rotate their token or deactivate them.
+func (a *App) user(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	a.userPage(w, r, actor, http.StatusOK, nil, nil, nil)
+}
+
+func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *userForm, iss *people.Issued, ps pipeline.Problems) {
+	u, tokens, err := a.d.People.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	if in == nil {
+		in = &userForm{Name: u.Name, Email: u.Email, Language: u.Language, Notify: u.Notify, Role: u.Role,
+			Countries: u.Countries, Themes: u.Themes}
+	}
+	a.render(w, r, &actor, status, "user", "user.title", userData{U: u, Tokens: tokens, In: *in, Token: iss,
+		Choices: choices(), Self: u.ID == actor.ID}, withTitle(u.Name), withProblems(ps), withNotice(noticeOf(r)))
+}
+
+// updateUser changes a user's name, address, language, preference and scope.
+func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	if err := r.ParseForm(); err != nil {
+		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in := readUserForm(r)
+	countries, themes := in.Countries, in.Themes
+	if countries == nil {
+		countries = []string{}
+	}
+	if themes == nil {
+		themes = []string{}
+	}
+	id := r.PathValue("id")
+	_, err := a.d.People.Update(r.Context(), id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
+		Notify: &in.Notify, Countries: &countries, Themes: &themes})
+	if ps, ok := userProblems(err); ok {
+		a.userPage(w, r, actor, http.StatusUnprocessableEntity, &in, nil, ps)
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	redirect(w, r, "/users/"+id, "notice.user_saved")
+}
+
+// deactivateUser ends a user's access at once.
+func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	id := r.PathValue("id")
+	_, err := a.d.People.Deactivate(r.Context(), actor, id)
+	switch {
+	case errors.Is(err, people.ErrSelf):
+		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
+	case errors.Is(err, store.ErrNotFound):
+		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+	case err != nil:
+		a.serverError(w, r, &actor, err)
+	default:
+		redirect(w, r, "/users/"+id, "notice.user_deactivated")
+	}
+}
+
+// rotateUserToken gives a user a new token, shown this once, and revokes
+// their others.
+func (a *App) rotateUserToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	iss, err := a.d.People.RotateToken(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	a.userPage(w, r, actor, http.StatusOK, nil, &iss, nil)
+}
+
+type preferencesData struct {
+	U       store.User
+	Token   *people.Issued
+	Choices userChoices
+}
+
+// preferences is everyone's own page: language, how they hear of their
+// tasks, and a new API token.
+func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	a.preferencesPage(w, r, actor, http.StatusOK, nil, nil, nil)
+}
+
+func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems) {
+	if u == nil {
+		got, _, err := a.d.People.Get(r.Context(), actor.ID)
+		if err != nil {
+			a.serverError(w, r, &actor, err)
+			return
+		}
+		u = &got
+	}
+	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices()},
+		withProblems(ps), withNotice(noticeOf(r)))
+}
+
+// setPreferences saves the person's language and notification preference;
+// the new language also becomes the page's.
+func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	if err := r.ParseForm(); err != nil {
+		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")
+	u, err := a.d.People.SetPreferences(r.Context(), actor.ID, lang, mode)
+	if ps, ok := userProblems(err); ok {
+		got, _, gerr := a.d.People.Get(r.Context(), actor.ID)
+		if gerr != nil {
+			a.serverError(w, r, &actor, gerr)
+			return
+		}
+		got.Language, got.Notify = lang, mode
+		a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, &got, nil, ps)
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: u.Language, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+	redirect(w, r, "/preferences", "notice.prefs_saved")
+}
+
+// rotateOwnToken gives the person a new API token, shown this once.
+func (a *App) rotateOwnToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	iss, err := a.d.People.RotateToken(r.Context(), actor.ID)
+	if err != nil {
+		a.serverError(w, r, &actor, err)
+		return
+	}
+	a.preferencesPage(w, r, actor, http.StatusOK, nil, &iss, nil)
+}
