@@ -96,6 +96,16 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+CallbackPath, p.Callback)
 }
 
+// Handler serves the flow's two paths, for the web app to mount at Prefix.
+func (p *Provider) Handler() http.Handler {
+	mux := http.NewServeMux()
+	p.Routes(mux)
+	return mux
+}
+
+// Prefix is where Handler's paths live.
+const Prefix = "/auth/oidc/"
+
 func random() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux

@@ -67,6 +67,8 @@ type signInData struct {
 	Token    string
 	Error    string
 	DevUsers []DevUser
+	// SSO offers single sign-on.
+	SSO bool
 }
 
 // signInPage shows the token form and, in dev, the demo users.
@@ -76,7 +78,8 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: safeNext(r.FormValue("next")), DevUsers: a.d.DevUsers})
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: safeNext(r.FormValue("next")), DevUsers: a.d.DevUsers,
+		SSO: a.d.SSO != nil})
 }
 
 // signIn opens a session for the owner of a personal token.
@@ -91,7 +94,7 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title",
-			signInData{Next: next, Error: "signin.bad_token", DevUsers: a.d.DevUsers})
+			signInData{Next: next, Error: "signin.bad_token", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil})
 		return
 	}
 	if err != nil {

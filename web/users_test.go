@@ -210,3 +210,28 @@ func TestDashboardListsWhatNeedsReassignment(t *testing.T) {
 		require.NotContains(t, body, "⟦")
 	}
 }
+
+// TestSignInOffersSingleSignOn: with SSO set, the sign-in page links to it
+// and its paths reach it.
+func TestSignInOffersSingleSignOn(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	sso := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "sso "+r.URL.Path) })
+	app, err := New(Deps{Service: b.fake, Store: newFakeSessions(), SSO: sso})
+	require.NoError(t, err)
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	for _, lang := range []string{"es", "pt", "en"} {
+		c := &http.Client{Transport: langTransport{lang}}
+		_, body, _ := get(t, c, srv.URL+"/signin?next=/dashboard")
+		require.Contains(t, body, `href="/auth/oidc/start?next=%2fdashboard"`)
+		require.NotContains(t, body, "⟦")
+	}
+	_, body, _ := get(t, http.DefaultClient, srv.URL+"/auth/oidc/callback?code=x")
+	require.Equal(t, "sso /auth/oidc/callback", body)
+	// Without it, nothing is offered and the paths are not found.
+	_, body, _ = get(t, http.DefaultClient, b.srv.URL+"/signin")
+	require.NotContains(t, body, "/auth/oidc/")
+	status, _, _ := get(t, http.DefaultClient, b.srv.URL+"/auth/oidc/start")
+	require.Equal(t, http.StatusNotFound, status)
+}

@@ -46,6 +46,9 @@ type Deps struct {
 	Namespace  string
 	// People manages users and everyone's own preferences (a *people.Service).
 	People People
+	// SSO, when set, is single sign-on (the sso package's Handler), served
+	// under /auth/oidc/ and offered on the sign-in page.
+	SSO http.Handler
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// SecureCookies forces the Secure attribute, for a server behind a
@@ -140,6 +143,9 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /preferences", a.auth(a.preferences))
 	mux.Handle("POST /preferences", a.auth(a.setPreferences))
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
+	if a.d.SSO != nil {
+		mux.Handle("/auth/oidc/", a.d.SSO)
+	}
 	mux.HandleFunc("/", a.notFound)
 
 	cop := http.NewCrossOriginProtection()
