@@ -37,6 +37,9 @@ type PostgresOptions struct {
 // Postgres is a running private cluster.
 type Postgres struct {
 	*Process
+	// Dir is where the cluster lives: PostgresOptions.Dir, unless the
+	// account PostgreSQL runs as cannot reach it (then Dir links here).
+	Dir string
 	// URL connects to Database as the cluster's superuser.
 	URL string
 	// AdminURL connects to the postgres maintenance database.
@@ -94,6 +97,15 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Folders on the way get search permission for all, whatever the umask.
+	if err := mkdirAllSearchable(filepath.Dir(dir)); err != nil {
+		return nil, err
+	}
+	if cred != nil {
+		if dir, err = placeCluster(dir, cred); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -138,6 +150,7 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	}
 	pg := &Postgres{
 		Process:  proc,
+		Dir:      dir,
 		AdminURL: fmt.Sprintf("postgres://puente@127.0.0.1:%d/postgres?sslmode=disable", port),
 		URL:      fmt.Sprintf("postgres://puente@127.0.0.1:%d/%s?sslmode=disable", port, o.Database),
 	}
@@ -149,6 +162,20 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 		return nil, err
 	}
 	return pg, nil
+}
+
+// mkdirAllSearchable makes dir and its missing parents with mode 0755.
+func mkdirAllSearchable(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := mkdirAllSearchable(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
 }
 
 func (pg *Postgres) ensureDatabase(ctx context.Context, name string) error {
