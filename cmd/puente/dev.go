@@ -46,15 +46,28 @@ func dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	temporal, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
+	// Children run until dev stops them; if one dies, its supervisor
+	// restarts it or, giving up, ends dev with the reason.
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	temporalOpts := devstack.TemporalOptions{
 		CLI: cli, DBFile: filepath.Join(dataDir, "temporal.db"),
 		Port: *temporalPort, UIPort: *uiPort, LogPath: filepath.Join(logDir, "temporal.log"),
 		SearchAttributes: workflows.SearchAttributes,
-	})
+	}
+	temporal, err := devstack.StartTemporal(ctx, temporalOpts)
 	if err != nil {
 		return err
 	}
-	defer stopLogged(log.Error, temporal.Process, "temporal")
+	tsup := devstack.Supervise("temporal", temporal.Process, func(ctx context.Context) (*devstack.Process, error) {
+		t, err := devstack.StartTemporal(ctx, temporalOpts)
+		if err != nil {
+			return nil, err
+		}
+		return t.Process, nil
+	}, log)
+	defer stopLogged(log.Error, tsup, "temporal")
+	go failWith(ctx, fail, tsup)
 	cfg.TemporalAddress = temporal.Address
 	inbox, stopMail, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, cfg.Addr)
 	if err != nil {
@@ -62,19 +75,35 @@ func dev(ctx context.Context, args []string) error {
 	}
 	defer func() { _ = stopMail() }()
 
+	pgWhere := "(DATABASE_URL)"
 	if cfg.DatabaseURL == "" {
-		pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-			Dir: filepath.Join(dataDir, "pg"), LogPath: filepath.Join(logDir, "postgres.log"),
+		// A fixed port, so that a restarted server is where the pool looks.
+		port, err := devstack.FreePort()
+		if err != nil {
+			return err
+		}
+		pgOpts := devstack.PostgresOptions{
+			Dir: filepath.Join(dataDir, "pg"), Port: port, LogPath: filepath.Join(logDir, "postgres.log"),
 			Durable: true, Database: "puente",
-		})
+		}
+		pg, err := devstack.StartPostgres(ctx, pgOpts)
 		if errors.Is(err, devstack.ErrNoPostgres) {
 			return err
 		}
 		if err != nil {
 			return fmt.Errorf("start PostgreSQL: %w", err)
 		}
-		defer stopLogged(log.Error, pg.Process, "postgres")
+		pgsup := devstack.Supervise("postgres", pg.Process, func(ctx context.Context) (*devstack.Process, error) {
+			pg, err := devstack.StartPostgres(ctx, pgOpts)
+			if err != nil {
+				return nil, err
+			}
+			return pg.Process, nil
+		}, log)
+		defer stopLogged(log.Error, pgsup, "postgres")
+		go failWith(ctx, fail, pgsup)
 		cfg.DatabaseURL = pg.URL
+		pgWhere = "(data in " + pg.Dir + ")"
 	}
 	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
@@ -90,7 +119,7 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 
-	return serve(ctx, &cfg, log, true, true, func(addr string) {
+	err = serve(ctx, &cfg, log, true, true, func(addr string) {
 		fmt.Printf(`
 Puente is running.
   API          http://%[1]s/v1   (try: curl -H "Authorization: Bearer $TOKEN" http://%[1]s/v1/me)
@@ -98,16 +127,33 @@ Puente is running.
   Temporal UI  %[2]s
   Mailpit      %[10]s   (every email Puente sends)
   Temporal     %[3]s (namespace %[4]s, task queue %[5]s)
-  PostgreSQL   %[6]s
+  PostgreSQL   %[6]s %[11]s
   Dev users    %[7]s (%[8]d users, tokens included)
   Logs         %[9]s
 Press Ctrl-C to stop everything.
 `, addr, temporal.UIURL, temporal.Address, cfg.TemporalNamespace, cfg.TaskQueue,
-			cfg.DatabaseURL, usersPath, len(users), logDir, inboxText(inbox, cfg.People.SMTP.Host))
+			cfg.DatabaseURL, usersPath, len(users), logDir, inboxText(inbox, cfg.People.SMTP.Host), pgWhere)
 	})
+	var gaveUp childFailed
+	if errors.As(context.Cause(ctx), &gaveUp) {
+		return gaveUp.error
+	}
+	return err
 }
 
-func stopLogged(logf func(string, ...any), p *devstack.Process, name string) {
+// childFailed is why dev ends when a child could not be kept running.
+type childFailed struct{ error }
+
+// failWith ends dev's context with the supervisor's reason if it gives up.
+func failWith(ctx context.Context, fail context.CancelCauseFunc, s *devstack.Supervisor) {
+	select {
+	case err := <-s.Failed():
+		fail(childFailed{err})
+	case <-ctx.Done():
+	}
+}
+
+func stopLogged(logf func(string, ...any), p interface{ Stop(time.Duration) error }, name string) {
 	if err := p.Stop(20 * time.Second); err != nil {
 		logf("stop "+name, "error", err)
 	}
