@@ -69,11 +69,13 @@ func dev(ctx context.Context, args []string) error {
 	defer stopLogged(log.Error, tsup, "temporal")
 	go failWith(ctx, fail, tsup)
 	cfg.TemporalAddress = temporal.Address
-	inbox, stopMail, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, cfg.Addr)
+	inbox, mailsup, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, cfg.Addr, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = stopMail() }()
+	if mailsup != nil {
+		defer stopLogged(log.Error, mailsup, "mailpit")
+	}
 
 	pgWhere := "(DATABASE_URL)"
 	if cfg.DatabaseURL == "" {

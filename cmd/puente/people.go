@@ -117,24 +117,34 @@ func (p *peopleConfig) registerDevMail(fs *flag.FlagSet, twin twinFunc) {
 	twin(fs, "mailpit-port", "PUENTE_MAILPIT_PORT")
 }
 
-// devMail starts `puente dev`'s Mailpit, keeping its messages under the data
-// dir, and sends Puente's mail there — unless an SMTP server is configured,
-// which then gets the mail instead. It returns the inbox's URL (empty when
-// Mailpit is not used) and how to stop it.
-func (p *peopleConfig) devMail(ctx context.Context, bin, dataDir, logDir, addr string) (string, func() error, error) {
+// devMail starts `puente dev`'s Mailpit, supervised (restarted if it dies),
+// keeping its messages under the data dir, and sends Puente's mail there —
+// unless an SMTP server is configured, which then gets the mail instead. It
+// returns the inbox's URL (empty when Mailpit is not used) and its
+// supervisor (nil then). A Mailpit that cannot be kept up delays mail, not
+// decisions: dev goes on.
+func (p *peopleConfig) devMail(ctx context.Context, bin, dataDir, logDir, addr string, log *slog.Logger) (string, *devstack.Supervisor, error) {
 	if p.BaseURL == "" {
 		p.BaseURL = "http://" + localAddr(addr)
 	}
 	if p.mailOn() {
-		return "", func() error { return nil }, nil
+		return "", nil, nil
 	}
-	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Binary: bin, DBFile: filepath.Join(dataDir, "mailpit.db"),
-		SMTPPort: p.MailpitSMTPPort, UIPort: p.MailpitPort, LogPath: filepath.Join(logDir, "mailpit.log")})
+	opts := devstack.MailpitOptions{Binary: bin, DBFile: filepath.Join(dataDir, "mailpit.db"),
+		SMTPPort: p.MailpitSMTPPort, UIPort: p.MailpitPort, LogPath: filepath.Join(logDir, "mailpit.log")}
+	mp, err := devstack.StartMailpit(ctx, opts)
 	if err != nil {
 		return "", nil, fmt.Errorf("start Mailpit: %w", err)
 	}
 	p.SMTP.Host, p.SMTP.Port, p.SMTP.TLS = mp.SMTPHost, mp.SMTPPort, notify.TLSNone
-	return mp.URL, func() error { return mp.Stop(10 * time.Second) }, nil
+	sup := devstack.Supervise("mailpit", mp.Process, func(ctx context.Context) (*devstack.Process, error) {
+		mp, err := devstack.StartMailpit(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return mp.Process, nil
+	}, log)
+	return mp.URL, sup, nil
 }
 
 // localAddr is a listen address as a browser on this machine reaches it.
