@@ -110,10 +110,7 @@ var page = template.Must(template.New("refused").Parse(`<!doctype html>
 func refuse(w http.ResponseWriter, r *http.Request, status int, reason Reason, email string) {
 	l := lang(r)
 	t := texts[l][reason]
-	text := t[1]
-	if strings.Contains(text, "%s") {
-		text = strings.Replace(text, "%s", email, 1)
-	}
+	text := strings.Replace(t[1], "%s", email, 1)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
