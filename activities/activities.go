@@ -1,6 +1,6 @@
 // Package activities holds the priority workflow's side effects: writing the
-// read model and the audit trail to PostgreSQL and choosing experts. Every
-// write is idempotent, so a retried activity never records anything twice.
+// read model and the audit trail to PostgreSQL. Every write is idempotent,
+// so a retried activity never records anything twice.
 package activities
 
 import (
@@ -8,10 +8,17 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
+
+// ErrPermanent is the application-error type of a write PostgreSQL refuses
+// for a reason retrying cannot cure (its data): the workflow does not retry it.
+const ErrPermanent = "PermanentWrite"
 
 // Activities are methods on a struct holding their dependencies; workflows
 // reference them through a nil pointer so the compiler checks the names.
@@ -21,30 +28,42 @@ type Activities struct {
 	Notifier *notify.Notifier
 }
 
-// RecordInput is a change of a priority: its new state, the events that
-// explain it and, on final approval, the instruction to approve its actions.
+// RecordInput is a change of a priority: its state and the events that explain it.
 type RecordInput struct {
-	Priority       pipeline.Priority `json:"priority"`
-	Events         []pipeline.Event  `json:"events"`
-	ApproveActions bool              `json:"approve_actions,omitempty"`
+	Priority pipeline.Priority `json:"priority"`
+	Events   []pipeline.Event  `json:"events"`
+	// ApproveActions is set by workflows of the legacy write path; the store
+	// approves a plan's actions whenever it records an approved priority.
+	ApproveActions bool `json:"approve_actions,omitempty"`
 	// RunID is the recording workflow run, kept so the API can address it.
 	RunID string `json:"run_id,omitempty"`
 }
 
-// RecordResult carries what the store assigned: the human reference of a new priority.
+// RecordResult carries what the store assigned: the human reference of a
+// priority recorded without one.
 type RecordResult struct {
 	Ref string `json:"ref"`
 }
 
-// Record writes the priority, its events and (on approval) its support actions
-// in one transaction. Upserts keyed by priority id and event seq make a retry
-// harmless; a stale version never overwrites a newer one.
+// Record writes the priority, its events and, once approved, its support
+// actions in one transaction; a stale state never overwrites a newer one. A
+// write PostgreSQL refuses for its data marks the priority as needing
+// attention and fails for good, so the workflow does not retry it forever.
 func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, error) {
-	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, ApproveActions: in.ApproveActions, RunID: in.RunID})
-	if err != nil {
-		return RecordResult{}, fmt.Errorf("record priority %s v%d: %w", in.Priority.ID, in.Priority.Version, err)
+	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, RunID: in.RunID})
+	if err == nil {
+		return RecordResult{Ref: ref}, nil
 	}
-	return RecordResult{Ref: ref}, nil
+	err = fmt.Errorf("record priority %s v%d: %w", in.Priority.ID, in.Priority.Version, err)
+	if !errors.Is(err, store.ErrRefused) {
+		return RecordResult{}, err
+	}
+	activity.GetMetricsHandler(ctx).Counter("puente_record_refused").Inc(1)
+	activity.GetLogger(ctx).Error("the read model refused a priority's change: it needs attention", "priority_id", in.Priority.ID, "error", err)
+	if aerr := a.Store.MarkAttention(ctx, in.Priority.ID, err.Error()); aerr != nil {
+		return RecordResult{}, errors.Join(err, aerr) // retried: the mark must land
+	}
+	return RecordResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanent, err)
 }
 
 // ExpertInput asks for an expert: the given one, or the least-loaded expert of Theme.
@@ -59,26 +78,19 @@ type ExpertResult struct {
 	Problem string       `json:"problem,omitempty"`
 }
 
-// ChooseExpert resolves the expert of an accept or reassign decision.
+// ChooseExpert resolves the expert of an accept or reassign for workflows of
+// the legacy write path, which look experts up themselves.
 func (a *Activities) ChooseExpert(ctx context.Context, in ExpertInput) (ExpertResult, error) {
-	if in.ExpertID != "" {
-		u, err := a.Store.User(ctx, in.ExpertID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return ExpertResult{Problem: "no user has this id"}, nil
-		case err != nil:
-			return ExpertResult{}, err
-		case u.Role != pipeline.Expert:
-			return ExpertResult{Problem: "this user is not an expert"}, nil
-		}
-		return ExpertResult{Expert: u.Ref()}, nil
-	}
-	u, err := a.Store.LeastLoadedExpert(ctx, in.Theme)
-	if errors.Is(err, store.ErrNotFound) {
+	u, err := a.Store.Expert(ctx, in.ExpertID, in.Theme)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && in.ExpertID != "":
+		return ExpertResult{Problem: "no user has this id"}, nil
+	case errors.Is(err, store.ErrNotFound):
 		return ExpertResult{Problem: fmt.Sprintf("no expert covers theme %q: name one", in.Theme)}, nil
-	}
-	if err != nil {
+	case err != nil:
 		return ExpertResult{}, err
+	case u.Role != pipeline.Expert:
+		return ExpertResult{Problem: "this user is not an expert"}, nil
 	}
 	return ExpertResult{Expert: u.Ref()}, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -45,24 +44,17 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// only admits the given roles: 403 for the others.
-func only(roles ...pipeline.Role) echo.MiddlewareFunc {
+// may admits the actors with capability cap: 403 for the others, before
+// the body is read. The service demands the same capability again.
+func may(cap pipeline.Capability) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if a := actorOf(c); !slices.Contains(roles, a.Role) {
-				return problem(http.StatusForbidden, "this needs the role "+roleList(roles)+", not "+string(a.Role))
+			if err := actorOf(c).Demand(cap); err != nil {
+				return err
 			}
 			return next(c)
 		}
 	}
-}
-
-func roleList(roles []pipeline.Role) string {
-	s := make([]string, len(roles))
-	for i, r := range roles {
-		s[i] = string(r)
-	}
-	return strings.Join(s, " or ")
 }
 
 // userOf is the authenticated caller's user record.

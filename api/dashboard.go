@@ -26,7 +26,7 @@ func (s *Server) pipelineDashboard(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	d, err := s.store.Dashboard(c.Request().Context(), f, time.Now())
+	d, err := s.svc.Pipeline(ctx(c), actorOf(c), f, time.Now())
 	if err != nil {
 		return err
 	}

@@ -176,7 +176,11 @@ func TestOpenAPIEnumsMatchCodelists(t *testing.T) {
 	}
 	strs := func(xs ...[]string) []string { return slices.Concat(xs...) }
 	require.Equal(t, stageNames(pipeline.Stages), enum("Stage"))
-	require.Equal(t, decisionNames(), enum("Decision"))
+	var decisions []string
+	for _, d := range pipeline.Decisions {
+		decisions = append(decisions, string(d))
+	}
+	require.Equal(t, decisions, enum("Decision"))
 	var roles []string
 	for _, r := range pipeline.Roles {
 		roles = append(roles, string(r))
@@ -197,7 +201,7 @@ func TestOpenAPIEnumsMatchCodelists(t *testing.T) {
 	// Every event kind the workflow records is listed.
 	kinds := enum("EventKind")
 	for _, d := range pipeline.Decisions {
-		require.Contains(t, kinds, string(pipeline.KindOf(d)))
+		require.Contains(t, kinds, string(pipeline.EventOf(d)))
 	}
 	for _, k := range []pipeline.EventKind{pipeline.EventSubmitted, pipeline.EventPlanUpdated, pipeline.EventEdited,
 		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned} {
@@ -492,14 +496,14 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 			Description: "Crear un equipo conjunto de investigación", Theme: "money_laundering", Pillar: "justice",
 			Countries: []string{"PE", "CO"}, Institution: "Fiscalía de la Nación", Urgency: "high", Sensitivity: "public",
 			Stage: pipeline.Planning, Assignee: exp, TriagedBy: mgr, PlanAuthors: []string{exp},
-			StageEnteredAt: now, DueAt: &due, Version: 4, SubmittedBy: fp, CreatedAt: now, UpdatedAt: now,
+			StageEnteredAt: now, DueAt: &due, Version: 4, EventSeq: 5, SubmittedBy: fp, CreatedAt: now, UpdatedAt: now,
 			Plan: &pipeline.Plan{Objective: "Fortalecer la cooperación judicial", ExpectedOutcome: "Un ECI operativo",
 				GenderMarker: 1, Actions: []pipeline.Action{complete, {}}}, // the second, an unfinished draft
 			RequestHash: "0123456789abcdef"}
 	}
 	fresh := &pipeline.Priority{ID: pid, Ref: "PE-2026-0002", Title: "t", Description: "d", Theme: "cybercrime",
 		Pillar: "police", Countries: []string{"PE"}, Institution: "i", Urgency: "low", Sensitivity: "restricted",
-		Stage: pipeline.Triage, StageEnteredAt: now, Version: 1, SubmittedBy: fp, CreatedAt: now, UpdatedAt: now}
+		Stage: pipeline.Triage, StageEnteredAt: now, Version: 1, EventSeq: 1, SubmittedBy: fp, CreatedAt: now, UpdatedAt: now}
 	draftOnly := priority()
 	draftOnly.Plan = &pipeline.Plan{}
 
@@ -535,7 +539,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		{PriorityID: pid, Seq: 1, At: now, Actor: focal.Ref(), Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage},
 		{PriorityID: pid, Seq: 2, At: now, Actor: pipeline.Ref{ID: "system", Name: "Puente", Role: "system"},
 			Kind: pipeline.EventReminder, Data: map[string]any{"stage": pipeline.Triage, "due_at": due}},
-		{PriorityID: pid, Seq: 3, At: now, Actor: expert.Ref(), Kind: pipeline.KindOf(pipeline.RequestRevision),
+		{PriorityID: pid, Seq: 3, At: now, Actor: expert.Ref(), Kind: pipeline.EventOf(pipeline.RequestRevision),
 			FromStage: pipeline.ExpertReview, ToStage: pipeline.Revision, Comment: "Precise las instituciones"},
 	}})
 	ses := pipeline.Session{ID: sid, Title: "Reunión Anual 2025", Kind: "political_dialogue", Date: "2025-06-20",

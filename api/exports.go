@@ -21,18 +21,33 @@ func (s *Server) exportCSV(c echo.Context) error {
 		return err
 	}
 	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="priorities-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-	res.WriteHeader(http.StatusOK)
-	w := export.NewCSV(res)
-	if err := w.Header(); err != nil {
-		return err
+	var w *export.CSV
+	start := func() error {
+		if w != nil {
+			return nil
+		}
+		res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="priorities-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+		res.WriteHeader(http.StatusOK)
+		w = export.NewCSV(res)
+		return w.Header()
 	}
-	err := s.store.EachPriority(c.Request().Context(), actorOf(c), f, w.Write)
-	if err != nil {
+	err := s.svc.ExportPriorities(ctx(c), actorOf(c), f, func(p *pipeline.Priority) error {
+		if err := start(); err != nil {
+			return err
+		}
+		return w.Write(p)
+	})
+	switch {
+	case w == nil && err != nil:
+		return err
+	case err != nil:
 		// The status is sent: all a client can learn is a truncated body.
 		s.log.ErrorContext(c.Request().Context(), "csv export failed", "error", err, "request_id", requestID(c))
 		return nil
+	}
+	if err := start(); err != nil {
+		return err
 	}
 	return w.Flush()
 }
@@ -53,7 +68,7 @@ func (s *Server) exportIATI(c echo.Context) error {
 	}
 	res := c.Response()
 	var x *export.IATIWriter
-	err := s.store.EachPriority(c.Request().Context(), actorOf(c), f, func(p *pipeline.Priority) error {
+	err := s.svc.ExportPriorities(ctx(c), actorOf(c), f, func(p *pipeline.Priority) error {
 		if x == nil {
 			res.Header().Set(echo.HeaderContentType, "application/xml; charset=utf-8")
 			res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="puente-iati-`+time.Now().UTC().Format("2006-01-02")+`.xml"`)

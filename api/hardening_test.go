@@ -23,7 +23,7 @@ import (
 // limits short enough to test, on a real TCP listener.
 func hardenedServer(t *testing.T, app *testenv.App, l api.ServerLimits) string {
 	t.Helper()
-	srv := api.NewHTTPServer(api.New(api.Deps{Store: app.Store, Temporal: app.Temporal, TaskQueue: app.TaskQueue, Logger: quietLog}), l)
+	srv := api.NewHTTPServer(api.New(api.Deps{Service: app.Service, Store: app.Store, Temporal: app.Temporal, Logger: quietLog}), l)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 
 	// Behind a trusted proxy, clients are told apart by the address it adds:
 	// one client's flood does not hold up another.
-	proxied := httptest.NewServer(api.New(api.Deps{Store: b.app.Store, Temporal: b.app.Temporal, TaskQueue: b.app.TaskQueue,
+	proxied := httptest.NewServer(api.New(api.Deps{Service: b.app.Service, Store: b.app.Store, Temporal: b.app.Temporal,
 		Logger: quietLog, TrustedProxies: mustProxies(t, "127.0.0.1")}))
 	defer proxied.Close()
 	through := testenv.App{URL: proxied.URL}
@@ -255,7 +255,7 @@ func TestMetricsNeedAManagerOrTheMetricsToken(t *testing.T) {
 			t.Errorf("/metrics with %q: %s, want %d", tc.token, r.Status, tc.want)
 		}
 	}
-	srv := api.New(api.Deps{Store: b.app.Store, Temporal: b.app.Temporal, TaskQueue: b.app.TaskQueue, Logger: quietLog, MetricsToken: "scrape-secret"})
+	srv := api.New(api.Deps{Service: b.app.Service, Store: b.app.Store, Temporal: b.app.Temporal, Logger: quietLog, MetricsToken: "scrape-secret"})
 	for token, want := range map[string]int{"scrape-secret": 200, "scrape-secreT": 401} {
 		req, _ := http.NewRequest("GET", "/metrics", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -58,6 +58,19 @@ func invalid(detail string, ps pipeline.Problems) *Problem {
 	return problem(http.StatusUnprocessableEntity, detail, ps...)
 }
 
+// kindStatus is the one table from the engine's and the service's error
+// kinds to HTTP statuses (and so to problem types).
+var kindStatus = map[pipeline.Kind]int{
+	pipeline.KindNotFound:    http.StatusNotFound,
+	pipeline.KindStale:       http.StatusPreconditionFailed,
+	pipeline.KindConflict:    http.StatusConflict,
+	pipeline.KindForbidden:   http.StatusForbidden,
+	pipeline.KindInvalid:     http.StatusUnprocessableEntity,
+	pipeline.KindUnavailable: http.StatusServiceUnavailable,
+	pipeline.KindTimeout:     http.StatusGatewayTimeout,
+}
+
+
 // errorHandler writes every error as problem+json: our own problems as they
 // are, Echo's HTTP errors with their status, anything else as a logged 500.
 func (s *Server) errorHandler(err error, c echo.Context) {
@@ -65,9 +78,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	var p *Problem
+	var pe *pipeline.Error
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &p):
+	case errors.As(err, &pe) && kindStatus[pe.Kind] != 0:
+		p = problem(kindStatus[pe.Kind], pe.Message, pe.Problems...)
 	case errors.As(err, &he):
 		p = problem(he.Code, fmt.Sprint(he.Message))
 	case errors.Is(err, store.ErrUnavailable):
@@ -80,10 +96,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		p = problem(http.StatusInternalServerError, "an unexpected error occurred; it has been logged")
 	}
 	p = p.bounded()
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="puente"`)
-	}
-	if p.Status == http.StatusServiceUnavailable {
+	case http.StatusServiceUnavailable:
 		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 )
 
 // ServerLimits bound what one connection may cost the API's HTTP server.
@@ -25,7 +26,8 @@ type ServerLimits struct {
 	// slower than that is cut (408) and its connection closed.
 	Read time.Duration
 	// Write bounds a response from the end of its request's headers; it
-	// must exceed the longest wait on Temporal (updateTimeout). The
+	// must exceed the longest wait on Temporal (the service's update
+	// timeout, service.DefaultUpdateTimeout unless configured). The
 	// streamed exports have exportWriteTimeout instead.
 	Write time.Duration
 	// Idle bounds how long a keep-alive connection waits for its next request.
@@ -39,7 +41,7 @@ func DefaultServerLimits() ServerLimits {
 	return ServerLimits{
 		ReadHeader:     5 * time.Second,
 		Read:           15 * time.Second,
-		Write:          updateTimeout + 30*time.Second,
+		Write:          service.DefaultUpdateTimeout + 30*time.Second,
 		Idle:           30 * time.Second,
 		MaxHeaderBytes: 64 << 10,
 	}

@@ -18,17 +18,19 @@ import (
 
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
 
 // Deps are what the API needs.
 type Deps struct {
-	Store     *store.Store
-	Temporal  client.Client
-	TaskQueue string
-	// SLAs apply to priorities submitted from now on; nil means the defaults.
-	SLAs   pipeline.SLAs
-	Logger *slog.Logger
+	// Service is the one path of every read and change.
+	Service *service.Service
+	// Store authenticates tokens and answers readiness.
+	Store *store.Store
+	// Temporal answers readiness.
+	Temporal client.Client
+	Logger   *slog.Logger
 	// TokenTTL is the lifetime of the API tokens the API issues; 0 means
 	// people.DefaultTokenTTL.
 	TokenTTL time.Duration
@@ -51,14 +53,13 @@ type Deps struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	store     *store.Store
-	temporal  client.Client
-	taskQueue string
-	slas      pipeline.SLAs
-	log       *slog.Logger
-	people    *people.Service
-	metrics   *httpMetrics
-	draining  *atomic.Bool
+	svc      *service.Service
+	store    *store.Store
+	temporal client.Client
+	log      *slog.Logger
+	people   *people.Service
+	metrics  *httpMetrics
+	draining *atomic.Bool
 	// authFails limits failed authentications per client.
 	authFails    *authLimiter
 	metricsToken string
@@ -66,13 +67,10 @@ type Server struct {
 
 // New builds the API's Echo instance with every route.
 func New(d Deps) *echo.Echo {
-	s := &Server{store: d.Store, temporal: d.Temporal, taskQueue: d.TaskQueue, slas: d.SLAs, log: d.Logger, draining: d.Draining,
+	s := &Server{svc: d.Service, store: d.Store, temporal: d.Temporal, log: d.Logger, draining: d.Draining,
 		authFails: newAuthLimiter(), metricsToken: d.MetricsToken}
 	if s.draining == nil {
 		s.draining = new(atomic.Bool)
-	}
-	if s.slas == nil {
-		s.slas = pipeline.DefaultSLAs()
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -99,15 +97,15 @@ func New(d Deps) *echo.Echo {
 	v1 := e.Group("/v1", s.authenticate, canonicalID)
 	v1.GET("/me", s.me)
 	v1.PUT("/me/preferences", s.setPreferences)
-	v1.GET("/users", s.listUsers, only(pipeline.Manager))
-	v1.POST("/users", s.addUser, only(pipeline.Manager))
-	v1.GET("/users/:id", s.getUser, only(pipeline.Manager))
-	v1.PATCH("/users/:id", s.patchUser, only(pipeline.Manager))
-	v1.POST("/users/:id/deactivate", s.deactivateUser, only(pipeline.Manager))
+	v1.GET("/users", s.listUsers, may(pipeline.ManageUsers))
+	v1.POST("/users", s.addUser, may(pipeline.ManageUsers))
+	v1.GET("/users/:id", s.getUser, may(pipeline.ManageUsers))
+	v1.PATCH("/users/:id", s.patchUser, may(pipeline.ManageUsers))
+	v1.POST("/users/:id/deactivate", s.deactivateUser, may(pipeline.ManageUsers))
 	v1.POST("/users/:id/token", s.rotateToken, selfOrManager)
 	v1.DELETE("/users/:id/token", s.revokeTokens, selfOrManager)
 	v1.GET("/codelists", s.codelists)
-	v1.POST("/priorities", s.submit, only(pipeline.FocalPoint))
+	v1.POST("/priorities", s.submit, may(pipeline.SubmitPriorities))
 	v1.GET("/priorities", s.listPriorities)
 	v1.GET("/priorities/:id", s.getPriority)
 	v1.PATCH("/priorities/:id", s.edit)
@@ -116,10 +114,10 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/priorities/:id/events", s.events)
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
-	v1.GET("/pipeline", s.pipelineDashboard, only(pipeline.Manager))
-	v1.GET("/export/priorities.csv", s.exportCSV, only(pipeline.Manager), exportDeadline)
-	v1.GET("/export/iati.xml", s.exportIATI, only(pipeline.Manager), exportDeadline)
-	v1.POST("/sessions", s.createSession, only(pipeline.Manager))
+	v1.GET("/pipeline", s.pipelineDashboard, may(pipeline.ViewPipeline))
+	v1.GET("/export/priorities.csv", s.exportCSV, may(pipeline.ExportData), exportDeadline)
+	v1.GET("/export/iati.xml", s.exportIATI, may(pipeline.ExportData), exportDeadline)
+	v1.POST("/sessions", s.createSession, may(pipeline.CreateSessions))
 	v1.GET("/sessions", s.listSessions)
 	v1.GET("/sessions/:id", s.getSession)
 

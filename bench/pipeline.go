@@ -24,12 +24,10 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/puente-dev/puente/activities"
-	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/devstack"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
-	"github.com/puente-dev/puente/worker"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -198,17 +196,19 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	defer tc.Close()
 
-	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{Store: st})
+	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet, Worker: true, API: true})
+	if err := puente.Start(); err != nil {
+		return nil, err
+	}
+	defer puente.Stop()
 	bw := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{})
 	bw.RegisterWorkflow(Baseline)
 	bw.RegisterActivity(BaselineStep)
-	for _, x := range []sdkworker.Worker{w, bw} {
-		if err := x.Start(); err != nil {
-			return nil, err
-		}
-		defer x.Stop()
+	if err := bw.Start(); err != nil {
+		return nil, err
 	}
-	srv := &http.Server{Handler: api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet})}
+	defer bw.Stop()
+	srv := &http.Server{Handler: puente.Handler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

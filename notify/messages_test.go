@@ -61,7 +61,7 @@ func TestCompose(t *testing.T) {
 	due := time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)
 	p := &pipeline.Priority{ID: "7c1f2a4e-9b3d-4c5e-8f60-1a2b3c4d5e6f", Ref: "PE-2026-0007", Title: "ECI con Colombia",
 		Countries: []string{"PE"}, Stage: pipeline.Revision, DueAt: &due}
-	ev := pipeline.Event{Seq: 4, Kind: pipeline.KindOf(pipeline.RequestRevision), FromStage: pipeline.ExpertReview,
+	ev := pipeline.Event{Seq: 4, Kind: pipeline.EventOf(pipeline.RequestRevision), FromStage: pipeline.ExpertReview,
 		ToStage: pipeline.Revision, Comment: "Precise las instituciones", Actor: pipeline.Ref{ID: "e1", Name: "Carmen Díaz", Role: pipeline.Expert}}
 	want := map[string][]string{
 		"es": {"Corrección pedida: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz pidió una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 mar 2026"},

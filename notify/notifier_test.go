@@ -75,9 +75,9 @@ func smtpTo(m *devstack.Mailpit) notify.SMTPConfig {
 func (b *bundle) events() []pipeline.Event {
 	by := b.expert.Ref()
 	return []pipeline.Event{
-		{PriorityID: b.p.ID, Seq: 3, Kind: pipeline.KindOf(pipeline.RequestRevision), Actor: by, FromStage: pipeline.ExpertReview, ToStage: pipeline.Revision, Comment: "Precise"},
+		{PriorityID: b.p.ID, Seq: 3, Kind: pipeline.EventOf(pipeline.RequestRevision), Actor: by, FromStage: pipeline.ExpertReview, ToStage: pipeline.Revision, Comment: "Precise"},
 		{PriorityID: b.p.ID, Seq: 4, Kind: pipeline.EventPlanUpdated, Actor: by, FromStage: pipeline.Planning, ToStage: pipeline.Planning},
-		{PriorityID: b.p.ID, Seq: 5, Kind: pipeline.KindOf(pipeline.SubmitPlan), Actor: by, FromStage: pipeline.Planning, ToStage: pipeline.Validation},
+		{PriorityID: b.p.ID, Seq: 5, Kind: pipeline.EventOf(pipeline.SubmitPlan), Actor: by, FromStage: pipeline.Planning, ToStage: pipeline.Validation},
 		{PriorityID: b.p.ID, Seq: 6, Kind: pipeline.EventReminder, Actor: pipeline.Ref{ID: "system", Name: "Puente", Role: "system"},
 			Data: map[string]any{"stage": "validation"}},
 	}

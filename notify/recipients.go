@@ -40,25 +40,25 @@ var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, 
 // edits and the expert's own approval of a review tell nobody by email.
 func KindOf(ev pipeline.Event) (Kind, bool) {
 	switch ev.Kind {
-	case pipeline.KindOf(pipeline.Accept), pipeline.EventReassigned:
+	case pipeline.EventOf(pipeline.Accept), pipeline.EventReassigned:
 		return TaskAssigned, true
-	case pipeline.KindOf(pipeline.RequestRevision):
+	case pipeline.EventOf(pipeline.RequestRevision):
 		return RevisionRequested, true
-	case pipeline.KindOf(pipeline.Resubmit):
+	case pipeline.EventOf(pipeline.Resubmit):
 		return Resubmitted, true
-	case pipeline.KindOf(pipeline.SubmitPlan):
+	case pipeline.EventOf(pipeline.SubmitPlan):
 		return PlanSubmitted, true
-	case pipeline.KindOf(pipeline.RequestChanges):
+	case pipeline.EventOf(pipeline.RequestChanges):
 		return ChangesRequested, true
-	case pipeline.KindOf(pipeline.Endorse):
+	case pipeline.EventOf(pipeline.Endorse):
 		return Endorsed, true
-	case pipeline.KindOf(pipeline.Return):
+	case pipeline.EventOf(pipeline.Return):
 		return Returned, true
-	case pipeline.KindOf(pipeline.Approve):
+	case pipeline.EventOf(pipeline.Approve):
 		return Approved, ev.ToStage == pipeline.Approved
-	case pipeline.KindOf(pipeline.Reject):
+	case pipeline.EventOf(pipeline.Reject):
 		return Rejected, true
-	case pipeline.KindOf(pipeline.Withdraw):
+	case pipeline.EventOf(pipeline.Withdraw):
 		return Withdrawn, true
 	case pipeline.EventReminder:
 		return Reminder, true

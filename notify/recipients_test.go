@@ -87,7 +87,7 @@ func TestRecipients(t *testing.T) {
 	ev := func(kind pipeline.EventKind, actor pipeline.Ref, from, to pipeline.Stage, data map[string]any) pipeline.Event {
 		return pipeline.Event{Seq: 7, Kind: kind, Actor: actor, FromStage: from, ToStage: to, Data: data}
 	}
-	d := pipeline.KindOf
+	d := pipeline.EventOf
 	T, ER, RV, PL, VA, AP := pipeline.Triage, pipeline.ExpertReview, pipeline.Revision, pipeline.Planning, pipeline.Validation, pipeline.Approval
 	cases := []tc{
 		// Events that tell nobody by email.
@@ -168,7 +168,7 @@ func TestRecipients(t *testing.T) {
 	}
 	// Every kind of event the workflow records has a case.
 	for _, d := range pipeline.Decisions {
-		if !covered[pipeline.KindOf(d)] {
+		if !covered[pipeline.EventOf(d)] {
 			t.Errorf("no case for the event of decision %s", d)
 		}
 	}
@@ -198,7 +198,7 @@ func TestRecipientsOfARestrictedPriority(t *testing.T) {
 	t.Parallel()
 	p := priorityIn(pipeline.Validation)
 	p.Sensitivity = pipeline.Restricted
-	ev := pipeline.Event{Seq: 3, Kind: pipeline.KindOf(pipeline.SubmitPlan), Actor: expert.Ref(), FromStage: pipeline.Planning, ToStage: pipeline.Validation}
+	ev := pipeline.Event{Seq: 3, Kind: pipeline.EventOf(pipeline.SubmitPlan), Actor: expert.Ref(), FromStage: pipeline.Planning, ToStage: pipeline.Validation}
 	for _, u := range notify.Recipients(ev, p, everyone) {
 		if !u.CanSee(p) {
 			t.Errorf("%s is told of a priority they may not see", u.ID)

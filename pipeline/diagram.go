@@ -12,7 +12,7 @@ func Mermaid() string {
 	b.WriteString("stateDiagram-v2\n")
 	fmt.Fprintf(&b, "    [*] --> %s: submit (focal point)\n", Triage)
 	for _, t := range Table {
-		if t.Decision == Withdraw || t.Decision == Reassign {
+		if !t.moves() {
 			continue
 		}
 		fmt.Fprintf(&b, "    %s --> %s: %s (%s)\n", t.From, t.Next(), t.Decision, t.Rule)
@@ -31,7 +31,7 @@ func Mermaid() string {
 func TaskRules(r Role) map[Stage]Rule {
 	out := map[Stage]Rule{}
 	for _, t := range Table {
-		if t.Decision == Withdraw || t.Decision == Reassign {
+		if !t.moves() {
 			continue
 		}
 		if ruleRole[t.Rule] == r {

@@ -41,10 +41,12 @@ type Priority struct {
 	DueAt          *time.Time `json:"due_at,omitempty"`
 	Overdue        bool       `json:"overdue"`
 	Version        int        `json:"version"`
-	SubmittedBy    string     `json:"submitted_by"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	Plan           *Plan      `json:"plan,omitempty"`
+	// EventSeq is the seq of the priority's latest audit-trail event.
+	EventSeq    int       `json:"event_seq"`
+	SubmittedBy string    `json:"submitted_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Plan        *Plan     `json:"plan,omitempty"`
 	// RequestHash fingerprints the submission, so a retried submit with the
 	// same Idempotency-Key can be told apart from a different one. It travels
 	// with the priority (workflow payloads, read model); the API's views clear it.
@@ -99,10 +101,15 @@ const (
 	EventReassigned  EventKind = "reassigned"
 )
 
-// KindOf is the event kind a decision is recorded as.
-func KindOf(d Decision) EventKind {
-	if d == Reassign {
+// EventOf is the event kind an act is recorded as.
+func EventOf(d Decision) EventKind {
+	switch d {
+	case Reassign:
 		return EventReassigned
+	case Edit:
+		return EventEdited
+	case DraftPlan:
+		return EventPlanUpdated
 	}
 	return EventKind(d)
 }

@@ -1,6 +1,9 @@
 package pipeline
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Role is what a user is to the programme.
 type Role string
@@ -67,4 +70,44 @@ func (a Actor) CanSee(p *Priority) bool {
 		return p.Sensitivity != Restricted && slices.Contains(a.Themes, p.Theme)
 	}
 	return false
+}
+
+// Capability is something a role may do outside the transition table.
+type Capability string
+
+// The capabilities of DESIGN §1 and §4.
+const (
+	SubmitPriorities Capability = "submit priorities"
+	CreateSessions   Capability = "create dialogue sessions"
+	ViewPipeline     Capability = "view the pipeline dashboard"
+	ExportData       Capability = "export priorities"
+	ManageUsers      Capability = "manage users"
+)
+
+// capabilities says which roles have each capability.
+var capabilities = map[Capability][]Role{
+	SubmitPriorities: {FocalPoint},
+	CreateSessions:   {Manager},
+	ViewPipeline:     {Manager},
+	ExportData:       {Manager},
+	ManageUsers:      {Manager},
+}
+
+// May reports whether the actor has capability c.
+func (a Actor) May(c Capability) bool { return slices.Contains(capabilities[c], a.Role) }
+
+// Demand is nil when the actor has capability c, else a KindForbidden error naming it.
+func (a Actor) Demand(c Capability) error {
+	if a.May(c) {
+		return nil
+	}
+	return Errorf(KindForbidden, "only %s may %s", roleNames(capabilities[c]), c)
+}
+
+func roleNames(rs []Role) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = string(r) + "s"
+	}
+	return strings.Join(names, " and ")
 }

@@ -1,10 +1,6 @@
 package pipeline
 
-import (
-	"errors"
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // Decision is a human step that moves (or, for reassign, re-routes) a priority.
 type Decision string
@@ -24,11 +20,29 @@ const (
 	Reassign        Decision = "reassign"
 )
 
+// The edits: rows of the table like the decisions, but taken through their
+// own routes (PATCH the priority, PUT its plan), never listed as decisions.
+const (
+	// Edit changes a priority's fields while it is in revision.
+	Edit Decision = "edit"
+	// DraftPlan replaces the plan draft while the priority is in planning.
+	DraftPlan Decision = "draft_plan"
+)
+
 // Decisions lists every decision.
 var Decisions = []Decision{Accept, Reject, Approve, RequestRevision, Resubmit, SubmitPlan, Endorse, RequestChanges, Return, Withdraw, Reassign}
 
 // Valid reports whether d is one of Decisions.
 func (d Decision) Valid() bool { return slices.Contains(Decisions, d) }
+
+// Edit reports whether d is one of the edits rather than a decision.
+func (d Decision) Edit() bool { return d == Edit || d == DraftPlan }
+
+// moves reports whether t is a step a priority waits for: not an edit, a
+// withdrawal or a reassignment, which are possible at any time.
+func (t Transition) moves() bool {
+	return !t.Decision.Edit() && t.Decision != Withdraw && t.Decision != Reassign
+}
 
 // Rule names who may take a decision.
 type Rule string
@@ -78,6 +92,8 @@ func buildTable() []Transition {
 		{From: ExpertReview, Decision: RequestRevision, Rule: AssignedExpert, To: Revision, Requires: []Field{FieldComment}},
 		{From: ExpertReview, Decision: Reject, Rule: AssignedExpert, To: Rejected, Requires: []Field{FieldReason}},
 		{From: Revision, Decision: Resubmit, Rule: CountryFocalPoint, To: ExpertReview},
+		{From: Revision, Decision: Edit, Rule: CountryFocalPoint},
+		{From: Planning, Decision: DraftPlan, Rule: AssignedExpert},
 		{From: Planning, Decision: SubmitPlan, Rule: AssignedExpert, To: Validation},
 		{From: Validation, Decision: Endorse, Rule: CountryFocalPoint, To: Approval},
 		{From: Validation, Decision: RequestChanges, Rule: CountryFocalPoint, To: Planning, Requires: []Field{FieldComment}},
@@ -127,30 +143,6 @@ func (r Rule) Admits(a Actor, p *Priority) bool {
 	return false
 }
 
-// Errors a check returns; the API maps each to its HTTP status in one place.
-var (
-	// ErrNotInStage: the decision does not exist in the priority's stage (409).
-	ErrNotInStage = errors.New("decision not valid in the current stage")
-	// ErrForbidden: the decision exists but not for this actor (403).
-	ErrForbidden = errors.New("not allowed for this user")
-	// ErrStaleVersion: the caller acted on another version than the current one (412).
-	ErrStaleVersion = errors.New("version mismatch")
-)
-
-// Authorize checks, in DESIGN §4's order after visibility, that the actor may take
-// decision d on p now: first that d exists in p's stage, then that the actor is
-// the one the table names. Body fields are checked by Decide.Validate.
-func Authorize(a Actor, p *Priority, d Decision) (Transition, error) {
-	t, ok := Lookup(p.Stage, d)
-	if !ok {
-		return Transition{}, fmt.Errorf("%w: %q in stage %q", ErrNotInStage, d, p.Stage)
-	}
-	if !t.Rule.Admits(a, p) {
-		return Transition{}, fmt.Errorf("%w: %q in stage %q is for %s", ErrForbidden, d, p.Stage, ruleText[t.Rule])
-	}
-	return t, nil
-}
-
 var ruleText = map[Rule]string{
 	AnyManager:        "a manager",
 	FourEyesManager:   "a manager who neither triaged this priority nor drafted its plan",
@@ -162,19 +154,15 @@ var ruleText = map[Rule]string{
 func AllowedDecisions(a Actor, p *Priority) []Decision {
 	out := []Decision{}
 	for _, t := range Table {
-		if t.From == p.Stage && t.Rule.Admits(a, p) {
+		if t.From == p.Stage && !t.Decision.Edit() && t.Rule.Admits(a, p) {
 			out = append(out, t.Decision)
 		}
 	}
 	return out
 }
 
-// CanEditPlan reports whether the actor may replace p's plan draft now.
-func CanEditPlan(a Actor, p *Priority) bool {
-	return p.Stage == Planning && AssignedExpert.Admits(a, p)
-}
-
-// CanEdit reports whether the actor may edit p's fields now (PATCH in revision).
-func CanEdit(a Actor, p *Priority) bool {
-	return p.Stage == Revision && CountryFocalPoint.Admits(a, p)
+// Allowed reports whether the table lets the actor take d on p now.
+func Allowed(a Actor, p *Priority, d Decision) bool {
+	t, ok := Lookup(p.Stage, d)
+	return ok && t.Rule.Admits(a, p)
 }

@@ -13,35 +13,38 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/puente-dev/puente/pipeline"
 )
 
-// Change is one write of the priority workflow: the priority's new state, the
-// events that explain it and, on final approval, the instruction to turn its
-// plan's actions into approved support actions.
+// Change is one write of a priority: its state as the workflow holds it
+// durably, and the events that led there (possibly some the read model has
+// already). Recording an approved priority approves its plan's actions.
 type Change struct {
-	Priority       *pipeline.Priority
-	Events         []pipeline.Event
-	ApproveActions bool
-	// RunID is the workflow run making the change (see pipeline.Priority.RunID).
+	Priority *pipeline.Priority
+	Events   []pipeline.Event
+	// RunID is the workflow run holding the state (see pipeline.Priority.RunID).
 	RunID string
 }
 
+// The priority row moves only forward: a state older than the stored one —
+// a flush arriving after its caller's own write — changes nothing.
 const upsertPriority = `
 INSERT INTO priorities (id, ref, session_id, title, description, theme, pillar, countries,
     institution, urgency, sensitivity, stage, assignee, triaged_by, plan_authors,
-    stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash, run_id)
+    stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash, run_id, event_seq)
 VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, '')::uuid,
-    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 ON CONFLICT (id) DO UPDATE SET
     title = EXCLUDED.title, description = EXCLUDED.description, theme = EXCLUDED.theme,
     pillar = EXCLUDED.pillar, countries = EXCLUDED.countries, institution = EXCLUDED.institution,
     urgency = EXCLUDED.urgency, sensitivity = EXCLUDED.sensitivity, stage = EXCLUDED.stage,
     assignee = EXCLUDED.assignee, triaged_by = EXCLUDED.triaged_by, plan_authors = EXCLUDED.plan_authors,
     stage_entered_at = EXCLUDED.stage_entered_at, due_at = EXCLUDED.due_at, overdue = EXCLUDED.overdue,
-    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, plan = EXCLUDED.plan, run_id = EXCLUDED.run_id
-WHERE priorities.version < EXCLUDED.version`
+    version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, plan = EXCLUDED.plan, run_id = EXCLUDED.run_id,
+    event_seq = EXCLUDED.event_seq
+WHERE (priorities.version, priorities.event_seq) < (EXCLUDED.version, EXCLUDED.event_seq)`
 
 const insertEvent = `
 INSERT INTO events (priority_id, seq, at, actor_id, actor_name, actor_role, kind, from_stage, to_stage, comment, data)
@@ -52,49 +55,81 @@ const approveActions = `
 INSERT INTO support_actions (priority_id, idx, type, title, description, beneficiaries, countries,
     start_date, end_date, budget_eur, eu_partners, indicators, approved_at)
 SELECT p.id, a.ord - 1, a.v->>'type', a.v->>'title', a.v->>'description',
-    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'beneficiaries', '[]'))),
-    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'countries', '[]'))),
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'beneficiaries', 'null'), '[]'))),
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'countries', 'null'), '[]'))),
     (a.v->>'start_date')::date, (a.v->>'end_date')::date, (a.v->>'budget_eur')::numeric,
-    ARRAY(SELECT jsonb_array_elements_text(coalesce(a.v->'eu_partners', '[]'))),
-    coalesce(a.v->'indicators', '[]'), p.updated_at
+    ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'eu_partners', 'null'), '[]'))),
+    coalesce(nullif(a.v->'indicators', 'null'), '[]'), p.updated_at
 FROM priorities p, jsonb_array_elements(p.plan->'actions') WITH ORDINALITY AS a(v, ord)
-WHERE p.id = $1
+WHERE p.id = $1 AND p.stage = 'approved'
 ON CONFLICT (priority_id, idx) DO NOTHING`
 
-// Record writes a Change atomically and returns the priority's ref. A new
-// priority (empty Ref) gets the next ref of its first country and year. Every
-// statement is idempotent: a retried Record changes nothing more.
+const clearAttention = `DELETE FROM attention WHERE priority_id = $1`
+
+// ErrRefused wraps an error PostgreSQL gives for the data of a write
+// (invalid text, a value out of range, a violated constraint): retrying the
+// same write cannot succeed.
+var ErrRefused = errors.New("refused by PostgreSQL")
+
+// Record writes a Change atomically and returns the priority's ref. Every
+// statement is idempotent, so a retried or repeated Record changes nothing
+// more; a priority recorded without a ref (by a workflow of the legacy
+// write path) gets one reserved here.
 func (s *Store) Record(ctx context.Context, c Change) (string, error) {
 	p := c.Priority
-	if p.Ref == "" {
-		// A new priority: its ref is allocated and used in one transaction.
-		var ref string
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	ref := p.Ref
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if ref == "" {
 			var err error
-			if ref, err = allocateRef(ctx, tx, p); err != nil {
+			if ref, err = reserveRef(ctx, tx, p.ID, p.Countries[0], p.CreatedAt.Year()); err != nil {
 				return err
 			}
-			return sendChange(ctx, tx, c, ref)
-		})
-		if err == nil {
-			s.notify(p.ID)
 		}
-		return ref, err
+		return sendChange(ctx, tx, c, ref)
+	})
+	if err != nil {
+		return "", refused(err)
 	}
-	// A batch runs as one implicit transaction: one round trip per change.
-	if err := sendChange(ctx, s.pool, c, p.Ref); err != nil {
-		return "", err
-	}
-	s.notify(p.ID)
-	return p.Ref, nil
+	return ref, nil
 }
 
-// batcher is a pool or a transaction.
-type batcher interface {
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+// ReserveRef returns the human reference of the priority with this id,
+// taking the next number of its prefix (first country and year) the first
+// time it is asked: a retried submission gets the same reference.
+func (s *Store) ReserveRef(ctx context.Context, id, country string, year int) (string, error) {
+	var ref string
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		ref, err = reserveRef(ctx, tx, id, country, year)
+		return err
+	})
+	return ref, err
 }
 
-func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
+func reserveRef(ctx context.Context, tx pgx.Tx, id, country string, year int) (string, error) {
+	var ref string
+	err := tx.QueryRow(ctx, `SELECT ref FROM priority_refs WHERE priority_id = $1`, id).Scan(&ref)
+	if err == nil {
+		return ref, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("look up ref: %w", err)
+	}
+	prefix := fmt.Sprintf("%s-%d", country, year)
+	var n int
+	err = tx.QueryRow(ctx, `INSERT INTO ref_counters (prefix, n) VALUES ($1, 1)
+		ON CONFLICT (prefix) DO UPDATE SET n = ref_counters.n + 1 RETURNING n`, prefix).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("allocate ref: %w", err)
+	}
+	ref = fmt.Sprintf("%s-%04d", prefix, n)
+	if _, err := tx.Exec(ctx, `INSERT INTO priority_refs (priority_id, ref) VALUES ($1, $2)`, id, ref); err != nil {
+		return "", fmt.Errorf("reserve ref: %w", err)
+	}
+	return ref, nil
+}
+
+func sendChange(ctx context.Context, tx pgx.Tx, c Change, ref string) error {
 	p := c.Priority
 	b := &pgx.Batch{}
 	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
@@ -106,31 +141,34 @@ func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
 		b.Queue(insertEvent, e.PriorityID, e.Seq, e.At, e.Actor.ID, e.Actor.Name, string(e.Actor.Role),
 			string(e.Kind), string(e.FromStage), string(e.ToStage), e.Comment, data)
 	}
-	if c.ApproveActions {
+	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
 	}
-	return db.SendBatch(ctx, b).Close()
+	b.Queue(clearAttention, p.ID)
+	return tx.SendBatch(ctx, b).Close()
 }
 
-// allocateRef returns the ref the priority already has, or takes the next
-// number of its prefix (first country and creation year).
-func allocateRef(ctx context.Context, tx pgx.Tx, p *pipeline.Priority) (string, error) {
-	var ref string
-	err := tx.QueryRow(ctx, `SELECT ref FROM priorities WHERE id = $1`, p.ID).Scan(&ref)
-	if err == nil {
-		return ref, nil
+// refused marks the errors of PostgreSQL's data checks as ErrRefused:
+// classes 22 (data exception), 23 (integrity constraint) and 54 (a program
+// limit, such as an index row too large).
+func refused(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 {
+		switch pgErr.Code[:2] {
+		case "22", "23", "54":
+			return fmt.Errorf("%w: %w", ErrRefused, err)
+		}
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return "", fmt.Errorf("look up ref: %w", err)
-	}
-	prefix := fmt.Sprintf("%s-%d", p.Countries[0], p.CreatedAt.Year())
-	var n int
-	err = tx.QueryRow(ctx, `INSERT INTO ref_counters (prefix, n) VALUES ($1, 1)
-		ON CONFLICT (prefix) DO UPDATE SET n = ref_counters.n + 1 RETURNING n`, prefix).Scan(&n)
-	if err != nil {
-		return "", fmt.Errorf("allocate ref: %w", err)
-	}
-	return fmt.Sprintf("%s-%04d", prefix, n), nil
+	return err
+}
+
+// MarkAttention records that a priority's latest change was refused, with
+// why, for the managers' dashboard; the next successful Record clears it.
+func (s *Store) MarkAttention(ctx context.Context, priorityID, reason string) error {
+	reason = strings.ToValidUTF8(strings.ReplaceAll(reason, "\x00", ""), "?")
+	_, err := s.pool.Exec(ctx, `INSERT INTO attention (priority_id, error) VALUES ($1, $2)
+		ON CONFLICT (priority_id) DO UPDATE SET error = EXCLUDED.error, at = now()`, priorityID, reason)
+	return err
 }
 
 func priorityArgs(p *pipeline.Priority, ref, runID string) []any {
@@ -144,7 +182,7 @@ func priorityArgs(p *pipeline.Priority, ref, runID string) []any {
 	}
 	return []any{p.ID, ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
 		p.Institution, p.Urgency, p.Sensitivity, string(p.Stage), p.Assignee, p.TriagedBy, authors,
-		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash, runID}
+		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash, runID, p.EventSeq}
 }
 
 func nullJSON(m map[string]any) (any, error) {
@@ -157,7 +195,7 @@ func nullJSON(m map[string]any) (any, error) {
 const priorityColumns = `id::text, ref, coalesce(session_id::text, ''), title, description, theme, pillar,
     countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, ''),
     coalesce(triaged_by::text, ''), plan_authors, stage_entered_at, due_at, overdue, version,
-    submitted_by::text, created_at, updated_at, plan, request_hash, run_id`
+    submitted_by::text, created_at, updated_at, plan, request_hash, run_id, event_seq`
 
 func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
 	var p pipeline.Priority
@@ -165,7 +203,7 @@ func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
 	err := row.Scan(&p.ID, &p.Ref, &p.SessionID, &p.Title, &p.Description, &p.Theme, &p.Pillar,
 		&p.Countries, &p.Institution, &p.Urgency, &p.Sensitivity, &p.Stage, &p.Assignee,
 		&p.TriagedBy, &p.PlanAuthors, &p.StageEnteredAt, &p.DueAt, &p.Overdue, &p.Version,
-		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash, &p.RunID)
+		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash, &p.RunID, &p.EventSeq)
 	if err != nil {
 		return nil, notFound(err)
 	}

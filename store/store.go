@@ -8,8 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/exaring/otelpgx"
@@ -30,9 +28,7 @@ var migrations embed.FS
 
 // Store reads and writes Puente's tables.
 type Store struct {
-	pool    *boundedPool
-	watchMu sync.Mutex
-	watches map[string][]chan struct{}
+	pool *boundedPool
 }
 
 // Option adjusts how Open connects.
@@ -69,7 +65,7 @@ func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*Sto
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{pool: &boundedPool{Pool: p, timeout: o.timeout}, watches: map[string][]chan struct{}{}}, nil
+	return &Store{pool: &boundedPool{Pool: p, timeout: o.timeout}}, nil
 }
 
 // Close closes the pool.
@@ -140,39 +136,6 @@ func (s *Store) seedCodelists(ctx context.Context) error {
 	return nil
 }
 
-// Watch returns a channel closed when this Store next records a change of
-// the priority, and a function to stop watching. It lets an API that shares
-// its Store with a worker answer a submission the moment the workflow has
-// recorded it; across processes, callers poll.
-func (s *Store) Watch(priorityID string) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
-	s.watchMu.Lock()
-	s.watches[priorityID] = append(s.watches[priorityID], ch)
-	s.watchMu.Unlock()
-	return ch, func() {
-		s.watchMu.Lock()
-		defer s.watchMu.Unlock()
-		ws := s.watches[priorityID]
-		if i := slices.Index(ws, ch); i >= 0 {
-			ws = slices.Delete(ws, i, i+1)
-		}
-		if len(ws) == 0 {
-			delete(s.watches, priorityID)
-		} else {
-			s.watches[priorityID] = ws
-		}
-	}
-}
-
-func (s *Store) notify(priorityID string) {
-	s.watchMu.Lock()
-	ws := s.watches[priorityID]
-	delete(s.watches, priorityID)
-	s.watchMu.Unlock()
-	for _, ch := range ws {
-		close(ch)
-	}
-}
 
 // notFound maps pgx's no-rows error to ErrNotFound.
 func notFound(err error) error {

@@ -151,9 +151,9 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 			p.Theme, p.Stage = "cybercrime", pipeline.ExpertReview
 		case 2:
 			p.Overdue = true
-		case 3:
+		case 3: // i = 3, 7, 11: one withdrawn, two approved
 			p.Stage = pipeline.Withdrawn
-			if i%2 == 1 {
+			if i > 3 {
 				p.Stage, p.StageEnteredAt = pipeline.Approved, p.StageEnteredAt.Add(72*time.Hour)
 			}
 		}
@@ -198,7 +198,7 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 	for _, s := range d.Stages {
 		counts[s.Stage] = StageCount{s.Count, s.Overdue}
 	}
-	want := map[pipeline.Stage]StageCount{pipeline.ExpertReview: {6, 0}, pipeline.Triage: {3, 3}, pipeline.Withdrawn: {0, 0}, pipeline.Approved: {3, 0}}
+	want := map[pipeline.Stage]StageCount{pipeline.ExpertReview: {6, 0}, pipeline.Triage: {3, 3}, pipeline.Withdrawn: {1, 0}, pipeline.Approved: {2, 0}}
 	for st, w := range want {
 		if counts[st] != w {
 			t.Errorf("dashboard %s: %+v, want %+v", st, counts[st], w)
@@ -207,7 +207,7 @@ func TestPipelineCountsFollowEveryChange(t *testing.T) {
 	if d.Total != 12 {
 		t.Errorf("total %d", d.Total)
 	}
-	if w := d.ApprovalsPerWeek[11]; w.Key != "2026-03-02" || w.Count != 3 {
+	if w := d.ApprovalsPerWeek[11]; w.Key != "2026-03-02" || w.Count != 2 {
 		t.Errorf("approvals this week %+v", w)
 	}
 	if tr := d.Stages[0]; tr.MedianDays == nil || *tr.MedianDays != 1 {

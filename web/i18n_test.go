@@ -58,7 +58,7 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 	}
 	for _, d := range pipeline.Decisions {
 		need["decision."+string(d)] = true
-		need["event."+string(pipeline.KindOf(d))] = true
+		need["event."+string(pipeline.EventOf(d))] = true
 	}
 	for _, k := range []pipeline.EventKind{pipeline.EventSubmitted, pipeline.EventPlanUpdated, pipeline.EventEdited,
 		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned} {

@@ -1,7 +1,9 @@
 // Package workflows holds the priority workflow: one durable execution per
-// priority that applies the pipeline's transition table through validated
-// Updates, keeps SLA timers and records every change in the read model through
-// local activities. Deterministic code only: no I/O, no wall clock.
+// priority, the authoritative copy of its state. Every human step is a
+// validated Update judged and applied by the pipeline engine; SLA timers
+// record reminders and escalations; the read model in PostgreSQL follows
+// the workflow, written only with changes Temporal holds durably.
+// Deterministic code only: no I/O, no wall clock.
 package workflows
 
 import (
@@ -16,15 +18,9 @@ import (
 const (
 	// TaskQueue is the default task queue of the worker.
 	TaskQueue = "puente"
-	// UpdateSubmit records the submission of a workflow started without one
-	// (Update-with-Start); the API starts with the submission as input instead.
-	UpdateSubmit = "submit"
-	// UpdateDecide takes a decision of the transition table.
-	UpdateDecide = "decide"
-	// UpdatePlan replaces the plan draft.
-	UpdatePlan = "plan"
-	// UpdateEdit edits a priority's fields in revision.
-	UpdateEdit = "edit"
+	// UpdateAct takes an act of the transition table: a decision, a plan
+	// draft or an edit of the priority's fields.
+	UpdateAct = "act"
 	// QueryPriority returns the workflow's copy of the priority.
 	QueryPriority = "priority"
 )
@@ -44,32 +40,42 @@ var SearchAttributes = []temporal.SearchAttributeKey{StageKey, ThemeKey, Countri
 // ID is the workflow ID of a priority.
 func ID(priorityID string) string { return "priority-" + priorityID }
 
-// Error types of rejected updates. The API maps each to an HTTP status in one place.
-const (
-	ErrNotFound   = "NotFound"   // 404: the caller may not see the priority
-	ErrStale      = "Stale"      // 412: If-Match names another version
-	ErrNotInStage = "NotInStage" // 409: the decision does not exist in this stage
-	ErrForbidden  = "Forbidden"  // 403: not for this caller
-	ErrInvalid    = "Invalid"    // 422: the body; details carry pipeline.Problems
-)
-
-func appError(errType string, err error) error {
-	return temporal.NewApplicationErrorWithOptions(err.Error(), errType, temporal.ApplicationErrorOptions{NonRetryable: true})
+// errorTypes is the one table between the engine's refusals and the
+// application-error types a rejected update carries to its caller.
+var errorTypes = map[pipeline.Kind]string{
+	pipeline.KindNotFound:  "NotFound",
+	pipeline.KindStale:     "Stale",
+	pipeline.KindConflict:  "NotInStage",
+	pipeline.KindForbidden: "Forbidden",
+	pipeline.KindInvalid:   "Invalid",
 }
 
-func invalid(msg string, ps pipeline.Problems) error {
-	return temporal.NewApplicationErrorWithOptions(msg, ErrInvalid, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{ps}})
-}
-
-// classify turns a pipeline check error into the update error the API understands.
-func classify(err error) error {
-	switch {
-	case errors.Is(err, pipeline.ErrNotInStage):
-		return appError(ErrNotInStage, err)
-	case errors.Is(err, pipeline.ErrForbidden):
-		return appError(ErrForbidden, err)
-	case errors.Is(err, pipeline.ErrStaleVersion):
-		return appError(ErrStale, err)
+// refusal turns an engine refusal into the update error Temporal carries:
+// non-retryable, with its problems as details. Other errors pass unchanged.
+func refusal(err error) error {
+	var e *pipeline.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	return err
+	return temporal.NewApplicationErrorWithOptions(e.Message, errorTypes[e.Kind],
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{e.Problems}})
+}
+
+// AsRefusal turns an update's application error back into the engine's
+// refusal; ok is false when err is not one.
+func AsRefusal(err error) (e *pipeline.Error, ok bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return nil, false
+	}
+	for k, t := range errorTypes {
+		if t == appErr.Type() {
+			e = &pipeline.Error{Kind: k, Message: appErr.Message()}
+			if appErr.HasDetails() {
+				_ = appErr.Details(&e.Problems)
+			}
+			return e, true
+		}
+	}
+	return nil, false
 }

@@ -6,65 +6,61 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 )
 
-// Input starts a priority workflow. State and Seq are set only when the
-// workflow continues as new, carrying the priority forward.
+// Input starts a priority workflow: its id, the SLAs in force when it was
+// submitted, and the submission itself.
 type Input struct {
-	PriorityID string             `json:"priority_id"`
-	SLAs       pipeline.SLAs      `json:"slas"`
-	State      *pipeline.Priority `json:"state,omitempty"`
-	Seq        int                `json:"seq,omitempty"`
-	// Submission, when set, is recorded by the first workflow task, which the
-	// API's eager start runs on its own worker without a trip through the
-	// task queue. Without it the workflow waits for the submit update.
+	PriorityID string         `json:"priority_id"`
+	SLAs       pipeline.SLAs  `json:"slas"`
 	Submission *SubmitRequest `json:"submission,omitempty"`
 }
 
-// SubmitRequest is the UpdateSubmit argument.
+// SubmitRequest is a submission the caller checked with pipeline.CheckSubmit,
+// with the reference it reserved for it and the instant it was submitted.
+// The workflow builds the priority from it with pipeline.Submit, as the
+// caller does to record it: both arrive at the same state.
 type SubmitRequest struct {
-	Actor       pipeline.Actor      `json:"actor"`
-	Submission  pipeline.Submission `json:"submission"`
-	RequestHash string              `json:"request_hash"`
+	pipeline.Submitted
 	// RequestID is the HTTP request's ID, logged with the workflow's lines.
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// DecideRequest is the UpdateDecide argument. Version 0 means any version.
-type DecideRequest struct {
-	Actor pipeline.Actor         `json:"actor"`
-	Input pipeline.DecisionInput `json:"input"`
-	// Expert is the user Input.ExpertID names, as the API just looked it up;
-	// with it the workflow skips looking the user up again. Without it (a
-	// request from before this field, or from another client) it does.
-	Expert  *pipeline.Ref `json:"expert,omitempty"`
-	Version int           `json:"version,omitempty"`
-	// RequestID is the HTTP request's ID, logged with the workflow's lines.
-	RequestID string `json:"request_id,omitempty"`
+// submitted is the submission of the priority with this id.
+func (r SubmitRequest) submitted(id string) pipeline.Submitted {
+	s := r.Submitted
+	s.ID = id
+	return s
 }
 
-// PlanRequest is the UpdatePlan argument.
-type PlanRequest struct {
+// ActRequest is the UpdateAct argument: who acts, on which version (0: any),
+// and what. Since is the seq of the latest event the caller's read model
+// holds: the result carries the events after it.
+type ActRequest struct {
 	Actor   pipeline.Actor `json:"actor"`
-	Plan    pipeline.Plan  `json:"plan"`
+	Act     pipeline.Act   `json:"act"`
 	Version int            `json:"version,omitempty"`
+	Since   int            `json:"since,omitempty"`
 	// RequestID is the HTTP request's ID, logged with the workflow's lines.
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// EditRequest is the UpdateEdit argument.
-type EditRequest struct {
-	Actor   pipeline.Actor   `json:"actor"`
-	Changes pipeline.Changes `json:"changes"`
-	Version int              `json:"version,omitempty"`
-	// RequestID is the HTTP request's ID, logged with the workflow's lines.
-	RequestID string `json:"request_id,omitempty"`
+// Result is what an update returns once the workflow has applied it: the
+// priority as the workflow holds it, the events after the request's Since
+// that the read model may still lack, and the run that holds them. The
+// caller records them; the workflow's own flush does too, later.
+type Result struct {
+	Priority pipeline.Priority `json:"priority"`
+	Events   []pipeline.Event  `json:"events"`
+	RunID    string            `json:"run_id"`
 }
 
-// Timing of read-model writes. A change the workflow made must reach
-// PostgreSQL however long PostgreSQL is away: one attempt may take
-// localActivityTimeout, one round of attempts recordRound, and between rounds
-// the workflow waits up to maxRecordPause.
+// Timing of read-model writes.
 const (
-	localActivityTimeout = 10 * time.Second
-	recordRound          = 2 * time.Minute
-	maxRecordPause       = 5 * time.Minute
+	// flushDelay is how long after a change the workflow writes it to the
+	// read model itself. The caller of an update records its result at once;
+	// the flush is the backstop for a caller that crashed first.
+	flushDelay = 5 * time.Second
+	// flushTimeout bounds one attempt of the flush activity; attempts repeat
+	// with backoff (up to flushMaxInterval apart) until PostgreSQL takes the write.
+	flushTimeout     = 30 * time.Second
+	flushMaxInterval = time.Minute
 )

@@ -15,6 +15,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
@@ -37,6 +38,7 @@ type config struct {
 	MetricsToken      string
 	TrustedProxies    string
 	ShutdownDelay     time.Duration
+	UpdateTimeout     time.Duration
 	TemporalTLS       temporalTLS
 	People            peopleConfig
 
@@ -114,6 +116,9 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			c.twin(fs, "temporal-api-key", "TEMPORAL_API_KEY")
 			fs.StringVar(&t.Compression, "temporal-grpc-compression", "none", "none or gzip; gzip pays off over a WAN only (env TEMPORAL_GRPC_COMPRESSION)")
 			c.twin(fs, "temporal-grpc-compression", "TEMPORAL_GRPC_COMPRESSION")
+			fs.DurationVar(&c.UpdateTimeout, "update-timeout", service.DefaultUpdateTimeout,
+				"how long a change waits for its workflow before answering 504, may still apply (env PUENTE_UPDATE_TIMEOUT)")
+			c.twin(fs, "update-timeout", "PUENTE_UPDATE_TIMEOUT")
 		case "http":
 			fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (env PUENTE_ADDR)")
 			c.twin(fs, "addr", "PUENTE_ADDR")
@@ -163,6 +168,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("pg-max-conns (PUENTE_PG_MAX_CONNS) %d: want 0 (pgx's default) or more", c.PGMaxConns)
 	case c.PGTimeout < 0:
 		return fmt.Errorf("pg-timeout (PUENTE_PG_TIMEOUT) %s: want 0 (no bound) or more", c.PGTimeout)
+	case c.UpdateTimeout < 0:
+		return fmt.Errorf("update-timeout (PUENTE_UPDATE_TIMEOUT) %s: want more than 0", c.UpdateTimeout)
 	case c.ShutdownDelay < 0:
 		return fmt.Errorf("shutdown-delay (PUENTE_SHUTDOWN_DELAY) %s: want 0 or more", c.ShutdownDelay)
 	case c.LogFormat != "json" && c.LogFormat != "text":

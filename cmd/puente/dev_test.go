@@ -151,7 +151,7 @@ func TestDevStack(t *testing.T) {
 		`puente_http_requests_total{method="POST",route="/v1/priorities",status="201"} 1`,
 		`puente_priorities{stage="triage"} 1`,
 		`temporal_workflow_task_execution_latency_seconds_count`,
-		`temporal_local_activity_total`,
+		`temporal_request_total`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -21,6 +21,7 @@ commands:
   dev        run the whole stack on this machine: Temporal dev server, PostgreSQL, worker, API
   api        run the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS
   worker     run the Temporal worker against DATABASE_URL and TEMPORAL_ADDRESS
+  serve      run the API and the worker in one process (a small deployment)
   migrate    apply the database migrations to DATABASE_URL
   users      add, list and deactivate users; rotate or revoke their tokens
   bench      benchmarks: pipelines vs a bare Temporal baseline; 'bench scale': reads at 100,000 priorities
@@ -54,6 +55,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return serveCmd(ctx, "api", args, true, false)
 	case "worker":
 		return serveCmd(ctx, "worker", args, false, true)
+	case "serve":
+		return serveCmd(ctx, "serve", args, true, true)
 	case "migrate":
 		return migrateCmd(ctx, args)
 	case "users":

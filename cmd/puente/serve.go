@@ -16,8 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
-	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/app"
+	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/telemetry"
@@ -89,19 +90,29 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	}
 	defer tc.Close()
 
+	var notifier *notify.Notifier
+	if withWorker {
+		if notifier, err = cfg.People.notifier(st, log); err != nil {
+			return err
+		}
+	}
+	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("PUENTE_TRUSTED_PROXIES: %w", err)
+	}
+	var draining atomic.Bool
+	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs,
+		UpdateTimeout: cfg.UpdateTimeout, TokenTTL: cfg.People.TokenTTL, Logger: log, Metrics: tel.Registry,
+		Draining: &draining, Notifier: notifier, MetricsToken: cfg.MetricsToken, TrustedProxies: proxies,
+		Worker: withWorker, API: withAPI})
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 			return err
 		}
-		notifier, err := cfg.People.notifier(st, log)
-		if err != nil {
+		if err := puente.Start(); err != nil {
 			return err
 		}
-		w := worker.New(tc, cfg.TaskQueue, &activities.Activities{Store: st, Notifier: notifier})
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("start worker: %w", err)
-		}
-		defer w.Stop()
+		defer puente.Stop()
 		if notifier != nil {
 			at, err := cfg.People.digestTime()
 			if err != nil {
@@ -117,15 +128,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		polling := func(ctx context.Context) error { return worker.Polling(ctx, tc, cfg.TaskQueue, opts.Identity) }
 		return serveMetrics(ctx, cfg.MetricsAddr, tel, polling, log, ready)
 	}
-	var draining atomic.Bool
-	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
-	if err != nil {
-		return fmt.Errorf("PUENTE_TRUSTED_PROXIES: %w", err)
-	}
-	handler := api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, Logger: log,
-		Metrics: tel.Registry, Draining: &draining, TokenTTL: cfg.People.TokenTTL,
-		MetricsToken: cfg.MetricsToken, TrustedProxies: proxies})
-	srv := api.NewHTTPServer(handler, api.DefaultServerLimits())
+	limits := api.DefaultServerLimits()
+	limits.Write = max(limits.Write, cfg.UpdateTimeout+30*time.Second) // a change may wait that long
+	srv := api.NewHTTPServer(puente.Handler, limits)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -16,17 +16,19 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/puente-dev/puente/activities"
-	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
-	"github.com/puente-dev/puente/worker"
 )
 
 // App is Puente wired as in production, on real services: a worker on the
 // test's own task queue and the API behind a real HTTP server.
 type App struct {
-	URL       string
+	URL string
+	// Service is the app's one path of reads and changes, for tests that
+	// put a handler of their own in front of it.
+	Service   *service.Service
 	Store     *store.Store
 	Temporal  client.Client
 	TaskQueue string
@@ -39,6 +41,8 @@ type App struct {
 type AppOptions struct {
 	// SLAs for priorities submitted in the test; nil means the defaults.
 	SLAs pipeline.SLAs
+	// UpdateTimeout bounds a change's wait for its workflow; 0: the default.
+	UpdateTimeout time.Duration
 }
 
 // NewApp starts an App for the test and stops it when the test ends.
@@ -57,14 +61,15 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	}
 	t.Cleanup(tc.Close)
 	tq := "test-" + safe.ReplaceAllString(t.Name(), "_") + "-" + uuid.NewString()[:8]
-	w := worker.New(tc, tq, &activities.Activities{Store: st})
-	if err := w.Start(); err != nil {
-		t.Fatalf("testenv: start worker: %v", err)
+	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout,
+		Logger: quiet(), Worker: true, API: true})
+	if err := a.Start(); err != nil {
+		t.Fatalf("testenv: %v", err)
 	}
-	t.Cleanup(w.Stop)
-	srv := httptest.NewServer(api.New(api.Deps{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, Logger: quiet()}))
+	t.Cleanup(a.Stop)
+	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url}
+	return &App{URL: srv.URL, Service: a.Service, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url}
 }
 
 var safe = regexp.MustCompile(`[^A-Za-z0-9]+`)

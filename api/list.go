@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
+	"github.com/puente-dev/puente/store"
+)
+
+// ctx is the request's context, tagged with its ID for the workflow's logs.
+func ctx(c echo.Context) context.Context {
+	return service.WithRequestID(c.Request().Context(), requestID(c))
+}
+
+// listPage is the body of every list endpoint.
+type listPage[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newPage[T any](items []T, next string) listPage[T] {
+	if items == nil {
+		items = []T{}
+	}
+	p := listPage[T]{Items: items}
+	if next != "" {
+		p.NextCursor = &next
+	}
+	return p
+}
+
+// list answers a list endpoint: the query's problems as one 422, else the
+// page fetch returns, each item shown through view.
+func list[T, V any](c echo.Context, q *query, fetch func(store.Page) ([]T, string, error), view func(T) V) error {
+	pg := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := fetch(pg)
+	if err != nil {
+		return err
+	}
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return c.JSON(http.StatusOK, newPage(out, next))
+}
+
+// same shows a list item as it is.
+func same[T any](t T) T { return t }
+
+// query reads a list's query parameters strictly: unknown parameters and bad
+// values are listed in one 422, like a bad body.
+type query struct {
+	v  url.Values
+	ps pipeline.Problems
+}
+
+func newQuery(c echo.Context, known ...string) *query {
+	q := &query{v: c.QueryParams()}
+	for k := range q.v {
+		if !slices.Contains(known, k) && k != "limit" && k != "cursor" {
+			q.ps.Add(safeKey(k), "is not a known query parameter")
+		}
+	}
+	return q
+}
+
+func (q *query) oneOf(name string, allowed []string) string {
+	v := q.v.Get(name)
+	q.ps.OneOf(name, v, false, allowed)
+	return v
+}
+
+func (q *query) uuid(name string) string {
+	v := q.v.Get(name)
+	q.ps.UUID(name, v, false)
+	return v
+}
+
+func (q *query) boolean(name string) *bool {
+	v := q.v.Get(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.ps.Add(name, "must be true or false")
+		return nil
+	}
+	return &b
+}
+
+func (q *query) text(name string, max int) string {
+	v := strings.TrimSpace(q.v.Get(name))
+	q.ps.Text(name, v, false, max)
+	return v
+}
+
+func (q *query) page() store.Page {
+	pg := store.Page{Limit: 50, Cursor: q.v.Get("cursor")}
+	if l := q.v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			q.ps.Add("limit", "must be an integer from 1 to 200")
+		}
+		pg.Limit = n
+	}
+	return pg
+}
+
+func (q *query) err() error {
+	if len(q.ps) > 0 {
+		return invalid("the query is not valid", q.ps)
+	}
+	return nil
+}
+
+func stageNames(stages []pipeline.Stage) []string {
+	out := make([]string, len(stages))
+	for i, s := range stages {
+		out[i] = string(s)
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+// Package app wires Puente's parts together, once, for every process that
+// runs them — `puente api`, `worker` and `dev`, the benchmark and the test
+// harness: the service over the store and Temporal, the worker that runs
+// the workflows, and the HTTP handler in front.
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/notify"
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
+	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/worker"
+)
+
+// Config are the dependencies the caller opened, and what to run on them.
+type Config struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	// SLAs apply to priorities submitted from now on; nil means the defaults.
+	SLAs pipeline.SLAs
+	// UpdateTimeout bounds a change's wait for its workflow (see service.Config).
+	UpdateTimeout time.Duration
+	// TokenTTL is the lifetime of the API tokens issued; 0: people's default.
+	TokenTTL time.Duration
+	Logger        *slog.Logger
+	// Metrics is where the HTTP metrics go and what /metrics serves.
+	Metrics *prometheus.Registry
+	// Draining, once true, fails /readyz ahead of a shutdown.
+	Draining *atomic.Bool
+	// Notifier sends the notification emails; nil turns mail off.
+	Notifier *notify.Notifier
+	// MetricsToken and TrustedProxies: see api.Deps.
+	MetricsToken   string
+	TrustedProxies []*net.IPNet
+	// Worker runs the workflows and activities in this process; API serves HTTP.
+	Worker, API bool
+}
+
+// App is Puente wired: Start runs its worker, Handler serves its HTTP.
+type App struct {
+	Service *service.Service
+	Handler http.Handler
+	worker  sdkworker.Worker
+}
+
+// New wires the parts; nothing runs until Start.
+func New(c Config) *App {
+	a := &App{Service: service.New(service.Config{Store: c.Store, Temporal: c.Temporal, TaskQueue: c.TaskQueue,
+		SLAs: c.SLAs, Logger: c.Logger, UpdateTimeout: c.UpdateTimeout})}
+	if c.Worker {
+		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
+	}
+	if c.API {
+		a.Handler = api.New(api.Deps{Service: a.Service, Store: c.Store, Temporal: c.Temporal, Logger: c.Logger,
+			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies})
+	}
+	return a
+}
+
+// Start starts the worker, if the app has one.
+func (a *App) Start() error {
+	if a.worker == nil {
+		return nil
+	}
+	if err := a.worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	return nil
+}
+
+// Stop stops the worker, letting running tasks finish.
+func (a *App) Stop() {
+	if a.worker != nil {
+		a.worker.Stop()
+	}
+}

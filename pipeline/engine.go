@@ -1,0 +1,403 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Kind classifies why an act was refused or could not be completed. The
+// engine returns the first five; callers add the last two for their own I/O.
+// Each protocol maps kinds in one table: the API to HTTP statuses, the
+// workflow to Temporal application-error types.
+type Kind int
+
+// The kinds, in the order DESIGN §4 checks them.
+const (
+	// KindNotFound: the priority does not exist for this actor (404).
+	KindNotFound Kind = iota + 1
+	// KindStale: the actor acted on another version than the current one (412).
+	KindStale
+	// KindConflict: the act does not exist in the priority's stage (409).
+	KindConflict
+	// KindForbidden: the act exists, but not for this actor (403).
+	KindForbidden
+	// KindInvalid: the act's fields are wrong; Problems says which (422).
+	KindInvalid
+	// KindUnavailable: a dependency is down; nothing was done (503).
+	KindUnavailable
+	// KindTimeout: the outcome is unknown; the change may still apply (504).
+	KindTimeout
+)
+
+var kindNames = map[Kind]string{
+	KindNotFound: "not found", KindStale: "stale", KindConflict: "conflict", KindForbidden: "forbidden",
+	KindInvalid: "invalid", KindUnavailable: "unavailable", KindTimeout: "timeout",
+}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Error is a refusal with its kind: the only error the engine returns.
+type Error struct {
+	Kind     Kind
+	Message  string
+	Problems Problems
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf builds an Error of kind k.
+func Errorf(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid is a KindInvalid error listing the fields at fault.
+func Invalid(msg string, ps Problems) *Error {
+	return &Error{Kind: KindInvalid, Message: msg, Problems: ps}
+}
+
+// KindOfError is the kind of err, or 0 when err is not an *Error.
+func KindOfError(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return 0
+}
+
+// Act is one thing an actor asks of a priority: a decision of the table,
+// an edit of its fields (Edit, with Changes) or a new plan draft (DraftPlan,
+// with Plan).
+type Act struct {
+	DecisionInput
+	Plan *Plan `json:"plan,omitempty"`
+	// Expert is the user an accept or reassign assigns, as the caller found
+	// it (see ExpertWanted); nil when none was found or none is needed.
+	Expert *Actor `json:"expert,omitempty"`
+}
+
+// Outcome is what an applied act does: the priority's next state, the
+// event that records it and, when the priority is approved, the effect of
+// turning its plan's actions into approved support actions.
+type Outcome struct {
+	Priority       Priority
+	Event          Event
+	ApproveActions bool
+}
+
+// Authorize runs DESIGN §4's checks before the body, in order: the actor may
+// see the priority (404), version is the current one or 0 for any (412), d
+// exists in the priority's stage (409), the table's rule admits the actor (403).
+func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error) {
+	if p == nil || !a.CanSee(p) {
+		return Transition{}, Errorf(KindNotFound, "no such priority")
+	}
+	if version != 0 && version != p.Version {
+		return Transition{}, Errorf(KindStale, "the priority is at version %d, not %d: reload it and try again", p.Version, version)
+	}
+	if !d.Valid() && !d.Edit() {
+		return Transition{}, Invalid("the decision is not valid", Problems{{Field: "decision", Message: "must be one of " + decisionList()}})
+	}
+	t, ok := Lookup(p.Stage, d)
+	if !ok {
+		return Transition{}, Errorf(KindConflict, "%s is not possible in stage %s", actText(d), p.Stage)
+	}
+	if !t.Rule.Admits(a, p) {
+		return Transition{}, Errorf(KindForbidden, "%s in stage %s is for %s", actText(d), p.Stage, ruleText[t.Rule])
+	}
+	return t, nil
+}
+
+// Check judges act for actor a on p at version (0: any): nil, or the first
+// failing check's *Error, in DESIGN §4's order. The API calls it as a dry
+// run, the workflow's update validator calls it again on its own state.
+func Check(a Actor, p *Priority, version int, act Act) error {
+	t, err := Authorize(a, p, version, act.Decision)
+	if err != nil {
+		return err
+	}
+	if ps := actProblems(p, t, act); len(ps) > 0 {
+		return Invalid(invalidText(act.Decision), ps)
+	}
+	return nil
+}
+
+func actText(d Decision) string {
+	switch d {
+	case Edit:
+		return "editing the priority's fields"
+	case DraftPlan:
+		return "drafting the plan"
+	}
+	return string(d)
+}
+
+func invalidText(d Decision) string {
+	switch d {
+	case Edit:
+		return "the changes are not valid"
+	case DraftPlan:
+		return "the plan is not valid"
+	}
+	return "the decision is not valid"
+}
+
+func decisionList() string {
+	names := make([]string, len(Decisions))
+	for i, d := range Decisions {
+		names[i] = string(d)
+	}
+	return strings.Join(names, ", ")
+}
+
+// actProblems lists what is wrong with the act's fields for transition t.
+func actProblems(p *Priority, t Transition, act Act) Problems {
+	switch act.Decision {
+	case Edit:
+		if act.Changes.Empty() {
+			return Problems{{Field: "(body)", Message: "name at least one field to change"}}
+		}
+		return act.Changes.Validate("")
+	case DraftPlan:
+		if act.Plan == nil {
+			return Problems{{Field: "(body)", Message: "is required: the plan"}}
+		}
+		return act.Plan.Validate(false)
+	}
+	ps := act.DecisionInput.Validate(t)
+	if act.Decision == SubmitPlan {
+		if p.Plan == nil {
+			ps.Add("plan", "is required: draft it with PUT /v1/priorities/%s/plan", p.ID)
+		} else {
+			for _, pr := range p.Plan.Validate(true) {
+				ps = append(ps, FieldError{Field: "plan." + pr.Field, Message: pr.Message})
+			}
+		}
+	}
+	if id, theme, ok := ExpertWanted(p, act); ok && !ps.Has("expert_id") && (id != "" || !ps.Has("theme")) {
+		if ps.Has("theme") {
+			theme = "" // not a theme: who the expert is can still be judged
+		}
+		judgeExpert(&ps, act.Expert, id, theme)
+	}
+	return ps
+}
+
+// ExpertWanted says which expert act needs the caller to look up before
+// Check: the user id names, or, when id is empty, the least-loaded expert of
+// theme. An accept keeps the expert a reassign already named in triage,
+// unless it names another; a reassign names one. ok is false when act needs
+// no expert.
+func ExpertWanted(p *Priority, act Act) (id, theme string, ok bool) {
+	switch act.Decision {
+	case Reassign:
+		if act.ExpertID == "" {
+			return "", "", false
+		}
+		return act.ExpertID, p.Theme, true
+	case Accept:
+		theme = p.Theme
+		if act.Theme != "" {
+			theme = act.Theme
+		}
+		switch {
+		case act.ExpertID != "":
+			return act.ExpertID, theme, true
+		case p.Assignee != "":
+			return p.Assignee, theme, true
+		}
+		return "", theme, true
+	}
+	return "", "", false
+}
+
+// judgeExpert checks the expert the caller found for id (or theme).
+func judgeExpert(ps *Problems, e *Actor, id, theme string) {
+	switch {
+	case e == nil && id == "":
+		ps.Add("expert_id", "no expert covers theme %q: name one", theme)
+	case e == nil || e.ID != id && id != "":
+		ps.Add("expert_id", "no user has this id")
+	case e.Role != Expert:
+		ps.Add("expert_id", "this user is not an expert")
+	case theme != "" && !slices.Contains(e.Themes, theme):
+		ps.Add("expert_id", "this expert does not cover theme %q", theme)
+	}
+}
+
+// Apply performs an act that Check admitted, at the instant at, and returns
+// its outcome; p itself is left unchanged. slas date the stage it enters.
+func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
+	p = clone(p)
+	t, _ := Lookup(p.Stage, act.Decision)
+	from, data := p.Stage, map[string]any{}
+	switch act.Decision {
+	case Accept:
+		if act.Theme != "" && act.Theme != p.Theme {
+			data["theme"] = map[string]string{"from": p.Theme, "to": act.Theme}
+			p.Theme = act.Theme
+		}
+		if act.Expert != nil {
+			p.Assignee = act.Expert.ID
+		}
+		data["expert_id"] = p.Assignee
+		p.TriagedBy = a.ID
+	case Reassign:
+		data["from"], data["to"], data["expert_name"] = p.Assignee, act.Expert.ID, act.Expert.Name
+		p.Assignee = act.Expert.ID
+	case Resubmit, Edit:
+		if !act.Changes.Empty() {
+			data["changes"] = act.Changes
+			act.Changes.Apply(&p)
+		}
+	case DraftPlan:
+		plan := clonePlan(*act.Plan)
+		p.Plan = &plan
+		if !slices.Contains(p.PlanAuthors, a.ID) {
+			p.PlanAuthors = append(p.PlanAuthors, a.ID)
+		}
+		var budget EUR
+		for _, x := range plan.Actions {
+			budget = budget.Add(x.BudgetEUR)
+		}
+		data["actions"], data["budget_eur"] = len(plan.Actions), budget
+	}
+	if next := t.Next(); next != from {
+		enter(&p, next, at, slas)
+	}
+	touch(&p, at)
+	ev := next(&p, a.Ref(), EventOf(act.Decision), at)
+	ev.FromStage, ev.ToStage = from, p.Stage
+	ev.Comment = act.Comment
+	if act.Reason != "" {
+		ev.Comment = act.Reason
+	}
+	if len(data) > 0 {
+		ev.Data = data
+	}
+	return Outcome{Priority: p, Event: ev, ApproveActions: p.Stage == Approved}
+}
+
+// CheckSubmit judges a submission by actor a, in DESIGN §4's order: only a
+// focal point submits (403), the body (422), for its own countries (403).
+func CheckSubmit(a Actor, s Submission) error {
+	if err := a.Demand(SubmitPriorities); err != nil {
+		return err
+	}
+	if ps := s.Validate(); len(ps) > 0 {
+		return Invalid("the submission is not valid", ps)
+	}
+	if !slices.ContainsFunc(s.Countries, func(c string) bool { return slices.Contains(a.Countries, c) }) {
+		return Errorf(KindForbidden, "a focal point submits priorities for its own countries: %s", strings.Join(a.Countries, ", "))
+	}
+	return nil
+}
+
+// Submitted is a submission CheckSubmit admitted, with what the caller assigned:
+// the priority's id and human reference, the fingerprint of the request and
+// the instant it was submitted.
+type Submitted struct {
+	Actor       Actor      `json:"actor"`
+	Submission  Submission `json:"submission"`
+	ID          string     `json:"id"`
+	Ref         string     `json:"ref"`
+	RequestHash string     `json:"request_hash"`
+	At          time.Time  `json:"at"`
+}
+
+// Submit is the priority a submission creates, in triage, and its first event.
+func Submit(s Submitted, slas SLAs) Outcome {
+	in := s.Submission
+	in.Normalize()
+	p := Priority{
+		ID: s.ID, Ref: s.Ref, SessionID: in.SessionID, Title: in.Title, Description: in.Description,
+		Theme: in.Theme, Pillar: in.Pillar, Countries: slices.Clone(in.Countries), Institution: in.Institution,
+		Urgency: in.Urgency, Sensitivity: in.Sensitivity, SubmittedBy: s.Actor.ID,
+		CreatedAt: s.At, RequestHash: s.RequestHash,
+	}
+	enter(&p, Triage, s.At, slas)
+	p.Version, p.UpdatedAt = 1, s.At
+	ev := next(&p, s.Actor.Ref(), EventSubmitted, s.At)
+	ev.ToStage = Triage
+	return Outcome{Priority: p, Event: ev}
+}
+
+// System is the actor of the events nobody decided: reminders and escalations.
+var System = Ref{ID: "system", Name: "Puente", Role: "system"}
+
+// Due is the next SLA event of p's stage and when it falls due: a reminder at
+// ReminderFraction of the stage's SLA unless reminded, then an escalation at
+// 100 %. Kind is empty once p is overdue or when its stage has no SLA.
+func Due(p *Priority, slas SLAs, reminded bool) (time.Time, EventKind) {
+	sla := slas[p.Stage]
+	switch {
+	case sla <= 0 || p.Overdue || !p.Stage.Open():
+		return time.Time{}, ""
+	case !reminded:
+		return p.StageEnteredAt.Add(time.Duration(float64(sla) * ReminderFraction)), EventReminder
+	default:
+		return p.StageEnteredAt.Add(sla), EventEscalated
+	}
+}
+
+// Lapse records an SLA event that fell due at the instant at: a reminder
+// changes nothing but the audit trail; an escalation marks p overdue.
+func Lapse(p Priority, kind EventKind, at time.Time) Outcome {
+	p = clone(p)
+	if kind == EventEscalated {
+		p.Overdue = true
+		touch(&p, at)
+	}
+	ev := next(&p, System, kind, at)
+	ev.Data = map[string]any{"stage": p.Stage, "due_at": p.DueAt}
+	return Outcome{Priority: p, Event: ev}
+}
+
+// enter moves p into stage s at the instant at and restarts its SLA clock.
+func enter(p *Priority, s Stage, at time.Time, slas SLAs) {
+	p.Stage, p.StageEnteredAt, p.Overdue, p.DueAt = s, at, false, nil
+	if sla := slas[s]; s.Open() && sla > 0 {
+		due := at.Add(sla)
+		p.DueAt = &due
+	}
+}
+
+// touch marks a change of p: a new version.
+func touch(p *Priority, at time.Time) {
+	p.Version++
+	p.UpdatedAt = at
+}
+
+// next starts p's next audit-trail entry.
+func next(p *Priority, actor Ref, kind EventKind, at time.Time) Event {
+	p.EventSeq++
+	return Event{PriorityID: p.ID, Seq: p.EventSeq, At: at, Actor: actor, Kind: kind}
+}
+
+func clone(p Priority) Priority {
+	p.Countries = slices.Clone(p.Countries)
+	p.PlanAuthors = slices.Clone(p.PlanAuthors)
+	if p.DueAt != nil {
+		d := *p.DueAt
+		p.DueAt = &d
+	}
+	if p.Plan != nil {
+		plan := clonePlan(*p.Plan)
+		p.Plan = &plan
+	}
+	return p
+}
+
+func clonePlan(pl Plan) Plan {
+	pl.Actions = slices.Clone(pl.Actions)
+	for i, a := range pl.Actions {
+		a.Beneficiaries = slices.Clone(a.Beneficiaries)
+		a.Countries = slices.Clone(a.Countries)
+		a.EUPartners = slices.Clone(a.EUPartners)
+		a.Indicators = slices.Clone(a.Indicators)
+		pl.Actions[i] = a
+	}
+	return pl
+}

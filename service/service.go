@@ -1,0 +1,97 @@
+// Package service is the one path every read and every change of Puente
+// takes, for the JSON API and the web app alike. A change descends once:
+// look up what the act needs, ask the pipeline engine (a dry run that
+// answers fast), send the Temporal update (the workflow judges again and
+// applies), then record the update's durable result in the read model. Every
+// error it returns is a *pipeline.Error with a kind; callers map kinds to
+// their protocol in one table.
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// Config are the service's dependencies and bounds.
+type Config struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	// SLAs apply to priorities submitted from now on; nil means the defaults.
+	SLAs   pipeline.SLAs
+	Logger *slog.Logger
+	// UpdateTimeout bounds how long a change waits for its workflow; past
+	// it the outcome is unknown (KindTimeout). 0 means DefaultUpdateTimeout.
+	UpdateTimeout time.Duration
+}
+
+// DefaultUpdateTimeout is how long a change waits for its workflow by default.
+const DefaultUpdateTimeout = 10 * time.Second
+
+// recordTimeout bounds the read-model write that follows an applied change.
+const recordTimeout = 5 * time.Second
+
+// Service holds the dependencies of every read and change.
+type Service struct {
+	store         *store.Store
+	temporal      client.Client
+	taskQueue     string
+	slas          pipeline.SLAs
+	log           *slog.Logger
+	updateTimeout time.Duration
+}
+
+// New returns the service over its dependencies.
+func New(c Config) *Service {
+	s := &Service{store: c.Store, temporal: c.Temporal, taskQueue: c.TaskQueue, slas: c.SLAs, log: c.Logger, updateTimeout: c.UpdateTimeout}
+	if s.slas == nil {
+		s.slas = pipeline.DefaultSLAs()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.updateTimeout <= 0 {
+		s.updateTimeout = DefaultUpdateTimeout
+	}
+	return s
+}
+
+// Store is the read model the service reads and writes.
+func (s *Service) Store() *store.Store { return s.store }
+
+type requestIDKey struct{}
+
+// WithRequestID tags ctx with the ID of the request it serves: the workflow
+// logs its changes with it, so one request can be followed into its workflow.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// readFailed classifies a failed read of the read model.
+func readFailed(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrBadCursor):
+		return pipeline.Invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+	case errors.Is(err, store.ErrNotFound):
+		return pipeline.Errorf(pipeline.KindNotFound, "not found")
+	case pipeline.KindOfError(err) != 0:
+		return err
+	case unavailable(err):
+		return &pipeline.Error{Kind: pipeline.KindUnavailable, Message: "the database is unavailable; retry later"}
+	}
+	return err
+}

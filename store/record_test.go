@@ -1,0 +1,146 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
+)
+
+// TestSupportActionsExactlyForApprovedPriorities: a plan's actions become
+// support actions when, and only when, an approved state is recorded —
+// once, however often that state is recorded again.
+func TestSupportActionsExactlyForApprovedPriorities(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := &pipeline.Plan{Objective: "o", ExpectedOutcome: "e", Actions: []pipeline.Action{
+		{Type: "training", Title: "Taller", Description: "d", Beneficiaries: []string{"UIF"}, Countries: []string{"PE"},
+			StartDate: "2027-01-01", EndDate: "2027-01-02", BudgetEUR: pipeline.Cents(100050), EUPartners: []string{"CEPOL"},
+			Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Target: 3}}},
+		{Type: "study", Title: "Estudio", Description: "d", Beneficiaries: []string{"UIF"}, Countries: []string{"PE"},
+			StartDate: "2027-02-01", EndDate: "2027-03-01", BudgetEUR: pipeline.Cents(200000), Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Target: 1}}},
+	}}
+	p := priority(func(p *pipeline.Priority) { p.Stage, p.Plan, p.Version, p.EventSeq = pipeline.Approval, plan, 8, 8 })
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: p}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		items, _, err := b.st.SupportActions(b.ctx, pipeline.Actor{Role: pipeline.Manager}, store.ActionFilter{}, store.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, it := range items {
+			if it.PriorityID == p.ID {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d support actions before approval", n)
+	}
+	approved := *p
+	approved.Stage, approved.Version, approved.EventSeq = pipeline.Approved, 9, 9
+	for range 3 { // the caller's write, the flush, a retry
+		if _, err := b.st.Record(b.ctx, store.Change{Priority: &approved}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d support actions after approval, want 2", n)
+	}
+}
+
+// TestRecordMovesOnlyForward: a reminder keeps the version but moves the
+// latest event; an older state never overwrites a newer one.
+func TestRecordMovesOnlyForward(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := priority(func(p *pipeline.Priority) { p.EventSeq = 1 })
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{event(p, 1, pipeline.EventSubmitted)}}); err != nil {
+		t.Fatal(err)
+	}
+	reminded := *p
+	reminded.EventSeq = 2
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: &reminded, Events: []pipeline.Event{event(&reminded, 2, pipeline.EventReminder)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.st.Priority(b.ctx, p.ID); err != nil || got.EventSeq != 2 || got.Version != 1 {
+		t.Fatalf("after the reminder: %+v %v", got, err)
+	}
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: p}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.st.Priority(b.ctx, p.ID); got.EventSeq != 2 {
+		t.Errorf("an older state rolled the latest event back to %d", got.EventSeq)
+	}
+}
+
+// TestRefusedWriteNeedsAttention: a write PostgreSQL refuses for its data is
+// ErrRefused, changes nothing, and can be marked for the managers until a
+// later write succeeds.
+func TestRefusedWriteNeedsAttention(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := priority()
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: p}); err != nil {
+		t.Fatal(err)
+	}
+	bad := *p
+	bad.Version, bad.Title = 2, "a\x00b"
+	_, err := b.st.Record(b.ctx, store.Change{Priority: &bad})
+	if !errors.Is(err, store.ErrRefused) {
+		t.Fatalf("a NUL byte: %v, want ErrRefused", err)
+	}
+	if err := b.st.MarkAttention(b.ctx, p.ID, "record: "+err.Error()); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.attention(t, p.ID); n != 1 {
+		t.Fatalf("%d attention rows", n)
+	}
+	good := *p
+	good.Version = 2
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: &good}); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.attention(t, p.ID); n != 0 {
+		t.Errorf("attention not cleared by a successful write")
+	}
+}
+
+func (b *testBundle) attention(t *testing.T, id string) int {
+	t.Helper()
+	conn, err := pgx.Connect(b.ctx, b.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(b.ctx)
+	var n int
+	if err := conn.QueryRow(b.ctx, `SELECT count(*) FROM attention WHERE priority_id = $1`, id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestReserveRefIsKeyedByPriority(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := uuid.NewString()
+	first, err := b.st.ReserveRef(b.ctx, id, "CO", 2027)
+	if err != nil || first != "CO-2027-0001" {
+		t.Fatalf("%q %v", first, err)
+	}
+	again, err := b.st.ReserveRef(b.ctx, id, "CO", 2027)
+	if err != nil || again != first {
+		t.Errorf("a retried reservation got %q", again)
+	}
+	other, _ := b.st.ReserveRef(b.ctx, uuid.NewString(), "CO", 2027)
+	if other != "CO-2027-0002" {
+		t.Errorf("the next priority got %q", other)
+	}
+}
