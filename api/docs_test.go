@@ -558,7 +558,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	js(http.MethodGet, "/v1/support-actions", 200, newPage([]pipeline.SupportAction{
 		{PriorityID: pid, PriorityRef: "PE-2026-0001", Index: 0, Theme: "money_laundering", ApprovedAt: now, Action: complete}}, ""))
 	median, p90 := 2.5, 4.0
-	d := store.Dashboard{Total: 3, NeedsReassignment: []store.Orphan{{ID: pid, Ref: "PE-2026-0001", Title: "ECI",
+	d := store.Dashboard{Total: 3, NeedsAttention: []store.Attention{}, NeedsReassignment: []store.Orphan{{ID: pid, Ref: "PE-2026-0001", Title: "ECI",
 		Stage: pipeline.Planning, AssigneeID: exp, AssigneeName: "Ben Expert", DueAt: &due}},
 		ByTheme:   []store.Count{{Key: "money_laundering", Count: 3}},
 		ByCountry: []store.Count{{Key: "PE", Count: 3}}, ApprovalsPerWeek: []store.Count{{Key: "2026-02-23", Count: 1}}}

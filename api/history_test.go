@@ -22,6 +22,10 @@ func recordHistory(t *testing.T, b *bundle, id, name string) {
 		return
 	}
 	ctx := context.Background()
+	// The whole history: the workflow ends after its last flush.
+	if err := b.app.Temporal.GetWorkflow(ctx, workflows.ID(id), "").Get(ctx, nil); err != nil {
+		t.Fatalf("wait for the workflow to end: %v", err)
+	}
 	it := b.app.Temporal.GetWorkflowHistory(ctx, workflows.ID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	hist := &historypb.History{}
 	for it.HasNext() {

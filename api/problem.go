@@ -70,7 +70,6 @@ var kindStatus = map[pipeline.Kind]int{
 	pipeline.KindTimeout:     http.StatusGatewayTimeout,
 }
 
-
 // errorHandler writes every error as problem+json: our own problems as they
 // are, Echo's HTTP errors with their status, anything else as a logged 500.
 func (s *Server) errorHandler(err error, c echo.Context) {

@@ -36,7 +36,7 @@ type Config struct {
 	UpdateTimeout time.Duration
 	// TokenTTL is the lifetime of the API tokens issued; 0: people's default.
 	TokenTTL time.Duration
-	Logger        *slog.Logger
+	Logger   *slog.Logger
 	// Metrics is where the HTTP metrics go and what /metrics serves.
 	Metrics *prometheus.Registry
 	// Draining, once true, fails /readyz ahead of a shutdown.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 	"errors"
 	"io"
 	"net"
@@ -12,13 +13,55 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
 
-// changeFailed classifies what Temporal (or the read model) answered to a
-// change: the workflow's refusal as the engine's error, an unknown outcome as
-// KindTimeout, a dependency down as KindUnavailable.
-func changeFailed(err error) error {
+// healthProbe bounds the check of whether Temporal answers at all, and
+// downFor is how long after a failed one changes skip straight to it.
+const (
+	healthProbe = 300 * time.Millisecond
+	downFor     = 5 * time.Second
+)
+
+// temporalUp is nil when Temporal is believed to answer. After a change
+// found it down, changes probe it first (within healthProbe) and answer 503
+// at once while it stays down, rather than each waiting out its bound.
+func (s *Service) temporalUp(ctx context.Context) error {
+	if time.Now().UnixNano() >= s.downUntil.Load() {
+		return nil
+	}
+	return s.probe(ctx)
+}
+
+func (s *Service) probe(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthProbe)
+	defer cancel()
+	if _, err := s.temporal.CheckHealth(pctx, &client.CheckHealthRequest{}); err != nil {
+		s.downUntil.Store(time.Now().Add(downFor).UnixNano())
+		return pipeline.Errorf(pipeline.KindUnavailable, "Temporal is unavailable and the change was not confirmed: reload the priority before retrying")
+	}
+	s.downUntil.Store(0)
+	return nil
+}
+
+// changeFailed classifies what Temporal answered to a change: a timeout
+// with Temporal itself down is KindUnavailable (503), with Temporal up (no
+// worker, or a slow one) KindTimeout (504): the change may still apply.
+func (s *Service) changeFailed(ctx context.Context, err error) error {
+	err = classify(err)
+	if k := pipeline.KindOfError(err); k == pipeline.KindTimeout || k == pipeline.KindUnavailable {
+		if down := s.probe(ctx); down != nil {
+			return down
+		}
+	}
+	return err
+}
+
+// classify turns what Temporal (or the read model) answered to a change
+// into the engine's kinds: the workflow's refusal as it was, an unknown
+// outcome as KindTimeout, a dependency down as KindUnavailable.
+func classify(err error) error {
 	if e, ok := workflows.AsRefusal(err); ok {
 		return e
 	}
@@ -50,6 +93,9 @@ func temporalDown(err error) bool {
 // unavailable reports whether err says PostgreSQL could not be reached or
 // did not answer in time, rather than that a statement was wrong.
 func unavailable(err error) bool {
+	if errors.Is(err, store.ErrUnavailable) {
+		return true
+	}
 	var connect *pgconn.ConnectError
 	var netErr net.Error
 	var pgErr *pgconn.PgError

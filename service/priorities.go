@@ -109,6 +109,9 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 			return nil, readFailed(err)
 		}
 	}
+	if err := s.temporalUp(ctx); err != nil {
+		return nil, err
+	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
 	ref, err := s.store.ReserveRef(ctx, id, in.Countries[0], at.Year())
 	if err != nil {
@@ -125,15 +128,18 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    workflows.StartAttributes(in),
-		EnableEagerStart:         true,
+		// Without it the SDK answers a duplicate with the existing run, and
+		// this submission's state would be recorded as that run's.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    workflows.StartAttributes(in),
+		EnableEagerStart:                         true,
 	}, workflows.Priority, workflows.Input{PriorityID: id, SLAs: s.slas, Submission: &req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return s.resubmitted(ctx, id, hash)
 	}
 	if err != nil {
-		return nil, changeFailed(err)
+		return nil, s.changeFailed(ctx, err)
 	}
 	// Temporal holds the submission durably now: record what the workflow
 	// builds from it, which is what the engine builds from it here.
@@ -156,7 +162,7 @@ func (s *Service) resubmitted(ctx context.Context, id, hash string) (*pipeline.P
 	defer cancel()
 	v, err := s.temporal.QueryWorkflow(qctx, workflows.ID(id), "", workflows.QueryPriority)
 	if err != nil {
-		return nil, changeFailed(err)
+		return nil, s.changeFailed(ctx, err)
 	}
 	var p pipeline.Priority
 	if err := v.Get(&p); err != nil {
@@ -183,11 +189,14 @@ func (s *Service) Act(ctx context.Context, a pipeline.Actor, id string, version 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.temporalUp(ctx); err != nil {
+		return nil, err
+	}
 	uctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
 	defer cancel()
 	res, err := s.update(uctx, p, workflows.ActRequest{Actor: a, Act: act, Version: version, Since: p.EventSeq, RequestID: requestID(ctx)})
 	if err != nil {
-		return nil, changeFailed(err)
+		return nil, s.changeFailed(ctx, err)
 	}
 	s.record(ctx, res.Priority, res.Events, res.RunID)
 	return &res.Priority, nil

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -46,6 +47,8 @@ type Service struct {
 	slas          pipeline.SLAs
 	log           *slog.Logger
 	updateTimeout time.Duration
+	// downUntil is when Temporal is next assumed up (Unix ns; see temporalUp).
+	downUntil atomic.Int64
 }
 
 // New returns the service over its dependencies.

@@ -41,6 +41,17 @@ type Dashboard struct {
 	// NeedsReassignment are open priorities assigned to deactivated users,
 	// the first maxOrphans of them.
 	NeedsReassignment []Orphan `json:"needs_reassignment"`
+	// NeedsAttention are the priorities whose latest change PostgreSQL
+	// refused: the read model lags their workflow until someone fixes it.
+	NeedsAttention []Attention `json:"needs_attention"`
+}
+
+// Attention is a priority whose latest change the read model refused, and why.
+type Attention struct {
+	PriorityID string    `json:"priority_id"`
+	Ref        string    `json:"ref"`
+	Error      string    `json:"error"`
+	At         time.Time `json:"at"`
 }
 
 // maxOrphans bounds the dashboard's list of priorities needing reassignment.
@@ -64,7 +75,7 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	d := &Dashboard{ByTheme: []Count{}, ByCountry: []Count{}}
+	d := &Dashboard{ByTheme: []Count{}, ByCountry: []Count{}, NeedsAttention: []Attention{}}
 	stages, err := dashboardCounts(ctx, tx, f, d)
 	if err != nil {
 		return nil, err
@@ -81,6 +92,16 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 	if d.NeedsReassignment, err = needsReassignment(ctx, tx, f, maxOrphans); err != nil {
 		return nil, err
 	}
+	rows, err := tx.Query(ctx, `SELECT a.priority_id::text, coalesce(r.ref, ''), a.error, a.at
+		FROM attention a LEFT JOIN priority_refs r USING (priority_id) ORDER BY a.at DESC LIMIT 100`)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard attention: %w", err)
+	}
+	attention, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Attention])
+	if err != nil {
+		return nil, fmt.Errorf("dashboard attention: %w", err)
+	}
+	d.NeedsAttention = append(d.NeedsAttention, attention...)
 	return d, tx.Commit(ctx)
 }
 

@@ -136,7 +136,6 @@ func (s *Store) seedCodelists(ctx context.Context) error {
 	return nil
 }
 
-
 // notFound maps pgx's no-rows error to ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -133,8 +133,8 @@ func act(actor pipeline.Actor, d pipeline.Decision, mod ...func(*pipeline.Act)) 
 }
 
 func withExpert(e pipeline.Actor) func(*pipeline.Act) { return func(a *pipeline.Act) { a.Expert = &e } }
-func withComment(c string) func(*pipeline.Act)       { return func(a *pipeline.Act) { a.Comment = c } }
-func withReason(r string) func(*pipeline.Act)        { return func(a *pipeline.Act) { a.Reason = r } }
+func withComment(c string) func(*pipeline.Act)        { return func(a *pipeline.Act) { a.Comment = c } }
+func withReason(r string) func(*pipeline.Act)         { return func(a *pipeline.Act) { a.Reason = r } }
 
 // send sends an update after the given time from the start.
 func (b *bundle) send(after time.Duration, r ActRequest) *sent {
