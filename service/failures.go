@@ -2,11 +2,11 @@ package service
 
 import (
 	"context"
-	"time"
 	"errors"
 	"io"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/api/serviceerror"
