@@ -111,14 +111,17 @@ func TestTracing(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// Both processes export SQL spans: the API's reads, the worker's writes.
+	// Both processes export SQL spans: the API's reads and writes, the
+	// worker's flush of the same changes, seconds after them.
 	for _, svc := range []string{"puente-api", "puente-worker"} {
 		found := false
-		for _, s := range recv.spans() {
-			found = found || (s.service == svc && s.attrs["db.system.name"] == "postgresql")
+		for deadline := time.Now().Add(30 * time.Second); !found && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			for _, s := range recv.spans() {
+				found = found || (s.service == svc && s.attrs["db.system.name"] == "postgresql")
+			}
 		}
 		if !found {
-			t.Errorf("no SQL span from %s:\n%s", svc, recv.summary())
+			t.Errorf("no SQL span from %s within 30 s:\n%s", svc, recv.summary())
 		}
 	}
 	stopProcess(t, api)
