@@ -31,7 +31,6 @@ var (
 	fpPE = pipeline.Actor{ID: "aaaaaaaa-0000-4000-8000-000000000001", Name: "Rosa Quispe", Role: pipeline.FocalPoint, Countries: []string{"PE"}}
 	fpMX = pipeline.Actor{ID: "aaaaaaaa-0000-4000-8000-000000000002", Name: "Luis Ortega", Role: pipeline.FocalPoint, Countries: []string{"MX"}}
 	e1   = pipeline.Actor{ID: "11111111-1111-4111-8111-111111111111", Name: "Ana Expert", Role: pipeline.Expert, Themes: []string{theme}}
-	e2   = pipeline.Actor{ID: "22222222-2222-4222-8222-222222222222", Name: "Ben Expert", Role: pipeline.Expert, Themes: []string{theme}}
 	m1   = pipeline.Actor{ID: "aaaaaaaa-0000-4000-8000-000000000003", Name: "Marta Manager", Role: pipeline.Manager}
 	m2   = pipeline.Actor{ID: "aaaaaaaa-0000-4000-8000-000000000004", Name: "Nico Manager", Role: pipeline.Manager}
 )
