@@ -30,6 +30,7 @@ func Priority(ctx workflow.Context, in Input) error {
 		w.slas = pipeline.DefaultSLAs()
 	}
 	w.legacy = workflow.GetVersion(ctx, changeDurableFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	w.mail.on = !w.legacy && workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) == 1
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
@@ -55,6 +56,7 @@ type priority struct {
 	in     Input
 	slas   pipeline.SLAs
 	legacy bool
+	mail   mailer
 	// p is the authoritative state.
 	p *pipeline.Priority
 	// reminded is true once the current stage's reminder was recorded.
@@ -203,9 +205,11 @@ func (w *priority) run(ctx workflow.Context) error {
 		return err
 	}
 	if len(w.unflushed) > 0 {
-		return w.flush(ctx)
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return workflow.Await(ctx, w.mailSent)
 }
 
 // wake is the next thing the run loop must do on its own and when: an SLA
@@ -281,6 +285,7 @@ func (w *priority) flush(ctx workflow.Context) error {
 	}
 	last := in.Events[len(in.Events)-1].Seq
 	w.unflushed = slices.DeleteFunc(w.unflushed, func(ev pipeline.Event) bool { return ev.Seq <= last })
+	w.flushed(ctx, in.Events)
 	if len(w.unflushed) > 0 && w.flushDue.IsZero() {
 		w.flushDue = workflow.Now(ctx).Add(flushDelay)
 	}

@@ -49,6 +49,11 @@ type bundle struct {
 	fail func(now time.Time, in activities.RecordInput) error
 	// stages are the stages the search attributes were set to.
 	stages []string
+	// notified are the Notify inputs that completed, at the times in notifiedAt;
+	// failNotify, when set, decides the error of a Notify call.
+	notified   []activities.NotifyInput
+	notifiedAt []time.Time
+	failNotify func(now time.Time) error
 }
 
 // sent is what became of one update sent to the workflow.
@@ -87,6 +92,18 @@ func setup(t *testing.T) *bundle {
 			b.flushedAt = append(b.flushedAt, b.env.Now())
 			return activities.RecordResult{Ref: in.Priority.Ref}, nil
 		})
+	b.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.failNotify != nil {
+			if err := b.failNotify(b.env.Now()); err != nil {
+				return err
+			}
+		}
+		b.notified = append(b.notified, in)
+		b.notifiedAt = append(b.notifiedAt, b.env.Now())
+		return nil
+	})
 	b.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
