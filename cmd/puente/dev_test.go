@@ -171,6 +171,24 @@ func TestDevStack(t *testing.T) {
 	if !httpLine || !workflowLine {
 		t.Errorf("logs do not tie request %s to workflow priority-%s (http line %v, workflow line %v)", requestID, p.ID, httpLine, workflowLine)
 	}
+	// A manager's accept emails the expert: the message lands in Mailpit.
+	expert := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, "information_exchange") })
+	accept, _ := http.NewRequest("POST", base+"/v1/priorities/"+p.ID+"/decisions", strings.NewReader(`{"decision":"accept"}`))
+	accept.Header.Set("Authorization", "Bearer "+mgr.Token)
+	accept.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(accept); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %v %v", resp, err)
+	}
+	var mails struct {
+		Messages []struct{ To []struct{ Address string } } `json:"messages"`
+	}
+	for deadline := time.Now().Add(time.Minute); len(mails.Messages) == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, list := get(t, inbox+"/api/v1/messages", "")
+		_ = json.Unmarshal(list, &mails)
+	}
+	if len(mails.Messages) != 1 || mails.Messages[0].To[0].Address != expert.Email {
+		t.Errorf("Mailpit holds %+v, want the one email to %s", mails.Messages, expert.Email)
+	}
 	stop(cmd)
 
 	cmd = start()
