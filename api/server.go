@@ -91,6 +91,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/openapi.yaml", openAPISpec)
 	e.GET("/docs", docs)
+	e.GET("/docs/:asset", docsAsset)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})), s.metricsAuth)
 
