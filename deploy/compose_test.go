@@ -26,17 +26,23 @@ const (
 
 // The stack's services, by role.
 var (
-	allServices = []string{"postgres", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "migrate", "api", "worker"}
+	allServices = []string{"postgres", "db-roles", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui",
+		"migrate", "api", "worker", "prometheus", "grafana"}
+	// Services of the observability profile, off unless asked for.
+	observability = []string{"prometheus", "grafana"}
 	// Long-running services that must have a healthcheck: others wait on them.
-	healthChecked = []string{"postgres", "temporal", "api"}
+	healthChecked = []string{"postgres", "temporal", "api", "worker"}
 	// One-shot jobs: run to completion, never restarted.
-	oneShots = []string{"temporal-schema", "temporal-namespace", "migrate"}
+	oneShots = []string{"db-roles", "temporal-schema", "temporal-namespace", "migrate"}
 	// Settings api and worker must agree on.
-	sharedEnv = []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PUENTE_TASK_QUEUE"}
-	// Environment keys that hold secrets: their values must come from .env.
+	sharedEnv = []string{"DATABASE_URL", "PGPASSFILE", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "PUENTE_TASK_QUEUE"}
+	// Environment keys that would hold a secret: none may be set; *_FILE
+	// keys name a file instead, which must be a mounted secret.
 	secretKey = regexp.MustCompile(`(?i)(PASSWORD|PWD|SECRET|TOKEN|API_KEY)$`)
 	// A pinned image: a tag with a version number, never latest.
-	pinnedImage = regexp.MustCompile(`^[a-z0-9./-]+:[0-9]+\.[0-9]+[0-9A-Za-z.-]*$`)
+	pinnedImage = regexp.MustCompile(`^[a-z0-9./-]+:v?[0-9]+\.[0-9]+[0-9A-Za-z.-]*$`)
+	// A mounted secret's path in a container.
+	secretPath = regexp.MustCompile(`^/run/secrets/([a-z_]+)$`)
 )
 
 // stack is a compose file as the tests see it.
@@ -67,6 +73,7 @@ func load(t *testing.T, file, envFile string) *stack {
 			cli.WithWorkingDirectory(filepath.Dir(file)),
 			cli.WithEnvFiles(envFile),
 			cli.WithDotEnv,
+			cli.WithProfiles([]string{"observability"}),
 			cli.WithInterpolation(interpolate),
 		)
 		if err != nil {
@@ -165,15 +172,21 @@ func problems(s *stack) []string {
 			bad("%s: restart %q, want \"no\" for a one-shot job", name, c.Restart)
 		}
 	}
-	needs("temporal-schema", "postgres", types.ServiceConditionHealthy)
+	needs("db-roles", "postgres", types.ServiceConditionHealthy)
+	needs("temporal-schema", "db-roles", types.ServiceConditionCompletedSuccessfully)
 	needs("temporal", "temporal-schema", types.ServiceConditionCompletedSuccessfully)
 	needs("temporal-namespace", "temporal", types.ServiceConditionHealthy)
 	needs("temporal-ui", "temporal", types.ServiceConditionHealthy)
-	needs("migrate", "postgres", types.ServiceConditionHealthy)
+	needs("migrate", "db-roles", types.ServiceConditionCompletedSuccessfully)
 	for _, name := range []string{"api", "worker"} {
 		needs(name, "migrate", types.ServiceConditionCompletedSuccessfully)
 		needs(name, "temporal", types.ServiceConditionHealthy)
 		needs(name, "temporal-namespace", types.ServiceConditionCompletedSuccessfully)
+	}
+	for _, name := range observability {
+		if c, ok := svc(name); ok && !slices.Equal(c.Profiles, []string{"observability"}) {
+			bad("%s: profiles %v, want [observability] (off by default)", name, c.Profiles)
+		}
 	}
 
 	// api and worker: one database, one Temporal, one namespace, one task queue.
@@ -195,17 +208,52 @@ func problems(s *stack) []string {
 	if a := env("api", "PUENTE_ADDR"); a != "0.0.0.0:8080" {
 		bad("api: PUENTE_ADDR %q, want 0.0.0.0:8080 (reachable from outside the container)", a)
 	}
+
+	// Least privilege: Puente and Temporal each connect as a role of their
+	// own, neither the superuser, to databases db-roles gives that role.
+	super := env("postgres", "POSTGRES_USER")
+	puenteRole, temporalRole := "", env("temporal", "POSTGRES_USER")
 	if u, err := url.Parse(env("api", "DATABASE_URL")); err != nil || u.User == nil {
-		bad("api: DATABASE_URL is not a postgres:// URL with credentials")
+		bad("api: DATABASE_URL is not a postgres:// URL with a user")
 	} else {
-		pw, _ := u.User.Password()
-		if u.Hostname() != "postgres" || strings.TrimPrefix(u.Path, "/") != env("postgres", "POSTGRES_DB") ||
-			u.User.Username() != env("postgres", "POSTGRES_USER") || pw != env("postgres", "POSTGRES_PASSWORD") {
-			bad("api: DATABASE_URL does not name the postgres service's database and credentials")
+		puenteRole = u.User.Username()
+		if _, has := u.User.Password(); has {
+			bad("api: DATABASE_URL holds a password, want it from PGPASSFILE")
+		}
+		if u.Hostname() != "postgres" || strings.TrimPrefix(u.Path, "/") != env("db-roles", "PUENTE_DB") {
+			bad("api: DATABASE_URL does not name the database db-roles makes for Puente")
 		}
 	}
-	if a, b := env("temporal", "POSTGRES_PWD"), env("postgres", "POSTGRES_PASSWORD"); a != b {
-		bad("temporal: POSTGRES_PWD differs from postgres' POSTGRES_PASSWORD")
+	switch {
+	case puenteRole == "" || puenteRole == super:
+		bad("api: Puente connects as %q, the superuser; want a role of its own", puenteRole)
+	case temporalRole == "" || temporalRole == super:
+		bad("temporal: Temporal connects as %q, the superuser; want a role of its own", temporalRole)
+	case puenteRole == temporalRole:
+		bad("Puente and Temporal share the role %q", puenteRole)
+	}
+	if u := env("temporal-schema", "SQL_USER"); u != temporalRole {
+		bad("temporal-schema: SQL_USER %q, want Temporal's role %q", u, temporalRole)
+	}
+	for _, k := range []string{"DBNAME", "VISIBILITY_DBNAME"} {
+		if a, b := env("temporal", k), env("temporal-schema", k); a != b {
+			bad("temporal and temporal-schema disagree on %s: %q vs %q", k, a, b)
+		}
+	}
+	if a, b := env("temporal", "DBNAME"), env("db-roles", "TEMPORAL_DB"); a != b {
+		bad("temporal: DBNAME %q, but db-roles makes %q", a, b)
+	}
+	// The pgx driver reads PGPASSFILE when the password is empty.
+	for _, name := range []string{"temporal", "temporal-schema"} {
+		key := map[string]string{"temporal": "DB", "temporal-schema": "SQL_PLUGIN"}[name]
+		if p := env(name, key); p != "postgres12_pgx" {
+			bad("%s: %s %q, want postgres12_pgx (reads the password from PGPASSFILE)", name, key, p)
+		}
+	}
+
+	// Temporal's server metrics, and Prometheus scrapes every process.
+	if e := env("temporal", "PROMETHEUS_ENDPOINT"); e != "0.0.0.0:8000" {
+		bad("temporal: PROMETHEUS_ENDPOINT %q, want 0.0.0.0:8000 (scraped by prometheus)", e)
 	}
 
 	// Puente's search attributes, registered before api and worker start,
@@ -240,19 +288,38 @@ func problems(s *stack) []string {
 		bad("postgres: its data directory is not on a named volume")
 	}
 
-	// Secrets: every secret-looking setting is a ${…} reference in the file,
-	// and the example password appears nowhere in it.
-	for name := range s.project.Services {
+	// Secrets: no setting holds one; a setting may only name a file under
+	// /run/secrets, which the service must mount, from a file in ./secrets.
+	for name, c := range s.project.Services {
 		for key, v := range s.verbatimEnv(name) {
-			if secretKey.MatchString(key) && !strings.HasPrefix(v, "${") {
-				bad("%s: %s is written in the compose file, want a ${VARIABLE} from .env", name, key)
+			if secretKey.MatchString(key) {
+				bad("%s: %s puts a secret in the environment, want %s_FILE or PGPASSFILE", name, key, key)
+			}
+			if !strings.HasSuffix(key, "_FILE") && key != "PGPASSFILE" {
+				continue
+			}
+			m := secretPath.FindStringSubmatch(v)
+			if m == nil {
+				bad("%s: %s=%q is not a mounted secret (/run/secrets/<name>)", name, key, v)
+				continue
+			}
+			if !slices.ContainsFunc(c.Secrets, func(r types.ServiceSecretConfig) bool { return r.Source == m[1] }) {
+				bad("%s: %s names secret %s, which the service does not list under secrets:", name, key, m[1])
+			}
+		}
+		for _, r := range c.Secrets {
+			def, ok := s.project.Secrets[r.Source]
+			if !ok {
+				bad("%s: secret %s is not declared under secrets:", name, r.Source)
+			} else if rel, err := filepath.Rel(filepath.Join(s.project.WorkingDir, "secrets"), def.File); err != nil || strings.HasPrefix(rel, "..") {
+				bad("secret %s: file %s is not in ./secrets (where deploy/secrets.sh writes)", r.Source, def.File)
 			}
 		}
 	}
-	if pw := s.env["POSTGRES_PASSWORD"]; pw == "" {
-		bad("the env file sets no POSTGRES_PASSWORD")
-	} else if strings.Contains(s.raw, pw) {
-		bad("the compose file contains the password %q", pw)
+	for key := range s.env {
+		if secretKey.MatchString(key) {
+			bad("the env file sets %s: secrets belong in ./secrets", key)
+		}
 	}
 	return out
 }
@@ -275,32 +342,53 @@ func TestComposeFile(t *testing.T) {
 	}
 }
 
-// TestComposeFileNeedsPassword: without POSTGRES_PASSWORD the file does not
-// load at all, rather than starting a database with an empty password.
-func TestComposeFileNeedsPassword(t *testing.T) {
-	dir := t.TempDir()
-	env := filepath.Join(dir, "env")
-	example, err := os.ReadFile(envExample)
-	if err != nil {
-		t.Fatal(err)
+// TestSecretsScript: deploy/secrets.sh writes every secret the compose file
+// declares, in the formats its users read, in a private directory; a second
+// run keeps them.
+func TestSecretsScript(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "secrets")
+	run := func() ([]byte, error) {
+		cmd := exec.Command("sh", "secrets.sh", dir)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PUENTE_DB_USER=app", "TEMPORAL_DB_USER=tmp"}
+		return cmd.CombinedOutput()
 	}
-	var kept []string
-	for _, line := range strings.Split(string(example), "\n") {
-		if !strings.HasPrefix(line, "POSTGRES_PASSWORD=") {
-			kept = append(kept, line)
+	if out, err := run(); err != nil {
+		t.Fatalf("secrets.sh: %v\n%s", err, out)
+	}
+	s := load(t, composeFile, envExample)
+	if len(s.project.Secrets) == 0 {
+		t.Fatal("the compose file declares no secrets")
+	}
+	for name, def := range s.project.Secrets {
+		file := filepath.Join(dir, filepath.Base(def.File))
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("secret %s: %v", name, err)
+			continue
+		}
+		if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644 (read by the containers' own users)", file, fi.Mode().Perm())
+		}
+		line := strings.TrimSpace(string(b))
+		if strings.HasSuffix(name, "_pgpass") {
+			f := strings.Split(line, ":")
+			role := map[string]string{"puente_pgpass": "app", "temporal_pgpass": "tmp"}[name]
+			if len(f) != 5 || f[0] != "*" || f[1] != "*" || f[2] != "*" || f[3] != role || len(f[4]) != 48 {
+				t.Errorf("%s: %q, want *:*:*:%s:<48 hex digits>", name, line, role)
+			}
+		} else if !regexp.MustCompile(`^[0-9a-f]{48}$`).MatchString(line) {
+			t.Errorf("%s: not 48 hex digits", name)
 		}
 	}
-	if err := os.WriteFile(env, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
-		t.Fatal(err)
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("%s: mode %v, want 0700", dir, fi.Mode().Perm())
 	}
-	opts, err := cli.NewProjectOptions([]string{composeFile}, cli.WithName("puente"),
-		cli.WithWorkingDirectory(".."), cli.WithEnvFiles(env), cli.WithDotEnv)
-	if err != nil {
-		t.Fatal(err)
+	before, _ := os.ReadFile(filepath.Join(dir, "puente_pgpass"))
+	if out, err := run(); err != nil {
+		t.Fatalf("secrets.sh again: %v\n%s", err, out)
 	}
-	_, err = opts.LoadProject(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "set POSTGRES_PASSWORD in .env") {
-		t.Fatalf("loading without POSTGRES_PASSWORD: err = %v, want the file's own message", err)
+	if after, _ := os.ReadFile(filepath.Join(dir, "puente_pgpass")); string(after) != string(before) {
+		t.Error("a second run replaced an existing secret")
 	}
 }
 
@@ -317,15 +405,15 @@ var brokenCopies = []struct {
 	},
 	{
 		name: "postgres healthcheck removed",
-		old:  `      test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U \"$${POSTGRES_USER}\" -d \"$${POSTGRES_DB}\""]`,
+		old:  `      test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U \"$${POSTGRES_USER}\" -d postgres"]`,
 		new:  `      test: ["NONE"]`,
 		want: "postgres: no healthcheck",
 	},
 	{
-		name: "migrate does not wait for a healthy postgres",
-		old:  "    command: [\"migrate\"]\n    environment: *puente-env\n    depends_on:\n      postgres:\n        condition: service_healthy",
-		new:  "    command: [\"migrate\"]\n    environment: *puente-env\n    depends_on:\n      postgres:\n        condition: service_started",
-		want: `migrate: depends_on postgres with condition "service_started", want "service_healthy"`,
+		name: "migrate does not wait for the roles",
+		old:  "    command: [\"migrate\"]\n    environment: *puente-env\n    depends_on:\n      db-roles:\n        condition: service_completed_successfully",
+		new:  "    command: [\"migrate\"]\n    environment: *puente-env\n    depends_on:\n      db-roles:\n        condition: service_started",
+		want: `migrate: depends_on db-roles with condition "service_started", want "service_completed_successfully"`,
 	},
 	{
 		name: "api and worker start before migrations finished",
@@ -340,10 +428,40 @@ var brokenCopies = []struct {
 		want: `api and worker disagree on PUENTE_TASK_QUEUE: "puente" vs "elsewhere"`,
 	},
 	{
-		name: "password written into the file",
-		old:  "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env (cp .env.example .env)}",
-		new:  "      POSTGRES_PASSWORD: change-me-before-first-start",
-		want: "postgres: POSTGRES_PASSWORD is written in the compose file",
+		name: "password in the environment",
+		old:  "      POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password\n    secrets: [postgres_password]\n    command:",
+		new:  "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n    secrets: [postgres_password]\n    command:",
+		want: "postgres: POSTGRES_PASSWORD puts a secret in the environment",
+	},
+	{
+		name: "a secret the service does not mount",
+		old:  "    secrets: [temporal_pgpass]\n    volumes:\n      - ./deploy/temporal/dynamicconfig",
+		new:  "    volumes:\n      - ./deploy/temporal/dynamicconfig",
+		want: "temporal: PGPASSFILE names secret temporal_pgpass, which the service does not list",
+	},
+	{
+		name: "Puente on the superuser",
+		old:  "  DATABASE_URL: postgres://${PUENTE_DB_USER:-puente}@postgres",
+		new:  "  DATABASE_URL: postgres://${POSTGRES_USER:-postgres}@postgres",
+		want: `api: Puente connects as "postgres", the superuser`,
+	},
+	{
+		name: "a password in DATABASE_URL",
+		old:  "  DATABASE_URL: postgres://${PUENTE_DB_USER:-puente}@postgres",
+		new:  "  DATABASE_URL: postgres://${PUENTE_DB_USER:-puente}:hunter2@postgres",
+		want: "api: DATABASE_URL holds a password",
+	},
+	{
+		name: "Temporal on the lib/pq driver",
+		old:  "  DB: postgres12_pgx",
+		new:  "  DB: postgres12",
+		want: `temporal: DB "postgres12", want postgres12_pgx`,
+	},
+	{
+		name: "Grafana on by default",
+		old:  "    image: grafana/grafana:12.1.0\n    profiles: [observability]\n",
+		new:  "    image: grafana/grafana:12.1.0\n",
+		want: "grafana: profiles [], want [observability]",
 	},
 	{
 		name: "anonymous data volume",
@@ -451,21 +569,16 @@ func TestDockerComposeConfig(t *testing.T) {
 	if err == nil || !strings.Contains(out, "service_finished") {
 		t.Fatalf("docker-compose accepted an unknown depends_on condition: err=%v\n%s", err, out)
 	}
-	noPassword := filepath.Join(dir, "env")
-	if err := os.WriteFile(noPassword, []byte("POSTGRES_USER=puente\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err = dockerCompose(t, "--env-file", noPassword, "-f", composeFile, "config", "-q")
-	if err == nil || !strings.Contains(out, "set POSTGRES_PASSWORD in .env") {
-		t.Fatalf("docker-compose accepted an env file without POSTGRES_PASSWORD: err=%v\n%s", err, out)
+	if out, err := dockerCompose(t, "--env-file", envExample, "-f", composeFile, "--profile", "observability", "config", "-q"); err != nil {
+		t.Fatalf("docker-compose --profile observability config -q: %v\n%s", err, out)
 	}
 }
 
 // TestTemporalScriptsParse: the one-shot jobs' scripts are at least valid
 // POSIX shell (the admin-tools image runs them with busybox sh).
 func TestTemporalScriptsParse(t *testing.T) {
-	scripts, err := filepath.Glob("temporal/*.sh")
-	if err != nil || len(scripts) < 2 {
+	scripts, err := filepath.Glob("*/*.sh")
+	if err != nil || len(scripts) < 3 {
 		t.Fatalf("scripts: %v %v", scripts, err)
 	}
 	for _, s := range scripts {
@@ -474,13 +587,19 @@ func TestTemporalScriptsParse(t *testing.T) {
 		}
 	}
 	// Every script the compose file runs exists.
-	raw, err := os.ReadFile(composeFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range regexp.MustCompile(`/opt/puente/([a-z-]+\.sh)`).FindAllStringSubmatch(string(raw), -1) {
-		if _, err := os.Stat(filepath.Join("temporal", m[1])); err != nil {
-			t.Errorf("docker-compose.yml runs %s: %v", m[0], err)
+	s := load(t, composeFile, envExample)
+	for name, c := range s.project.Services {
+		if len(c.Command) == 0 || !strings.HasPrefix(c.Command[0], "/opt/puente/") {
+			continue
+		}
+		i := slices.IndexFunc(c.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Target == "/opt/puente" })
+		if i < 0 {
+			t.Errorf("%s runs %s but mounts nothing at /opt/puente", name, c.Command[0])
+			continue
+		}
+		script := filepath.Join(c.Volumes[i].Source, strings.TrimPrefix(c.Command[0], "/opt/puente/"))
+		if _, err := os.Stat(script); err != nil {
+			t.Errorf("%s runs %s: %v", name, c.Command[0], err)
 		}
 	}
 }

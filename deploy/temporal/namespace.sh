@@ -5,9 +5,14 @@
 # start: it creates only what is missing. `puente worker` registers the same
 # attributes at start (worker.EnsureSearchAttributes); doing it here first
 # closes the window in which the API could start a priority before they exist.
+# TEMPORAL_CLI names the Temporal CLI where it is not on PATH (`make
+# prod-check` runs this script outside Docker).
 set -eu
 : "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}" "${PUENTE_SEARCH_ATTRIBUTES:?}"
-: "${TEMPORAL_NAMESPACE_RETENTION:=720h}"
+: "${TEMPORAL_NAMESPACE_RETENTION:=720h}" "${TEMPORAL_CLI:=temporal}"
+temporal() { "$TEMPORAL_CLI" "$@"; }
+listing=$(mktemp)
+trap 'rm -f "$listing"' EXIT
 
 # The CLI resolves the host itself; resolve it to IPv4 first, as Temporal's
 # own compose samples do, so an IPv6 answer cannot get in the way.
@@ -43,13 +48,13 @@ fi
 
 # The namespace becomes visible to the search-attribute API once the
 # frontend's namespace cache refreshes.
-listed() { temporal operator search-attribute list --address "$addr" --namespace "$TEMPORAL_NAMESPACE" >/tmp/sa.txt 2>&1; }
+listed() { temporal operator search-attribute list --address "$addr" --namespace "$TEMPORAL_NAMESPACE" >"$listing" 2>&1; }
 retry listed
 
 for pair in $PUENTE_SEARCH_ATTRIBUTES; do
 	name=${pair%%=*}
 	type=${pair#*=}
-	if grep -qw "$name" /tmp/sa.txt; then
+	if grep -qw "$name" "$listing"; then
 		echo "search attribute $name exists"
 	else
 		temporal operator search-attribute create --address "$addr" --namespace "$TEMPORAL_NAMESPACE" \
@@ -61,7 +66,7 @@ done
 all_listed() {
 	listed || return 1
 	for pair in $PUENTE_SEARCH_ATTRIBUTES; do
-		grep -qw "${pair%%=*}" /tmp/sa.txt || return 1
+		grep -qw "${pair%%=*}" "$listing" || return 1
 	done
 }
 retry all_listed
