@@ -1,9 +1,12 @@
-# syntax=docker/dockerfile:1
 # Puente's container image: one static binary (./cmd/puente) on distroless,
 # run as a non-root user. docker-compose.yml runs it as `migrate`, `api` and
 # `worker`; deploy/README.md explains the stack.
 #
 #   docker build -t puente:local .
+#
+# Plain Dockerfile instructions only (no RUN --mount, no heredocs), so the
+# classic builder (Debian 12's docker.io 20.10 without BuildKit) and BuildKit
+# build it alike; deploy/compose_test.go keeps it that way.
 
 # ---- build ---------------------------------------------------------------
 # The Go minor of go.mod; the builder's patch release is the image's latest.
@@ -12,16 +15,16 @@ FROM golang:${GO_VERSION} AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOTOOLCHAIN=local
 
-# Modules first, so a source change does not download them again.
+# Modules first, in a layer of their own, so a source change does not
+# download them again.
 COPY go.mod go.sum ./
-RUN --mount=type=cache,target=/go/pkg/mod go mod download
+RUN go mod download
 
 COPY . .
 # Static, reproducible binaries: no cgo, no local paths, no symbol tables.
-# healthcheck is the API's probe (the final image has no shell or wget).
-RUN --mount=type=cache,target=/go/pkg/mod \
-    --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags "-s -w" -o /out/puente ./cmd/puente && \
+# healthcheck is the probe of api and worker (the final image has no shell
+# or wget).
+RUN go build -trimpath -ldflags "-s -w" -o /out/puente ./cmd/puente && \
     go build -trimpath -ldflags "-s -w" -o /out/healthcheck ./deploy/healthcheck
 
 # ---- run -----------------------------------------------------------------
