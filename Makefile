@@ -10,7 +10,13 @@ export PUENTE_BIN_DIR := $(BIN)
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run build test unit deps tools lint fmt-check vet staticcheck workflowcheck bench
+# Deployment tools, each built from its own module under deploy/tools (never
+# Puente's go.mod) into .puente/bin, named after what they are built from so
+# that a change of pin or source builds a new one. The Temporal server and
+# temporal-sql-tool are built by prod-check itself (deploy/prodcheck).
+PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/prometheus" {print $$2}' deploy/tools/promtool/go.mod)
+
+.PHONY: run build test unit deps tools lint fmt-check vet staticcheck workflowcheck bench prod-check promtool-check
 
 run: build deps
 	$(BIN)/puente dev
@@ -53,3 +59,23 @@ staticcheck: $(BIN)/staticcheck
 
 workflowcheck: $(BIN)/workflowcheck
 	$(BIN)/workflowcheck ./workflows/...
+
+# The production topology on this machine, without Docker: the real Temporal
+# server on PostgreSQL, the compose file's jobs, two APIs and two workers,
+# journeys through both, a worker killed with SIGKILL (deploy/prodcheck).
+prod-check: deps
+	go run ./deploy/prodcheck -bin $(BIN)
+
+# Prometheus' config and alerting rules checked, and the rules' unit tests run,
+# by the promtool of the Prometheus release the compose file runs.
+promtool-check: $(PROMTOOL)
+	$(PROMTOOL) check config deploy/observability/prometheus.yml
+	$(PROMTOOL) check rules deploy/observability/rules/*.yml
+	$(PROMTOOL) test rules deploy/observability/tests/*.yml
+
+$(PROMTOOL):
+	@mkdir -p $(BIN)
+	flock $(BIN)/.build-promtool.lock sh -c 'test -x $(PROMTOOL) || { \
+	  tmp=$$(mktemp -d $(BIN)/build-XXXXXX) && \
+	  (cd deploy/tools/promtool && GOWORK=off CGO_ENABLED=0 go build -trimpath -o $$tmp/ github.com/prometheus/prometheus/cmd/promtool) && \
+	  mv $$tmp/promtool $(PROMTOOL) && rmdir $$tmp; }'

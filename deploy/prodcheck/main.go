@@ -1,0 +1,523 @@
+// Command prodcheck (`make prod-check`) runs Puente's production topology on
+// this machine, without Docker, and proves that it works: the real Temporal
+// server of the compose file's release, built from the Go module proxy, with
+// several history shards, persistence and SQL visibility on a local
+// PostgreSQL; the compose file's own jobs (deploy/postgres/roles.sh,
+// deploy/temporal/schema.sh, deploy/temporal/namespace.sh) with the compose
+// file's own settings; two `puente migrate` at once; two `puente api` and
+// two `puente worker`. It drives complete journeys through both APIs in
+// turn, kills one worker with SIGKILL midway and restarts it, and then checks
+// every priority through each API, in PostgreSQL and in its workflow. Any
+// difference fails the check.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/workflows"
+)
+
+func main() {
+	repo := flag.String("repo", ".", "the repository's root")
+	bin := flag.String("bin", ".puente/bin", "where tools are built and cached")
+	puente := flag.String("puente", "", "the puente binary; empty: build ./cmd/puente into the work directory")
+	n := flag.Int("priorities", 48, "journeys to drive")
+	conc := flag.Int("concurrency", 6, "journeys in flight")
+	keep := flag.Bool("keep", false, "keep the work directory (logs, data) afterwards")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := check(ctx, *repo, *bin, *puente, *n, *conc, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "prod-check FAILED:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
+	began := time.Now()
+	repo, _ = filepath.Abs(repo)
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(repo, p)
+	}
+	bin = abs(bin)
+	s := &stack{repo: repo, logf: logf}
+
+	// The tools: the Temporal server and temporal-sql-tool, and the Temporal
+	// CLI that the namespace job uses, built in parallel the first time.
+	cliErr := make(chan error, 1)
+	go func() {
+		var err error
+		s.cli, err = devstack.EnsureTemporalCLI(ctx, bin, io.Discard)
+		cliErr <- err
+	}()
+	if s.server, s.sqlTool, err = ensureTemporalTools(ctx, repo, bin, logf); err != nil {
+		return err
+	}
+	if err := <-cliErr; err != nil {
+		return err
+	}
+	// A work directory PostgreSQL can reach when it runs as another user.
+	s.work, err = os.MkdirTemp("", "puente-prod-check-")
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(s.work, 0o755); err != nil {
+		return err
+	}
+	defer func() {
+		if keep || err != nil {
+			logf("logs and data kept in %s", s.work)
+		} else {
+			_ = os.RemoveAll(s.work)
+		}
+	}()
+	defer s.stop()
+	logf("work directory %s", s.work)
+	if puente == "" {
+		// A binary of its own: .puente/bin may be shared with other checkouts.
+		puente = filepath.Join(s.work, "puente")
+		if _, err := run(ctx, repo, os.Environ(), "go", "build", "-o", puente, "./cmd/puente"); err != nil {
+			return err
+		}
+	}
+	s.puente = abs(puente)
+
+	if s.project, err = loadCompose(ctx, repo); err != nil {
+		return fmt.Errorf("load docker-compose.yml: %w", err)
+	}
+	s.secrets = filepath.Join(s.work, "secrets")
+	if out, err := run(ctx, repo, []string{"PATH=" + os.Getenv("PATH"), "PUENTE_DB_USER=" + appRole},
+		"sh", "deploy/secrets.sh", s.secrets); err != nil {
+		return err
+	} else {
+		logf("secrets: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
+	}
+
+	if err := s.startPostgres(ctx); err != nil {
+		return err
+	}
+	logf("postgresql on 127.0.0.1:%d (passwords required for every role but the admin)", s.pgPort)
+	if err := s.job(ctx, "db-roles"); err != nil {
+		return err
+	}
+	if err := s.checkConfinement(ctx); err != nil {
+		return err
+	}
+	if err := s.job(ctx, "temporal-schema"); err != nil {
+		return err
+	}
+	if err := s.startTemporal(ctx); err != nil {
+		return err
+	}
+	if err := s.job(ctx, "temporal-namespace"); err != nil {
+		return fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
+	}
+	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
+		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
+
+	outs, err := s.migrateTwice(ctx)
+	if err != nil {
+		return fmt.Errorf("two migrate at once: %w", err)
+	}
+	applied, err := s.checkMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	logf("puente migrate ×2 at once: both exited 0; %d migrations applied once each\n    migrate-1: %s\n    migrate-2: %s",
+		applied, lastLine(outs[0]), lastLine(outs[1]))
+
+	ppl, err := s.addUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for i := 1; i <= 2; i++ {
+		a, err := s.startPuente(ctx, "api", i)
+		if err != nil {
+			return err
+		}
+		s.apis = append(s.apis, a)
+		w, err := s.startPuente(ctx, "worker", i)
+		if err != nil {
+			return err
+		}
+		s.workers = append(s.workers, w)
+	}
+	for _, sv := range append(slices.Clone(s.apis), s.workers...) {
+		logf("%-8s pid %-7d %s", sv.name, sv.pid(), sv.addr)
+	}
+
+	// The journeys, with worker-1 killed a third of the way through and
+	// started again three seconds later.
+	themes := []string{"joint_investigation_teams", "money_laundering"}
+	var ps []*priority
+	total := 0
+	for i := range n {
+		theme := themes[i%len(themes)]
+		sc := scenarios(func(p *people) user { return p.experts[theme] })
+		p := &priority{n: i + 1, scenario: sc[i%len(sc)], theme: theme}
+		ps = append(ps, p)
+		total += 1 + len(p.scenario.steps)
+	}
+	tc, err := client.Dial(client.Options{HostPort: s.temporalAddr, Namespace: s.project.Environment["TEMPORAL_NAMESPACE"]})
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	d := newDriver([]string{s.apis[0].addr, s.apis[1].addr}, ppl)
+	killed := make(chan string, 1)
+	go s.killWorkerAt(ctx, d, tc, int64(total/3), killed)
+	start := time.Now()
+	runErr := d.runAll(ctx, ps, conc)
+	elapsed := time.Since(start)
+	select {
+	case k := <-killed:
+		logf("%s", k)
+	default:
+		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.steps.Load(), total, runErr)
+	}
+	if runErr != nil {
+		return fmt.Errorf("journeys: %w", runErr)
+	}
+	logf("%d journeys, %d steps through 2 APIs in %s", n, total, elapsed.Round(100*time.Millisecond))
+
+	db, err := pgx.Connect(ctx, strings.Replace(s.pg.AdminURL, "/postgres?", "/"+s.project.Environment["PUENTE_DB"]+"?", 1))
+	if err != nil {
+		return err
+	}
+	defer db.Close(ctx)
+	t, err := verify(ctx, d, db, tc, ps)
+	if err != nil {
+		return err
+	}
+	if err := s.checkMetrics(ctx); err != nil {
+		return err
+	}
+	if msg, err := s.checkObserved(); err != nil {
+		return err
+	} else {
+		logf("observability: %s", msg)
+	}
+	report(s, d, ps, t)
+	if len(t.mismatches) > 0 || t.duplicates > 0 || t.gaps > 0 {
+		return fmt.Errorf("%d priorities not where they should be:\n  %s", len(t.mismatches), strings.Join(t.mismatches, "\n  "))
+	}
+	logf("prod-check passed in %s", time.Since(began).Round(time.Second))
+	return nil
+}
+
+// killWorkerAt waits until the driver has made at steps, then kills with
+// SIGKILL the worker that ran the latest workflow task of most journeys under
+// way (it holds them in its sticky cache, so their next tasks are on its
+// queue), and starts a new worker three seconds later.
+func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, at int64, done chan<- string) {
+	for d.steps.Load() < at {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	owners := map[string]int{} // identity prefix "pid@" → journeys under way
+	d.active.Range(func(id, _ any) bool {
+		if who := lastWorker(ctx, tc, id.(string)); who != "" {
+			owners[who]++
+		}
+		return true
+	})
+	s.mu.Lock()
+	victim := s.workers[0]
+	for _, w := range s.workers {
+		if owners[fmt.Sprintf("%d@", w.pid())] > owners[fmt.Sprintf("%d@", victim.pid())] {
+			victim = w
+		}
+	}
+	s.mu.Unlock()
+	inflight := d.inflight.Load()
+	victim.kill9()
+	msg := fmt.Sprintf("kill -9 %s (pid %d) after %d steps, with %d requests in flight and the latest task of %d of the journeys under way",
+		victim.name, victim.pid(), d.steps.Load(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
+	select {
+	case <-ctx.Done():
+		done <- msg
+		return
+	case <-time.After(3 * time.Second):
+	}
+	w3, err := s.startPuente(ctx, "worker", 3)
+	if err != nil {
+		done <- msg + "; restart failed: " + err.Error()
+		return
+	}
+	s.mu.Lock()
+	s.workers = append(s.workers, w3)
+	s.mu.Unlock()
+	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.steps.Load())
+}
+
+// lastWorker is the "pid@" prefix of the worker that completed the
+// priority's latest workflow task, or "".
+func lastWorker(ctx context.Context, tc client.Client, id string) string {
+	who := ""
+	it := tc.GetWorkflowHistory(ctx, workflows.ID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return ""
+		}
+		if a := e.GetWorkflowTaskCompletedEventAttributes(); a != nil {
+			who, _, _ = strings.Cut(a.Identity, "@")
+			who += "@"
+		}
+	}
+	return who
+}
+
+// report prints, per process, what it served, then the totals.
+func report(s *stack, d *driver, ps []*priority, t *tally) {
+	fmt.Println()
+	fmt.Println("per process:")
+	for i, a := range s.apis {
+		var refs []string
+		for _, p := range ps {
+			if _, ok := d.served[i].Load(p.id); ok {
+				refs = append(refs, p.ref)
+			}
+		}
+		fmt.Printf("  %-8s pid %-7d %4d requests, %2d priorities moved: %s\n", a.name, a.pid(), d.requests[i].Load(), len(refs), strings.Join(refs, " "))
+	}
+	for _, w := range s.workers {
+		identity := fmt.Sprintf("%d@", w.pid())
+		var refs []string
+		for _, p := range ps {
+			for id, set := range t.workerOf {
+				if strings.HasPrefix(id, identity) && set[p.id] {
+					refs = append(refs, p.ref)
+					break
+				}
+			}
+		}
+		state := "running"
+		if w.exited() {
+			state = "killed -9"
+		}
+		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities: %s\n", w.name, w.pid(), state, len(refs), strings.Join(refs, " "))
+	}
+	shared := 0
+	for _, p := range ps {
+		k := 0
+		for _, set := range t.workerOf {
+			if set[p.id] {
+				k++
+			}
+		}
+		if k > 1 {
+			shared++
+		}
+	}
+	fmt.Printf("  %d priorities had workflow tasks run by more than one worker (taken over after the kill, or moved between sticky caches)\n", shared)
+	retries, resolved := 0, 0
+	for _, p := range ps {
+		retries += p.retries
+		resolved += p.resolved
+	}
+	fmt.Println()
+	fmt.Printf("priorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
+		"read model = workflow for %d/%d; requests retried %d, found applied on re-read %d\n",
+		t.priorities, t.byFinal["approved"], t.byFinal["rejected"], t.byFinal["withdrawn"], t.events, t.duplicates, t.gaps,
+		t.priorities-countPrefix(t.mismatches, "workflow holds"), t.priorities, retries, resolved)
+	fmt.Println()
+}
+
+func countPrefix(list []string, sub string) int {
+	n := 0
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// addUsers creates the journeys' people with `puente users add`.
+func (s *stack) addUsers(ctx context.Context) (*people, error) {
+	n := 0
+	add := func(args ...string) (user, error) {
+		n++
+		args = append(args, "--email", fmt.Sprintf("prod-check-%d@example.org", n))
+		out, err := run(ctx, s.work, s.env("migrate", nil), append([]string{s.puente, "users", "add"}, args...)...)
+		if err != nil {
+			return user{}, err
+		}
+		var u user
+		i := strings.IndexByte(out, '{')
+		if i < 0 {
+			return user{}, fmt.Errorf("users add %v printed no user: %s", args, out)
+		}
+		return u, json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+	}
+	p := &people{experts: map[string]user{}}
+	var err error
+	if p.fpPE, err = add("--name", "Focal point PE+CO", "--role", "focal_point", "--countries", "PE,CO"); err != nil {
+		return nil, err
+	}
+	if p.manager, err = add("--name", "Manager one", "--role", "manager"); err != nil {
+		return nil, err
+	}
+	if p.manager2, err = add("--name", "Manager two", "--role", "manager"); err != nil {
+		return nil, err
+	}
+	for _, theme := range []string{"joint_investigation_teams", "money_laundering"} {
+		if p.experts[theme], err = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme); err != nil {
+			return nil, err
+		}
+	}
+	p.fpCO = p.fpPE
+	return p, nil
+}
+
+// checkConfinement shows that each role reaches its own databases and not
+// the other's, and that passwords are checked.
+func (s *stack) checkConfinement(ctx context.Context) error {
+	env := s.project.Environment
+	roles := map[string]string{}
+	for _, f := range []string{"puente_pgpass", "temporal_pgpass"} {
+		b, err := os.ReadFile(filepath.Join(s.secrets, f))
+		if err != nil {
+			return err
+		}
+		parts := strings.SplitN(strings.TrimSpace(string(b)), ":", 5)
+		roles[parts[3]] = parts[4]
+	}
+	connect := func(role, pw, db string) error {
+		c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", role, pw, s.pgPort, db))
+		if err == nil {
+			c.Close(ctx)
+		}
+		return err
+	}
+	temporalRole := env["TEMPORAL_DB_USER"]
+	cases := []struct {
+		role, pw, db string
+		ok           bool
+	}{
+		{appRole, roles[appRole], env["PUENTE_DB"], true},
+		{appRole, roles[appRole], env["TEMPORAL_DB"], false},
+		{appRole, roles[appRole], env["TEMPORAL_VISIBILITY_DB"], false},
+		{appRole, "wrong", env["PUENTE_DB"], false},
+		{temporalRole, roles[temporalRole], env["TEMPORAL_DB"], true},
+		{temporalRole, roles[temporalRole], env["TEMPORAL_VISIBILITY_DB"], true},
+		{temporalRole, roles[temporalRole], env["PUENTE_DB"], false},
+	}
+	var lines []string
+	for _, c := range cases {
+		err := connect(c.role, c.pw, c.db)
+		if (err == nil) != c.ok {
+			return fmt.Errorf("role %s connecting to %s (password ok: %v): err = %v, want success %v", c.role, c.db, c.pw != "wrong", err, c.ok)
+		}
+		verdict := "connects"
+		if err != nil {
+			verdict = "refused"
+		}
+		lines = append(lines, fmt.Sprintf("%s→%s %s", c.role, c.db, verdict))
+	}
+	logf("roles confined: %s", strings.Join(lines, ", "))
+	return nil
+}
+
+// checkMigrations counts goose's versions, each of which must appear once.
+func (s *stack) checkMigrations(ctx context.Context) (int, error) {
+	db, err := pgx.Connect(ctx, strings.Replace(s.pg.AdminURL, "/postgres?", "/"+s.project.Environment["PUENTE_DB"]+"?", 1))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close(ctx)
+	var versions, rows int
+	if err := db.QueryRow(ctx, `SELECT count(DISTINCT version_id), count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&versions, &rows); err != nil {
+		return 0, err
+	}
+	files, _ := filepath.Glob(filepath.Join(s.repo, "store/migrations/*.sql"))
+	if versions != len(files) || rows != versions {
+		return 0, fmt.Errorf("goose_db_version: %d versions in %d rows, want %d once each", versions, rows, len(files))
+	}
+	var owner string
+	if err := db.QueryRow(ctx, `SELECT tableowner FROM pg_tables WHERE tablename = 'priorities'`).Scan(&owner); err != nil || owner != appRole {
+		return 0, fmt.Errorf("priorities owned by %q (%v), want %s", owner, err, appRole)
+	}
+	return versions, nil
+}
+
+// checkMetrics scrapes every process: Temporal's server metrics, each API's
+// and each live worker's /metrics, and each live worker's /healthz.
+func (s *stack) checkMetrics(ctx context.Context) error {
+	get := func(url string) (string, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("%s: %s %s", url, resp.Status, b)
+		}
+		return string(b), err
+	}
+	var lines []string
+	s.scraped = map[string]string{}
+	defer func() {
+		for name, body := range s.scraped {
+			_ = os.WriteFile(filepath.Join(s.work, "metrics-"+name+".txt"), []byte(body), 0o644)
+		}
+	}()
+	body, err := get("http://" + s.temporalMet + "/metrics")
+	if err != nil {
+		return fmt.Errorf("temporal metrics: %w", err)
+	}
+	lines = append(lines, fmt.Sprintf("temporal %d series", strings.Count(body, "\n")))
+	s.scraped["temporal"] = body
+	for _, a := range s.apis {
+		if body, err = get("http://" + a.addr + "/metrics"); err != nil {
+			return err
+		}
+		lines = append(lines, fmt.Sprintf("%s %d series", a.name, strings.Count(body, "\n")))
+		s.scraped[a.name] = body
+	}
+	for _, w := range s.workers {
+		if w.exited() {
+			continue
+		}
+		if _, err := get("http://" + w.addr + "/healthz"); err != nil {
+			return fmt.Errorf("%s health: %w", w.name, err)
+		}
+		if body, err = get("http://" + w.addr + "/metrics"); err != nil {
+			return err
+		}
+		lines = append(lines, fmt.Sprintf("%s %d series, healthy", w.name, strings.Count(body, "\n")))
+		s.scraped[w.name] = body
+	}
+	logf("metrics: %s", strings.Join(lines, ", "))
+	return nil
+}
