@@ -117,7 +117,13 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		logf("secrets: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 	}
 
+	if err := s.healthTools(ctx); err != nil {
+		return err
+	}
 	if err := s.startPostgres(ctx); err != nil {
+		return err
+	}
+	if err := s.healthcheck(ctx, "postgres", nil); err != nil {
 		return err
 	}
 	logf("postgresql on 127.0.0.1:%d (passwords required for every role but the admin)", s.pgPort)
@@ -135,6 +141,9 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	}
 	if err := s.job(ctx, "temporal-namespace"); err != nil {
 		return fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
+	}
+	if err := s.healthcheck(ctx, "temporal", map[string]string{"127.0.0.1:7233": s.temporalAddr}); err != nil {
+		return err
 	}
 	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
 		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
@@ -167,8 +176,16 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		s.workers = append(s.workers, w)
 	}
 	for _, sv := range append(slices.Clone(s.apis), s.workers...) {
-		logf("%-8s pid %-7d %s", sv.name, sv.pid(), sv.addr)
+		kind, port := "api", "127.0.0.1:8080"
+		if strings.HasPrefix(sv.name, "worker") {
+			kind, port = "worker", "127.0.0.1:9090"
+		}
+		if err := s.healthcheck(ctx, kind, map[string]string{port: sv.addr}); err != nil {
+			return err
+		}
+		logf("%-8s pid %-7d %s, compose healthcheck passes", sv.name, sv.pid(), sv.addr)
 	}
+	logf("the compose healthchecks of postgres and temporal pass too")
 
 	// The journeys, with worker-1 killed a third of the way through and
 	// started again three seconds later.

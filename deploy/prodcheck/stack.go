@@ -388,3 +388,54 @@ func rel(base, path string) string {
 	}
 	return path
 }
+
+// healthcheck runs a compose service's healthcheck command against the
+// local process: "127.0.0.1:<container port>" becomes the process's address,
+// /healthcheck the probe built from deploy/healthcheck, and the Temporal
+// CLI is `temporal` on PATH, as in the server image.
+func (s *stack) healthcheck(ctx context.Context, service string, replace map[string]string) error {
+	svc := s.project.Services[service]
+	if svc.HealthCheck == nil || len(svc.HealthCheck.Test) < 2 {
+		return fmt.Errorf("%s: no healthcheck in docker-compose.yml", service)
+	}
+	test := slices.Clone(svc.HealthCheck.Test)
+	for i := range test {
+		for from, to := range replace {
+			test[i] = strings.ReplaceAll(test[i], from, to)
+		}
+	}
+	bin := filepath.Join(s.work, "healthcheck-bin")
+	env := append(s.env(service, nil), "PATH="+bin+":"+os.Getenv("PATH"), fmt.Sprintf("PGPORT=%d", s.pgPort))
+	var argv []string
+	switch test[0] {
+	case "CMD-SHELL":
+		argv = []string{"sh", "-c", test[1]}
+	case "CMD":
+		argv = test[1:]
+		if argv[0] == "/healthcheck" {
+			argv[0] = filepath.Join(bin, "healthcheck")
+		}
+	default:
+		return fmt.Errorf("%s: healthcheck %v", service, test)
+	}
+	// A repeated key's last value wins: this PATH, with the tools first.
+	if _, err := run(ctx, s.work, env, argv...); err != nil {
+		return fmt.Errorf("%s's compose healthcheck fails here: %w", service, err)
+	}
+	return nil
+}
+
+// healthTools puts what the images' healthchecks call on a PATH of their
+// own: the Temporal CLI as `temporal`, and /healthcheck built from
+// deploy/healthcheck.
+func (s *stack) healthTools(ctx context.Context) error {
+	bin := filepath.Join(s.work, "healthcheck-bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(s.cli, filepath.Join(bin, "temporal")); err != nil {
+		return err
+	}
+	_, err := run(ctx, s.repo, os.Environ(), "go", "build", "-o", filepath.Join(bin, "healthcheck"), "./deploy/healthcheck")
+	return err
+}
