@@ -14,9 +14,12 @@ WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 # Puente's go.mod) into .puente/bin, named after what they are built from so
 # that a change of pin or source builds a new one. The Temporal server and
 # temporal-sql-tool are built by prod-check itself (deploy/prodcheck).
+HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v3" {print $$2}' deploy/tools/kube/go.mod)
+HELM      := $(BIN)/helm-$(HELM_VERSION)
+KUBECHECK := $(BIN)/kubecheck-$(shell cat deploy/tools/kube/go.sum deploy/tools/kube/kubecheck/*.go | sha256sum | cut -c1-12)
 PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/prometheus" {print $$2}' deploy/tools/promtool/go.mod)
 
-.PHONY: run build test unit deps tools lint fmt-check vet staticcheck workflowcheck bench prod-check promtool-check
+.PHONY: run build test unit deps tools lint fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
 
 run: build deps
 	$(BIN)/puente dev
@@ -66,12 +69,26 @@ workflowcheck: $(BIN)/workflowcheck
 prod-check: deps
 	go run ./deploy/prodcheck -bin $(BIN)
 
+# The Helm chart rendered for its default and production values and every
+# object validated by the API server's own create strategies (kubecheck),
+# plus broken renders that must be refused (deploy/chart-check.sh).
+chart-check: $(HELM) $(KUBECHECK)
+	HELM=$(HELM) KUBECHECK=$(KUBECHECK) ./deploy/chart-check.sh
+
 # Prometheus' config and alerting rules checked, and the rules' unit tests run,
 # by the promtool of the Prometheus release the compose file runs.
 promtool-check: $(PROMTOOL)
 	$(PROMTOOL) check config deploy/observability/prometheus.yml
 	$(PROMTOOL) check rules deploy/observability/rules/*.yml
 	$(PROMTOOL) test rules deploy/observability/tests/*.yml
+
+$(HELM) $(KUBECHECK):
+	@mkdir -p $(BIN)
+	flock $(BIN)/.build-kube.lock sh -c 'test -x $(HELM) && test -x $(KUBECHECK) || { \
+	  tmp=$$(mktemp -d $(BIN)/build-XXXXXX) && \
+	  (cd deploy/tools/kube && GOWORK=off CGO_ENABLED=0 go build -trimpath \
+	    -ldflags "-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)" -o $$tmp/ helm.sh/helm/v3/cmd/helm ./kubecheck) && \
+	  mv $$tmp/helm $(HELM) && mv $$tmp/kubecheck $(KUBECHECK) && rmdir $$tmp; }'
 
 $(PROMTOOL):
 	@mkdir -p $(BIN)
