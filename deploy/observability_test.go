@@ -52,6 +52,9 @@ func TestPrometheusScrapesEveryProcess(t *testing.T) {
 		RuleFiles     []string `yaml:"rule_files"`
 		ScrapeConfigs []struct {
 			JobName       string `yaml:"job_name"`
+			Authorization struct {
+				CredentialsFile string `yaml:"credentials_file"`
+			}
 			StaticConfigs []struct {
 				Targets []string
 			} `yaml:"static_configs"`
@@ -66,6 +69,16 @@ func TestPrometheusScrapesEveryProcess(t *testing.T) {
 	}
 	targets := map[string]bool{}
 	for _, sc := range cfg.ScrapeConfigs {
+		// A token file must be a secret Prometheus mounts, the one the API checks.
+		if f := sc.Authorization.CredentialsFile; f != "" {
+			m := secretPath.FindStringSubmatch(f)
+			if m == nil || !slices.ContainsFunc(prom.Secrets, func(r types.ServiceSecretConfig) bool { return r.Source == m[1] }) {
+				t.Errorf("job %s sends the token in %s, which prometheus does not mount", sc.JobName, f)
+			}
+			if v := s.project.Services["api"].Environment["PUENTE_METRICS_TOKEN_FILE"]; sc.JobName == "puente-api" && (v == nil || *v != f) {
+				t.Errorf("job %s sends %s, the API checks PUENTE_METRICS_TOKEN_FILE", sc.JobName, f)
+			}
+		}
 		for _, st := range sc.StaticConfigs {
 			for _, tg := range st.Targets {
 				targets[tg] = true

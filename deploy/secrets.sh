@@ -9,7 +9,8 @@
 #
 # postgres_password holds the superuser's password alone (the postgres image's
 # POSTGRES_PASSWORD_FILE), grafana_admin_password Grafana's `admin` password
-# (--profile observability). temporal_pgpass and puente_pgpass are PostgreSQL
+# (--profile observability), puente_metrics_token the bearer token the API
+# asks of /metrics scrapers (PUENTE_METRICS_TOKEN_FILE; Prometheus sends it). temporal_pgpass and puente_pgpass are PostgreSQL
 # password files (`*:*:*:role:password`, read through PGPASSFILE by Temporal's
 # pgx driver and by Puente); deploy/postgres/roles.sh takes each role's name
 # and password from them. The directory is private (0700); the files are
@@ -25,7 +26,7 @@ random() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
 
 mkdir -p "$dir"
 chmod 0700 "$dir"
-for file in postgres_password grafana_admin_password; do
+for file in postgres_password grafana_admin_password puente_metrics_token; do
 	if [ ! -s "$dir/$file" ]; then
 		random >"$dir/$file"
 		echo "wrote $dir/$file"
@@ -38,4 +39,5 @@ for pair in "puente_pgpass:$PUENTE_DB_USER" "temporal_pgpass:$TEMPORAL_DB_USER";
 		echo "wrote $file"
 	fi
 done
-chmod 0644 "$dir/postgres_password" "$dir/grafana_admin_password" "$dir/puente_pgpass" "$dir/temporal_pgpass"
+chmod 0644 "$dir/postgres_password" "$dir/grafana_admin_password" "$dir/puente_metrics_token" \
+	"$dir/puente_pgpass" "$dir/temporal_pgpass"

@@ -63,9 +63,18 @@ func env(key, def string) string {
 
 // twin makes the environment variable envName set flag name, as its
 // default: the command line still wins. A value the flag cannot read is kept
-// for parse to report, naming the variable.
+// for parse to report, naming the variable. envName_FILE names a file that
+// holds the value instead (a mounted secret), so that no secret need be in
+// the environment.
 func (c *config) twin(fs *flag.FlagSet, name, envName string) {
 	v := os.Getenv(envName)
+	if f := os.Getenv(envName + "_FILE"); v == "" && f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil && c.envErr == nil {
+			c.envErr = fmt.Errorf("%s_FILE: %w", envName, err)
+		}
+		v = strings.TrimRight(string(b), "\r\n")
+	}
 	if v == "" {
 		return
 	}

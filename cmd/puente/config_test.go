@@ -170,3 +170,23 @@ func TestConfigRejectsMalformedValues(t *testing.T) {
 		})
 	}
 }
+
+// A setting may come from the file <VAR>_FILE names (a mounted secret); the
+// variable itself wins, and a file that cannot be read is an error.
+func TestConfigReadsSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseEnv(t, map[string]string{"PUENTE_METRICS_TOKEN_FILE": token, "DATABASE_URL_FILE": token, "DATABASE_URL": "postgres://env/db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MetricsToken != "s3cret" || cfg.DatabaseURL != "postgres://env/db" {
+		t.Errorf("metrics token %q, database url %q", cfg.MetricsToken, cfg.DatabaseURL)
+	}
+	if _, err := parseEnv(t, map[string]string{"PUENTE_METRICS_TOKEN_FILE": filepath.Join(dir, "missing")}); err == nil || !strings.Contains(err.Error(), "PUENTE_METRICS_TOKEN_FILE") {
+		t.Errorf("a missing file: err = %v", err)
+	}
+}

@@ -489,8 +489,15 @@ func (s *stack) checkMigrations(ctx context.Context) (int, error) {
 // checkMetrics scrapes every process: Temporal's server metrics, each API's
 // and each live worker's /metrics, and each live worker's /healthz.
 func (s *stack) checkMetrics(ctx context.Context) error {
+	// The API's /metrics wants the token Prometheus sends (the compose
+	// secret puente_metrics_token); the others are open.
+	token, err := os.ReadFile(filepath.Join(s.secrets, "puente_metrics_token"))
+	if err != nil {
+		return err
+	}
 	get := func(url string) (string, error) {
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return "", err
