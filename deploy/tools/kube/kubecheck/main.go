@@ -22,6 +22,7 @@ import (
 	"os"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
@@ -137,12 +138,15 @@ func checkOne(strict runtime.Decoder, scheme *runtime.Scheme, doc []byte, namesp
 		return name, fmt.Errorf("convert: %w", err)
 	}
 	ctx := genericapirequest.WithNamespace(context.Background(), namespace)
-	if m, ok := internal.(interface {
-		GetNamespace() string
-		SetNamespace(string)
-	}); ok && strategy.NamespaceScoped() && m.GetNamespace() == "" {
+	m, err := meta.Accessor(internal)
+	if err != nil {
+		return name, err
+	}
+	if strategy.NamespaceScoped() && m.GetNamespace() == "" {
 		m.SetNamespace(namespace)
 	}
+	// As the API server's create handler does before the strategy runs.
+	rest.FillObjectMetaSystemFields(m)
 	if err := rest.BeforeCreate(strategy, ctx, internal); err != nil {
 		return name, err
 	}
