@@ -168,7 +168,7 @@ func TestSubmitRejectsBadInputListingEveryField(t *testing.T) {
 		Status int                   `json:"status"`
 		Errors []pipeline.FieldError `json:"errors"`
 	}
-	r.JSON(t, &prob)
+	r.Problem(t, &prob)
 	var got []string
 	for _, e := range prob.Errors {
 		got = append(got, e.Field)

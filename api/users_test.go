@@ -66,7 +66,7 @@ func TestRevokedAndExpiredTokensAreRefusedAtOnce(t *testing.T) {
 		t.Fatalf("revoked token: %d %s", r.StatusCode, r.Body)
 	}
 	var p struct{ Detail string }
-	r.JSON(t, &p)
+	r.Problem(t, &p)
 	if p.Detail != "the token was revoked" {
 		t.Errorf("revoked token detail %q", p.Detail)
 	}
@@ -82,7 +82,7 @@ func TestRevokedAndExpiredTokensAreRefusedAtOnce(t *testing.T) {
 	}
 	time.Sleep(time.Until(expires))
 	r = b.app.Do(t, http.MethodGet, "/v1/me", token, nil)
-	r.JSON(t, &p)
+	r.Problem(t, &p)
 	if r.StatusCode != http.StatusUnauthorized || p.Detail != "the token has expired: ask for a new one" {
 		t.Fatalf("expired token: %d %s", r.StatusCode, r.Body)
 	}
@@ -106,7 +106,7 @@ func TestDeactivationStopsTokensAtOnce(t *testing.T) {
 	}
 	r := b.app.Do(t, http.MethodGet, "/v1/me", b.expert.Token, nil)
 	var p struct{ Detail string }
-	r.JSON(t, &p)
+	r.Problem(t, &p)
 	if r.StatusCode != http.StatusUnauthorized || p.Detail != "this user is deactivated" {
 		t.Fatalf("deactivated user: %d %s", r.StatusCode, r.Body)
 	}
@@ -302,7 +302,7 @@ func assertFields(t *testing.T, r testenv.Response, fields ...string) {
 	var p struct {
 		Errors []pipeline.FieldError `json:"errors"`
 	}
-	r.JSON(t, &p)
+	r.Problem(t, &p)
 	got := map[string]bool{}
 	for _, e := range p.Errors {
 		got[e.Field] = true

@@ -39,9 +39,12 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 	public["session_id"] = session.ID
 	open := b.submit(t, b.fpPE, public).ID
 
-	inScope := []testenv.User{manager, b.manager2, b.fpPE, b.expert}
+	// The priority is of PE and CO: a focal point of CO (and EC) sees it,
+	// one of EC alone does not.
+	inScope := []testenv.User{manager, b.manager2, b.fpPE, b.expert,
+		b.app.AddUser(t, pipeline.Actor{Name: "Focal point of CO and EC", Role: pipeline.FocalPoint, Countries: []string{"CO", "EC"}})}
 	outOfScope := []testenv.User{b.expert2, b.fpMX,
-		b.app.AddUser(t, pipeline.Actor{Name: "Focal point of CO and EC", Role: pipeline.FocalPoint, Countries: []string{"EC"}})}
+		b.app.AddUser(t, pipeline.Actor{Name: "Focal point of EC", Role: pipeline.FocalPoint, Countries: []string{"EC"}})}
 
 	for _, u := range inScope {
 		if r := b.app.Do(t, "GET", "/v1/priorities/"+restricted, u.Token, nil); r.StatusCode != http.StatusOK {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -142,5 +143,47 @@ func TestReserveRefIsKeyedByPriority(t *testing.T) {
 	other, _ := b.st.ReserveRef(b.ctx, uuid.NewString(), "CO", 2027)
 	if other != "CO-2027-0002" {
 		t.Errorf("the next priority got %q", other)
+	}
+}
+
+// TestLeastLoadedExpert: the expert of the theme with the fewest open
+// priorities, ties to the one registered first; closed priorities are no
+// load.
+func TestLeastLoadedExpert(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	add := func(name string) pipeline.Actor {
+		_, hash := store.NewToken()
+		u, err := b.st.AddUser(b.ctx, store.User{Actor: pipeline.Actor{Name: name, Role: pipeline.Expert, Themes: []string{"money_laundering"}},
+			Email: uuid.NewString()[:12] + "@puente.test", Language: "es"}, hash, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Actor
+	}
+	first := add("Registrada primero")
+	second := add("Registrado después")
+	want := func(e pipeline.Actor, why string) {
+		t.Helper()
+		got, err := b.st.LeastLoadedExpert(b.ctx, "money_laundering")
+		if err != nil || got.ID != e.ID {
+			t.Errorf("%s: got %s (%v), want %s", why, got.Name, err, e.Name)
+		}
+	}
+	want(first, "a tie goes to the first registered")
+	assign := func(e pipeline.Actor, stage pipeline.Stage) {
+		p := priority(func(p *pipeline.Priority) { p.Assignee, p.Stage = e.ID, stage })
+		if _, err := b.st.Record(b.ctx, store.Change{Priority: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assign(first, pipeline.Planning)
+	want(second, "one open priority is a load")
+	for _, closed := range []pipeline.Stage{pipeline.Approved, pipeline.Rejected, pipeline.Withdrawn} {
+		assign(second, closed)
+	}
+	want(second, "closed priorities are no load")
+	if _, err := b.st.LeastLoadedExpert(b.ctx, "cybercrime"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a theme nobody covers: %v", err)
 	}
 }

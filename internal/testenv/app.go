@@ -111,9 +111,26 @@ type Response struct {
 	Body []byte
 }
 
-// JSON decodes the body into v, failing the test if it is not JSON of that shape.
+// Problem decodes an error response's body (RFC 9457) into v, failing the
+// test unless the status is 4xx or 5xx.
+func (r Response) Problem(t testing.TB, v any) {
+	t.Helper()
+	if r.StatusCode < 400 {
+		t.Fatalf("%s %s: want an error, got %s %s", r.Request.Method, r.Request.URL.Path, r.Status, r.Body)
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s body %q: %v", r.Status, r.Body, err)
+	}
+}
+
+// JSON decodes a successful response's body into v, failing the test if
+// the status is not 2xx or the body is not JSON of that shape: a check of
+// what a list holds must not pass on an error. Decode problems with Problem.
 func (r Response) JSON(t testing.TB, v any) {
 	t.Helper()
+	if r.StatusCode < 200 || r.StatusCode > 299 {
+		t.Fatalf("%s %s: want a 2xx answer to decode, got %s %s", r.Request.Method, r.Request.URL.Path, r.Status, r.Body)
+	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s body %q: %v", r.Status, r.Body, err)
 	}
