@@ -73,11 +73,11 @@ type CPU struct {
 type cpuMeter struct{ temporal, pg *devstack.Process }
 
 func (m cpuMeter) read() (CPU, error) {
-	t, err := m.temporal.CPUTime()
+	t, err := treeCPUTime(m.temporal.PID())
 	if err != nil {
 		return CPU{}, err
 	}
-	p, err := m.pg.CPUTime()
+	p, err := treeCPUTime(m.pg.PID())
 	if err != nil {
 		return CPU{}, err
 	}
@@ -255,7 +255,12 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	sizeBefore, err := st.DatabaseSize(ctx)
+	syn, err := openSynthetic(ctx, pg.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer syn.close()
+	sizeBefore, err := syn.size(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +280,7 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sizeAfter, err := st.DatabaseSize(ctx)
+	sizeAfter, err := syn.size(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -48,14 +48,19 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 		return nil, err
 	}
 	defer st.Close()
+	syn, err := openSynthetic(ctx, o.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer syn.close()
 	res := &ScaleResult{Endpoints: map[string]Latency{}}
 	began := time.Now()
-	manager, focal, err := seedScale(ctx, st, o)
+	manager, focal, err := seedScale(ctx, st, syn, o)
 	if err != nil {
 		return nil, err
 	}
 	res.SeedSecs = time.Since(began).Seconds()
-	if res.Priorities, res.Events, err = st.Counts(ctx); err != nil {
+	if res.Priorities, res.Events, err = syn.counts(ctx); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Log, "database holds %d priorities and %d events (seeding took %.1f s)\n", res.Priorities, res.Events, res.SeedSecs)

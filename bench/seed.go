@@ -14,7 +14,7 @@ import (
 // seedScale makes the benchmark's users and, unless the database already
 // holds enough priorities, seeds synthetic ones in batches. It returns a
 // manager's and a focal point's tokens.
-func seedScale(ctx context.Context, st *store.Store, o ScaleOptions) (manager, focal string, err error) {
+func seedScale(ctx context.Context, st *store.Store, syn *synthetic, o ScaleOptions) (manager, focal string, err error) {
 	add := func(a pipeline.Actor) (pipeline.Actor, string, error) {
 		token, hash := store.NewToken()
 		a.ID = uuid.NewString()
@@ -28,7 +28,7 @@ func seedScale(ctx context.Context, st *store.Store, o ScaleOptions) (manager, f
 	if _, focal, err = add(pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE", "CO"}}); err != nil {
 		return "", "", err
 	}
-	have, _, err := st.Counts(ctx)
+	have, _, err := syn.counts(ctx)
 	if err != nil || have >= o.Priorities {
 		return manager, focal, err
 	}
@@ -44,10 +44,10 @@ func seedScale(ctx context.Context, st *store.Store, o ScaleOptions) (manager, f
 	for first := have + 1; first <= o.Priorities; first += batch {
 		last := min(first+batch-1, o.Priorities)
 		t0 := time.Now()
-		if err := st.SeedSynthetic(ctx, first, last, o.EventsPer, experts, m.ID); err != nil {
+		if err := syn.seed(ctx, first, last, o.EventsPer, experts, m.ID); err != nil {
 			return "", "", err
 		}
 		fmt.Fprintf(o.Log, "seeded priorities %d–%d in %.1f s\n", first, last, time.Since(t0).Seconds())
 	}
-	return manager, focal, st.Analyze(ctx)
+	return manager, focal, syn.analyze(ctx)
 }

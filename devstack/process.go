@@ -5,15 +5,11 @@
 package devstack
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -114,67 +110,4 @@ func FreePort() (int, error) {
 
 func openLog(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-}
-
-// CPUTime is the processor time used so far by the process and its
-// descendants (PostgreSQL's backends leave the process group, so the tree is
-// walked by parent), live ones and those reaped. Linux only; benchmarks use
-// it to say where the machine's time goes.
-func (p *Process) CPUTime() (time.Duration, error) {
-	return treeCPUTime(p.cmd.Process.Pid)
-}
-
-// clockTick is USER_HZ, the unit of /proc's times: 100 on every Linux port.
-const clockTick = 100
-
-func treeCPUTime(root int) (time.Duration, error) {
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	type proc struct{ parent, ticks int64 }
-	procs := map[int64]proc{}
-	for _, d := range dirs {
-		pid, err := strconv.ParseInt(d.Name(), 10, 64)
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
-		if err != nil {
-			continue // gone since the listing
-		}
-		// The command name may hold spaces and parentheses: fields start after the last ')'.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		// f[0] is field 3 (state): ppid is field 4, utime..cstime fields 14-17.
-		if len(f) < 15 {
-			continue
-		}
-		var pr proc
-		pr.parent, _ = strconv.ParseInt(f[1], 10, 64)
-		for _, v := range f[11:15] {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			pr.ticks += n
-		}
-		procs[pid] = pr
-	}
-	var ticks int64
-	for pid, pr := range procs {
-		// Walk up to the root or to the top; a short walk per process.
-		for at := pid; ; {
-			if at == int64(root) {
-				ticks += pr.ticks
-				break
-			}
-			up, ok := procs[at]
-			if !ok || up.parent == 0 || up.parent == at {
-				break
-			}
-			at = up.parent
-		}
-	}
-	return time.Duration(ticks) * time.Second / clockTick, nil
 }

@@ -172,7 +172,9 @@ func TestDevStack(t *testing.T) {
 		t.Errorf("logs do not tie request %s to workflow priority-%s (http line %v, workflow line %v)", requestID, p.ID, httpLine, workflowLine)
 	}
 	// A manager's accept emails the expert: the message lands in Mailpit.
-	expert := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, "information_exchange") })
+	expert := userWhere(t, users, func(u devstack.DevUser) bool {
+		return u.Role == "expert" && slices.Contains(u.Themes, "information_exchange")
+	})
 	accept, _ := http.NewRequest("POST", base+"/v1/priorities/"+p.ID+"/decisions", strings.NewReader(`{"decision":"accept"}`))
 	accept.Header.Set("Authorization", "Bearer "+mgr.Token)
 	accept.Header.Set("Content-Type", "application/json")

@@ -1,11 +1,27 @@
-package store
+package bench
 
 import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/puente-dev/puente/pipeline"
 )
+
+// synthetic reaches the database directly for what only the benchmarks do
+// (bulk seeding, statistics, sizes), beside the store Puente runs on.
+type synthetic struct{ pool *pgxpool.Pool }
+
+func openSynthetic(ctx context.Context, url string) (*synthetic, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &synthetic{pool: pool}, nil
+}
+
+func (s *synthetic) close() { s.pool.Close() }
 
 // syntheticPriorities fills priorities first..last (refs BX-<n>) with a
 // realistic mix: every theme and CELAC country, Spanish and English words with
@@ -54,10 +70,10 @@ SELECT p.id, e, p.created_at + (e || ' hours')::interval, p.submitted_by::text, 
 FROM priorities p, generate_series(1, $3::int) AS e
 WHERE p.ref IN (SELECT 'BX-' || g FROM generate_series($1::int, $2::int) AS g)`
 
-// SeedSynthetic adds synthetic priorities first..last with eventsPer events
-// each, for benchmarks at scale. experts holds one expert id per theme, in
-// codelist order; manager triaged and submitted them all.
-func (s *Store) SeedSynthetic(ctx context.Context, first, last, eventsPer int, experts []string, manager string) error {
+// seed adds synthetic priorities first..last with eventsPer events each.
+// experts holds one expert id per theme, in codelist order; manager triaged
+// and submitted them all.
+func (s *synthetic) seed(ctx context.Context, first, last, eventsPer int, experts []string, manager string) error {
 	if _, err := s.pool.Exec(ctx, syntheticPriorities, first, last, pipeline.Lists.ThemeCodes(),
 		experts, manager, eventsPer+1, pipeline.Lists.CountryCodes()); err != nil {
 		return fmt.Errorf("seed priorities %d-%d: %w", first, last, err)
@@ -68,8 +84,8 @@ func (s *Store) SeedSynthetic(ctx context.Context, first, last, eventsPer int, e
 	return nil
 }
 
-// Analyze refreshes the planner's statistics after a bulk load.
-func (s *Store) Analyze(ctx context.Context) error {
+// analyze refreshes the planner's statistics after a bulk load.
+func (s *synthetic) analyze(ctx context.Context) error {
 	for _, table := range []string{"priorities", "events", "pipeline_counts", "approvals_weekly"} {
 		if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
 			return fmt.Errorf("vacuum analyze %s: %w", table, err)
@@ -78,14 +94,14 @@ func (s *Store) Analyze(ctx context.Context) error {
 	return nil
 }
 
-// Counts returns how many priorities and events the database holds.
-func (s *Store) Counts(ctx context.Context) (priorities, events int, err error) {
+// counts returns how many priorities and events the database holds.
+func (s *synthetic) counts(ctx context.Context) (priorities, events int, err error) {
 	err = s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM priorities), (SELECT count(*) FROM events)`).Scan(&priorities, &events)
 	return
 }
 
-// DatabaseSize is the current database's size on disk, in bytes.
-func (s *Store) DatabaseSize(ctx context.Context) (int64, error) {
+// size is the current database's size on disk, in bytes.
+func (s *synthetic) size(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
 	return n, err
