@@ -98,6 +98,7 @@ type priority struct {
 	version  int
 	events   []string // the event kinds it must end with
 	retries  int      // requests answered 5xx or not at all, then retried
+	answers  []string // what those requests got: a status and problem title, or the error
 	resolved int      // ambiguous requests found applied on re-read
 }
 
@@ -172,6 +173,16 @@ func transient(r response, err error) bool {
 		r.status == http.StatusBadGateway || r.status == http.StatusInternalServerError
 }
 
+// answer says what a retried request got.
+func answer(r response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	var pb struct{ Title string }
+	_ = json.Unmarshal(r.body, &pb)
+	return fmt.Sprintf("%d %s", r.status, pb.Title)
+}
+
 // submit creates the priority through API k%2 with an Idempotency-Key, so a
 // retry after an unanswered request lands on the same priority.
 func (d *driver) submit(ctx context.Context, p *priority) error {
@@ -187,6 +198,7 @@ func (d *driver) submit(ctx context.Context, p *priority) error {
 		r, err := d.do(ctx, i, "POST", "/v1/priorities", d.people.fpPE, body, "Idempotency-Key", key)
 		if transient(r, err) && attempt < 8 {
 			p.retries++
+			p.answers = append(p.answers, "submit: "+answer(r, err))
 			time.Sleep(time.Second)
 			continue
 		}
@@ -251,6 +263,7 @@ func (d *driver) take(ctx context.Context, p *priority, k int, s step) error {
 		case (transient(r, err) || r.status == http.StatusPreconditionFailed) && attempt < 10:
 			if r.status != http.StatusPreconditionFailed {
 				p.retries++
+				p.answers = append(p.answers, s.event+": "+answer(r, err))
 			}
 			time.Sleep(time.Second)
 			cur, gerr := d.get(ctx, i, p, u)

@@ -209,7 +209,8 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	go s.killWorkerAt(ctx, d, tc, int64(total/3), killed)
 	start := time.Now()
 	runErr := d.runAll(ctx, ps, conc)
-	elapsed := time.Since(start)
+	end := time.Now()
+	elapsed := end.Sub(start)
 	select {
 	case k := <-killed:
 		logf("%s", k)
@@ -226,7 +227,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		return err
 	}
 	defer db.Close(ctx)
-	t, err := verify(ctx, d, db, tc, ps)
+	t, err := verify(ctx, d, db, tc, ps, end)
 	if err != nil {
 		return err
 	}
@@ -359,12 +360,15 @@ func report(s *stack, d *driver, ps []*priority, t *tally) {
 	for _, p := range ps {
 		retries += p.retries
 		resolved += p.resolved
+		for _, a := range p.answers {
+			fmt.Printf("  %s retried after: %s\n", p.ref, a)
+		}
 	}
 	fmt.Println()
 	fmt.Printf("priorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
-		"read model = workflow for %d/%d; requests retried %d, found applied on re-read %d\n",
+		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n",
 		t.priorities, t.byFinal["approved"], t.byFinal["rejected"], t.byFinal["withdrawn"], t.events, t.duplicates, t.gaps,
-		t.priorities-countPrefix(t.mismatches, "workflow holds"), t.priorities, retries, resolved)
+		t.priorities-countPrefix(t.mismatches, "workflow holds"), t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
 	fmt.Println()
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -21,6 +23,7 @@ type tally struct {
 	byFinal                              map[string]int
 	mismatches                           []string                   // every way a priority is not where it should be
 	workerOf                             map[string]map[string]bool // worker identity → priority ids
+	lastClose                            time.Duration              // the latest workflow close after the journeys ended
 }
 
 func (t *tally) bad(format string, args ...any) {
@@ -29,8 +32,9 @@ func (t *tally) bad(format string, args ...any) {
 
 // verify checks every priority three ways: through each API, in PostgreSQL
 // directly, and in its Temporal workflow (state, status and history).
-func verify(ctx context.Context, d *driver, db *pgx.Conn, tc client.Client, ps []*priority) (*tally, error) {
+func verify(ctx context.Context, d *driver, db *pgx.Conn, tc client.Client, ps []*priority, end time.Time) (*tally, error) {
 	t := &tally{byFinal: map[string]int{}, workerOf: map[string]map[string]bool{}}
+	closeBy := end.Add(time.Minute)
 	for _, p := range ps {
 		t.priorities++
 		t.byFinal[p.scenario.final]++
@@ -99,13 +103,30 @@ func verify(ctx context.Context, d *driver, db *pgx.Conn, tc client.Client, ps [
 
 		// The workflow: closed, in the same state as the read model, and
 		// which workers ran its tasks.
+		// A workflow in a terminal stage still flushes and sends its mail
+		// before it completes: it is given until closeBy.
 		wid := workflows.ID(p.id)
-		desc, err := tc.DescribeWorkflow(ctx, wid, "")
-		if err != nil {
-			return nil, fmt.Errorf("describe %s: %w", wid, err)
+		var desc *workflowservice.DescribeWorkflowExecutionResponse
+		for {
+			d, err := tc.DescribeWorkflowExecution(ctx, wid, "")
+			if err != nil {
+				return nil, fmt.Errorf("describe %s: %w", wid, err)
+			}
+			desc = d
+			if d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING || time.Now().After(closeBy) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
-		if desc.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-			t.bad("%s: workflow %s, want completed", p.ref, desc.Status)
+		if st := desc.GetWorkflowExecutionInfo().GetStatus(); st != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			var pending []string
+			for _, a := range desc.GetPendingActivities() {
+				pending = append(pending, fmt.Sprintf("%s (attempt %d, %s)", a.GetActivityType().GetName(), a.GetAttempt(), a.GetLastFailure().GetMessage()))
+			}
+			t.bad("%s: workflow %s %s after its last step, want completed; pending activities %v, pending workflow task %v",
+				p.ref, st, time.Since(end).Round(time.Second), pending, desc.GetPendingWorkflowTask() != nil)
+		} else if closed := desc.GetWorkflowExecutionInfo().GetCloseTime().AsTime().Sub(end); closed > t.lastClose {
+			t.lastClose = closed
 		}
 		v, err := tc.QueryWorkflow(ctx, wid, "", workflows.QueryPriority)
 		if err != nil {
