@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,12 +8,11 @@ import (
 	"mime"
 	"net/http"
 	"os"
-	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/internal/strictjson"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -58,143 +56,14 @@ func bind(c echo.Context, dst any) (pipeline.Problems, error) {
 	return decode(body, dst)
 }
 
-// decode is bind without the request.
+// decode is bind without the request: strictjson's decoding, with a body
+// that is not JSON at all answered 400.
 func decode(body []byte, dst any) (pipeline.Problems, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return nil, problem(http.StatusBadRequest, "the body is empty: send a JSON object")
+	ps, err := strictjson.Decode(body, dst)
+	if err != nil {
+		return nil, problem(http.StatusBadRequest, err.Error())
 	}
-	if !json.Valid(body) {
-		return nil, problem(http.StatusBadRequest, "the body is not valid JSON")
-	}
-	// encoding/json would keep the last of two equal keys and turn invalid
-	// UTF-8 and lone surrogates into U+FFFD: refuse them instead, naming where.
-	if ps := scanJSON(body); len(ps) > 0 {
-		return ps, nil
-	}
-	var ps pipeline.Problems
-	decodeValue(body, reflect.ValueOf(dst).Elem(), "", &ps)
 	return ps, nil
-}
-
-var eurType = reflect.TypeFor[pipeline.EUR]()
-
-// decodeEUR reads an amount strictly (pipeline.ParseEUR): at most two
-// decimals, where EUR's own UnmarshalJSON rounds old records to the cent.
-func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
-	if string(raw) == "null" {
-		v.SetZero()
-		return
-	}
-	eur, err := pipeline.ParseEUR(string(raw))
-	switch {
-	case errors.Is(err, pipeline.ErrTooPrecise):
-		ps.Add(fieldName(path), "must have at most two decimals (whole cents)")
-	case errors.Is(err, pipeline.ErrAmountTooHigh):
-		ps.Add(fieldName(path), "must be at most 1,000,000,000")
-	case err != nil:
-		ps.Add(fieldName(path), "must be a number of euros")
-	default:
-		v.Set(reflect.ValueOf(eur))
-	}
-}
-
-func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
-	isNull := string(raw) == "null"
-	switch {
-	case v.Type() == eurType:
-		decodeEUR(raw, v, path, ps)
-	case v.Kind() == reflect.Pointer:
-		if isNull {
-			v.SetZero()
-			return
-		}
-		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
-		}
-		decodeValue(raw, v.Elem(), path, ps)
-	case v.Kind() == reflect.Struct:
-		decodeObject(raw, v, path, ps)
-	case v.Kind() == reflect.Slice && v.Type() != reflect.TypeOf(json.RawMessage{}):
-		if isNull {
-			v.SetZero()
-			return
-		}
-		var elems []json.RawMessage
-		if raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
-			ps.Add(fieldName(path), "must be an array")
-			return
-		}
-		s := reflect.MakeSlice(v.Type(), len(elems), len(elems))
-		for i, e := range elems {
-			decodeValue(e, s.Index(i), fmt.Sprintf("%s[%d]", path, i), ps)
-		}
-		v.Set(s)
-	default:
-		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
-			ps.Add(fieldName(path), "must be %s", kindText(v.Kind()))
-		}
-	}
-}
-
-func decodeObject(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
-	var m map[string]json.RawMessage
-	if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-		ps.Add(fieldName(path), "must be an object")
-		return
-	}
-	fields := map[string]int{}
-	t := v.Type()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			fields[name] = i
-		}
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		i, ok := fields[k]
-		if !ok {
-			ps.Add(joinField(path, safeKey(k)), "is not a known field")
-			continue
-		}
-		decodeValue(m[k], v.Field(i), joinField(path, k), ps)
-	}
-}
-
-// joinField names the member key of the value at path ("actions[0]" and
-// "title" make "actions[0].title").
-func joinField(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func fieldName(path string) string {
-	if path == "" {
-		return "(body)"
-	}
-	return path
-}
-
-func kindText(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return "a " + k.String()
 }
 
 func jsonEncode(w io.Writer, v any) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/internal/strictjson"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
@@ -69,7 +70,7 @@ func newQuery(c echo.Context, known ...string) *query {
 	q := &query{v: c.QueryParams()}
 	for k := range q.v {
 		if !slices.Contains(known, k) && k != "limit" && k != "cursor" {
-			q.ps.Add(safeKey(k), "is not a known query parameter")
+			q.ps.Add(strictjson.SafeName(k), "is not a known query parameter")
 		}
 	}
 	return q
