@@ -77,10 +77,14 @@ chart-check: $(HELM) $(KUBECHECK)
 
 # Prometheus' config and alerting rules checked, and the rules' unit tests run,
 # by the promtool of the Prometheus release the compose file runs.
+# --syntax-only: the config names container paths (rule files, the token).
 promtool-check: $(PROMTOOL)
-	$(PROMTOOL) check config deploy/observability/prometheus.yml
+	$(PROMTOOL) check config --syntax-only deploy/observability/prometheus.yml
 	$(PROMTOOL) check rules deploy/observability/rules/*.yml
 	$(PROMTOOL) test rules deploy/observability/tests/*.yml
+	@tmp=$$(mktemp) && sed 's/scrape_interval: 15s/scrape_interval: soon/' deploy/observability/prometheus.yml >$$tmp && \
+	  if $(PROMTOOL) check config --syntax-only $$tmp >/dev/null 2>&1; then rm -f $$tmp; echo "promtool accepted a broken config" >&2; exit 1; fi; \
+	  rm -f $$tmp; echo "a broken config is refused, as it should be"
 
 $(HELM) $(KUBECHECK):
 	@mkdir -p $(BIN)
