@@ -462,6 +462,9 @@ func (s *stack) checkConfinement(ctx context.Context) error {
 		if err != nil {
 			verdict = "refused"
 		}
+		if c.pw == "wrong" {
+			verdict += " with a wrong password"
+		}
 		lines = append(lines, fmt.Sprintf("%s→%s %s", c.role, c.db, verdict))
 	}
 	logf("roles confined: %s", strings.Join(lines, ", "))
