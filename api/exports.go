@@ -57,18 +57,16 @@ func (s *Server) exportCSV(c echo.Context) error {
 func (s *Server) exportIATI(c echo.Context) error {
 	q := newQuery(c, "theme", "country", "session_id")
 	f := store.Filter{
-		Stage:      pipeline.Approved,
-		Theme:      q.oneOf("theme", pipeline.Lists.ThemeCodes()),
-		Country:    q.oneOf("country", pipeline.Lists.CountryCodes()),
-		SessionID:  q.uuid("session_id"),
-		PublicOnly: true,
+		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
+		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
+		SessionID: q.uuid("session_id"),
 	}
 	if err := q.err(); err != nil {
 		return err
 	}
 	res := c.Response()
 	var x *export.IATIWriter
-	err := s.svc.ExportPriorities(ctx(c), actorOf(c), f, func(p *pipeline.Priority) error {
+	err := s.svc.PublishedPriorities(ctx(c), actorOf(c), f, func(p *pipeline.Priority) error {
 		if x == nil {
 			res.Header().Set(echo.HeaderContentType, "application/xml; charset=utf-8")
 			res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="puente-iati-`+time.Now().UTC().Format("2006-01-02")+`.xml"`)
