@@ -3,6 +3,7 @@ package web
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/puente-dev/puente/internal/browser"
@@ -16,15 +17,6 @@ import (
 // stack; this one reaches the error states a journey passes by.
 func TestStatesAccessible(t *testing.T) {
 	b := setupRender(t)
-	orig := kindOf
-	kindOf = func(err error) (string, pipeline.Problems) {
-		if _, ok := err.(*invalidErr); ok {
-			return "invalid", pipeline.Problems{{Field: "title", Message: "is required"}, {Field: "countries", Message: "needs at least 1 country"},
-				{Field: "urgency", Message: "is required"}}
-		}
-		return orig(err)
-	}
-	defer func() { kindOf = orig }()
 	dir := browser.Artifacts(t, "web-states")
 	_ = os.RemoveAll(dir)
 	br := browser.Start(t, dir)
@@ -38,6 +30,14 @@ func TestStatesAccessible(t *testing.T) {
 	}
 	anon := br.NewTab(t, "anonymous", "es")
 	anon.Go(b.srv.URL + "/signin")
+	// Keyboard only: the first Tab reaches the skip link, the next ones the
+	// home link and the token field, each with its focus drawn.
+	for i, want := range []string{"a saltar al contenido", "a puente", "input"} {
+		got, visible := anon.TabTo(1)
+		if !strings.HasPrefix(strings.ToLower(got), want) || !visible {
+			t.Errorf("Tab %d focuses %q (focus drawn: %v), want %q with a visible focus", i+1, got, visible, want)
+		}
+	}
 	anon.Check("signin")
 	anon.Fill("#f-token", "nope")
 	anon.Submit("form[action='/signin'] button")
@@ -48,7 +48,8 @@ func TestStatesAccessible(t *testing.T) {
 	fp.Check("fp-home")
 	fp.Go(b.srv.URL + "/priorities/new")
 	fp.Check("fp-new")
-	b.fake.err = &invalidErr{}
+	b.fake.err = pipeline.Invalid("the submission is not valid", pipeline.Problems{{Field: "title", Message: "is required"},
+		{Field: "countries", Message: "needs at least 1 country"}, {Field: "urgency", Message: "is required"}})
 	fp.Submit("form[action='/priorities'] button[type=submit]")
 	fp.Check("fp-new-errors")
 	b.fake.err = nil

@@ -3,10 +3,10 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -43,21 +43,13 @@ func (f *fakeService) Submit(context.Context, pipeline.Actor, pipeline.Submissio
 	f.changes++
 	return f.p, f.err
 }
-func (f *fakeService) Decide(context.Context, pipeline.Actor, string, int, pipeline.DecisionInput) (*pipeline.Priority, error) {
-	f.changes++
-	return f.p, f.err
-}
-func (f *fakeService) Edit(context.Context, pipeline.Actor, string, int, pipeline.Changes) (*pipeline.Priority, error) {
-	f.changes++
-	return f.p, f.err
-}
-func (f *fakeService) DraftPlan(context.Context, pipeline.Actor, string, int, pipeline.Plan) (*pipeline.Priority, error) {
+func (f *fakeService) Act(context.Context, pipeline.Actor, string, int, pipeline.Act) (*pipeline.Priority, error) {
 	f.changes++
 	return f.p, f.err
 }
 func (f *fakeService) Priority(_ context.Context, _ pipeline.Actor, id string) (*pipeline.Priority, error) {
 	if id != f.p.ID {
-		return nil, store.ErrNotFound
+		return nil, pipeline.Errorf(pipeline.KindNotFound, "no priority")
 	}
 	cp := *f.p
 	return &cp, nil
@@ -71,7 +63,7 @@ func (f *fakeService) Events(context.Context, pipeline.Actor, string) ([]pipelin
 func (f *fakeService) Tasks(context.Context, pipeline.Actor, store.Page) ([]*pipeline.Priority, string, error) {
 	return []*pipeline.Priority{f.p}, "", nil
 }
-func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardFilter) (*store.Dashboard, error) {
+func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardFilter, time.Time) (*store.Dashboard, error) {
 	d := &store.Dashboard{Total: 1234}
 	for i, s := range pipeline.Stages {
 		m := float64(i) + 0.5
@@ -85,31 +77,26 @@ func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardF
 	d.NeedsReassignment = f.orphans
 	return d, nil
 }
-func (f *fakeService) Experts(context.Context, pipeline.Actor) ([]pipeline.Actor, error) {
-	return []pipeline.Actor{{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert}}, nil
-}
 func (f *fakeService) Sessions(context.Context, pipeline.Actor, store.Page) ([]pipeline.Session, string, error) {
-	s, _, _ := f.Session(context.Background(), pipeline.Actor{}, f.p.SessionID)
-	return []pipeline.Session{s}, "", nil
+	s, _ := f.Session(context.Background(), pipeline.Actor{}, f.p.SessionID)
+	return []pipeline.Session{s.Session}, "", nil
 }
-func (f *fakeService) Session(_ context.Context, _ pipeline.Actor, id string) (pipeline.Session, map[pipeline.Stage]int, error) {
+func (f *fakeService) Session(_ context.Context, _ pipeline.Actor, id string) (*service.SessionView, error) {
 	if id != f.p.SessionID {
-		return pipeline.Session{}, nil, store.ErrNotFound
+		return nil, pipeline.Errorf(pipeline.KindNotFound, "no session")
 	}
-	return pipeline.Session{ID: id, Title: "Reunión Anual 2026", Kind: "political_dialogue", Date: "2026-06-20", Venue: "Lima", Countries: []string{"PE", "CO"}},
-		map[pipeline.Stage]int{pipeline.Triage: 3, pipeline.Approved: 1}, nil
+	return &service.SessionView{Session: pipeline.Session{ID: id, Title: "Reunión Anual 2026", Kind: "political_dialogue", Date: "2026-06-20", Venue: "Lima", Countries: []string{"PE", "CO"}},
+		Priorities: map[pipeline.Stage]int{pipeline.Triage: 3, pipeline.Approved: 1}}, nil
 }
 func (f *fakeService) CreateSession(context.Context, pipeline.Actor, pipeline.SessionInput) (pipeline.Session, error) {
 	f.changes++
 	return pipeline.Session{ID: f.p.SessionID}, f.err
 }
-func (f *fakeService) ExportCSV(_ context.Context, _ pipeline.Actor, _ store.Filter, w io.Writer) error {
-	_, err := fmt.Fprintln(w, "id,ref")
-	return err
+func (f *fakeService) ExportPriorities(_ context.Context, _ pipeline.Actor, _ store.Filter, fn func(*pipeline.Priority) error) error {
+	return fn(f.p)
 }
-func (f *fakeService) ExportIATI(_ context.Context, _ pipeline.Actor, w io.Writer) error {
-	_, err := fmt.Fprintln(w, "<iati-activities/>")
-	return err
+func (f *fakeService) PublishedPriorities(_ context.Context, _ pipeline.Actor, _ store.Filter, fn func(*pipeline.Priority) error) error {
+	return fn(f.p)
 }
 
 // fakeSessions keeps sessions in memory, for tests of the rendering alone.
@@ -146,6 +133,9 @@ func (f *fakeSessions) DeleteWebSession(_ context.Context, h []byte) error {
 	delete(f.sessions, string(h))
 	return nil
 }
+func (f *fakeSessions) Users(context.Context, store.UserFilter, store.Page) ([]store.User, string, error) {
+	return []store.User{{Actor: pipeline.Actor{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert}, Active: true}}, "", nil
+}
 func (f *fakeSessions) UserByTokenHash(_ context.Context, h []byte) (pipeline.Actor, error) {
 	u, ok := f.users[string(h)]
 	if !ok {
@@ -153,8 +143,3 @@ func (f *fakeSessions) UserByTokenHash(_ context.Context, h []byte) (pipeline.Ac
 	}
 	return u, nil
 }
-
-// invalidErr stands for the service's refusal of a form's fields.
-type invalidErr struct{}
-
-func (*invalidErr) Error() string { return "invalid" }

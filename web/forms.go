@@ -149,9 +149,15 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 				*l = []string{}
 			}
 		}
-		if a.Indicators == nil {
-			a.Indicators = []pipeline.Indicator{}
+		// A row left blank is no indicator: the editor shows one blank row
+		// under every action to type into.
+		kept := []pipeline.Indicator{}
+		for _, in := range a.Indicators {
+			if in != (pipeline.Indicator{}) {
+				kept = append(kept, in)
+			}
 		}
+		a.Indicators = kept
 	}
 	if p.Actions == nil {
 		p.Actions = []pipeline.Action{}

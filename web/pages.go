@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/puente-dev/puente/export"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
@@ -87,7 +87,7 @@ func (a *App) list(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 		if errors.Is(err, store.ErrBadCursor) {
 			ps.Add("cursor", "is not a cursor")
 		} else if err != nil {
-			if kind, kps := kindOf(err); kind == "invalid" {
+			if kind, kps := kindOf(err); kind == pipeline.KindInvalid {
 				ps = kps
 			} else {
 				a.refusal(w, r, actor, err)
@@ -184,11 +184,11 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		return
 	}
 	kind, ps := kindOf(err)
-	if kind != "invalid" && kind != "forbidden" {
+	if kind != pipeline.KindInvalid && kind != pipeline.KindForbidden {
 		a.refusal(w, r, actor, err)
 		return
 	}
-	if kind == "forbidden" {
+	if kind == pipeline.KindForbidden {
 		ps = pipeline.Problems{{Field: "countries", Message: "must include one of your countries"}}
 	}
 	d, derr := a.submitData(r.Context(), actor, in, key)
@@ -261,7 +261,7 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 		d.Decisions = append(d.Decisions, v)
 	}
 	if needExperts || p.Assignee != "" {
-		experts, err := a.d.Service.Experts(ctx, actor)
+		experts, _, err := a.d.Store.Users(ctx, store.UserFilter{Role: pipeline.Expert}, store.Page{Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -269,14 +269,14 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 			if e.ID == p.Assignee {
 				d.AssigneeName = e.Name
 			}
-		}
-		if needExperts {
-			d.Experts = experts
+			if needExperts && e.Active {
+				d.Experts = append(d.Experts, e.Actor)
+			}
 		}
 	}
 	if p.SessionID != "" {
-		if s, _, err := a.d.Service.Session(ctx, actor, p.SessionID); err == nil {
-			d.Session = &s
+		if sv, err := a.d.Service.Session(ctx, actor, p.SessionID); err == nil {
+			d.Session = &sv.Session
 		}
 	}
 	if actor.Role == pipeline.Manager && a.d.TemporalUI != "" {
@@ -310,7 +310,7 @@ func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 	}
 	id := r.PathValue("id")
 	in := decisionForm(r)
-	_, err := a.d.Service.Decide(r.Context(), actor, id, version(r), in)
+	_, err := a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: in})
 	if err == nil {
 		redirect(w, r, "/priorities/"+id, "notice.decided")
 		return
@@ -324,7 +324,7 @@ func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 func (a *App) priorityAgain(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, id string, dec pipeline.Decision, err error) {
 	kind, ps := kindOf(err)
 	k, known := errorKinds[kind]
-	if !known || kind == "not_found" {
+	if !known || kind == pipeline.KindNotFound {
 		a.refusal(w, r, actor, err)
 		return
 	}
@@ -334,9 +334,9 @@ func (a *App) priorityAgain(w http.ResponseWriter, r *http.Request, actor pipeli
 		return
 	}
 	switch kind {
-	case "stale":
+	case pipeline.KindStale:
 		d.Stale = true
-	case "invalid":
+	case pipeline.KindInvalid:
 		d.Form = map[string]string{"comment": r.PostForm.Get("comment"), "reason": r.PostForm.Get("reason")}
 		d.ErrMsgs = map[string]string{}
 		for _, p := range ps {
@@ -384,10 +384,11 @@ func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	ch := changesForm(r)
 	var err error
 	if r.PostForm.Get("op") == "resubmit" {
-		_, err = a.d.Service.Decide(r.Context(), actor, id, version(r),
-			pipeline.DecisionInput{Decision: pipeline.Resubmit, Comment: r.PostForm.Get("comment"), Changes: &ch})
+		_, err = a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: pipeline.DecisionInput{
+			Decision: pipeline.Resubmit, Comment: r.PostForm.Get("comment"), Changes: &ch}})
 	} else {
-		_, err = a.d.Service.Edit(r.Context(), actor, id, version(r), ch)
+		_, err = a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: pipeline.DecisionInput{
+			Decision: pipeline.Edit, Changes: &ch}})
 	}
 	if err == nil {
 		n := "notice.saved"
@@ -398,7 +399,7 @@ func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 		return
 	}
 	kind, ps := kindOf(err)
-	if kind != "invalid" && kind != "stale" {
+	if kind != pipeline.KindInvalid && kind != pipeline.KindStale {
 		a.refusal(w, r, actor, err)
 		return
 	}
@@ -408,7 +409,7 @@ func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 		return
 	}
 	v := version(r)
-	if kind == "stale" {
+	if kind == pipeline.KindStale {
 		v = p.Version // keeps the person's text; the next save overwrites knowingly
 	}
 	for i := range ps {
@@ -417,7 +418,7 @@ func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	ch.Apply(p)
 	status := http.StatusUnprocessableEntity
 	opts := []func(*page){withProblems(ps)}
-	if kind == "stale" {
+	if kind == pipeline.KindStale {
 		status = http.StatusPreconditionFailed
 		opts = append(opts, withNotice("priority.stale_text"))
 	}
@@ -440,7 +441,14 @@ func (a *App) planView(p *pipeline.Priority, plan pipeline.Plan, v int) planData
 			countries = append(countries, c)
 		}
 	}
-	return planData{P: p, Plan: plan, Version: v, SupportTypes: pipeline.Lists.SupportTypes, Countries: countries}
+	shown := plan
+	shown.Actions = append([]pipeline.Action(nil), plan.Actions...)
+	for i := range shown.Actions {
+		if len(shown.Actions[i].Indicators) == 0 {
+			shown.Actions[i].Indicators = []pipeline.Indicator{{}}
+		}
+	}
+	return planData{P: p, Plan: shown, Version: v, SupportTypes: pipeline.Lists.SupportTypes, Countries: countries}
 }
 
 // planPage opens the plan editor on the current draft (or a first empty
@@ -495,9 +503,9 @@ func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	}
 	if len(ps) == 0 {
 		var saved *pipeline.Priority
-		saved, err = a.d.Service.DraftPlan(ctx, actor, id, v, plan)
+		saved, err = a.d.Service.Act(ctx, actor, id, v, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.DraftPlan}, Plan: &plan})
 		if err == nil && op == "submit" {
-			_, err = a.d.Service.Decide(ctx, actor, id, saved.Version, pipeline.DecisionInput{Decision: pipeline.SubmitPlan})
+			_, err = a.d.Service.Act(ctx, actor, id, saved.Version, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.SubmitPlan}})
 			if err != nil {
 				v = saved.Version // the draft is saved; only the submission was refused
 			}
@@ -510,16 +518,16 @@ func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 			}
 			return
 		}
-		var kind string
+		var kind pipeline.Kind
 		kind, ps = kindOf(err)
-		if kind != "invalid" && kind != "stale" {
+		if kind != pipeline.KindInvalid && kind != pipeline.KindStale {
 			a.refusal(w, r, actor, err)
 			return
 		}
 		for i := range ps {
 			ps[i].Field = strings.TrimPrefix(ps[i].Field, "plan.")
 		}
-		if kind == "stale" {
+		if kind == pipeline.KindStale {
 			d := a.planView(p, plan, p.Version)
 			d.Stale = true
 			a.render(w, r, &actor, http.StatusPreconditionFailed, "plan", "plan.title", d)
@@ -538,7 +546,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request, actor pipeline.A
 		f = store.DashboardFilter{}
 	}
 	ctx := r.Context()
-	d, err := a.d.Service.Pipeline(ctx, actor, f)
+	d, err := a.d.Service.Pipeline(ctx, actor, f, time.Now())
 	if err != nil {
 		a.refusal(w, r, actor, err)
 		return
@@ -607,7 +615,7 @@ func (a *App) createSession(w http.ResponseWriter, r *http.Request, actor pipeli
 		return
 	}
 	kind, ps := kindOf(err)
-	if kind != "invalid" {
+	if kind != pipeline.KindInvalid {
 		a.refusal(w, r, actor, err)
 		return
 	}
@@ -647,11 +655,12 @@ func (a *App) session(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 // managers, the batch triage of its new priorities.
 func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, results []triageResult) {
 	ctx := r.Context()
-	s, counts, err := a.d.Service.Session(ctx, actor, r.PathValue("id"))
+	sv, err := a.d.Service.Session(ctx, actor, r.PathValue("id"))
 	if err != nil {
 		a.refusal(w, r, actor, err)
 		return
 	}
+	s, counts := sv.Session, sv.Priorities
 	d := sessionData{S: s, Themes: pipeline.Lists.ThemeCodes(), Results: results}
 	for _, st := range pipeline.Stages {
 		d.Counts = append(d.Counts, stageCount{st, counts[st]})
@@ -699,7 +708,7 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 			v = n
 		}
 		res := triageResult{ID: id, Decision: dec}
-		p, err := a.d.Service.Decide(r.Context(), actor, id, v, in)
+		p, err := a.d.Service.Act(r.Context(), actor, id, v, pipeline.Act{DecisionInput: in})
 		if err == nil {
 			res.OK, res.Ref = true, p.Ref
 		} else {
@@ -724,50 +733,67 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 	a.sessionPage(w, r, actor, http.StatusOK, results)
 }
 
-// exportCSV streams the list's priorities as CSV, filtered like the list.
+// exportCSV streams the list's priorities as CSV, filtered like the list,
+// written as the API writes it.
 func (a *App) exportCSV(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	f := filterQuery(r.URL.Query())
 	if ps := filterProblems(f); len(ps) > 0 {
 		a.fail(w, r, &actor, http.StatusUnprocessableEntity, "error.invalid")
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="priorities-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-	if err := a.d.Service.ExportCSV(r.Context(), actor, f, w); err != nil {
-		a.d.Logger.ErrorContext(r.Context(), "web csv export", "error", err)
+	var c *export.CSV
+	start := func() error {
+		if c != nil {
+			return nil
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="priorities-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+		c = export.NewCSV(w)
+		return c.Header()
 	}
-}
-
-// exportIATI serves the approved public plans as IATI 2.03 XML.
-func (a *App) exportIATI(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	hw := &headerWriter{w: w, header: func() {
-		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="puente-iati-`+time.Now().UTC().Format("2006-01-02")+`.xml"`)
-	}}
-	err := a.d.Service.ExportIATI(r.Context(), actor, hw)
+	err := a.d.Service.ExportPriorities(r.Context(), actor, f, func(p *pipeline.Priority) error {
+		if err := start(); err != nil {
+			return err
+		}
+		return c.Write(p)
+	})
+	if err == nil {
+		err = start()
+	}
 	switch {
-	case err == nil:
-	case !hw.wrote:
+	case err != nil && c == nil:
 		a.refusal(w, r, actor, err)
+	case err != nil:
+		a.d.Logger.ErrorContext(r.Context(), "web csv export", "error", err) // the body is cut short
 	default:
+		if err := c.Flush(); err != nil {
+			a.d.Logger.ErrorContext(r.Context(), "web csv export", "error", err)
+		}
+	}
+}
+
+// exportIATI serves what Puente publishes — the approved public plans — as
+// IATI 2.03 XML.
+func (a *App) exportIATI(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	var x *export.IATIWriter
+	err := a.d.Service.PublishedPriorities(r.Context(), actor, store.Filter{}, func(p *pipeline.Priority) error {
+		if x == nil {
+			w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="puente-iati-`+time.Now().UTC().Format("2006-01-02")+`.xml"`)
+			x = export.NewIATI(w, export.IATIOptions{})
+		}
+		return x.Write(export.Activity{Priority: p, ApprovedAt: p.StageEnteredAt})
+	})
+	switch {
+	case x == nil && err != nil:
+		a.refusal(w, r, actor, err)
+	case x == nil:
+		a.fail(w, r, &actor, http.StatusNotFound, "error.nothing_published")
+	case err != nil:
 		a.d.Logger.ErrorContext(r.Context(), "web iati export", "error", err)
+	default:
+		if err := x.Close(); err != nil {
+			a.d.Logger.ErrorContext(r.Context(), "web iati export", "error", err)
+		}
 	}
 }
-
-// headerWriter sets the download's headers only once there is something to
-// download, so a refusal can still be an error page.
-type headerWriter struct {
-	w      http.ResponseWriter
-	header func()
-	wrote  bool
-}
-
-func (h *headerWriter) Write(b []byte) (int, error) {
-	if !h.wrote {
-		h.wrote = true
-		h.header()
-	}
-	return h.w.Write(b)
-}
-
-var _ io.Writer = (*headerWriter)(nil)

@@ -198,7 +198,6 @@ type errorData struct {
 // fail answers with an error page saying what went wrong, in the person's
 // language.
 func (a *App) fail(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, msgID string) {
-	w.Header().Set("Cache-Control", "no-store")
 	a.render(w, r, actor, status, "error", "error.title", errorData{Status: status, Message: msgID})
 }
 
@@ -211,6 +210,7 @@ func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
 	var actor *pipeline.Actor
 	if u, err := a.sessionActor(r); err == nil {
 		actor = &u
+		w.Header().Set("Cache-Control", "no-store") // the page names who is signed in
 	}
 	a.fail(w, r, actor, http.StatusNotFound, "error.not_found")
 }

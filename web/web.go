@@ -56,13 +56,15 @@ type Deps struct {
 	SecureCookies bool
 }
 
-// SessionStore keeps the web app's sign-in sessions and finds the owner of
-// a personal token.
+// SessionStore keeps the web app's sign-in sessions, finds the owner of a
+// personal token and lists people (a *store.Store).
 type SessionStore interface {
 	CreateWebSession(ctx context.Context, idHash []byte, userID string, expires time.Time) error
 	WebSessionUser(ctx context.Context, idHash []byte) (pipeline.Actor, error)
 	DeleteWebSession(ctx context.Context, idHash []byte) error
 	UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error)
+	// Users lists people: the experts an accept or reassign may name.
+	Users(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error)
 }
 
 // App is the web app, an http.Handler.
@@ -73,7 +75,8 @@ type App struct {
 	handler http.Handler
 }
 
-// New builds the web app.
+// New builds the web app. It fails only on a broken embedded template or
+// catalogue, which the package's tests catch.
 func New(d Deps) (*App, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -163,7 +166,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		next.ServeHTTP(w, r)
 	})

@@ -349,3 +349,28 @@ func (tb *Tab) Lang() string {
 	tb.t.Helper()
 	return Run(tb, "read the language", chromedp.Evaluate[string](`document.documentElement.lang`))
 }
+
+// Content is the text content of the first element matching css, visible
+// or not (an SVG's description, say).
+func (tb *Tab) Content(css string) string {
+	tb.t.Helper()
+	return Run(tb, "read "+css, chromedp.TextContent(chromedp.CSS(css)))
+}
+
+// Tab presses the Tab key n times and returns the focused element's
+// description: its tag, its text and whether its focus is drawn (an
+// outline or a box shadow).
+func (tb *Tab) TabTo(n int) (desc string, visible bool) {
+	tb.t.Helper()
+	for range n {
+		tb.Do("press Tab", chromedp.KeyEvent("\t"))
+	}
+	type focus struct {
+		Desc    string `json:"desc"`
+		Visible bool   `json:"visible"`
+	}
+	f := Run(tb, "read the focus", chromedp.Evaluate[focus](`(() => { const e = document.activeElement; const s = getComputedStyle(e);
+		return {desc: e.tagName.toLowerCase() + " " + (e.innerText || e.value || "").trim(),
+			visible: (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none")} })()`))
+	return f.Desc, f.Visible
+}
