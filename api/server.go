@@ -124,6 +124,7 @@ func New(d Deps) *echo.Echo {
 
 	// The web app's mount point: everything outside the routes above.
 	if d.Web != nil {
+		e.Any("/", echo.WrapHandler(d.Web))
 		e.Any("/*", echo.WrapHandler(d.Web))
 	}
 	return e

@@ -19,9 +19,11 @@ import (
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
 	"github.com/puente-dev/puente/notify"
+	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/web"
 	"github.com/puente-dev/puente/worker"
 )
 
@@ -48,6 +50,22 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Worker runs the workflows and activities in this process; API serves HTTP.
 	Worker, API bool
+	// Web configures the web app served with the API.
+	Web WebConfig
+}
+
+// WebConfig is what the web app needs beyond the service and the store.
+type WebConfig struct {
+	// DevUsers, set only by `puente dev`, are offered for one-click sign-in.
+	DevUsers []web.DevUser
+	// TemporalUI is the Temporal Web UI's URL, for the managers' links to a
+	// priority's workflow; Namespace is the workflows' namespace.
+	TemporalUI, Namespace string
+	// SecureCookies marks the session cookie Secure behind a TLS proxy.
+	SecureCookies bool
+	// SSO is single sign-on (the sso package's handler, opening sessions
+	// with the web app's StartSession); nil when not configured.
+	SSO http.Handler
 }
 
 // App is Puente wired: Start runs its worker, Handler serves its HTTP.
@@ -65,8 +83,16 @@ func New(c Config) *App {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}
 	if c.API {
+		ui, err := web.New(web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
+			TemporalUI: c.Web.TemporalUI, Namespace: c.Web.Namespace, SecureCookies: c.Web.SecureCookies,
+			People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}, SSO: c.Web.SSO})
+		if err != nil {
+			// Its templates and catalogues are embedded: web's tests catch this.
+			panic(err)
+		}
 		a.Handler = api.New(api.Deps{Service: a.Service, Store: c.Store, Temporal: c.Temporal, Logger: c.Logger,
-			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies})
+			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies,
+			Web: ui})
 	}
 	return a
 }

@@ -43,6 +43,8 @@ type AppOptions struct {
 	SLAs pipeline.SLAs
 	// UpdateTimeout bounds a change's wait for its workflow; 0: the default.
 	UpdateTimeout time.Duration
+	// Web configures the web app (demo users, Temporal UI links).
+	Web app.WebConfig
 }
 
 // NewApp starts an App for the test and stops it when the test ends.
@@ -62,7 +64,7 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	t.Cleanup(tc.Close)
 	tq := "test-" + safe.ReplaceAllString(t.Name(), "_") + "-" + uuid.NewString()[:8]
 	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout,
-		Logger: quiet(), Worker: true, API: true})
+		Logger: quiet(), Worker: true, API: true, Web: opts.Web})
 	if err := a.Start(); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
