@@ -13,7 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -36,7 +36,9 @@ type ScaleResult struct {
 	Events     int                `json:"events"`
 	SeedSecs   float64            `json:"seed_seconds"`
 	Endpoints  map[string]Latency `json:"endpoints"`
-	Order      []string           `json:"-"`
+	// PageBytes is the largest page of each web-app page timed.
+	PageBytes map[string]int `json:"page_bytes,omitempty"`
+	Order     []string       `json:"-"`
 }
 
 // Scale seeds the database (when it holds fewer priorities than asked for)
@@ -71,7 +73,8 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 		return nil, err
 	}
 	defer tc.Close()
-	srv := &http.Server{Handler: api.New(api.Deps{Store: st, Temporal: tc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})}
+	puente := app.New(app.Config{Store: st, Temporal: tc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), API: true})
+	srv := &http.Server{Handler: puente.Handler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -119,6 +122,9 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 		res.Endpoints[e.name] = summarize(ds)
 		res.Order = append(res.Order, e.name)
 	}
+	if err := scaleWeb(ctx, base, manager, focal, o.Requests, res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -150,6 +156,10 @@ func getOK(ctx context.Context, hc *http.Client, u, token string) error {
 func (r *ScaleResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n%d priorities, %d events\n", r.Priorities, r.Events)
 	for _, name := range r.Order {
-		fmt.Fprintf(w, "  %-48s %s\n", name, r.Endpoints[name])
+		size := ""
+		if n, ok := r.PageBytes[name]; ok {
+			size = fmt.Sprintf("  %6.1f KB", float64(n)/1024)
+		}
+		fmt.Fprintf(w, "  %-48s %s%s\n", name, r.Endpoints[name], size)
 	}
 }
