@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
@@ -41,6 +42,8 @@ type config struct {
 	UpdateTimeout     time.Duration
 	TemporalTLS       temporalTLS
 	People            peopleConfig
+	// Web configures the web app; dev fills in its demo users.
+	Web app.WebConfig
 
 	// envErr is the first environment variable that did not parse.
 	envErr error
@@ -133,6 +136,10 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			c.twin(fs, "addr", "PUENTE_ADDR")
 			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
 			c.twin(fs, "shutdown-delay", "PUENTE_SHUTDOWN_DELAY")
+			fs.StringVar(&c.Web.TemporalUI, "temporal-ui-url", "", "the Temporal Web UI's URL, for the web app's links to workflows; empty: no links (env PUENTE_TEMPORAL_UI_URL)")
+			c.twin(fs, "temporal-ui-url", "PUENTE_TEMPORAL_UI_URL")
+			fs.BoolVar(&c.Web.SecureCookies, "secure-cookies", false, "mark the web session cookie Secure (behind a TLS-terminating proxy; direct TLS always does) (env PUENTE_SECURE_COOKIES)")
+			c.twin(fs, "secure-cookies", "PUENTE_SECURE_COOKIES")
 			fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics besides a manager's (env PUENTE_METRICS_TOKEN)")
 			c.twin(fs, "metrics-token", "PUENTE_METRICS_TOKEN")
 			fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDRs of proxies whose X-Forwarded-For names the client (env PUENTE_TRUSTED_PROXIES)")

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/web"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -121,9 +123,19 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// The web app offers the demo users for one-click sign-in, and links
+	// each priority to its workflow in this Temporal UI.
+	for _, u := range users {
+		cfg.Web.DevUsers = append(cfg.Web.DevUsers, web.DevUser{ID: u.ID, Name: u.Name, Role: pipeline.Role(u.Role)})
+	}
+	if cfg.Web.TemporalUI == "" {
+		cfg.Web.TemporalUI = temporal.UIURL
+	}
+
 	err = serve(ctx, &cfg, log, true, true, func(addr string) {
 		fmt.Printf(`
 Puente is running.
+  Web app      http://%[1]s/   (sign in as any demo user with one click)
   API          http://%[1]s/v1   (try: curl -H "Authorization: Bearer $TOKEN" http://%[1]s/v1/me)
   Health       http://%[1]s/readyz
   Temporal UI  %[2]s

@@ -121,6 +121,27 @@ func TestDevStack(t *testing.T) {
 		userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, th.Code) })
 	}
 
+	// The web app is at the printed URL: its sign-in page lists the demo
+	// users, and one click signs in as one of them.
+	if !strings.Contains(out.String(), "Web app      "+base+"/") {
+		t.Errorf("the banner does not name the web app at %s/:\n%s", base, out.String())
+	}
+	code, page := get(t, base+"/", "")
+	if code != http.StatusOK || !strings.Contains(string(page), `action="/signin/dev"`) || !strings.Contains(string(page), `value="`+fp.ID+`"`) {
+		t.Errorf("GET / should land on the sign-in page listing the demo users: %d %.300s", code, page)
+	}
+	pick, _ := http.NewRequest("POST", base+"/signin/dev", strings.NewReader("user="+fp.ID))
+	pick.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	pick.Header.Set("Origin", base)
+	picked, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked.Body.Close()
+	if picked.StatusCode != http.StatusSeeOther || len(picked.Cookies()) == 0 {
+		t.Errorf("one-click sign-in as a demo user: %s, cookies %v", picked.Status, picked.Cookies())
+	}
+
 	body := `{"title":"Intercambio seguro de información","description":"Canal seguro entre fiscalías","theme":"information_exchange","pillar":"justice","countries":["PE"],"institution":"Ministerio Público","urgency":"medium"}`
 	req, _ := http.NewRequest("POST", base+"/v1/priorities", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+fp.Token)

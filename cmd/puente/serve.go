@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs,
 		UpdateTimeout: cfg.UpdateTimeout, TokenTTL: cfg.People.TokenTTL, Logger: log, Metrics: tel.Registry,
 		Draining: &draining, Notifier: notifier, MetricsToken: cfg.MetricsToken, TrustedProxies: proxies,
-		Worker: withWorker, API: withAPI})
+		Web: webConfig(cfg), Worker: withWorker, API: withAPI})
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 			return err
@@ -228,4 +228,12 @@ func migrateCmd(ctx context.Context, args []string) error {
 	}
 	cfg.logger().Info("migrations applied")
 	return nil
+}
+
+// webConfig is the web app's configuration: the workflows' namespace for its
+// Temporal UI links, with what the flags and dev set.
+func webConfig(cfg *config) app.WebConfig {
+	w := cfg.Web
+	w.Namespace = cfg.TemporalNamespace
+	return w
 }
