@@ -177,3 +177,25 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 	require.Contains(t, body, "Sign out", "the session survived the forged sign-out")
 	require.Contains(t, body, `lang="en"`, "the forged language switch did nothing")
 }
+
+// TestExportsAreTheManagersDownloads: the CSV comes through the service's
+// export, for managers only.
+func TestExportsAreTheManagersDownloads(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	m := b.client(t, b.users[pipeline.Manager], "en")
+	resp, err := m.Get(b.srv.URL + "/export/priorities.csv?stage=planning")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
+	require.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
+	require.Contains(t, string(body), b.fake.p.Ref)
+	status, _, _ := get(t, m, b.srv.URL+"/export/priorities.csv?stage=nope")
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+
+	fp := b.client(t, b.users[pipeline.FocalPoint], "en")
+	status, _, _ = get(t, fp, b.srv.URL+"/export/priorities.csv")
+	require.Equal(t, http.StatusForbidden, status)
+}
