@@ -108,12 +108,12 @@ func verify(ctx context.Context, d *driver, db *pgx.Conn, tc client.Client, ps [
 		wid := workflows.ID(p.id)
 		var desc *workflowservice.DescribeWorkflowExecutionResponse
 		for {
-			d, err := tc.DescribeWorkflowExecution(ctx, wid, "")
+			d, err := tc.DescribeWorkflow(ctx, wid, "")
 			if err != nil {
 				return nil, fmt.Errorf("describe %s: %w", wid, err)
 			}
-			desc = d
-			if d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING || time.Now().After(closeBy) {
+			desc = d.RawResponse
+			if d.Status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING || time.Now().After(closeBy) {
 				break
 			}
 			time.Sleep(500 * time.Millisecond)
