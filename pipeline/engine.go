@@ -159,12 +159,12 @@ func actProblems(p *Priority, t Transition, act Act) Problems {
 		if act.Changes.Empty() {
 			return Problems{{Field: "(body)", Message: "name at least one field to change"}}
 		}
-		return act.Changes.Validate("")
+		return append(act.Changes.Validate(""), act.TextProblems()...)
 	case DraftPlan:
 		if act.Plan == nil {
 			return Problems{{Field: "(body)", Message: "is required: the plan"}}
 		}
-		return act.Plan.Validate(false)
+		return append(act.Plan.Validate(false), act.TextProblems()...)
 	}
 	ps := act.DecisionInput.Validate(t)
 	if act.Decision == SubmitPlan {

@@ -164,3 +164,24 @@ func TestEURInJSON(t *testing.T) {
 		t.Errorf("0.10 × 3 = %s", sum)
 	}
 }
+
+// TestEveryActChecksItsText: an edit or a plan draft sent as a decision may
+// carry a comment and a reason, which its event stores; they are text like
+// any decision's.
+func TestEveryActChecksItsText(t *testing.T) {
+	t.Parallel()
+	fp := Actor{ID: "fp", Role: FocalPoint, Countries: []string{"PE"}}
+	exp := Actor{ID: "exp", Role: Expert, Themes: []string{"cybercrime"}}
+	p := &Priority{ID: "p", Stage: Revision, Countries: []string{"PE"}, Theme: "cybercrime", Assignee: "exp", Version: 3}
+	title := "Nuevo título"
+	edit := Act{DecisionInput: DecisionInput{Decision: Edit, Changes: &Changes{Title: &title}, Comment: "a\x00b", Reason: "\x1b[2J"}}
+	var e *Error
+	if err := Check(fp, p, 3, edit); !errors.As(err, &e) || e.Kind != KindInvalid || !slices.Equal(fields(e.Problems), []string{"comment", "reason"}) {
+		t.Errorf("edit with control characters in its comment and reason: %v", err)
+	}
+	p.Stage = Planning
+	draft := Act{DecisionInput: DecisionInput{Decision: DraftPlan, Comment: "\xff"}, Plan: &Plan{Objective: "o"}}
+	if err := Check(exp, p, 3, draft); !errors.As(err, &e) || !slices.Equal(fields(e.Problems), []string{"comment"}) {
+		t.Errorf("plan draft with an invalid comment: %v", err)
+	}
+}

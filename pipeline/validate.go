@@ -320,6 +320,16 @@ type DecisionInput struct {
 	Changes  *Changes `json:"changes,omitempty"`
 }
 
+// TextProblems lists what is wrong with the comment and the reason as
+// text. Every act that records them checks them, edits and plan drafts
+// included: the event stores them.
+func (d *DecisionInput) TextProblems() Problems {
+	var ps Problems
+	ps.Multiline("comment", d.Comment, false, MaxComment)
+	ps.Multiline("reason", d.Reason, false, MaxComment)
+	return ps
+}
+
 // Validate lists every problem with the body for transition t: the fields t
 // requires, and fields the decision does not use.
 func (d *DecisionInput) Validate(t Transition) Problems {
@@ -329,8 +339,7 @@ func (d *DecisionInput) Validate(t Transition) Problems {
 			ps.Add(string(f), "is required for %s", d.Decision)
 		}
 	}
-	ps.Multiline("comment", d.Comment, false, MaxComment)
-	ps.Multiline("reason", d.Reason, false, MaxComment)
+	ps = append(ps, d.TextProblems()...)
 	if d.Reason != "" && !slices.Contains(t.Requires, FieldReason) {
 		ps.Add("reason", "is not used by %s (use comment)", d.Decision)
 	}
