@@ -317,3 +317,26 @@ func TestMetricLabelsComeFromTheRouteTable(t *testing.T) {
 }
 
 var quietLog = slog.New(slog.DiscardHandler)
+
+// TestRequestIDsAreAdoptedOnlyWhenPlain: a proxy's correlation id is kept,
+// one a client stuffed with anything is replaced by a generated one before it
+// reaches the logs and the workflow.
+func TestRequestIDsAreAdoptedOnlyWhenPlain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for id, kept := range map[string]bool{
+		"edge-7f3a9c:42":         true,
+		strings.Repeat("a", 128): true,
+		strings.Repeat("a", 129): false,
+		"a b":                    false,
+		"<script>":               false,
+		"caf\xc3\xa9":            false,
+		"\xff":                   false,
+	} {
+		r := b.app.Do(t, "GET", "/v1/me", b.fpPE.Token, nil, "X-Request-Id", id)
+		got := r.Header.Get("X-Request-Id")
+		if (got == id) != kept || got == "" || len(got) > 128 {
+			t.Errorf("X-Request-Id %.20q answered as %.20q, want kept %v", id, got, kept)
+		}
+	}
+}

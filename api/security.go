@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -299,4 +300,22 @@ func metricLabels(method, route string, status int) (string, string) {
 		route = unmatched
 	}
 	return method, route
+}
+
+// requestIDPattern is an incoming X-Request-Id the API adopts: a proxy's
+// or a client's correlation id, short and plain. Any other is replaced by a
+// generated one, so that no client writes what it likes, as long as it likes,
+// into every log line and workflow update of its request.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestIDHygiene drops an incoming X-Request-Id that is not plain; it
+// runs before middleware.RequestID, which then generates one.
+func requestIDHygiene(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !requestIDPattern.MatchString(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
 }

@@ -86,7 +86,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	e.Use(securityHeaders, middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
+	e.Use(securityHeaders, requestIDHygiene, middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/openapi.yaml", openAPISpec)
