@@ -22,6 +22,7 @@ import (
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/web"
 	"github.com/puente-dev/puente/worker"
@@ -63,9 +64,10 @@ type WebConfig struct {
 	TemporalUI, Namespace string
 	// SecureCookies marks the session cookie Secure behind a TLS proxy.
 	SecureCookies bool
-	// SSO is single sign-on (the sso package's handler, opening sessions
-	// with the web app's StartSession); nil when not configured.
-	SSO http.Handler
+	// SSO is single sign-on, connected to its identity provider; the web
+	// app serves its flow and opens the sessions of the people it signs
+	// in. Nil: no single sign-on.
+	SSO *sso.Provider
 }
 
 // App is Puente wired: Start runs its worker, Handler serves its HTTP.
@@ -83,9 +85,13 @@ func New(c Config) *App {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}
 	if c.API {
-		ui, err := web.New(web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
+		d := web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
 			TemporalUI: c.Web.TemporalUI, Namespace: c.Web.Namespace, SecureCookies: c.Web.SecureCookies,
-			People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}, SSO: c.Web.SSO})
+			People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
+		if c.Web.SSO != nil {
+			d.SSO = c.Web.SSO
+		}
+		ui, err := web.New(d)
 		if err != nil {
 			// Its templates and catalogues are embedded: web's tests catch this.
 			panic(err)

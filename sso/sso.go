@@ -27,8 +27,9 @@ import (
 	"github.com/puente-dev/puente/store"
 )
 
-// Paths where the web app mounts the flow.
+// Paths where the web app mounts the flow: Handler serves those under Prefix.
 const (
+	Prefix       = "/auth/oidc/"
 	StartPath    = "/auth/oidc/start"
 	CallbackPath = "/auth/oidc/callback"
 )
@@ -52,7 +53,7 @@ type Config struct {
 }
 
 // OnLogin opens the web session of a person the provider vouched for and
-// Puente knows; the web app's session API.
+// Puente knows: the web app gives it when it mounts the flow.
 type OnLogin func(w http.ResponseWriter, r *http.Request, u store.User) error
 
 // Provider runs the sign-in flow against one identity provider.
@@ -61,12 +62,13 @@ type Provider struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	provider *oidc.Provider
-	onLogin  OnLogin
 	log      *slog.Logger
 }
 
-// New reads the provider's discovery document and returns the flow.
-func New(ctx context.Context, cfg Config, st *store.Store, onLogin OnLogin, log *slog.Logger) (*Provider, error) {
+// New reads the provider's discovery document and returns the flow. A
+// provider that does not answer is an error: Puente starts only with the
+// single sign-on it was configured with.
+func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*Provider, error) {
 	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
 		return nil, errors.New("single sign-on needs an issuer URL, a client ID and a redirect URL")
 	}
@@ -85,26 +87,18 @@ func New(ctx context.Context, cfg Config, st *store.Store, onLogin OnLogin, log 
 		// issuer, the audience (our client ID) and the expiry.
 		verifier: p.Verifier(&oidc.Config{ClientID: cfg.ClientID}),
 		provider: p,
-		onLogin:  onLogin,
 		log:      log,
 	}, nil
 }
 
-// Routes mounts the flow's two handlers on mux.
-func (p *Provider) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+StartPath, p.Start)
-	mux.HandleFunc("GET "+CallbackPath, p.Callback)
-}
-
-// Handler serves the flow's two paths, for the web app to mount at Prefix.
-func (p *Provider) Handler() http.Handler {
+// Handler serves the flow's two paths, for the web app to mount at Prefix;
+// onLogin opens the session of each person the flow signs in.
+func (p *Provider) Handler(onLogin OnLogin) http.Handler {
 	mux := http.NewServeMux()
-	p.Routes(mux)
+	mux.HandleFunc("GET "+StartPath, p.start)
+	mux.HandleFunc("GET "+CallbackPath, func(w http.ResponseWriter, r *http.Request) { p.callback(w, r, onLogin) })
 	return mux
 }
-
-// Prefix is where Handler's paths live.
-const Prefix = "/auth/oidc/"
 
 func random() string {
 	b := make([]byte, 32)
@@ -117,9 +111,9 @@ func hash(s string) []byte {
 	return h[:]
 }
 
-// Start sends the browser to the provider with a fresh state, nonce and PKCE
+// start sends the browser to the provider with a fresh state, nonce and PKCE
 // challenge; ?next= is where to land once signed in.
-func (p *Provider) Start(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) start(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	next := SafeNext(r.URL.Query().Get("next"))
@@ -135,11 +129,12 @@ func (p *Provider) Start(w http.ResponseWriter, r *http.Request) {
 		oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
 }
 
-// Callback completes the flow: the state must be this browser's and unused,
+// callback completes the flow: the state must be this browser's and unused,
 // the code must redeem with the PKCE verifier, the ID token must be signed
 // by the provider for us, unexpired and carry our nonce, and the email must
-// be verified and belong to an active Puente user.
-func (p *Provider) Callback(w http.ResponseWriter, r *http.Request) {
+// be verified and belong to an active Puente user, whose session onLogin
+// then opens.
+func (p *Provider) callback(w http.ResponseWriter, r *http.Request, onLogin OnLogin) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth/oidc/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	u, next, reason, err := p.complete(r)
@@ -148,7 +143,7 @@ func (p *Provider) Callback(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, reason.status(), reason, u.Email)
 		return
 	}
-	if err := p.onLogin(w, r, u); err != nil {
+	if err := onLogin(w, r, u); err != nil {
 		p.log.ErrorContext(r.Context(), "open web session", "error", err)
 		refuse(w, r, http.StatusServiceUnavailable, Unavailable, "")
 		return

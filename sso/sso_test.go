@@ -17,13 +17,10 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
-	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/oauth2"
-	"golang.org/x/text/language"
 
 	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
@@ -32,27 +29,13 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // The identity provider's people. Only their email decides who they are in
-// Puente; their IdP username and id do not.
-var idpUsers = map[string]*storage.User{
-	"u-ana":      {ID: "u-ana", Username: "ana", Password: "pw", FirstName: "Ana", LastName: "Ruiz", Email: "Ana.Ruiz@example.org", EmailVerified: true, PreferredLanguage: language.Spanish},
-	"u-stranger": {ID: "u-stranger", Username: "stranger", Password: "pw", Email: "stranger@example.org", EmailVerified: true},
-	"u-unverified": {ID: "u-unverified", Username: "unverified", Password: "pw", Email: "carmen@example.org",
-		EmailVerified: false},
-	"u-gone": {ID: "u-gone", Username: "gone", Password: "pw", Email: "gone@example.org", EmailVerified: true},
+// Puente; their IdP username does not.
+var idpPeople = []testidp.Person{
+	{Username: "ana", Email: "Ana.Ruiz@example.org", Verified: true},
+	{Username: "stranger", Email: "stranger@example.org", Verified: true},
+	{Username: "unverified", Email: "carmen@example.org", Verified: false},
+	{Username: "gone", Email: "gone@example.org", Verified: true},
 }
-
-type userStore struct{}
-
-func (userStore) GetUserByID(id string) *storage.User { return idpUsers[id] }
-func (userStore) GetUserByUsername(name string) *storage.User {
-	for _, u := range idpUsers {
-		if u.Username == name {
-			return u
-		}
-	}
-	return nil
-}
-func (userStore) ExampleClientID() string { return "service" }
 
 // knobs make the provider misbehave, one way per test.
 type knobs struct {
@@ -61,65 +44,12 @@ type knobs struct {
 	claimsInIDToken bool          // put email in the ID token (else only UserInfo has it)
 }
 
-// tampering is the zitadel example storage with the knobs applied where the
-// provider builds its ID tokens.
-type tampering struct {
-	*storage.Storage
-	k *knobs
-}
-
-type tamperedRequest struct {
-	op.AuthRequest
-	nonce string
-}
-
-func (r tamperedRequest) GetNonce() string { return r.nonce }
-
-func (s tampering) wrap(r op.AuthRequest, err error) (op.AuthRequest, error) {
-	if err != nil || s.k.nonce == "" {
-		return r, err
-	}
-	return tamperedRequest{r, s.k.nonce}, nil
-}
-
-func (s tampering) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	return s.wrap(s.Storage.AuthRequestByCode(ctx, code))
-}
-
-func (s tampering) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	return s.wrap(s.Storage.AuthRequestByID(ctx, id))
-}
-
-type tamperedClient struct {
-	op.Client
-	k *knobs
-}
-
-func (c tamperedClient) IDTokenLifetime() time.Duration {
-	if c.k.lifetime != 0 {
-		return c.k.lifetime
-	}
-	return c.Client.IDTokenLifetime()
-}
-func (c tamperedClient) IDTokenUserinfoClaimsAssertion() bool { return c.k.claimsInIDToken }
-
-func (s tampering) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.Storage.GetClientByClientID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return tamperedClient{c, s.k}, nil
-}
-
 type bundle struct {
 	st      *store.Store
 	puente  *httptest.Server
-	issuer  string
+	idp     *testidp.IdP
 	browser *http.Client
 	mu      sync.Mutex
-	// swapIDToken, when set, replaces the ID token of the provider's next
-	// token answers: a token substituted on the way.
-	swapIDToken string
 	// signedIn is who OnLogin opened a session for.
 	signedIn []store.User
 	// callbacks are the callback URLs the browser was sent to.
@@ -145,8 +75,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// setup starts a real OpenID provider (zitadel's op, with the example
-// storage) and Puente's flow against it, and gives a browser with cookies.
+// setup starts a real OpenID provider (testidp: zitadel's op) and Puente's
+// flow against it, and gives a browser with cookies.
 func setup(t *testing.T, k knobs) *bundle {
 	t.Helper()
 	ctx := context.Background()
@@ -161,52 +91,25 @@ func setup(t *testing.T, k knobs) *bundle {
 	b.puente = httptest.NewServer(mux)
 	t.Cleanup(b.puente.Close)
 
-	idp := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + idp.Listener.Addr().String()
-	b.issuer = issuer
-	clients := map[string]*storage.Client{
-		"puente": storage.WebClient("puente", "s3cret", b.puente.URL+sso.CallbackPath),
+	b.idp = testidp.Start(t, testidp.Options{People: idpPeople, Clients: []testidp.Client{
+		{ID: "puente", Secret: "s3cret", RedirectURI: b.puente.URL + sso.CallbackPath},
 		// Another application registered with the same provider.
-		"another-app": storage.WebClient("another-app", "other", b.puente.URL+"/another-app/callback"),
-	}
-	stor := tampering{storage.NewStorageWithClients(userStore{}, clients), &k}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	provider := exampleop.SetupServer(issuer, stor, quiet, false)
-	idp.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.mu.Lock()
-		swap := b.swapIDToken
-		b.mu.Unlock()
-		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
-			provider.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		provider.ServeHTTP(rec, r)
-		var answer map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
-			t.Errorf("token answer %s: %v", rec.Body, err)
-		}
-		answer["id_token"] = swap
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		_ = json.NewEncoder(w).Encode(answer)
-	})
-	idp.Start()
-	t.Cleanup(idp.Close)
+		{ID: "another-app", Secret: "other", RedirectURI: b.puente.URL + "/another-app/callback"},
+	}, Nonce: k.nonce, IDTokenLifetime: k.lifetime, ClaimsInIDToken: k.claimsInIDToken})
 
-	p, err := sso.New(ctx, sso.Config{Issuer: issuer, ClientID: "puente", ClientSecret: "s3cret",
-		RedirectURL: b.puente.URL + sso.CallbackPath}, st, func(w http.ResponseWriter, r *http.Request, u store.User) error {
+	p, err := sso.New(ctx, sso.Config{Issuer: b.idp.Issuer, ClientID: "puente", ClientSecret: "s3cret",
+		RedirectURL: b.puente.URL + sso.CallbackPath}, st, slog.New(slog.NewTextHandler(&b.log, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle(sso.Prefix, p.Handler(func(w http.ResponseWriter, r *http.Request, u store.User) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.signedIn = append(b.signedIn, u)
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: u.ID, Path: "/"})
 		return nil
-	}, slog.New(slog.NewTextHandler(&b.log, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Routes(mux)
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if c, err := r.Cookie("session"); err == nil {
 			_, _ = io.WriteString(w, "signed in as "+c.Value+" at "+r.URL.Path)
 			return
@@ -268,25 +171,8 @@ func (b *bundle) start(t *testing.T) string {
 // login follows from to the provider's login form and signs in as username.
 func (b *bundle) login(t *testing.T, from, username string) (int, string) {
 	t.Helper()
-	resp, err := b.browser.Get(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	id := resp.Request.URL.Query().Get("authRequestID")
-	if resp.StatusCode != http.StatusOK || id == "" {
-		t.Fatalf("the provider's login page: %s %s %s", resp.Status, resp.Request.URL, body)
-	}
-	login := *resp.Request.URL
-	login.RawQuery = ""
-	resp, err = b.browser.PostForm(login.String(), url.Values{"username": {username}, "password": {"pw"}, "id": {id}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ = io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	r := testidp.SignIn(t, b.browser, from, username)
+	return r.Status, r.Body
 }
 
 // idTokenFor signs username in to the other application, with nonce, and
@@ -294,28 +180,15 @@ func (b *bundle) login(t *testing.T, from, username string) (int, string) {
 func (b *bundle) idTokenFor(t *testing.T, username, nonce string) string {
 	t.Helper()
 	ctx := context.Background()
-	p, err := oidc.NewProvider(ctx, b.issuer)
+	p, err := oidc.NewProvider(ctx, b.idp.Issuer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := oauth2.Config{ClientID: "another-app", ClientSecret: "other", RedirectURL: b.puente.URL + "/another-app/callback",
 		Endpoint: p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email"}}
 	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	resp, err := browser.Get(other.AuthCodeURL("other-state", oauth2.SetAuthURLParam("nonce", nonce)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	login := *resp.Request.URL
-	id := login.Query().Get("authRequestID")
-	login.RawQuery = ""
-	resp, err = browser.PostForm(login.String(), url.Values{"username": {username}, "password": {"pw"}, "id": {id}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	tok, err := other.Exchange(ctx, mustQuery(t, resp.Request.URL.String(), "code"))
+	back := testidp.SignIn(t, &http.Client{Jar: jar}, other.AuthCodeURL("other-state", oauth2.SetAuthURLParam("nonce", nonce)), username)
+	tok, err := other.Exchange(ctx, mustQuery(t, back.URL.String(), "code"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,9 +277,7 @@ func TestAnotherApplicationsIDTokenIsRefused(t *testing.T) {
 	if err := json.Unmarshal(payload, &claims); err != nil || fmt.Sprint(claims.Aud) != "[another-app]" {
 		t.Fatalf("the other application's token has audience %v (%v)", claims.Aud, err)
 	}
-	b.mu.Lock()
-	b.swapIDToken = token
-	b.mu.Unlock()
+	b.idp.SwapIDToken(token)
 	code, body := b.login(t, authorize, "ana")
 	if code != http.StatusBadRequest || !strings.Contains(body, "No se pudo confirmar su identidad") || len(b.signedIn) != 0 {
 		t.Errorf("another application's ID token: %d %s; sessions %v", code, body, b.signedIn)

@@ -33,11 +33,9 @@ func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
 	return a.d.Store.WebSessionUser(r.Context(), hashSessionID(c.Value))
 }
 
-// StartSession signs the user in: a new random session ID in an HttpOnly,
+// startSession signs the user in: a new random session ID in an HttpOnly,
 // SameSite=Lax cookie (Secure over TLS), its hash stored with an expiry.
-// Single sign-on calls it once the identity provider has vouched for the
-// person.
-func (a *App) StartSession(w http.ResponseWriter, r *http.Request, userID string) error {
+func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux
 	id := base64.RawURLEncoding.EncodeToString(b)
@@ -116,14 +114,26 @@ func (a *App) signInDev(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next string) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		_ = a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value))
-	}
-	if err := a.StartSession(w, r, userID); err != nil {
+	if err := a.replaceSession(w, r, userID); err != nil {
 		a.serverError(w, r, nil, err)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// replaceSession ends the browser's session, if it has one, and opens the
+// user's.
+func (a *App) replaceSession(w http.ResponseWriter, r *http.Request, userID string) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		_ = a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value))
+	}
+	return a.startSession(w, r, userID)
+}
+
+// signInWithSSO opens the session of a person single sign-on vouched for
+// and found among Puente's users; the flow then sends them on.
+func (a *App) signInWithSSO(w http.ResponseWriter, r *http.Request, u store.User) error {
+	return a.replaceSession(w, r, u.ID)
 }
 
 // signOut revokes the session server-side and forgets the cookie.

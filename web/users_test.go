@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -211,13 +213,31 @@ func TestDashboardListsWhatNeedsReassignment(t *testing.T) {
 	}
 }
 
-// TestSignInOffersSingleSignOn: with SSO set, the sign-in page links to it
-// and its paths reach it.
+// fakeSignOn stands for single sign-on's flow: its callback signs in user
+// as the real one does once the provider vouched for them.
+type fakeSignOn struct{ user store.User }
+
+func (f fakeSignOn) Handler(onLogin sso.OnLogin) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != sso.CallbackPath {
+			_, _ = io.WriteString(w, "sso "+r.URL.Path)
+			return
+		}
+		if err := onLogin(w, r, f.user); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+// TestSignInOffersSingleSignOn: with SSO set, the sign-in page links to it,
+// its paths reach it, and a person it signs in has a session.
 func TestSignInOffersSingleSignOn(t *testing.T) {
 	t.Parallel()
 	b := setupRender(t)
-	sso := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "sso "+r.URL.Path) })
-	app, err := New(Deps{Service: b.fake, Store: newFakeSessions(), SSO: sso})
+	mgr := b.users[pipeline.Manager]
+	app, err := New(Deps{Service: b.fake, Store: newFakeSessions(mgr), SSO: fakeSignOn{store.User{Actor: mgr}}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
@@ -227,11 +247,15 @@ func TestSignInOffersSingleSignOn(t *testing.T) {
 		require.Contains(t, body, `href="/auth/oidc/start?next=%2fdashboard"`)
 		require.NotContains(t, body, "⟦")
 	}
-	_, body, _ := get(t, http.DefaultClient, srv.URL+"/auth/oidc/callback?code=x")
-	require.Equal(t, "sso /auth/oidc/callback", body)
+	_, body, _ := get(t, http.DefaultClient, srv.URL+"/auth/oidc/start")
+	require.Equal(t, "sso /auth/oidc/start", body)
+	jar, _ := cookiejar.New(nil)
+	status, body, _ := get(t, &http.Client{Jar: jar, Transport: langTransport{"en"}}, srv.URL+"/auth/oidc/callback?code=x")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "My tasks", "the callback's session opens the home page")
 	// Without it, nothing is offered and the paths are not found.
 	_, body, _ = get(t, http.DefaultClient, b.srv.URL+"/signin")
 	require.NotContains(t, body, "/auth/oidc/")
-	status, _, _ := get(t, http.DefaultClient, b.srv.URL+"/auth/oidc/start")
+	status, _, _ = get(t, http.DefaultClient, b.srv.URL+"/auth/oidc/start")
 	require.Equal(t, http.StatusNotFound, status)
 }

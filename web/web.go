@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -46,14 +47,20 @@ type Deps struct {
 	Namespace  string
 	// People manages users and everyone's own preferences (a *people.Service).
 	People People
-	// SSO, when set, is single sign-on (the sso package's Handler), served
-	// under /auth/oidc/ and offered on the sign-in page.
-	SSO http.Handler
+	// SSO, when set, is single sign-on, served under sso.Prefix and offered
+	// on the sign-in page.
+	SSO SignOn
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// SecureCookies forces the Secure attribute, for a server behind a
 	// TLS-terminating proxy; requests served over TLS always get it.
 	SecureCookies bool
+}
+
+// SignOn is single sign-on's flow (a *sso.Provider): given how to open a
+// person's session, it serves the flow's paths.
+type SignOn interface {
+	Handler(onLogin sso.OnLogin) http.Handler
 }
 
 // SessionStore keeps the web app's sign-in sessions, finds the owner of a
@@ -147,7 +154,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /preferences", a.auth(a.setPreferences))
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
 	if a.d.SSO != nil {
-		mux.Handle("/auth/oidc/", a.d.SSO)
+		mux.Handle(sso.Prefix, a.d.SSO.Handler(a.signInWithSSO))
 	}
 	mux.HandleFunc("/", a.notFound)
 

@@ -1,0 +1,213 @@
+// Package testidp runs a real OpenID provider inside a test: zitadel/oidc's
+// op with its example storage, on a local HTTP server. It signs in the
+// people it is given (username and password, on its own login page) for the
+// clients registered with it, and can be made to misbehave in the ways an
+// identity provider or an attacker might: a foreign nonce, an expired ID
+// token, another application's ID token substituted in the token answer.
+package testidp
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// Password is every person's password at the provider.
+const Password = "pw"
+
+// Person is someone the provider can sign in. Only the email says who they
+// are to Puente; the username is what they type at the provider.
+type Person struct {
+	Username string
+	Email    string
+	// Verified says whether the provider vouches for the email.
+	Verified bool
+}
+
+// Client is an application registered with the provider.
+type Client struct {
+	ID, Secret  string
+	RedirectURI string
+}
+
+// Options are the provider's people and clients, and how it misbehaves.
+type Options struct {
+	People  []Person
+	Clients []Client
+	// Nonce, when set, is the nonce of every ID token, instead of the one
+	// the client sent.
+	Nonce string
+	// IDTokenLifetime, when set, replaces the ID tokens' lifetime (negative:
+	// issued expired).
+	IDTokenLifetime time.Duration
+	// ClaimsInIDToken puts the email in the ID token; otherwise only the
+	// UserInfo endpoint gives it.
+	ClaimsInIDToken bool
+}
+
+// IdP is a running provider.
+type IdP struct {
+	// Issuer is its issuer URL, where its discovery document is.
+	Issuer string
+	mu     sync.Mutex
+	swap   string
+}
+
+// Start runs a provider until the test ends. The example's server sets the
+// process's default slog logger: it is made to discard.
+func Start(t testing.TB, o Options) *IdP {
+	t.Helper()
+	users := map[string]*storage.User{}
+	for _, p := range o.People {
+		users["u-"+p.Username] = &storage.User{ID: "u-" + p.Username, Username: p.Username, Password: Password,
+			Email: p.Email, EmailVerified: p.Verified}
+	}
+	clients := map[string]*storage.Client{}
+	for _, c := range o.Clients {
+		clients[c.ID] = storage.WebClient(c.ID, c.Secret, c.RedirectURI)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	idp := &IdP{Issuer: "http://" + srv.Listener.Addr().String()}
+	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o}
+	provider := exampleop.SetupServer(idp.Issuer, stor, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		idp.mu.Lock()
+		swap := idp.swap
+		idp.mu.Unlock()
+		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+			provider.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		provider.ServeHTTP(rec, r)
+		var answer map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
+			t.Errorf("testidp: token answer %s: %v", rec.Body, err)
+		}
+		answer["id_token"] = swap
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_ = json.NewEncoder(w).Encode(answer)
+	})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return idp
+}
+
+// SwapIDToken makes the provider's token answers carry token as their ID
+// token from now on: a token substituted on the way.
+func (p *IdP) SwapIDToken(token string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.swap = token
+}
+
+// Response is the last answer a sign-in got, with its body read.
+type Response struct {
+	Status int
+	URL    *url.URL
+	Body   string
+}
+
+// SignIn follows from — a client's start of the flow, or the provider's
+// authorization URL — to the provider's login page with browser, signs in
+// there as username, and follows the redirects back. browser should keep
+// cookies, as a browser does.
+func SignIn(t testing.TB, browser *http.Client, from, username string) Response {
+	t.Helper()
+	resp, err := browser.Get(from)
+	if err != nil {
+		t.Fatalf("testidp: open %s: %v", from, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := resp.Request.URL.Query().Get("authRequestID")
+	if resp.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("testidp: not the provider's login page: %s %s %s", resp.Status, resp.Request.URL, body)
+	}
+	login := *resp.Request.URL
+	login.RawQuery = ""
+	resp, err = browser.PostForm(login.String(), url.Values{"username": {username}, "password": {Password}, "id": {id}})
+	if err != nil {
+		t.Fatalf("testidp: sign in as %s: %v", username, err)
+	}
+	defer resp.Body.Close()
+	body, _ = io.ReadAll(resp.Body)
+	return Response{Status: resp.StatusCode, URL: resp.Request.URL, Body: string(body)}
+}
+
+type userStore map[string]*storage.User
+
+func (u userStore) GetUserByID(id string) *storage.User { return u[id] }
+func (u userStore) GetUserByUsername(name string) *storage.User {
+	for _, p := range u {
+		if p.Username == name {
+			return p
+		}
+	}
+	return nil
+}
+func (userStore) ExampleClientID() string { return "service" }
+
+// tampering is the example storage with the Options' misbehaviour applied
+// where the provider builds its ID tokens.
+type tampering struct {
+	*storage.Storage
+	o Options
+}
+
+type tamperedRequest struct {
+	op.AuthRequest
+	nonce string
+}
+
+func (r tamperedRequest) GetNonce() string { return r.nonce }
+
+func (s tampering) wrap(r op.AuthRequest, err error) (op.AuthRequest, error) {
+	if err != nil || s.o.Nonce == "" {
+		return r, err
+	}
+	return tamperedRequest{r, s.o.Nonce}, nil
+}
+
+func (s tampering) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	return s.wrap(s.Storage.AuthRequestByCode(ctx, code))
+}
+
+func (s tampering) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	return s.wrap(s.Storage.AuthRequestByID(ctx, id))
+}
+
+type tamperedClient struct {
+	op.Client
+	o Options
+}
+
+func (c tamperedClient) IDTokenLifetime() time.Duration {
+	if c.o.IDTokenLifetime != 0 {
+		return c.o.IDTokenLifetime
+	}
+	return c.Client.IDTokenLifetime()
+}
+
+func (c tamperedClient) IDTokenUserinfoClaimsAssertion() bool { return c.o.ClaimsInIDToken }
+
+func (s tampering) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return tamperedClient{c, s.o}, nil
+}
