@@ -42,6 +42,7 @@ type config struct {
 	UpdateTimeout     time.Duration
 	TemporalTLS       temporalTLS
 	People            peopleConfig
+	SSO               ssoConfig
 	// Web configures the web app; dev fills in its demo users.
 	Web app.WebConfig
 
@@ -151,6 +152,8 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			c.People.register(fs, c.twin)
 		case "mail":
 			c.People.registerMail(fs, c.twin)
+		case "sso":
+			c.SSO.register(fs, c.twin)
 		case "dev":
 			fs.StringVar(&c.DataDir, "data-dir", ".puente", "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
 			c.twin(fs, "data-dir", "PUENTE_DATA_DIR")
@@ -191,7 +194,7 @@ func (c *config) validate() error {
 	case c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("log-format (PUENTE_LOG_FORMAT) %q: want json or text", c.LogFormat)
 	}
-	return nil
+	return c.SSO.validate()
 }
 
 // temporalOptions are the Temporal client options of every command.

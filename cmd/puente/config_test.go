@@ -108,7 +108,7 @@ func parseEnv(t *testing.T, env map[string]string, args ...string) (*config, err
 	var cfg config
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	cfg.register(fs, "db", "temporal", "http", "people")
+	cfg.register(fs, "db", "temporal", "http", "sso", "people")
 	return &cfg, cfg.parse(fs, args)
 }
 
@@ -160,6 +160,9 @@ func TestConfigRejectsMalformedValues(t *testing.T) {
 		{env: map[string]string{"PUENTE_LOG_FORMAT": "xml"}, want: "log-format"},
 		{env: map[string]string{"PUENTE_TOKEN_TTL": "forever"}, want: "PUENTE_TOKEN_TTL"},
 		{args: []string{"--pg-max-conns", "many"}, want: "pg-max-conns"},
+		{env: map[string]string{"PUENTE_OIDC_ISSUER": "https://login.example.org"}, want: "PUENTE_OIDC_CLIENT_ID"},
+		{env: map[string]string{"PUENTE_OIDC_CLIENT_ID": "puente"}, want: "PUENTE_OIDC_ISSUER"},
+		{env: map[string]string{"PUENTE_OIDC_ISSUER": "login.example.org", "PUENTE_OIDC_CLIENT_ID": "puente"}, want: "oidc-issuer"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			_, err := parseEnv(t, tc.env, tc.args...)
@@ -188,5 +191,35 @@ func TestConfigReadsSecretFiles(t *testing.T) {
 	}
 	if _, err := parseEnv(t, map[string]string{"PUENTE_METRICS_TOKEN_FILE": filepath.Join(dir, "missing")}); err == nil || !strings.Contains(err.Error(), "PUENTE_METRICS_TOKEN_FILE") {
 		t.Errorf("a missing file: err = %v", err)
+	}
+}
+
+// Single sign-on's settings: its client secret from a mounted file, as the
+// other secrets; off when no issuer is set.
+func TestConfigSingleSignOn(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	off, err := parseEnv(t, nil)
+	if err != nil || off.SSO != (ssoConfig{}) {
+		t.Errorf("no issuer: %+v, %v", off.SSO, err)
+	}
+	if p, err := off.SSO.provider(t.Context(), "", nil, log); p != nil || err != nil {
+		t.Errorf("no issuer, yet a provider %v, %v", p, err)
+	}
+	secret := filepath.Join(t.TempDir(), "oidc-secret")
+	if err := os.WriteFile(secret, []byte("client-s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseEnv(t, map[string]string{"PUENTE_OIDC_ISSUER": "https://login.example.org/realms/puente",
+		"PUENTE_OIDC_CLIENT_ID": "puente-web", "PUENTE_OIDC_CLIENT_SECRET_FILE": secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ssoConfig{Issuer: "https://login.example.org/realms/puente", ClientID: "puente-web", ClientSecret: "client-s3cret"}
+	if cfg.SSO != want {
+		t.Errorf("single sign-on settings %+v, want %+v", cfg.SSO, want)
+	}
+	if _, err := cfg.SSO.provider(t.Context(), "", nil, log); err == nil ||
+		!strings.Contains(err.Error(), "PUENTE_BASE_URL") {
+		t.Errorf("single sign-on without a base URL: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ import (
 func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	cfg.register(fs, "db", "temporal", "http", "dev", "people", "mail")
+	cfg.register(fs, "db", "temporal", "http", "sso", "dev", "people", "mail")
 	cfg.People.registerDevMail(fs, cfg.twin)
 	temporalPort := fs.Int("temporal-port", 7233, "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
 	cfg.twin(fs, "temporal-port", "PUENTE_TEMPORAL_PORT")

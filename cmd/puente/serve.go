@@ -30,7 +30,7 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	groups := []string{"db", "temporal", "people"}
 	if withAPI {
-		groups = append(groups, "http")
+		groups = append(groups, "http", "sso")
 	} else {
 		groups = append(groups, "metrics", "mail")
 	}
@@ -100,11 +100,17 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	if err != nil {
 		return fmt.Errorf("PUENTE_TRUSTED_PROXIES: %w", err)
 	}
+	webCfg := webConfig(cfg)
+	if withAPI {
+		if webCfg.SSO, err = cfg.SSO.provider(ctx, cfg.People.BaseURL, st, log); err != nil {
+			return err
+		}
+	}
 	var draining atomic.Bool
 	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs,
 		UpdateTimeout: cfg.UpdateTimeout, TokenTTL: cfg.People.TokenTTL, Logger: log, Metrics: tel.Registry,
 		Draining: &draining, Notifier: notifier, MetricsToken: cfg.MetricsToken, TrustedProxies: proxies,
-		Web: webConfig(cfg), Worker: withWorker, API: withAPI})
+		Web: webCfg, Worker: withWorker, API: withAPI})
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 			return err

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/puente-dev/puente/sso"
+	"github.com/puente-dev/puente/store"
+)
+
+// ssoConfig is single sign-on's identity provider and Puente's registration
+// with it. The client secret may come from PUENTE_OIDC_CLIENT_SECRET_FILE
+// (config.twin), a mounted secret.
+type ssoConfig struct {
+	Issuer, ClientID, ClientSecret string
+}
+
+// register adds the single sign-on settings to fs.
+func (s *ssoConfig) register(fs *flag.FlagSet, twin twinFunc) {
+	for _, f := range []struct {
+		dst              *string
+		name, env, usage string
+	}{
+		{&s.Issuer, "oidc-issuer", "PUENTE_OIDC_ISSUER", "the OpenID provider's issuer URL; empty: no single sign-on"},
+		{&s.ClientID, "oidc-client-id", "PUENTE_OIDC_CLIENT_ID", "Puente's client ID at the provider"},
+		{&s.ClientSecret, "oidc-client-secret", "PUENTE_OIDC_CLIENT_SECRET",
+			"Puente's client secret at the provider (prefer PUENTE_OIDC_CLIENT_SECRET_FILE)"},
+	} {
+		fs.StringVar(f.dst, f.name, "", f.usage+" (env "+f.env+")")
+		twin(fs, f.name, f.env)
+	}
+}
+
+// validate refuses a half-configured single sign-on: one that would
+// silently be off, or fail at its first sign-in.
+func (s *ssoConfig) validate() error {
+	if s.Issuer == "" {
+		if s.ClientID != "" || s.ClientSecret != "" {
+			return errors.New("oidc-issuer (PUENTE_OIDC_ISSUER) is empty but a client ID or secret is set: set the issuer, or neither")
+		}
+		return nil
+	}
+	if u, err := url.Parse(s.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("oidc-issuer (PUENTE_OIDC_ISSUER) %q: want the provider's URL, such as https://login.example.org", s.Issuer)
+	}
+	if s.ClientID == "" {
+		return errors.New("oidc-client-id (PUENTE_OIDC_CLIENT_ID) is required with PUENTE_OIDC_ISSUER")
+	}
+	return nil
+}
+
+// provider connects to the identity provider (its discovery document),
+// or returns nil when single sign-on is off. People come back from it to
+// the callback under baseURL, which must be registered there.
+func (s *ssoConfig) provider(ctx context.Context, baseURL string, st *store.Store, log *slog.Logger) (*sso.Provider, error) {
+	if s.Issuer == "" {
+		return nil, nil
+	}
+	if baseURL == "" {
+		return nil, errors.New("set PUENTE_BASE_URL (--base-url): single sign-on sends people back to it")
+	}
+	redirect := strings.TrimRight(baseURL, "/") + sso.CallbackPath
+	p, err := sso.New(ctx, sso.Config{Issuer: s.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret, RedirectURL: redirect}, st, log)
+	if err != nil {
+		return nil, fmt.Errorf("single sign-on (PUENTE_OIDC_ISSUER): %w", err)
+	}
+	log.Info("single sign-on on", "issuer", s.Issuer, "redirect_url", redirect)
+	return p, nil
+}
