@@ -44,7 +44,7 @@ func ensureBinary(ctx context.Context, binDir, module, name, built, lock, what s
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
-	unlock, err := lockFile(filepath.Join(binDir, lock))
+	unlock, err := LockFile(filepath.Join(binDir, lock))
 	if err != nil {
 		return "", err
 	}

@@ -43,7 +43,9 @@ func EnsureTemporalCLI(ctx context.Context, binDir string, log io.Writer) (strin
 	return ensureBinary(ctx, binDir, TemporalCLIModule, temporalBinary, "temporal", ".build.lock", "the Temporal CLI", log)
 }
 
-func lockFile(path string) (func(), error) {
+// LockFile takes an exclusive lock on the file at path, creating it, and
+// returns its release: how concurrent processes build a tool only once.
+func LockFile(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err

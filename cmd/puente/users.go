@@ -200,34 +200,9 @@ func userFlags(fs *flag.FlagSet) func(ctx context.Context, st *store.Store) (sto
 	}
 }
 
-func usersDeactivate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, cfg := usersFlags("deactivate")
-	find := userFlags(fs)
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer done()
-	u, err := find(ctx, svc.Store)
-	if err != nil {
-		return err
-	}
-	u, err = svc.Store.Deactivate(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "%s is deactivated: their tokens and sessions no longer work\n", u.Name)
-	return printJSON(stdout, u)
-}
-
-func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate bool) error {
-	name := "token revoke"
-	if rotate {
-		name = "token rotate"
-	}
+// onUser runs a `users` subcommand that acts on the one user --id or
+// --email names.
+func onUser(ctx context.Context, name string, args []string, act func(*people.Service, store.User) error) error {
 	fs, cfg := usersFlags(name)
 	find := userFlags(fs)
 	if err := cfg.parse(fs, args); err != nil {
@@ -242,22 +217,41 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 	if err != nil {
 		return err
 	}
-	if !rotate {
-		if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
+	return act(svc, u)
+}
+
+func usersDeactivate(ctx context.Context, args []string, stdout io.Writer) error {
+	return onUser(ctx, "deactivate", args, func(svc *people.Service, u store.User) error {
+		u, err := svc.Store.Deactivate(ctx, u.ID)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "every token of %s is revoked\n", u.Name)
-		return nil
+		fmt.Fprintf(os.Stderr, "%s is deactivated: their tokens and sessions no longer work\n", u.Name)
+		return printJSON(stdout, u)
+	})
+}
+
+func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate bool) error {
+	if !rotate {
+		return onUser(ctx, "token revoke", args, func(svc *people.Service, u store.User) error {
+			if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "every token of %s is revoked\n", u.Name)
+			return nil
+		})
 	}
-	iss, err := svc.RotateToken(ctx, u.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s is deactivated: no token is issued to them", u.Name)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "the old tokens are revoked; the new one is shown once — store it now")
-	return printJSON(stdout, iss)
+	return onUser(ctx, "token rotate", args, func(svc *people.Service, u store.User) error {
+		iss, err := svc.RotateToken(ctx, u.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s is deactivated: no token is issued to them", u.Name)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "the old tokens are revoked; the new one is shown once — store it now")
+		return printJSON(stdout, iss)
+	})
 }
 
 func printJSON(w io.Writer, v any) error {

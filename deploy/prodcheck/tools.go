@@ -7,8 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/puente-dev/puente/devstack"
 )
 
 // temporalVersion is the server release the compose file runs
@@ -46,7 +47,7 @@ func ensureTemporalTools(ctx context.Context, repo, binDir string, logf func(str
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", "", err
 	}
-	unlock, err := lockFile(filepath.Join(binDir, ".build-temporal-server.lock"))
+	unlock, err := devstack.LockFile(filepath.Join(binDir, ".build-temporal-server.lock"))
 	if err != nil {
 		return "", "", err
 	}
@@ -96,16 +97,4 @@ func moduleDir(ctx context.Context, repo, module string) (string, error) {
 		return "", fmt.Errorf("go list -m %s: not downloaded", module)
 	}
 	return dir, nil
-}
-
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }

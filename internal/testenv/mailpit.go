@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,21 +16,7 @@ import (
 // else .puente/bin), building it the first time.
 func MailpitBinary(t testing.TB) string {
 	t.Helper()
-	binDir := os.Getenv("PUENTE_BIN_DIR")
-	if binDir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			t.Fatalf("testenv: %v", err)
-		}
-		binDir = filepath.Join(root, ".puente", "bin")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	bin, err := devstack.EnsureMailpit(ctx, binDir, os.Stderr)
-	if err != nil {
-		t.Fatalf("testenv: Mailpit is required for the notification tests: %v", err)
-	}
-	return bin
+	return tool(t, "Mailpit is required for the notification tests", devstack.EnsureMailpit)
 }
 
 // Inbox is a Mailpit of the test's own — its inbox and counters hold only

@@ -7,6 +7,7 @@ package testenv
 
 import (
 	"context"
+	"io"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,6 +90,14 @@ func repoRoot() (string, error) {
 // (PUENTE_BIN_DIR, else .puente/bin), building it the first time.
 func TemporalCLI(t testing.TB) string {
 	t.Helper()
+	return tool(t, "the Temporal CLI is required for integration tests", devstack.EnsureTemporalCLI)
+}
+
+// tool returns a tool of the project's bin dir (PUENTE_BIN_DIR, else
+// .puente/bin) that ensure builds the first time, failing the test with why
+// it is needed when it cannot.
+func tool(t testing.TB, why string, ensure func(context.Context, string, io.Writer) (string, error)) string {
+	t.Helper()
 	binDir := os.Getenv("PUENTE_BIN_DIR")
 	if binDir == "" {
 		root, err := repoRoot()
@@ -99,11 +108,11 @@ func TemporalCLI(t testing.TB) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cli, err := devstack.EnsureTemporalCLI(ctx, binDir, os.Stderr)
+	bin, err := ensure(ctx, binDir, os.Stderr)
 	if err != nil {
-		t.Fatalf("testenv: the Temporal CLI is required for integration tests: %v", err)
+		t.Fatalf("testenv: %s: %v", why, err)
 	}
-	return cli
+	return bin
 }
 
 // TemporalAddress starts the binary's Temporal dev server on first use and
