@@ -291,6 +291,10 @@ func TestRouteParity(t *testing.T) {
 			_, bearer := sec[0].Requirements.Get("bearerAuth")
 			require.True(t, bearer, "%s must need the bearer token", k)
 			require.NotNil(t, op.Responses.Codes.GetOrZero("401"), "%s must document 401", k)
+			unavailable := op.Responses.Codes.GetOrZero("503")
+			require.NotNil(t, unavailable, "%s reads PostgreSQL (the token, at least): it must document 503", k)
+			_, retry := unavailable.Headers.Get("Retry-After")
+			require.True(t, retry, "%s: its 503 must declare Retry-After", k)
 		} else if path == "/metrics" {
 			require.NotNil(t, op.Responses.Codes.GetOrZero("401"), "%s needs a token: it must document 401", k)
 		} else {
