@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/internal/contract"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -225,8 +226,8 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 
 	// Behind a trusted proxy, clients are told apart by the address it adds:
 	// one client's flood does not hold up another.
-	proxied := httptest.NewServer(api.New(api.Deps{Service: b.app.Service, Store: b.app.Store, Temporal: b.app.Temporal,
-		Logger: quietLog, TrustedProxies: mustProxies(t, "127.0.0.1")}))
+	proxied := httptest.NewServer(contract.Wrap(t, api.New(api.Deps{Service: b.app.Service, Store: b.app.Store, Temporal: b.app.Temporal,
+		Logger: quietLog, TrustedProxies: mustProxies(t, "127.0.0.1")})))
 	defer proxied.Close()
 	through := testenv.App{URL: proxied.URL}
 	for i := range 30 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/contract"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -78,7 +79,7 @@ func (o *outage) serve(worker bool) (*app.App, *httptest.Server) {
 	if err := a.Start(); err != nil {
 		o.t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewServer(contract.Wrap(o.t, a.Handler))
 	o.t.Cleanup(srv.Close)
 	o.t.Cleanup(a.Stop)
 	return a, srv

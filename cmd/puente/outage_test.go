@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/contract"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -119,6 +120,7 @@ func TestPostgresOutage(t *testing.T) {
 				t.Errorf("%s: %s: %v", what, r.name, r.err)
 				continue
 			}
+			contract.Check(t, r.req, []byte(r.probe.body), r.res, []byte(r.body))
 			if r.status != http.StatusServiceUnavailable || r.retryAfter == "" || !strings.HasPrefix(r.contentType, "application/problem+json") {
 				t.Errorf("%s: %s answered %d (Retry-After %q, %s) after %s: %s", what, r.name, r.status, r.retryAfter, r.contentType, r.took, r.body)
 			}
@@ -134,6 +136,9 @@ func TestPostgresOutage(t *testing.T) {
 		t.Helper()
 		waitReadyWithin(t, base, what, 30*time.Second)
 		for _, r := range runProbes(base, probes(phase)) {
+			if r.err == nil {
+				contract.Check(t, r.req, []byte(r.probe.body), r.res, []byte(r.body))
+			}
 			want := r.okStatus
 			if want == 0 {
 				want = http.StatusOK
@@ -179,6 +184,8 @@ type probe struct {
 
 type probeResult struct {
 	probe
+	req                     *http.Request
+	res                     *http.Response
 	status                  int
 	retryAfter, contentType string
 	body                    string
@@ -218,6 +225,7 @@ func (p probe) run(base string) probeResult {
 		r.err = err
 		return r
 	}
+	r.req, r.res = req, resp
 	r.status, r.body = resp.StatusCode, readAll(resp)
 	r.retryAfter, r.contentType = resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type")
 	return r

@@ -17,6 +17,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/puente-dev/puente/app"
+	"github.com/puente-dev/puente/internal/contract"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
@@ -69,7 +70,8 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(a.Stop)
-	srv := httptest.NewServer(a.Handler)
+	// Every request and response of the test is held to api/openapi.yaml.
+	srv := httptest.NewServer(contract.Wrap(t, a.Handler))
 	t.Cleanup(srv.Close)
 	return &App{URL: srv.URL, Service: a.Service, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url}
 }
