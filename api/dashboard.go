@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -15,11 +15,8 @@ import (
 // by country; approvals per week for the last 12 weeks.
 func (s *Server) pipelineDashboard(c echo.Context) error {
 	q := newQuery(c, "theme", "country", "session_id")
-	f := store.DashboardFilter{
-		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
-		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
-		SessionID: q.uuid("session_id"),
-	}
+	f := store.DashboardFilter{Theme: q.v.Get("theme"), Country: q.v.Get("country"), SessionID: q.v.Get("session_id")}
+	q.ps = append(q.ps, service.CheckDashboardFilter(f)...)
 	if q.v.Has("limit") || q.v.Has("cursor") {
 		q.ps.Add("limit", "the dashboard is not paginated")
 	}

@@ -756,3 +756,11 @@ func TestOpenAPIDescribesRequests(t *testing.T) {
 		}
 	}
 }
+
+func stageNames(stages []pipeline.Stage) []string {
+	out := make([]string, len(stages))
+	for i, s := range stages {
+		out[i] = string(s)
+	}
+	return out
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/puente-dev/puente/export"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -56,11 +57,8 @@ func (s *Server) exportCSV(c echo.Context) error {
 // as IATI 2.03 activities. Restricted priorities are never published.
 func (s *Server) exportIATI(c echo.Context) error {
 	q := newQuery(c, "theme", "country", "session_id")
-	f := store.Filter{
-		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
-		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
-		SessionID: q.uuid("session_id"),
-	}
+	f := store.Filter{Theme: q.v.Get("theme"), Country: q.v.Get("country"), SessionID: q.v.Get("session_id")}
+	q.ps = append(q.ps, service.CheckFilter(f)...)
 	if err := q.err(); err != nil {
 		return err
 	}

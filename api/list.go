@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -82,12 +81,6 @@ func (q *query) oneOf(name string, allowed []string) string {
 	return v
 }
 
-func (q *query) uuid(name string) string {
-	v := q.v.Get(name)
-	q.ps.UUID(name, v, false)
-	return v
-}
-
 func (q *query) boolean(name string) *bool {
 	v := q.v.Get(name)
 	if v == "" {
@@ -99,12 +92,6 @@ func (q *query) boolean(name string) *bool {
 		return nil
 	}
 	return &b
-}
-
-func (q *query) text(name string, max int) string {
-	v := strings.TrimSpace(q.v.Get(name))
-	q.ps.Text(name, v, false, max)
-	return v
 }
 
 func (q *query) page() store.Page {
@@ -124,12 +111,4 @@ func (q *query) err() error {
 		return invalid("the query is not valid", q.ps)
 	}
 	return nil
-}
-
-func stageNames(stages []pipeline.Stage) []string {
-	out := make([]string, len(stages))
-	for i, s := range stages {
-		out[i] = string(s)
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
@@ -113,16 +114,20 @@ func (s *Server) events(c echo.Context) error {
 var filterParams = []string{"stage", "theme", "country", "session_id", "assignee", "overdue", "q"}
 
 // filter reads the priority filters: the list and the CSV export share them.
+// The service's rule (service.CheckFilter) judges the values; their
+// problems are listed with the query's others, in one 422.
 func (q *query) filter() store.Filter {
-	return store.Filter{
-		Stage:     pipeline.Stage(q.oneOf("stage", stageNames(pipeline.Stages))),
-		Theme:     q.oneOf("theme", pipeline.Lists.ThemeCodes()),
-		Country:   q.oneOf("country", pipeline.Lists.CountryCodes()),
-		SessionID: q.uuid("session_id"),
-		Assignee:  q.uuid("assignee"),
+	f := store.Filter{
+		Stage:     pipeline.Stage(q.v.Get("stage")),
+		Theme:     q.v.Get("theme"),
+		Country:   q.v.Get("country"),
+		SessionID: q.v.Get("session_id"),
+		Assignee:  q.v.Get("assignee"),
 		Overdue:   q.boolean("overdue"),
-		Q:         q.text("q", 200),
+		Q:         strings.TrimSpace(q.v.Get("q")),
 	}
+	q.ps = append(q.ps, service.CheckFilter(f)...)
+	return f
 }
 
 // listPriorities handles GET /v1/priorities.

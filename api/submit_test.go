@@ -247,7 +247,19 @@ func TestPrioritiesAreScoped(t *testing.T) {
 	if len(list.Items) != 0 {
 		t.Errorf("focal point of MX lists %d priorities of PE", len(list.Items))
 	}
-	if r := b.app.Do(t, "GET", "/v1/priorities?stage=nope&limit=0&bogus=1", b.manager.Token, nil); r.StatusCode != http.StatusUnprocessableEntity {
+	// One 422 lists every bad parameter: the reader's own (unknown, limit)
+	// and the filter values the service's rule refuses.
+	r := b.app.Do(t, "GET", "/v1/priorities?stage=nope&country=FR&limit=0&bogus=1", b.manager.Token, nil)
+	var prob struct {
+		Errors []pipeline.FieldError `json:"errors"`
+	}
+	r.Problem(t, &prob)
+	var fields []string
+	for _, e := range prob.Errors {
+		fields = append(fields, e.Field)
+	}
+	slices.Sort(fields)
+	if r.StatusCode != http.StatusUnprocessableEntity || !slices.Equal(fields, []string{"bogus", "country", "limit", "stage"}) {
 		t.Errorf("bad query: %s %s", r.Status, r.Body)
 	}
 }

@@ -54,8 +54,12 @@ func (s *Service) Events(ctx context.Context, a pipeline.Actor, id string) ([]pi
 }
 
 // Priorities lists the priorities the actor may see that pass f, newest
-// first, one page at a time; next is empty on the last page.
+// first, one page at a time; next is empty on the last page. A filter that
+// breaks CheckFilter is refused (KindInvalid).
 func (s *Service) Priorities(ctx context.Context, a pipeline.Actor, f store.Filter, pg store.Page) (items []*pipeline.Priority, next string, err error) {
+	if err := badFilter(CheckFilter(f)); err != nil {
+		return nil, "", err
+	}
 	items, next, err = s.store.Priorities(ctx, a, f, pg)
 	return items, next, readFailed(err)
 }
@@ -71,6 +75,9 @@ func (s *Service) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) (i
 // for the exports, which only managers may take.
 func (s *Service) ExportPriorities(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority) error) error {
 	if err := a.Demand(pipeline.ExportData); err != nil {
+		return err
+	}
+	if err := badFilter(CheckFilter(f)); err != nil {
 		return err
 	}
 	return readFailed(s.store.EachPriority(ctx, a, f, fn))

@@ -15,9 +15,13 @@ func (s *Service) SupportActions(ctx context.Context, a pipeline.Actor, f store.
 	return items, next, readFailed(err)
 }
 
-// Pipeline is the managers' dashboard at the instant now.
+// Pipeline is the managers' dashboard at the instant now. A filter that
+// breaks CheckDashboardFilter is refused (KindInvalid).
 func (s *Service) Pipeline(ctx context.Context, a pipeline.Actor, f store.DashboardFilter, now time.Time) (*store.Dashboard, error) {
 	if err := a.Demand(pipeline.ViewPipeline); err != nil {
+		return nil, err
+	}
+	if err := badFilter(CheckDashboardFilter(f)); err != nil {
 		return nil, err
 	}
 	d, err := s.store.Dashboard(ctx, f, now)

@@ -54,7 +54,19 @@ func (f *fakeService) Priority(_ context.Context, _ pipeline.Actor, id string) (
 	cp := *f.p
 	return &cp, nil
 }
-func (f *fakeService) Priorities(context.Context, pipeline.Actor, store.Filter, store.Page) ([]*pipeline.Priority, string, error) {
+
+// badFilter refuses a filter as the service does, by its rule.
+func badFilter(ps pipeline.Problems) error {
+	if len(ps) > 0 {
+		return pipeline.Invalid("the query is not valid", ps)
+	}
+	return nil
+}
+
+func (f *fakeService) Priorities(_ context.Context, _ pipeline.Actor, flt store.Filter, _ store.Page) ([]*pipeline.Priority, string, error) {
+	if err := badFilter(service.CheckFilter(flt)); err != nil {
+		return nil, "", err
+	}
 	return []*pipeline.Priority{f.p}, "", nil
 }
 func (f *fakeService) Events(context.Context, pipeline.Actor, string) ([]pipeline.Event, error) {
@@ -63,7 +75,10 @@ func (f *fakeService) Events(context.Context, pipeline.Actor, string) ([]pipelin
 func (f *fakeService) Tasks(context.Context, pipeline.Actor, store.Page) ([]*pipeline.Priority, string, error) {
 	return []*pipeline.Priority{f.p}, "", nil
 }
-func (f *fakeService) Pipeline(context.Context, pipeline.Actor, store.DashboardFilter, time.Time) (*store.Dashboard, error) {
+func (f *fakeService) Pipeline(_ context.Context, _ pipeline.Actor, flt store.DashboardFilter, _ time.Time) (*store.Dashboard, error) {
+	if err := badFilter(service.CheckDashboardFilter(flt)); err != nil {
+		return nil, err
+	}
 	d := &store.Dashboard{Total: 1234}
 	for i, s := range pipeline.Stages {
 		m := float64(i) + 0.5
@@ -92,7 +107,13 @@ func (f *fakeService) CreateSession(context.Context, pipeline.Actor, pipeline.Se
 	f.changes++
 	return pipeline.Session{ID: f.p.SessionID}, f.err
 }
-func (f *fakeService) ExportPriorities(_ context.Context, _ pipeline.Actor, _ store.Filter, fn func(*pipeline.Priority) error) error {
+func (f *fakeService) ExportPriorities(_ context.Context, a pipeline.Actor, flt store.Filter, fn func(*pipeline.Priority) error) error {
+	if err := a.Demand(pipeline.ExportData); err != nil {
+		return err
+	}
+	if err := badFilter(service.CheckFilter(flt)); err != nil {
+		return err
+	}
 	return fn(f.p)
 }
 func (f *fakeService) PublishedPriorities(_ context.Context, _ pipeline.Actor, _ store.Filter, fn func(*pipeline.Priority) error) error {

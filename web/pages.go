@@ -13,6 +13,7 @@ import (
 
 	"github.com/puente-dev/puente/export"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
 )
@@ -63,7 +64,8 @@ type listData struct {
 }
 
 // filterQuery reads the list filters from the query string. Values outside
-// the codelists are passed on: the service's validation judges them.
+// the codelists are passed on: the service's rule (service.CheckFilter)
+// judges them.
 func filterQuery(q url.Values) store.Filter {
 	f := store.Filter{Stage: pipeline.Stage(q.Get("stage")), Theme: q.Get("theme"), Country: q.Get("country"),
 		SessionID: q.Get("session_id"), Q: strings.TrimSpace(q.Get("q"))}
@@ -78,21 +80,16 @@ func filterQuery(q url.Values) store.Filter {
 func (a *App) list(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	q := r.URL.Query()
 	f := filterQuery(q)
-	ps := filterProblems(f)
-	var items []*pipeline.Priority
-	var next string
-	if len(ps) == 0 {
-		var err error
-		items, next, err = a.d.Service.Priorities(r.Context(), actor, f, store.Page{Limit: 50, Cursor: q.Get("cursor")})
-		if errors.Is(err, store.ErrBadCursor) {
-			ps.Add("cursor", "is not a cursor")
-		} else if err != nil {
-			if kind, kps := kindOf(err); kind == pipeline.KindInvalid {
-				ps = kps
-			} else {
-				a.refusal(w, r, actor, err)
-				return
-			}
+	var ps pipeline.Problems
+	items, next, err := a.d.Service.Priorities(r.Context(), actor, f, store.Page{Limit: 50, Cursor: q.Get("cursor")})
+	if errors.Is(err, store.ErrBadCursor) {
+		ps.Add("cursor", "is not a cursor")
+	} else if err != nil {
+		if kind, kps := kindOf(err); kind == pipeline.KindInvalid {
+			ps = kps
+		} else {
+			a.refusal(w, r, actor, err)
+			return
 		}
 	}
 	keep := url.Values{}
@@ -109,22 +106,6 @@ func (a *App) list(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 		F: f, Overdue: f.Overdue != nil && *f.Overdue, Items: items, Next: next, Query: template.URL(keep.Encode()),
 		Stages: pipeline.Stages, Themes: pipeline.Lists.ThemeCodes(), Countries: pipeline.Lists.CountryCodes(),
 	}, withProblems(ps))
-}
-
-// filterProblems checks that filter values are codes of the codelists, as
-// the API's query reader does, so a hand-edited URL gets field messages.
-func filterProblems(f store.Filter) pipeline.Problems {
-	var ps pipeline.Problems
-	stages := make([]string, len(pipeline.Stages))
-	for i, s := range pipeline.Stages {
-		stages[i] = string(s)
-	}
-	ps.OneOf("stage", string(f.Stage), false, stages)
-	ps.OneOf("theme", f.Theme, false, pipeline.Lists.ThemeCodes())
-	ps.OneOf("country", f.Country, false, pipeline.Lists.CountryCodes())
-	ps.UUID("session_id", f.SessionID, false)
-	ps.Text("q", f.Q, false, 200)
-	return ps
 }
 
 type submitData struct {
@@ -541,7 +522,9 @@ func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 func (a *App) dashboard(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	q := r.URL.Query()
 	f := store.DashboardFilter{Theme: q.Get("theme"), Country: q.Get("country"), SessionID: q.Get("session_id")}
-	ps := filterProblems(store.Filter{Theme: f.Theme, Country: f.Country, SessionID: f.SessionID})
+	// A filter the service's rule refuses is shown with its problems, over
+	// the unfiltered dashboard.
+	ps := service.CheckDashboardFilter(f)
 	if len(ps) > 0 {
 		f = store.DashboardFilter{}
 	}
@@ -737,10 +720,6 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 // written as the API writes it.
 func (a *App) exportCSV(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	f := filterQuery(r.URL.Query())
-	if ps := filterProblems(f); len(ps) > 0 {
-		a.fail(w, r, &actor, http.StatusUnprocessableEntity, "error.invalid")
-		return
-	}
 	var c *export.CSV
 	start := func() error {
 		if c != nil {

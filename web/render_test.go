@@ -199,3 +199,23 @@ func TestExportsAreTheManagersDownloads(t *testing.T) {
 	status, _, _ = get(t, fp, b.srv.URL+"/export/priorities.csv")
 	require.Equal(t, http.StatusForbidden, status)
 }
+
+// TestFiltersFollowTheServicesRule: a hand-edited filter is judged by the
+// service's rule, whose problems the list and the dashboard show at their
+// fields; the dashboard then shows everything, unfiltered.
+func TestFiltersFollowTheServicesRule(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	m := b.client(t, b.users[pipeline.Manager], "en")
+	status, body, _ := get(t, m, b.srv.URL+"/priorities?theme=astrology&country=PE")
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `href="#f-theme"`, "the summary links the theme's problem to its field")
+	require.NotContains(t, body, `href="#f-country"`)
+	require.NotContains(t, body, b.fake.p.Ref, "nothing is listed for a refused filter")
+	status, body, _ = get(t, m, b.srv.URL+"/dashboard?country=FR")
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `href="#f-country"`)
+	require.Contains(t, body, `id="funnel-d"`, "the unfiltered dashboard is shown")
+	status, _, _ = get(t, m, b.srv.URL+"/priorities?theme=money_laundering&stage=triage")
+	require.Equal(t, http.StatusOK, status)
+}
