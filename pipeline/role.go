@@ -82,6 +82,7 @@ const (
 	ViewPipeline     Capability = "view the pipeline dashboard"
 	ExportData       Capability = "export priorities"
 	ManageUsers      Capability = "manage users"
+	AssignExperts    Capability = "choose the expert of a priority"
 )
 
 // capabilities says which roles have each capability.
@@ -91,6 +92,7 @@ var capabilities = map[Capability][]Role{
 	ViewPipeline:     {Manager},
 	ExportData:       {Manager},
 	ManageUsers:      {Manager},
+	AssignExperts:    {Manager},
 }
 
 // May reports whether the actor has capability c.

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,14 @@ func (b bundle) add(t *testing.T, a pipeline.Actor) pipeline.Actor {
 
 func manager(name string) pipeline.Actor { return pipeline.Actor{Name: name, Role: pipeline.Manager} }
 
+func expert(name string, themes ...string) pipeline.Actor {
+	return pipeline.Actor{Name: name, Role: pipeline.Expert, Themes: themes}
+}
+
+func focalPoint(name string) pipeline.Actor {
+	return pipeline.Actor{Name: name, Role: pipeline.FocalPoint, Countries: []string{"PE"}}
+}
+
 func invalidFields(t *testing.T, err error) []string {
 	t.Helper()
 	var e *pipeline.Error
@@ -105,4 +114,69 @@ func TestReadsRefuseABadFilter(t *testing.T) {
 	items, _, err := b.svc.Priorities(ctx, mgr, store.Filter{Stage: pipeline.Triage, Country: "PE"}, store.Page{Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, items)
+}
+
+// TestExperts: the managers' list of whom an accept or a reassign may name
+// — active experts, of a theme or of any, by name.
+func TestExperts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	mgr := b.add(t, manager("Ana Ruiz"))
+	carmen := b.add(t, expert("Carmen Díaz", "money_laundering", "cybercrime"))
+	bruno := b.add(t, expert("Bruno Lima", "money_laundering"))
+	zoe := b.add(t, expert("Zoé Martin", "cybercrime"))
+	gone := b.add(t, expert("Alberto Gómez", "money_laundering"))
+	_, err := b.st.Deactivate(ctx, gone.ID)
+	require.NoError(t, err)
+	fp := b.add(t, focalPoint("María Quispe"))
+
+	ids := func(as []pipeline.Actor) []string {
+		out := make([]string, len(as))
+		for i, a := range as {
+			out[i] = a.ID
+		}
+		return out
+	}
+	ml, err := b.svc.Experts(ctx, mgr, "money_laundering")
+	require.NoError(t, err)
+	require.Equal(t, []string{bruno.ID, carmen.ID}, ids(ml), "active experts of the theme, by name")
+	all, err := b.svc.Experts(ctx, mgr, "")
+	require.NoError(t, err)
+	require.Equal(t, []string{bruno.ID, carmen.ID, zoe.ID}, ids(all), "every active expert, by name")
+	require.True(t, slices.Equal(all[1].Themes, carmen.Themes), "with their themes")
+	none, err := b.svc.Experts(ctx, mgr, "firearms_trafficking")
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	for _, a := range []pipeline.Actor{fp, carmen} {
+		_, err = b.svc.Experts(ctx, a, "money_laundering")
+		require.Equal(t, pipeline.KindForbidden, pipeline.KindOfError(err), "%s: %v", a.Role, err)
+	}
+}
+
+// TestAssigneeName: whoever may see a priority reads its expert's name,
+// also after the expert was deactivated; others learn nothing.
+func TestAssigneeName(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	carmen := b.add(t, expert("Carmen Díaz", "money_laundering"))
+	fp := b.add(t, focalPoint("María Quispe"))
+	other := pipeline.Actor{ID: "x", Role: pipeline.FocalPoint, Countries: []string{"MX"}}
+	p := &pipeline.Priority{ID: "3b0f6c7e-1d2a-4c55-9a1e-000000000001", Countries: []string{"PE"}, Theme: "money_laundering", Assignee: carmen.ID}
+
+	name, err := b.svc.AssigneeName(ctx, fp, p)
+	require.NoError(t, err)
+	require.Equal(t, "Carmen Díaz", name)
+	_, err = b.st.Deactivate(ctx, carmen.ID)
+	require.NoError(t, err)
+	name, err = b.svc.AssigneeName(ctx, fp, p)
+	require.NoError(t, err)
+	require.Equal(t, "Carmen Díaz", name)
+	_, err = b.svc.AssigneeName(ctx, other, p)
+	require.Equal(t, pipeline.KindNotFound, pipeline.KindOfError(err))
+	name, err = b.svc.AssigneeName(ctx, fp, &pipeline.Priority{ID: p.ID, Countries: []string{"PE"}})
+	require.NoError(t, err)
+	require.Empty(t, name)
 }

@@ -353,6 +353,8 @@ type UserFilter struct {
 	Role pipeline.Role
 	// Active, when set, keeps only active (true) or deactivated (false) users.
 	Active *bool
+	// Theme keeps the users whose themes include it.
+	Theme string
 }
 
 // Users lists users by name, one keyset page at a time.
@@ -363,6 +365,9 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 	}
 	if f.Active != nil {
 		w.add("u.active = ?", *f.Active)
+	}
+	if f.Theme != "" {
+		w.add("? = ANY(u.themes)", f.Theme)
 	}
 	if pg.Cursor != "" {
 		name, id, err := decodeNameCursor(pg.Cursor)

@@ -19,6 +19,8 @@ type fakeService struct {
 	changes int   // how many changes were asked for
 	// orphans are the dashboard's priorities needing reassignment.
 	orphans []store.Orphan
+	// expertThemes are the themes Experts was asked for.
+	expertThemes []string
 }
 
 func newFakeService() *fakeService {
@@ -120,6 +122,23 @@ func (f *fakeService) PublishedPriorities(_ context.Context, _ pipeline.Actor, _
 	return fn(f.p)
 }
 
+// fakeExpert is the one expert the fake service knows, assigned to its priority.
+var fakeExpert = pipeline.Actor{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}}
+
+func (f *fakeService) Experts(_ context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error) {
+	if err := a.Demand(pipeline.AssignExperts); err != nil {
+		return nil, err
+	}
+	f.expertThemes = append(f.expertThemes, theme)
+	return []pipeline.Actor{fakeExpert}, nil
+}
+func (f *fakeService) AssigneeName(_ context.Context, _ pipeline.Actor, p *pipeline.Priority) (string, error) {
+	if p.Assignee == fakeExpert.ID {
+		return fakeExpert.Name, nil
+	}
+	return "", nil
+}
+
 // fakeSessions keeps sessions in memory, for tests of the rendering alone.
 type fakeSessions struct {
 	users    map[string]pipeline.Actor // by token hash
@@ -153,9 +172,6 @@ func (f *fakeSessions) WebSessionUser(_ context.Context, h []byte) (pipeline.Act
 func (f *fakeSessions) DeleteWebSession(_ context.Context, h []byte) error {
 	delete(f.sessions, string(h))
 	return nil
-}
-func (f *fakeSessions) Users(context.Context, store.UserFilter, store.Page) ([]store.User, string, error) {
-	return []store.User{{Actor: pipeline.Actor{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert}, Active: true}}, "", nil
 }
 func (f *fakeSessions) UserByTokenHash(_ context.Context, h []byte) (pipeline.Actor, error) {
 	u, ok := f.users[string(h)]

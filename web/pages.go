@@ -187,6 +187,10 @@ type decisionView struct {
 	Reason, CommentRequired       bool
 	Theme, Expert, ExpertRequired bool
 	Danger, Open                  bool
+	// Experts are whom the decision may name: for an accept, which may
+	// change the theme, every active expert; for a reassign, those of the
+	// priority's theme.
+	Experts []pipeline.Actor
 }
 
 type priorityData struct {
@@ -194,7 +198,6 @@ type priorityData struct {
 	Events               []pipeline.Event
 	Decisions            []decisionView
 	CanEdit, CanEditPlan bool
-	Experts              []pipeline.Actor
 	AssigneeName         string
 	Session              *pipeline.Session
 	Themes               []string
@@ -220,7 +223,6 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 	}
 	d := &priorityData{P: p, Events: events, Themes: pipeline.Lists.ThemeCodes(),
 		CanEdit: canEdit(actor, p), CanEditPlan: canEditPlan(actor, p)}
-	needExperts := false
 	for _, dec := range pipeline.AllowedDecisions(actor, p) {
 		v := decisionView{Decision: dec, ID: "d-" + string(dec)}
 		if t, ok := pipeline.Lookup(p.Stage, dec); ok {
@@ -238,22 +240,19 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 		v.Theme = dec == pipeline.Accept
 		v.Expert = dec == pipeline.Accept || dec == pipeline.Reassign
 		v.Danger = dec == pipeline.Reject || dec == pipeline.Withdraw
-		needExperts = needExperts || v.Expert
+		if v.Expert {
+			theme := p.Theme
+			if dec == pipeline.Accept {
+				theme = ""
+			}
+			if v.Experts, err = a.d.Service.Experts(ctx, actor, theme); err != nil {
+				return nil, err
+			}
+		}
 		d.Decisions = append(d.Decisions, v)
 	}
-	if needExperts || p.Assignee != "" {
-		experts, _, err := a.d.Store.Users(ctx, store.UserFilter{Role: pipeline.Expert}, store.Page{Limit: 500})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range experts {
-			if e.ID == p.Assignee {
-				d.AssigneeName = e.Name
-			}
-			if needExperts && e.Active {
-				d.Experts = append(d.Experts, e.Actor)
-			}
-		}
+	if d.AssigneeName, err = a.d.Service.AssigneeName(ctx, actor, p); err != nil {
+		return nil, err
 	}
 	if p.SessionID != "" {
 		if sv, err := a.d.Service.Session(ctx, actor, p.SessionID); err == nil {

@@ -219,3 +219,26 @@ func TestFiltersFollowTheServicesRule(t *testing.T) {
 	status, _, _ = get(t, m, b.srv.URL+"/priorities?theme=money_laundering&stage=triage")
 	require.Equal(t, http.StatusOK, status)
 }
+
+// TestExpertPickersAskTheService: the accept and reassign pickers list the
+// experts the service gives managers — any theme's for an accept, which
+// may change the theme, the priority's theme's for a reassign — each with
+// their themes; the assignee's name comes from the service too.
+func TestExpertPickersAskTheService(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	b.fake.p.Stage = pipeline.Triage
+	m := b.client(t, b.users[pipeline.Manager], "en")
+	status, body, _ := get(t, m, b.srv.URL+"/priorities/"+b.fake.p.ID)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, []string{"", "joint_investigation_teams"}, b.fake.expertThemes, "accept, then reassign")
+	require.Contains(t, body, `<select id="d-accept-expert"`)
+	require.Equal(t, 2, strings.Count(body, `<option value="e1">Expert, JIT (Joint investigation teams)</option>`))
+	require.Contains(t, body, "<dd>Expert, JIT</dd>", "the assignee's name")
+
+	b.fake.expertThemes = nil
+	fp := b.client(t, b.users[pipeline.FocalPoint], "en")
+	_, body, _ = get(t, fp, b.srv.URL+"/priorities/"+b.fake.p.ID)
+	require.Empty(t, b.fake.expertThemes, "a focal point picks no expert")
+	require.Contains(t, body, "<dd>Expert, JIT</dd>")
+}

@@ -31,6 +31,9 @@ type Service interface {
 	Sessions(ctx context.Context, a pipeline.Actor, pg store.Page) ([]pipeline.Session, string, error)
 	Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error)
 	CreateSession(ctx context.Context, a pipeline.Actor, in pipeline.SessionInput) (pipeline.Session, error)
+
+	Experts(ctx context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error)
+	AssigneeName(ctx context.Context, a pipeline.Actor, p *pipeline.Priority) (string, error)
 }
 
 var _ Service = (*service.Service)(nil)

@@ -36,7 +36,7 @@ type Deps struct {
 	// Service is the one path for every read and change, shared with the API.
 	Service Service
 	// Store holds the sign-in sessions and resolves tokens at sign-in
-	// (a *store.Store).
+	// (a *store.Store); everything else goes through Service and People.
 	Store  SessionStore
 	Logger *slog.Logger
 	// DevUsers, set only by `puente dev`, are offered for one-click sign-in.
@@ -63,15 +63,14 @@ type SignOn interface {
 	Handler(onLogin sso.OnLogin) http.Handler
 }
 
-// SessionStore keeps the web app's sign-in sessions, finds the owner of a
-// personal token and lists people (a *store.Store).
+// SessionStore keeps the web app's sign-in sessions and finds the owner of
+// a personal token (a *store.Store): the only reads the web app makes
+// without the service.
 type SessionStore interface {
 	CreateWebSession(ctx context.Context, idHash []byte, userID string, expires time.Time) error
 	WebSessionUser(ctx context.Context, idHash []byte) (pipeline.Actor, error)
 	DeleteWebSession(ctx context.Context, idHash []byte) error
 	UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error)
-	// Users lists people: the experts an accept or reassign may name.
-	Users(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error)
 }
 
 // App is the web app, an http.Handler.
