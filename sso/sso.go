@@ -56,6 +56,11 @@ type Config struct {
 // Puente knows: the web app gives it when it mounts the flow.
 type OnLogin func(w http.ResponseWriter, r *http.Request, u store.User) error
 
+// OnRefusal answers a refused sign-in with a page telling the person why
+// (with reason.Status()); email is the address the provider vouched for,
+// when the refusal is about it. The web app gives it with OnLogin.
+type OnRefusal func(w http.ResponseWriter, r *http.Request, reason Reason, email string)
+
 // Provider runs the sign-in flow against one identity provider.
 type Provider struct {
 	store    *store.Store
@@ -91,12 +96,13 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*P
 	}, nil
 }
 
-// Handler serves the flow's two paths, for the web app to mount at Prefix;
-// onLogin opens the session of each person the flow signs in.
-func (p *Provider) Handler(onLogin OnLogin) http.Handler {
+// Handler serves the flow's two paths, for the web app to mount at Prefix:
+// onLogin opens the session of each person the flow signs in, onRefusal
+// tells the others why they were not.
+func (p *Provider) Handler(onLogin OnLogin, onRefusal OnRefusal) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+StartPath, p.start)
-	mux.HandleFunc("GET "+CallbackPath, func(w http.ResponseWriter, r *http.Request) { p.callback(w, r, onLogin) })
+	mux.HandleFunc("GET "+StartPath, func(w http.ResponseWriter, r *http.Request) { p.start(w, r, onRefusal) })
+	mux.HandleFunc("GET "+CallbackPath, func(w http.ResponseWriter, r *http.Request) { p.callback(w, r, onLogin, onRefusal) })
 	return mux
 }
 
@@ -113,14 +119,14 @@ func hash(s string) []byte {
 
 // start sends the browser to the provider with a fresh state, nonce and PKCE
 // challenge; ?next= is where to land once signed in.
-func (p *Provider) start(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) start(w http.ResponseWriter, r *http.Request, onRefusal OnRefusal) {
 	w.Header().Set("Cache-Control", "no-store")
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	next := SafeNext(r.URL.Query().Get("next"))
 	if err := p.store.StartSSOLogin(r.Context(), hash(state), store.SSOLogin{Nonce: nonce, Verifier: verifier, Next: next},
 		time.Now().Add(attemptTTL)); err != nil {
 		p.log.ErrorContext(r.Context(), "single sign-on start", "error", err)
-		refuse(w, r, http.StatusServiceUnavailable, Unavailable, "")
+		onRefusal(w, r, Unavailable, "")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth/oidc/", MaxAge: int(attemptTTL.Seconds()),
@@ -133,19 +139,19 @@ func (p *Provider) start(w http.ResponseWriter, r *http.Request) {
 // the code must redeem with the PKCE verifier, the ID token must be signed
 // by the provider for us, unexpired and carry our nonce, and the email must
 // be verified and belong to an active Puente user, whose session onLogin
-// then opens.
-func (p *Provider) callback(w http.ResponseWriter, r *http.Request, onLogin OnLogin) {
+// then opens. Any other outcome goes to onRefusal, with its reason logged.
+func (p *Provider) callback(w http.ResponseWriter, r *http.Request, onLogin OnLogin, onRefusal OnRefusal) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth/oidc/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	u, next, reason, err := p.complete(r)
 	if reason != "" {
 		p.log.WarnContext(r.Context(), "single sign-on refused", "reason", reason, "error", err)
-		refuse(w, r, reason.status(), reason, u.Email)
+		onRefusal(w, r, reason, u.Email)
 		return
 	}
 	if err := onLogin(w, r, u); err != nil {
 		p.log.ErrorContext(r.Context(), "open web session", "error", err)
-		refuse(w, r, http.StatusServiceUnavailable, Unavailable, "")
+		onRefusal(w, r, Unavailable, "")
 		return
 	}
 	p.log.InfoContext(r.Context(), "signed in with single sign-on", "user_id", u.ID)

@@ -108,6 +108,9 @@ func setup(t *testing.T, k knobs) *bundle {
 		b.signedIn = append(b.signedIn, u)
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: u.ID, Path: "/"})
 		return nil
+	}, func(w http.ResponseWriter, r *http.Request, reason sso.Reason, email string) {
+		w.WriteHeader(reason.Status())
+		_, _ = io.WriteString(w, "refused: "+string(reason)+" "+email)
 	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if c, err := r.Cookie("session"); err == nil {
@@ -231,11 +234,11 @@ func TestSignInRefusals(t *testing.T) {
 		contains string
 		logged   string
 	}{
-		{"expired ID token", knobs{lifetime: -time.Minute}, "ana", http.StatusBadRequest, "No se pudo confirmar su identidad", "token is expired"},
-		{"bad nonce", knobs{nonce: "forged"}, "ana", http.StatusBadRequest, "No se pudo confirmar su identidad", "nonce is not the one sent"},
-		{"unknown email", knobs{}, "stranger", http.StatusForbidden, "Pida acceso a un gestor del programa", "reason=unknown"},
-		{"unverified email", knobs{}, "unverified", http.StatusForbidden, "no confirma la dirección carmen@example.org", "reason=unverified"},
-		{"deactivated user", knobs{}, "gone", http.StatusForbidden, "La cuenta de gone@example.org fue desactivada", "reason=deactivated"},
+		{"expired ID token", knobs{lifetime: -time.Minute}, "ana", http.StatusBadRequest, "refused: bad_token", "token is expired"},
+		{"bad nonce", knobs{nonce: "forged"}, "ana", http.StatusBadRequest, "refused: bad_token", "nonce is not the one sent"},
+		{"unknown email", knobs{}, "stranger", http.StatusForbidden, "refused: unknown stranger@example.org", "reason=unknown"},
+		{"unverified email", knobs{}, "unverified", http.StatusForbidden, "refused: unverified carmen@example.org", "reason=unverified"},
+		{"deactivated user", knobs{}, "gone", http.StatusForbidden, "refused: deactivated gone@example.org", "reason=deactivated"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -253,9 +256,6 @@ func TestSignInRefusals(t *testing.T) {
 			}
 			if log := b.log.String(); !strings.Contains(log, c.logged) {
 				t.Errorf("refused for another reason than %q:\n%s", c.logged, log)
-			}
-			if c.name == "unknown email" && !strings.Contains(body, "stranger@example.org") {
-				t.Errorf("the page does not name the address: %s", body)
 			}
 		})
 	}
@@ -279,7 +279,7 @@ func TestAnotherApplicationsIDTokenIsRefused(t *testing.T) {
 	}
 	b.idp.SwapIDToken(token)
 	code, body := b.login(t, authorize, "ana")
-	if code != http.StatusBadRequest || !strings.Contains(body, "No se pudo confirmar su identidad") || len(b.signedIn) != 0 {
+	if code != http.StatusBadRequest || body != "refused: bad_token " || len(b.signedIn) != 0 {
 		t.Errorf("another application's ID token: %d %s; sessions %v", code, body, b.signedIn)
 	}
 	if log := b.log.String(); !strings.Contains(log, `expected audience \"puente\" got [\"another-app\"]`) {
@@ -308,7 +308,7 @@ func TestStateIsSingleUseAndBoundToTheBrowser(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "no es válido") {
+	if resp.StatusCode != http.StatusBadRequest || string(body) != "refused: bad_state " {
 		t.Errorf("replayed callback: %d %s", resp.StatusCode, body)
 	}
 	if log := b.log.String(); !strings.Contains(log, "the state was used already, or expired") {
@@ -353,7 +353,7 @@ func mustQuery(t *testing.T, raw, key string) string {
 func TestSafeNext(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"/priorities?x=1": "/priorities?x=1", "": "/", "//evil.example": "/",
-		"https://evil.example/": "/", "/\\evil.example": "/", "priorities": "/"} {
+		"https://evil.example/": "/", "/\\evil.example": "/", "priorities": "/", "javascript:alert(1)": "/"} {
 		if got := sso.SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}

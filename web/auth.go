@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -76,7 +77,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: safeNext(r.FormValue("next")), DevUsers: a.d.DevUsers,
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: sso.SafeNext(r.FormValue("next")), DevUsers: a.d.DevUsers,
 		SSO: a.d.SSO != nil})
 }
 
@@ -84,7 +85,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	next := safeNext(r.PostFormValue("next"))
+	next := sso.SafeNext(r.PostFormValue("next"))
 	var u pipeline.Actor
 	err := store.ErrNotFound
 	if token != "" {
@@ -110,7 +111,7 @@ func (a *App) signInDev(w http.ResponseWriter, r *http.Request) {
 		a.notFound(w, r)
 		return
 	}
-	a.finishSignIn(w, r, id, safeNext(r.PostFormValue("next")))
+	a.finishSignIn(w, r, id, sso.SafeNext(r.PostFormValue("next")))
 }
 
 func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next string) {
@@ -136,6 +137,14 @@ func (a *App) signInWithSSO(w http.ResponseWriter, r *http.Request, u store.User
 	return a.replaceSession(w, r, u.ID)
 }
 
+// refusedBySSO tells a person single sign-on did not sign in why, in their
+// language: above all, an unknown address is told whom to ask for access.
+func (a *App) refusedBySSO(w http.ResponseWriter, r *http.Request, reason sso.Reason, email string) {
+	w.Header().Set("Cache-Control", "no-store")
+	key := "sso." + string(reason)
+	a.render(w, r, nil, reason.Status(), "sso", key+".title", struct{ Text, Email string }{key + ".text", email})
+}
+
 // signOut revokes the session server-side and forgets the cookie.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
@@ -155,19 +164,7 @@ func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
 	}
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
-}
-
-// safeNext keeps redirects on this site: a path, never another host.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Host != "" || u.Scheme != "" {
-		return "/"
-	}
-	return next
+	http.Redirect(w, r, sso.SafeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

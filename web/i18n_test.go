@@ -13,6 +13,7 @@ import (
 
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -102,6 +103,9 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 	}
 	for _, p := range problemMessages {
 		need[p.id] = true
+	}
+	for _, r := range sso.Reasons {
+		need["sso."+string(r)+".title"], need["sso."+string(r)+".text"] = true, true
 	}
 	require.Greater(t, len(need), 250, "the scan found too few keys to be working")
 	for k := range need {

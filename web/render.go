@@ -22,7 +22,7 @@ var templateFiles embed.FS
 
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
-const assetVersion = "1"
+const assetVersion = "2"
 
 type pageTemplate struct{ t *template.Template }
 

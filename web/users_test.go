@@ -214,13 +214,18 @@ func TestDashboardListsWhatNeedsReassignment(t *testing.T) {
 }
 
 // fakeSignOn stands for single sign-on's flow: its callback signs in user
-// as the real one does once the provider vouched for them.
+// as the real one does once the provider vouched for them, or refuses for
+// the reason ?refuse= names.
 type fakeSignOn struct{ user store.User }
 
-func (f fakeSignOn) Handler(onLogin sso.OnLogin) http.Handler {
+func (f fakeSignOn) Handler(onLogin sso.OnLogin, onRefusal sso.OnRefusal) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != sso.CallbackPath {
 			_, _ = io.WriteString(w, "sso "+r.URL.Path)
+			return
+		}
+		if reason := r.URL.Query().Get("refuse"); reason != "" {
+			onRefusal(w, r, sso.Reason(reason), "stranger@example.org")
 			return
 		}
 		if err := onLogin(w, r, f.user); err != nil {
@@ -253,6 +258,21 @@ func TestSignInOffersSingleSignOn(t *testing.T) {
 	status, body, _ := get(t, &http.Client{Jar: jar, Transport: langTransport{"en"}}, srv.URL+"/auth/oidc/callback?code=x")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "My tasks", "the callback's session opens the home page")
+	// Each refusal has its page, in the person's language, with its status.
+	for _, lang := range []string{"es", "pt", "en"} {
+		c := &http.Client{Transport: langTransport{lang}}
+		for _, reason := range sso.Reasons {
+			status, body, h := get(t, c, srv.URL+"/auth/oidc/callback?refuse="+string(reason))
+			require.Equal(t, reason.Status(), status, "%s %s", lang, reason)
+			require.NotContains(t, body, "⟦", "%s %s", lang, reason)
+			require.Contains(t, body, `lang="`+lang+`"`)
+			require.Contains(t, body, `<a href="/signin">`)
+			require.Equal(t, "no-store", h.Get("Cache-Control"))
+		}
+	}
+	_, body, _ = get(t, &http.Client{Transport: langTransport{"en"}}, srv.URL+"/auth/oidc/callback?refuse=unknown")
+	require.Contains(t, body, "<h1>Ask a programme manager for access</h1>")
+	require.Contains(t, body, "you are stranger@example.org, but")
 	// Without it, nothing is offered and the paths are not found.
 	_, body, _ = get(t, http.DefaultClient, b.srv.URL+"/signin")
 	require.NotContains(t, body, "/auth/oidc/")

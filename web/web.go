@@ -58,9 +58,10 @@ type Deps struct {
 }
 
 // SignOn is single sign-on's flow (a *sso.Provider): given how to open a
-// person's session, it serves the flow's paths.
+// person's session and how to tell someone why they were refused, it
+// serves the flow's paths.
 type SignOn interface {
-	Handler(onLogin sso.OnLogin) http.Handler
+	Handler(onLogin sso.OnLogin, onRefusal sso.OnRefusal) http.Handler
 }
 
 // SessionStore keeps the web app's sign-in sessions and finds the owner of
@@ -153,7 +154,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /preferences", a.auth(a.setPreferences))
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
 	if a.d.SSO != nil {
-		mux.Handle(sso.Prefix, a.d.SSO.Handler(a.signInWithSSO))
+		mux.Handle(sso.Prefix, a.d.SSO.Handler(a.signInWithSSO, a.refusedBySSO))
 	}
 	mux.HandleFunc("/", a.notFound)
 

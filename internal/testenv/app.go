@@ -18,8 +18,10 @@ import (
 
 	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/internal/contract"
+	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
+	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -36,6 +38,8 @@ type App struct {
 	Namespace string
 	// DatabaseURL is the test's own database, for checks below the Store.
 	DatabaseURL string
+	// IdP is the OpenID provider single sign-on goes to, when asked for.
+	IdP *testidp.IdP
 }
 
 // AppOptions adjust an App.
@@ -46,6 +50,9 @@ type AppOptions struct {
 	UpdateTimeout time.Duration
 	// Web configures the web app (demo users, Temporal UI links).
 	Web app.WebConfig
+	// SSO, when set, turns single sign-on on against a real OpenID provider
+	// (App.IdP) that knows these people, with the app registered there.
+	SSO []testidp.Person
 }
 
 // NewApp starts an App for the test and stops it when the test ends.
@@ -64,6 +71,21 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	}
 	t.Cleanup(tc.Close)
 	tq := "test-" + safe.ReplaceAllString(t.Name(), "_") + "-" + uuid.NewString()[:8]
+	// The server's address is known before the app is built: single
+	// sign-on is registered with the provider under it.
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	var idp *testidp.IdP
+	if opts.SSO != nil {
+		idp = testidp.Start(t, testidp.Options{People: opts.SSO,
+			Clients: []testidp.Client{{ID: "puente", Secret: "s3cret", RedirectURI: base + sso.CallbackPath}}})
+		p, err := sso.New(ctx, sso.Config{Issuer: idp.Issuer, ClientID: "puente", ClientSecret: "s3cret",
+			RedirectURL: base + sso.CallbackPath}, st, quiet())
+		if err != nil {
+			t.Fatalf("testenv: single sign-on: %v", err)
+		}
+		opts.Web.SSO = p
+	}
 	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout,
 		Logger: quiet(), Worker: true, API: true, Web: opts.Web})
 	if err := a.Start(); err != nil {
@@ -71,9 +93,10 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	}
 	t.Cleanup(a.Stop)
 	// Every request and response of the test is held to api/openapi.yaml.
-	srv := httptest.NewServer(contract.Wrap(t, a.Handler))
+	srv.Config.Handler = contract.Wrap(t, a.Handler)
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, Service: a.Service, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url}
+	return &App{URL: srv.URL, Service: a.Service, Store: st, Temporal: tc, TaskQueue: tq, Namespace: "default", DatabaseURL: url, IdP: idp}
 }
 
 var safe = regexp.MustCompile(`[^A-Za-z0-9]+`)
