@@ -35,26 +35,37 @@ func (w *where) rule(r pipeline.Rule, a pipeline.Actor) string {
 // transition table gives the actor a decision that moves them — soonest due
 // first, one keyset page at a time.
 func (s *Store) Tasks(ctx context.Context, a pipeline.Actor, pg Page) ([]*pipeline.Priority, string, error) {
-	var w where
-	var alts []string
-	for stage, rule := range pipeline.TaskRules(a.Role) {
-		w.args = append(w.args, string(stage))
-		n := "$" + strconv.Itoa(len(w.args))
-		alts = append(alts, "(stage = "+n+" AND "+w.rule(rule, a)+")")
-	}
-	if len(alts) == 0 {
-		return nil, "", nil
-	}
-	w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
+	var at, key any
 	if pg.Cursor != "" {
-		at, key, err := decodeCursor(pg.Cursor, 1)
+		t, k, err := decodeCursor(pg.Cursor, 1)
 		if err != nil {
 			return nil, "", err
 		}
-		w.add("(due_at, id) > (?, ?::uuid)", at, key[0])
+		at, key = t, k[0]
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
-		` ORDER BY due_at, id LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	// One branch per stage, each read in due order from priorities_due_idx
+	// and cut at the page's size, so that only a few pages' rows are sorted,
+	// never all the rows of the stages. (The qualified names order by the
+	// table's columns, the index's, not by the output's id::text.)
+	limit := strconv.Itoa(pg.Limit + 1)
+	var args []any
+	var branches []string
+	for stage, rule := range pipeline.TaskRules(a.Role) {
+		b := where{args: args}
+		b.add("stage = ?", string(stage))
+		b.conds = append(b.conds, b.rule(rule, a))
+		if pg.Cursor != "" {
+			b.add("(due_at, id) > (?, ?::uuid)", at, key)
+		}
+		args = b.args
+		branches = append(branches, "(SELECT "+priorityColumns+" FROM priorities WHERE "+b.sql()+
+			" ORDER BY priorities.due_at, priorities.id LIMIT "+limit+")")
+	}
+	if len(branches) == 0 {
+		return nil, "", nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT * FROM (`+strings.Join(branches, " UNION ALL ")+
+		`) AS t ORDER BY due_at, id LIMIT `+limit, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("tasks: %w", err)
 	}
