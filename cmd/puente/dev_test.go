@@ -18,16 +18,27 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
+
+// devTools builds the tools `puente dev` starts (the Temporal CLI and
+// Mailpit) into the project's bin dir, if they are not there yet, and
+// returns that dir: on a machine with empty Go caches the first build takes
+// minutes, which a test waiting for dev to come up must not count.
+func devTools(t *testing.T) string {
+	t.Helper()
+	cli, mailpit := testenv.TemporalCLI(t), testenv.MailpitBinary(t)
+	if filepath.Dir(cli) != filepath.Dir(mailpit) {
+		t.Fatalf("the tools are in two dirs: %s, %s", cli, mailpit)
+	}
+	return filepath.Dir(cli)
+}
 
 // TestDevStack runs the real `puente dev` binary as a user would: it comes up,
 // takes a priority, keeps it across a restart and leaves no server behind.
 func TestDevStack(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	binDir := devTools(t)
 	bin := filepath.Join(t.TempDir(), "puente")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -51,7 +62,7 @@ func TestDevStack(t *testing.T) {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
 			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
 			"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
-		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
+		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
 		pr, pw := io.Pipe()
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), out
 		if err := cmd.Start(); err != nil {
@@ -159,7 +170,7 @@ func TestDevStack(t *testing.T) {
 	if err := json.Unmarshal(created, &p); err != nil || p.Stage != pipeline.Triage {
 		t.Fatalf("created %s (%v)", created, err)
 	}
-	list, err := exec.Command(filepath.Join(root, ".puente", "bin", "temporal-v1.5.1"), "workflow", "list",
+	list, err := exec.Command(testenv.TemporalCLI(t), "workflow", "list",
 		"--address", fmt.Sprintf("127.0.0.1:%d", ports[1])).CombinedOutput()
 	if err != nil || !strings.Contains(string(list), "priority-"+p.ID) {
 		t.Errorf("temporal workflow list does not show the priority (%v):\n%s", err, list)

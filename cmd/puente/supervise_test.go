@@ -26,10 +26,7 @@ import (
 // works again. Then it breaks the cluster and kills PostgreSQL once more:
 // dev cannot restart it, and exits non-zero saying why, leaving no process.
 func TestDevSupervisesItsChildren(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	binDir := devTools(t)
 	bin := buildPuente(t)
 	private, err := os.MkdirTemp("", "puente-private-")
 	if err != nil {
@@ -50,7 +47,7 @@ func TestDevSupervisesItsChildren(t *testing.T) {
 	cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", base[len("http://"):],
 		"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
 		"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
-	cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+filepath.Join(root, ".puente", "bin"), "DATABASE_URL=",
+	cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=",
 		"PUENTE_LOG_FORMAT=text", "PUENTE_PG_TIMEOUT=2s", "OTEL_EXPORTER_OTLP_ENDPOINT=")
 	out := &syncBuffer{}
 	pr, pw := io.Pipe()
