@@ -3,7 +3,7 @@
 -- decides, soonest due first. With this index each stage is read in due
 -- order and the stages merged (one index scan per stage under a Merge
 -- Append), instead of every open priority of those stages sorted: a
--- manager's inbox at 100,000 priorities reads its first page, not 40,000 rows.
+-- manager's inbox reads its first page, not every triage and approval row.
 CREATE INDEX priorities_due_idx ON priorities (stage, due_at, id);
 
 -- +goose Down
