@@ -41,9 +41,17 @@ func main() {
 	n := flag.Int("priorities", 48, "journeys to drive")
 	conc := flag.Int("concurrency", 6, "journeys in flight")
 	keep := flag.Bool("keep", false, "keep the work directory (logs, data) afterwards")
+	toolsOnly := flag.Bool("tools-only", false, "build the tools into -bin if they are not there, and stop")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *toolsOnly {
+		if _, err := buildTools(ctx, *repo, *bin); err != nil {
+			fmt.Fprintln(os.Stderr, "prod-check tools FAILED:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := check(ctx, *repo, *bin, *puente, *n, *conc, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "prod-check FAILED:", err)
 		os.Exit(1)
@@ -52,6 +60,31 @@ func main() {
 
 func logf(format string, args ...any) {
 	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// buildTools returns a stack with its tools: the Temporal server and
+// temporal-sql-tool, and the Temporal CLI that the namespace job uses,
+// built into bin (relative to repo) in parallel the first time.
+func buildTools(ctx context.Context, repo, bin string) (*stack, error) {
+	repo, err := filepath.Abs(repo)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(repo, bin)
+	}
+	s := &stack{repo: repo, logf: logf}
+	cliErr := make(chan error, 1)
+	go func() {
+		var err error
+		s.cli, err = devstack.EnsureTemporalCLI(ctx, bin, io.Discard)
+		cliErr <- err
+	}()
+	s.server, s.sqlTool, err = ensureTemporalTools(ctx, repo, bin, logf)
+	if cerr := <-cliErr; err == nil {
+		err = cerr
+	}
+	return s, err
 }
 
 func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
@@ -63,21 +96,8 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		}
 		return filepath.Join(repo, p)
 	}
-	bin = abs(bin)
-	s := &stack{repo: repo, logf: logf}
-
-	// The tools: the Temporal server and temporal-sql-tool, and the Temporal
-	// CLI that the namespace job uses, built in parallel the first time.
-	cliErr := make(chan error, 1)
-	go func() {
-		var err error
-		s.cli, err = devstack.EnsureTemporalCLI(ctx, bin, io.Discard)
-		cliErr <- err
-	}()
-	if s.server, s.sqlTool, err = ensureTemporalTools(ctx, repo, bin, logf); err != nil {
-		return err
-	}
-	if err := <-cliErr; err != nil {
+	s, err := buildTools(ctx, repo, bin)
+	if err != nil {
 		return err
 	}
 	// A work directory PostgreSQL can reach when it runs as another user.
