@@ -19,7 +19,7 @@ HELM      := $(BIN)/helm-$(HELM_VERSION)
 KUBECHECK := $(BIN)/kubecheck-$(shell cat deploy/tools/kube/go.sum deploy/tools/kube/kubecheck/*.go | sha256sum | cut -c1-12)
 PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/prometheus" {print $$2}' deploy/tools/promtool/go.mod)
 
-.PHONY: run build test unit deps tools ci-tools lint fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
+.PHONY: run build test unit deps tools ci-tools temporal-tools lint fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
 
 run: build deps
 	$(BIN)/puente dev
@@ -44,9 +44,12 @@ unit:
 tools: $(BIN)/staticcheck $(BIN)/workflowcheck
 
 # Every tool CI builds after the tests (linters, Temporal server, Helm,
-# kubecheck, promtool), for .ci/run to build while the tests run. Each is
-# built once: the Temporal tools and the deployment tools under file locks.
-ci-tools: tools $(HELM) $(KUBECHECK) $(PROMTOOL)
+# kubecheck, promtool), for .ci/run to build while the tests run (with -j,
+# side by side). Each is built once: the Temporal tools and the deployment
+# tools under file locks.
+ci-tools: tools $(HELM) $(KUBECHECK) $(PROMTOOL) temporal-tools
+
+temporal-tools:
 	go run ./deploy/prodcheck -bin $(BIN) -tools-only
 
 $(BIN)/staticcheck:
