@@ -18,7 +18,6 @@ import (
 func TestStatesAccessible(t *testing.T) {
 	b := setupRender(t)
 	dir := browser.Artifacts(t, "web-states")
-	_ = os.RemoveAll(dir)
 	br := browser.Start(t, dir)
 	defer br.WriteReport(t)
 	id, sid := b.fake.p.ID, b.fake.p.SessionID

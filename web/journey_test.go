@@ -90,7 +90,6 @@ func TestJourneyThroughTheUI(t *testing.T) {
 	ps := addPeople(t, app)
 	base := app.URL
 	dir := browser.Artifacts(t, "web")
-	_ = os.RemoveAll(dir)
 	br := browser.Start(t, dir)
 	defer br.WriteReport(t)
 

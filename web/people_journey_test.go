@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -44,7 +43,6 @@ func TestPeopleThroughTheUI(t *testing.T) {
 	app.AddPerson(t, store.User{Actor: pipeline.Actor{Name: "Ana Ruiz", Role: pipeline.Manager}, Email: "ana.ruiz@example.org", Language: "es"})
 	base := app.URL
 	dir := browser.Artifacts(t, "web-people")
-	_ = os.RemoveAll(dir)
 	br := browser.Start(t, dir)
 	defer br.WriteReport(t)
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
@@ -124,14 +123,5 @@ func TestGracefulShutdown(t *testing.T) {
 // countRows is how many priorities and events the database at url holds.
 func countRows(t *testing.T, url string) (priorities, events int) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM priorities), (SELECT count(*) FROM events)`).Scan(&priorities, &events); err != nil {
-		t.Fatal(err)
-	}
-	return priorities, events
+	return countQuery(t, url, `SELECT count(*) FROM priorities`), countQuery(t, url, `SELECT count(*) FROM events`)
 }

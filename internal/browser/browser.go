@@ -282,10 +282,19 @@ func (b *Browser) WriteReport(t testing.TB) {
 	t.Logf("axe results per page (also in %s):\n%s", b.artifacts, sb.String())
 }
 
-// Artifacts is the folder for the web tests' screenshots and reports:
-// $PUENTE_ARTIFACTS/web, else .puente/artifacts/web under the module root
-// (git ignores .puente).
+// Artifacts is the folder for the web tests' screenshots and reports,
+// emptied of an earlier run's: $PUENTE_ARTIFACTS/sub, else
+// .puente/artifacts/sub under the module root (git ignores .puente).
 func Artifacts(t testing.TB, sub string) string {
+	t.Helper()
+	dir := artifactsDir(t, sub)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func artifactsDir(t testing.TB, sub string) string {
 	t.Helper()
 	if d := os.Getenv("PUENTE_ARTIFACTS"); d != "" {
 		return filepath.Join(d, sub)
