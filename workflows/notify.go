@@ -17,6 +17,15 @@ import (
 // activity. Runs started before it notify nobody.
 const changeNotify = "notify"
 
+// changeLeanEnd versions two savings (workflow.GetVersion): from version 1
+// on, a flush carries its notifications — the Record activity sends them
+// once its write has committed, and only a send that failed goes to the
+// Notify activity — and a closed priority's search attributes are written
+// with the run's completion, when the server's visibility store records
+// them once instead of twice. Each saves an activity or a visibility write
+// per change; runs started before it keep the old ways.
+const changeLeanEnd = "lean-end"
+
 // Timing of the Notify activity. A mail server that is down is retried
 // with backoff for up to notifyGiveUp; a worker that dies mid-send is
 // noticed within notifyHeartbeat and the send retried on another.
@@ -32,10 +41,22 @@ const (
 type mailer struct {
 	// on is true when this run notifies (changeNotify).
 	on bool
+	// withFlush is true when flushes carry the notifications (changeLeanEnd).
+	withFlush bool
 	// queued are flushed events that tell someone, not yet handed over.
 	queued []pipeline.Event
 	// sending is true while a Notify activity runs.
 	sending bool
+}
+
+// carry is what a flush of events sends itself: their notifiable events,
+// unless earlier ones are with the Notify activity (mail goes out in order,
+// one batch at a time; queued events always have a Notify running).
+func (m *mailer) carry(events []pipeline.Event) []pipeline.Event {
+	if !m.withFlush || m.sending {
+		return nil
+	}
+	return notifiable(events)
 }
 
 // flushed queues the notifiable events the read model now holds and starts
@@ -44,12 +65,19 @@ func (w *priority) flushed(ctx workflow.Context, events []pipeline.Event) {
 	if !w.mail.on {
 		return
 	}
+	w.mail.queued = append(w.mail.queued, notifiable(events)...)
+	w.sendQueued(ctx)
+}
+
+// notifiable are the events that tell someone.
+func notifiable(events []pipeline.Event) []pipeline.Event {
+	var out []pipeline.Event
 	for _, ev := range events {
 		if _, ok := notify.KindOf(ev); ok {
-			w.mail.queued = append(w.mail.queued, ev)
+			out = append(out, ev)
 		}
 	}
-	w.sendQueued(ctx)
+	return out
 }
 
 func (w *priority) sendQueued(ctx workflow.Context) {

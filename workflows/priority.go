@@ -31,6 +31,8 @@ func Priority(ctx workflow.Context, in Input) error {
 	}
 	w.legacy = workflow.GetVersion(ctx, changeDurableFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion
 	w.mail.on = !w.legacy && workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) == 1
+	w.lean = w.mail.on && workflow.GetVersion(ctx, changeLeanEnd, workflow.DefaultVersion, 1) == 1
+	w.mail.withFlush = w.lean
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
@@ -56,7 +58,9 @@ type priority struct {
 	in     Input
 	slas   pipeline.SLAs
 	legacy bool
-	mail   mailer
+	// lean is true for runs of changeLeanEnd.
+	lean bool
+	mail mailer
 	// p is the authoritative state.
 	p *pipeline.Priority
 	// reminded is true once the current stage's reminder was recorded.
@@ -204,10 +208,16 @@ func (w *priority) run(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
+	// The closed stage's search attributes go out with the completion, or
+	// as soon as the end has to wait (a read model or mail server down).
+	defer w.indexNow(ctx)
 	if len(w.unflushed) > 0 {
 		if err := w.flush(ctx); err != nil {
 			return err
 		}
+	}
+	if !w.mailSent() {
+		w.indexNow(ctx)
 	}
 	return workflow.Await(ctx, w.mailSent)
 }
@@ -270,6 +280,7 @@ func (w *priority) lapse(ctx workflow.Context, kind pipeline.EventKind) {
 func (w *priority) flush(ctx workflow.Context) error {
 	in := activities.RecordInput{Priority: *w.p, Events: slices.Clone(w.unflushed),
 		RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
+	in.Notify = w.mail.carry(in.Events)
 	w.flushDue = time.Time{}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: flushTimeout,
@@ -280,12 +291,15 @@ func (w *priority) flush(ctx workflow.Context) error {
 			NonRetryableErrorTypes: []string{activities.ErrPermanent},
 		},
 	})
-	if err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, nil); err != nil {
+	var res activities.RecordResult
+	if err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	last := in.Events[len(in.Events)-1].Seq
 	w.unflushed = slices.DeleteFunc(w.unflushed, func(ev pipeline.Event) bool { return ev.Seq <= last })
-	w.flushed(ctx, in.Events)
+	if in.Notify == nil || !res.Notified {
+		w.flushed(ctx, in.Events)
+	}
 	if len(w.unflushed) > 0 && w.flushDue.IsZero() {
 		w.flushDue = workflow.Now(ctx).Add(flushDelay)
 	}
@@ -302,6 +316,10 @@ func (w *priority) flush(ctx workflow.Context) error {
 func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 	if w.indexedValues() == w.indexed {
 		w.indexPending = false
+		return
+	}
+	if w.lean && !w.p.Stage.Open() {
+		w.indexPending = true // written with the completion (run)
 		return
 	}
 	if w.p.Stage.Open() && !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
@@ -335,6 +353,13 @@ func StartAttributes(s pipeline.Submission) temporal.SearchAttributes {
 		CountriesKey.ValueSet(s.Countries),
 		OverdueKey.ValueSet(false),
 	)
+}
+
+// indexNow writes the search attributes if a change waits for them.
+func (w *priority) indexNow(ctx workflow.Context) {
+	if w.indexPending {
+		w.flushSearchAttributes(ctx)
+	}
 }
 
 // flushSearchAttributes writes the search attributes now.

@@ -49,11 +49,27 @@ type bundle struct {
 	fail func(now time.Time, in activities.RecordInput) error
 	// stages are the stages the search attributes were set to.
 	stages []string
-	// notified are the Notify inputs that completed, at the times in notifiedAt;
-	// failNotify, when set, decides the error of a Notify call.
+	// notified are the notifications that went out — sent by a flush or by
+	// the Notify activity — at the times in notifiedAt; byActivity counts
+	// those the Notify activity sent. failNotify, when set, decides whether
+	// sending mail fails, in either.
 	notified   []activities.NotifyInput
 	notifiedAt []time.Time
+	byActivity int
 	failNotify func(now time.Time) error
+}
+
+// mail sends in as the Notifier would, unless failNotify says the mail
+// server is down; the caller holds b.mu.
+func (b *bundle) mail(in activities.NotifyInput) error {
+	if b.failNotify != nil {
+		if err := b.failNotify(b.env.Now()); err != nil {
+			return err
+		}
+	}
+	b.notified = append(b.notified, in)
+	b.notifiedAt = append(b.notifiedAt, b.env.Now())
+	return nil
 }
 
 // sent is what became of one update sent to the workflow.
@@ -90,18 +106,18 @@ func setup(t *testing.T) *bundle {
 			}
 			b.flushes = append(b.flushes, in)
 			b.flushedAt = append(b.flushedAt, b.env.Now())
-			return activities.RecordResult{Ref: in.Priority.Ref}, nil
+			// Like the activity: mail after the write, a failed send is
+			// reported, not returned.
+			sent := len(in.Notify) > 0 && b.mail(activities.NotifyInput{Priority: in.Priority, Events: in.Notify}) == nil
+			return activities.RecordResult{Ref: in.Priority.Ref, Notified: sent}, nil
 		})
 	b.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if b.failNotify != nil {
-			if err := b.failNotify(b.env.Now()); err != nil {
-				return err
-			}
+		if err := b.mail(in); err != nil {
+			return err
 		}
-		b.notified = append(b.notified, in)
-		b.notifiedAt = append(b.notifiedAt, b.env.Now())
+		b.byActivity++
 		return nil
 	})
 	b.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {

@@ -1,7 +1,11 @@
 package workflows
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/worker"
@@ -26,5 +30,44 @@ func TestReplayRecordedHistories(t *testing.T) {
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 			t.Errorf("replay %s: %v", f, err)
 		}
+	}
+}
+
+// TestLeanEndHistory reads the recorded run of today's path, which
+// TestReplayRecordedHistories replays against this code (so the code makes
+// this history): the last flush sends its mail itself — one activity in the
+// whole run — and the closed stage's search attributes go out in the task
+// that completes the run, where the server's visibility store writes them
+// once, with the close.
+func TestLeanEndHistory(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/journey-lean-end.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		Events []struct {
+			EventType string `json:"eventType"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	count := map[string]int{}
+	for _, e := range h.Events {
+		kind := strings.TrimPrefix(e.EventType, "EVENT_TYPE_")
+		types = append(types, kind)
+		count[kind]++
+	}
+	if n := count["ACTIVITY_TASK_SCHEDULED"]; n != 1 {
+		t.Errorf("%d activities, want 1 (the last flush, with its mail)", n)
+	}
+	if n := count["WORKFLOW_EXECUTION_UPDATE_COMPLETED"]; n != 10 {
+		t.Errorf("%d updates, want the journey's 10", n)
+	}
+	want := []string{"WORKFLOW_TASK_COMPLETED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES", "WORKFLOW_EXECUTION_COMPLETED"}
+	if len(types) < 3 || !slices.Equal(types[len(types)-3:], want) {
+		t.Errorf("the run ends with %v, want %v", types[max(0, len(types)-3):], want)
 	}
 }
