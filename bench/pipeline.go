@@ -189,14 +189,17 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	defer st.Close()
 	quiet := slog.New(slog.DiscardHandler)
-	tc, err := client.DialContext(ctx, client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}})
+	opts := client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
+	firstTasks := app.TemporalOptions(&opts)
+	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer tc.Close()
 
-	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet, Worker: true, API: true})
+	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet, Worker: true, API: true,
+		FirstTasks: firstTasks})
 	if err := puente.Start(); err != nil {
 		return nil, err
 	}
