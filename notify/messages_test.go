@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestCompose(t *testing.T) {
 		ToStage: pipeline.Revision, Comment: "Precise las instituciones", Actor: pipeline.Ref{ID: "e1", Name: "Carmen Díaz", Role: pipeline.Expert}}
 	want := map[string][]string{
 		"es": {"Corrección pedida: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz pidió una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 mar 2026"},
-		"pt": {"Revisão pedida: PE-2026-0007 ECI con Colombia", "Olá María,", "Carmen Díaz pediu uma revisão", "Comentário: Precise", "Prazo: 12 mar 2026"},
+		"pt": {"Revisão solicitada: PE-2026-0007 ECI con Colombia", "Olá María,", "Carmen Díaz solicitou uma revisão da prioridade PE-2026-0007 “ECI con Colombia”", "Comentário: Precise las instituciones", "Prazo: 12 mar 2026"},
 		"en": {"Revision requested: PE-2026-0007 ECI con Colombia", "Hello María,", "Carmen Díaz asked for a revision of the priority PE-2026-0007 “ECI con Colombia”", "Comment: Precise", "Due: 12 Mar 2026"},
 	}
 	for lang, parts := range want {
@@ -96,5 +97,32 @@ func TestCompose(t *testing.T) {
 	}
 	if _, err := Compose(pipeline.Event{Kind: pipeline.EventSubmitted}, p, u, "https://x", "example.org"); err == nil {
 		t.Error("a message for an event that tells nobody")
+	}
+}
+
+// TestPortugueseIsBrazilian: the Portuguese emails are Brazilian Portuguese,
+// like the web app's pt.json (web's TestPortugueseIsBrazilian): none of these
+// European Portuguese words, as whole words, whatever their case.
+func TestPortugueseIsBrazilian(t *testing.T) {
+	t.Parallel()
+	european := []string{"utilizador", "guardar", "guardado", "equipa", "registar", "registado", "registo", "ecrã",
+		"ficheiro", "contacto", "planeamento", "fornecedor", "perspetiva", "género", "reapresentar", "revista",
+		"a sua", "as suas", "o seu", "os seus", "a minha", "as minhas", "o meu", "os meus", "lhe"}
+	ph := catalogue["pt"]
+	texts := []string{ph.greeting, ph.comment, ph.due, ph.open, ph.footer, ph.digestSubject, ph.digestSubjectOverdue,
+		ph.digestIntro, ph.digestOverdue, ph.digestMore, ph.digestFooter}
+	for _, k := range Kinds {
+		texts = append(texts, ph.subject[k], ph.lead[k])
+	}
+	for _, s := range pipeline.Stages {
+		texts = append(texts, ph.stage[s])
+	}
+	for _, w := range european {
+		re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])` + regexp.QuoteMeta(w) + `($|[^\p{L}\p{N}])`)
+		for _, text := range texts {
+			if re.MatchString(text) {
+				t.Errorf("pt says %q, European Portuguese; pt-BR: %q", w, text)
+			}
+		}
 	}
 }

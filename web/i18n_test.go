@@ -155,3 +155,41 @@ func TestEveryProblemTranslates(t *testing.T) {
 		}
 	}
 }
+
+// europeanPortuguese are words and phrases of European Portuguese that
+// Brazilian Portuguese says otherwise (utilizador: usuário, guardar: salvar,
+// equipa: equipe, registar: cadastrar, ecrã: tela, a sua: sua…). Puente
+// serves Latin America and the Caribbean: its Portuguese is pt-BR only.
+var europeanPortuguese = []string{
+	"utilizador", "utilizadores", "guardar", "guardado", "guardada", "guardadas", "guarde",
+	"equipa", "equipas", "registar", "registado", "registada", "registo", "ecrã", "ficheiro", "ficheiros",
+	"contacto", "contactos", "planeamento", "fornecedor", "perspetiva", "género", "reapresentar",
+	"a sua", "as suas", "o seu", "os seus", "a minha", "as minhas", "o meu", "os meus",
+	"sessão iniciada", "início de sessão",
+}
+
+// europeanWordsIn returns the European Portuguese words found in
+// text, each as a whole word and whatever its case.
+func europeanWordsIn(text string) []string {
+	var found []string
+	for _, w := range europeanPortuguese {
+		re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])` + regexp.QuoteMeta(w) + `($|[^\p{L}\p{N}])`)
+		if re.MatchString(text) {
+			found = append(found, w)
+		}
+	}
+	return found
+}
+
+// TestPortugueseIsBrazilian fails when a European Portuguese word comes back
+// into pt.json, so the catalogue stays in one variant, pt-BR.
+func TestPortugueseIsBrazilian(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, []string{"utilizador", "guarde", "a sua"}, europeanWordsIn("Utilizador: guarde A SUA senha"))
+	require.Empty(t, europeanWordsIn("Usuário: salve sua senha, guardas e registros do seu perfil"))
+	for k, v := range loadCatalogue(t, "pt") {
+		if found := europeanWordsIn(v); len(found) > 0 {
+			t.Errorf("pt.json %q says %q, European Portuguese; pt-BR: %q", k, found, v)
+		}
+	}
+}
