@@ -106,8 +106,12 @@ func New(c Config) *App {
 }
 
 // TemporalOptions adds what the app needs of a Temporal client to o: the
-// watch of eager first tasks, returned for Config.FirstTasks.
+// watch of eager first tasks, returned for Config.FirstTasks, and a payload
+// walk without goroutines.
 func TemporalOptions(o *client.Options) *service.FirstTasks {
+	// No payload goes to external storage (Puente sets no driver), so the
+	// SDK's walk of each task's payloads need not fan out over goroutines.
+	o.ExternalStorage.Concurrency.MaxOperationsPerMessage = 1
 	ft := service.NewFirstTasks()
 	o.ConnectionOptions.DialOptions = append(o.ConnectionOptions.DialOptions, ft.DialOption())
 	return ft
