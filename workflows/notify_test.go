@@ -97,3 +97,65 @@ func TestMailDownNeverHoldsADecision(t *testing.T) {
 	require.Empty(t, b.flushes[2].Notify, "a batch waiting for the Notify activity keeps the order")
 	require.Empty(t, b.flushes[3].Notify)
 }
+
+// since is r with the Since the service sends: the latest event its read
+// model holds.
+func since(seq int, r ActRequest) ActRequest {
+	r.Since = seq
+	return r
+}
+
+// TestAFlushSkipsWhatTheReadModelHas: events an update's Since shows in the
+// read model are not written again, and their mail still goes — with the
+// next flush, in order, once.
+func TestAFlushSkipsWhatTheReadModelHas(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := completePlan()
+	b.send(1*time.Hour, since(1, act(m1, pipeline.Accept, withExpert(e1))))
+	b.send(1*time.Hour+time.Second, since(2, act(e1, pipeline.Approve)))
+	b.send(1*time.Hour+2*time.Second, since(3, act(e1, pipeline.DraftPlan, func(a *pipeline.Act) { a.Plan = &plan })))
+	b.send(1*time.Hour+3*time.Second, since(4, act(e1, pipeline.SubmitPlan)))
+	b.send(3*time.Hour, since(5, act(fpPE, pipeline.Withdraw, withReason("ya no aplica"))))
+	b.run(input(nil))
+	require.NoError(t, b.env.GetWorkflowError())
+
+	require.Len(t, b.flushes, 3)
+	require.Equal(t, []pipeline.EventKind{"submitted"}, kinds(b.flushes[0].Events))
+	require.Equal(t, []pipeline.EventKind{"submit_plan"}, kinds(b.flushes[1].Events), "accept, approve and the draft were in the read model")
+	require.Equal(t, []pipeline.EventKind{"accept", "submit_plan"}, kinds(b.flushes[1].Notify), "the accept's mail went with the next flush")
+	require.Equal(t, []pipeline.EventKind{"withdraw"}, kinds(b.flushes[2].Events))
+	var got []pipeline.EventKind
+	for _, n := range b.notified {
+		got = append(got, kinds(n.Events)...)
+	}
+	require.Equal(t, []pipeline.EventKind{"accept", "submit_plan", "withdraw"}, got)
+	require.Zero(t, b.byActivity)
+}
+
+// TestOwedMailWaitsBehindTheNotifyActivity: with the mail server down, mail
+// owed for events the read model had goes to the Notify activity in order
+// with the rest, once.
+func TestOwedMailWaitsBehindTheNotifyActivity(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	back := t0.Add(90 * time.Minute)
+	b.failNotify = func(now time.Time) error {
+		if now.Before(back) {
+			return errors.New("dial tcp: connection refused")
+		}
+		return nil
+	}
+	b.send(60*time.Minute, since(1, act(m1, pipeline.Accept, withExpert(e1))))
+	b.send(70*time.Minute, since(2, act(e1, pipeline.RequestRevision, withComment("¿qué fiscalías?"))))
+	b.send(70*time.Minute+time.Second, since(3, act(fpPE, pipeline.Withdraw, withReason("ya no aplica"))))
+	b.run(input(nil))
+	require.NoError(t, b.env.GetWorkflowError())
+	var got []pipeline.EventKind
+	for i, n := range b.notified {
+		require.False(t, b.notifiedAt[i].Before(back))
+		got = append(got, kinds(n.Events)...)
+	}
+	require.Equal(t, []pipeline.EventKind{"accept", "request_revision", "withdraw"}, got)
+	require.Equal(t, len(b.notified), b.byActivity)
+}
