@@ -47,15 +47,6 @@ type mailer struct {
 	queued []pipeline.Event
 	// sending is true while a Notify activity runs.
 	sending bool
-	// owed are notifiable events the read model holds without a flush of
-	// this run (see confirmed), oldest first: the next flush carries them.
-	owed []pipeline.Event
-}
-
-// owe keeps the notifiable events among events, which no flush will carry
-// as written, for the next flush's mail.
-func (m *mailer) owe(events []pipeline.Event) {
-	m.owed = append(m.owed, notifiable(events)...)
 }
 
 // carry is what a flush of events sends itself: their notifiable events,
@@ -65,33 +56,17 @@ func (m *mailer) carry(events []pipeline.Event) []pipeline.Event {
 	if !m.withFlush || m.sending {
 		return nil
 	}
-	return append(slices.Clone(m.owed), notifiable(events)...)
+	return notifiable(events)
 }
 
-// flushed queues the notifiable events the read model now holds, after
-// any owed, and starts a Notify activity unless one runs; that one's end
-// starts the next.
+// flushed queues the notifiable events the read model now holds and starts
+// a Notify activity unless one runs; that one's end starts the next.
 func (w *priority) flushed(ctx workflow.Context, events []pipeline.Event) {
 	if !w.mail.on {
 		return
 	}
-	w.queue(ctx, append(w.mail.owed, notifiable(events)...))
-	w.mail.owed = nil
-}
-
-// queue hands events to the Notify activity, after those it has already.
-func (w *priority) queue(ctx workflow.Context, events []pipeline.Event) {
-	w.mail.queued = append(w.mail.queued, events...)
+	w.mail.queued = append(w.mail.queued, notifiable(events)...)
 	w.sendQueued(ctx)
-}
-
-// sendOwed hands owed mail to the Notify activity when no flush is left
-// to carry it (the run is ending with nothing unflushed).
-func (w *priority) sendOwed(ctx workflow.Context) {
-	if len(w.mail.owed) > 0 {
-		w.queue(ctx, w.mail.owed)
-		w.mail.owed = nil
-	}
 }
 
 // notifiable are the events that tell someone.
@@ -133,6 +108,4 @@ func (w *priority) sendQueued(ctx workflow.Context) {
 
 // mailSent reports whether every queued notification was handed over and
 // sent (or given up): the workflow waits for it before completing.
-func (w *priority) mailSent() bool {
-	return !w.mail.sending && len(w.mail.queued) == 0 && len(w.mail.owed) == 0
-}
+func (w *priority) mailSent() bool { return !w.mail.sending && len(w.mail.queued) == 0 }

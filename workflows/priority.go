@@ -69,8 +69,6 @@ type priority struct {
 	// and flushDue is when the workflow writes them itself (zero: nothing due).
 	unflushed []pipeline.Event
 	flushDue  time.Time
-	// flushing is true while a flush activity runs.
-	flushing bool
 	// indexed is what the search attributes last said, and indexedAt when.
 	indexed   indexed
 	indexedAt time.Time
@@ -127,7 +125,6 @@ func (w *priority) act(ctx workflow.Context, r ActRequest) (*Result, error) {
 	} else if err := pipeline.Check(r.Actor, w.p, r.Version, r.Act); err != nil {
 		return nil, refusal(err)
 	}
-	w.confirmed(r.Since)
 	out := pipeline.Apply(r.Actor, *w.p, r.Act, now(ctx), w.slas)
 	w.commit(ctx, out, r.RequestID)
 	return w.result(ctx, r.Since), nil
@@ -146,27 +143,6 @@ func (w *priority) commit(ctx workflow.Context, out pipeline.Outcome, requestID 
 		return
 	}
 	w.pending(ctx, out.Event)
-}
-
-// confirmed drops from the unflushed events those the read model is known
-// to hold: an update's Since is the latest event the service read from
-// PostgreSQL just before sending it, so a flush need not write them again.
-// Their mail is still owed. Runs of changeLeanEnd only, and never while a
-// flush runs (its events and mail are in flight); an act always leaves its
-// own event unflushed, so a flush never goes out empty.
-func (w *priority) confirmed(since int) {
-	if !w.lean || w.flushing {
-		return
-	}
-	n := 0
-	for n < len(w.unflushed) && w.unflushed[n].Seq <= since {
-		n++
-	}
-	if n == 0 {
-		return
-	}
-	w.mail.owe(w.unflushed[:n])
-	w.unflushed = slices.Clone(w.unflushed[n:])
 }
 
 // pending queues ev for the read model: the flush writes it flushDelay from
@@ -240,7 +216,6 @@ func (w *priority) run(ctx workflow.Context) error {
 			return err
 		}
 	}
-	w.sendOwed(ctx)
 	if !w.mailSent() {
 		w.indexNow(ctx)
 	}
@@ -317,22 +292,13 @@ func (w *priority) flush(ctx workflow.Context) error {
 		},
 	})
 	var res activities.RecordResult
-	w.flushing = true
-	err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, &res)
-	w.flushing = false
-	if err != nil {
+	if err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, &res); err != nil {
 		return err
-	}
-	if in.Notify != nil {
-		w.mail.owed = nil // carried
 	}
 	last := in.Events[len(in.Events)-1].Seq
 	w.unflushed = slices.DeleteFunc(w.unflushed, func(ev pipeline.Event) bool { return ev.Seq <= last })
-	switch {
-	case in.Notify == nil:
+	if in.Notify == nil || !res.Notified {
 		w.flushed(ctx, in.Events)
-	case !res.Notified:
-		w.queue(ctx, in.Notify)
 	}
 	if len(w.unflushed) > 0 && w.flushDue.IsZero() {
 		w.flushDue = workflow.Now(ctx).Add(flushDelay)
