@@ -278,11 +278,12 @@ func TestASubmissionAnswersAfterItsWorkflowsFirstTask(t *testing.T) {
 		wg.Go(func() {
 			p := b.submit(t, b.fpPE, submission())
 			// At once, before anything else reaches the workflow.
-			d, err := b.app.Temporal.DescribeWorkflowExecution(context.Background(), workflows.ID(p.ID), "")
+			desc, err := b.app.Temporal.DescribeWorkflow(context.Background(), workflows.ID(p.ID), "")
 			if err != nil {
 				t.Error(err)
 				return
 			}
+			d := desc.RawResponse
 			if d.PendingWorkflowTask != nil || d.WorkflowExecutionInfo.GetHistoryLength() < 4 {
 				t.Errorf("priority %s answered with its first task %v pending (history of %d events)",
 					p.ID, d.PendingWorkflowTask.GetState(), d.WorkflowExecutionInfo.GetHistoryLength())
