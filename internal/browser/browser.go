@@ -177,19 +177,28 @@ func (tb *Tab) Select(css string, values ...string) {
 	}
 }
 
-// Click clicks the element matching css and waits for the next page.
+// Click follows the link matching css and waits until the next page has
+// replaced this one. (Waiting for a ready <body> is not enough: the old
+// page's is ready until the navigation commits, and a screenshot taken in
+// between fails with "Not attached to an active page".)
 func (tb *Tab) Click(css string) {
 	tb.t.Helper()
-	tb.Do("click "+css, chromedp.Click(chromedp.CSS(css)), chromedp.WaitReady(chromedp.CSS("body")))
+	tb.clickAway("click", css)
 }
 
 // Submit clicks a submit button matching css and waits until the answer has
 // replaced the page.
 func (tb *Tab) Submit(css string) {
 	tb.t.Helper()
+	tb.clickAway("submit", css)
+}
+
+// clickAway marks the page, clicks css and waits for a page without the mark.
+func (tb *Tab) clickAway(verb, css string) {
+	tb.t.Helper()
 	mark := `document.documentElement.dataset.testOld = "1"`
 	tb.Do("mark "+css, chromedp.Evaluate[chromedp.Void](mark))
-	tb.Do("submit "+css, chromedp.Click(chromedp.CSS(css)))
+	tb.Do(verb+" "+css, chromedp.Click(chromedp.CSS(css)))
 	tb.waitNewPage("after " + css)
 }
 
