@@ -29,10 +29,7 @@ func Priority(ctx workflow.Context, in Input) error {
 	if w.slas == nil {
 		w.slas = pipeline.DefaultSLAs()
 	}
-	w.legacy = workflow.GetVersion(ctx, changeDurableFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion
-	w.mail.on = !w.legacy && workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) == 1
-	w.lean = w.mail.on && workflow.GetVersion(ctx, changeLeanEnd, workflow.DefaultVersion, 1) == 1
-	w.mail.withFlush = w.lean
+	w.ways(ctx)
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
@@ -52,6 +49,29 @@ func Priority(ctx workflow.Context, in Input) error {
 		}
 	}
 	return w.run(ctx)
+}
+
+// Revision is the workflow code's current revision, which NewInput puts in
+// a run's input. Revision 1 takes every change below (durable first, mail,
+// the lean end) without asking for version markers: a GetVersion call
+// records a marker and upserts the TemporalChangeVersion search attribute,
+// a visibility write, three per run for the three changes. The revision
+// is in the input, so a replay makes the same choices. A later change that
+// only new runs take raises Revision; one that running workflows must take
+// still needs GetVersion.
+const Revision = 1
+
+// ways sets which ways this run takes: from its input's revision, or, for
+// a run started before revisions, from the version markers of its history.
+func (w *priority) ways(ctx workflow.Context) {
+	if w.in.Revision >= 1 {
+		w.mail.on, w.lean, w.mail.withFlush = true, true, true
+		return
+	}
+	w.legacy = workflow.GetVersion(ctx, changeDurableFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	w.mail.on = !w.legacy && workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) == 1
+	w.lean = w.mail.on && workflow.GetVersion(ctx, changeLeanEnd, workflow.DefaultVersion, 1) == 1
+	w.mail.withFlush = w.lean
 }
 
 type priority struct {

@@ -33,15 +33,16 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// TestLeanEndHistory reads the recorded run of today's path, which
+// TestTodaysHistory reads the recorded run of today's path, which
 // TestReplayRecordedHistories replays against this code (so the code makes
-// this history): the last flush sends its mail itself — one activity in the
-// whole run — and the closed stage's search attributes go out in the task
-// that completes the run, where the server's visibility store writes them
-// once, with the close.
-func TestLeanEndHistory(t *testing.T) {
+// this history): the run reads its ways from its input — no version marker,
+// so no search-attribute upsert for one — the last flush sends its mail
+// itself — one activity in the whole run — and the closed stage's search
+// attributes go out in the task that completes the run, where the server's
+// visibility store writes them once, with the close.
+func TestTodaysHistory(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/journey-lean-end.json")
+	raw, err := os.ReadFile("testdata/journey-revision-1.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +60,12 @@ func TestLeanEndHistory(t *testing.T) {
 		kind := strings.TrimPrefix(e.EventType, "EVENT_TYPE_")
 		types = append(types, kind)
 		count[kind]++
+	}
+	if n := count["MARKER_RECORDED"]; n != 0 {
+		t.Errorf("%d markers, want none (the revision is in the input)", n)
+	}
+	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 1 {
+		t.Errorf("%d search-attribute upserts, want 1 (the closed stage's)", n)
 	}
 	if n := count["ACTIVITY_TASK_SCHEDULED"]; n != 1 {
 		t.Errorf("%d activities, want 1 (the last flush, with its mail)", n)
