@@ -78,15 +78,21 @@ var ErrRefused = errors.New("refused by PostgreSQL")
 func (s *Store) Record(ctx context.Context, c Change) (string, error) {
 	p := c.Priority
 	ref := p.Ref
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if ref == "" {
-			var err error
-			if ref, err = reserveRef(ctx, tx, p.ID, p.Countries[0], p.CreatedAt.Year()); err != nil {
-				return err
+	var err error
+	if ref != "" {
+		// One round trip: a batch is one implicit transaction (PostgreSQL
+		// runs what comes before the protocol's Sync as one, and rolls it
+		// all back on an error), so no BEGIN and COMMIT of its own.
+		err = sendChange(ctx, s.pool, c, ref)
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var rerr error
+			if ref, rerr = reserveRef(ctx, tx, p.ID, p.Countries[0], p.CreatedAt.Year()); rerr != nil {
+				return rerr
 			}
-		}
-		return sendChange(ctx, tx, c, ref)
-	})
+			return sendChange(ctx, tx, c, ref)
+		})
+	}
 	if err != nil {
 		return "", refused(err)
 	}
@@ -129,7 +135,13 @@ func reserveRef(ctx context.Context, tx pgx.Tx, id, country string, year int) (s
 	return ref, nil
 }
 
-func sendChange(ctx context.Context, tx pgx.Tx, c Change, ref string) error {
+// batcher is what sends a batch: the pool (an implicit transaction) or a
+// transaction.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+func sendChange(ctx context.Context, tx batcher, c Change, ref string) error {
 	p := c.Priority
 	b := &pgx.Batch{}
 	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
