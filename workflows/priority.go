@@ -52,7 +52,7 @@ func Priority(ctx workflow.Context, in Input) error {
 }
 
 // Revision is the workflow code's current revision, which NewInput puts in
-// a run's input. Revision 1 takes every change below (durable first, mail,
+// a run's input. Revision 1 takes every change made so far (durable first, mail,
 // the lean end) without asking for version markers: a GetVersion call
 // records a marker and upserts the TemporalChangeVersion search attribute,
 // a visibility write, three per run for the three changes. The revision
