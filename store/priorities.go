@@ -141,7 +141,7 @@ type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-func sendChange(ctx context.Context, tx batcher, c Change, ref string) error {
+func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
 	p := c.Priority
 	b := &pgx.Batch{}
 	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
@@ -157,7 +157,7 @@ func sendChange(ctx context.Context, tx batcher, c Change, ref string) error {
 		b.Queue(approveActions, p.ID)
 	}
 	b.Queue(clearAttention, p.ID)
-	return tx.SendBatch(ctx, b).Close()
+	return db.SendBatch(ctx, b).Close()
 }
 
 // refused marks the errors of PostgreSQL's data checks as ErrRefused:
