@@ -19,7 +19,7 @@ HELM      := $(BIN)/helm-$(HELM_VERSION)
 KUBECHECK := $(BIN)/kubecheck-$(shell cat deploy/tools/kube/go.sum deploy/tools/kube/kubecheck/*.go | sha256sum | cut -c1-12)
 PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/prometheus" {print $$2}' deploy/tools/promtool/go.mod)
 
-.PHONY: run build test unit deps tools ci-tools temporal-tools lint fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
+.PHONY: run build test unit deps tools ci-tools temporal-tools lint no-binaries fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
 
 run: build deps
 	$(BIN)/puente dev
@@ -58,7 +58,11 @@ $(BIN)/staticcheck:
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) go install $(WORKFLOWCHECK)
 
-lint: fmt-check vet staticcheck workflowcheck
+lint: no-binaries fmt-check vet staticcheck workflowcheck
+
+# The repository holds source: no tracked binary over 1 MB.
+no-binaries:
+	./scripts/no-binaries.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
