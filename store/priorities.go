@@ -113,6 +113,11 @@ func (s *Store) ReserveRef(ctx context.Context, id, country string, year int) (s
 }
 
 func reserveRef(ctx context.Context, tx pgx.Tx, id, country string, year int) (string, error) {
+	// Two requests reserving for one priority (a retried submission) take
+	// turns: the second finds the first one's ref instead of a violation.
+	if _, err := tx.Exec(ctx, lockPriority, id); err != nil {
+		return "", fmt.Errorf("lock priority: %w", err)
+	}
 	var ref string
 	err := tx.QueryRow(ctx, `SELECT ref FROM priority_refs WHERE priority_id = $1`, id).Scan(&ref)
 	if err == nil {
@@ -141,9 +146,20 @@ type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
+// lockPriority serialises the writers of one priority until their
+// transaction ends. Two processes write a priority's row — an API recording
+// the decision it answered and the workflow's flush — and when neither has
+// seen the row yet, both insert: the upsert's ON CONFLICT (id) arbitrates
+// only the id, so the loser would meet the unique index on ref as a
+// violation instead of taking the update path. Under the lock the second
+// writer's insert sees the first one's row. The two-key form keeps these
+// locks apart from the single-key ones of migrations and leases.
+const lockPriority = `SELECT pg_advisory_xact_lock(1886546287, hashtext($1))` // 1886546287 is "prio"
+
 func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
 	p := c.Priority
 	b := &pgx.Batch{}
+	b.Queue(lockPriority, p.ID)
 	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
 	for _, e := range c.Events {
 		data, err := nullJSON(e.Data)

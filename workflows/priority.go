@@ -231,10 +231,8 @@ func (w *priority) run(ctx workflow.Context) error {
 	// The closed stage's search attributes go out with the completion, or
 	// as soon as the end has to wait (a read model or mail server down).
 	defer w.indexNow(ctx)
-	if len(w.unflushed) > 0 {
-		if err := w.flush(ctx); err != nil {
-			return err
-		}
+	if err := w.flushAll(ctx); err != nil {
+		return err
 	}
 	if !w.mailSent() {
 		w.indexNow(ctx)
@@ -270,6 +268,7 @@ func (w *priority) fire(ctx workflow.Context, kind pipeline.EventKind) {
 		case err == nil:
 		case errors.As(err, &appErr) && appErr.Type() == activities.ErrPermanent:
 			workflow.GetLogger(ctx).Error("the read model refused this priority's changes: it needs attention", "error", err)
+			w.flushDue = workflow.Now(ctx).Add(refusedRetry)
 		default:
 			workflow.GetLogger(ctx).Warn("flush failed, trying again later", "error", err)
 			w.flushDue = workflow.Now(ctx).Add(flushMaxInterval)
@@ -289,6 +288,29 @@ func (w *priority) lapse(ctx workflow.Context, kind pipeline.EventKind) {
 	if !w.legacy {
 		w.flushDue = workflow.Now(ctx)
 	}
+}
+
+// flushAll writes what the read model lacks before the run ends. A write
+// PostgreSQL refuses for good does not fail the workflow — the priority is
+// marked as needing attention, and a failed run would leave its last
+// decisions out of the read model for good: the run waits refusedRetry and
+// tries again until an operator's fix lets the write through.
+func (w *priority) flushAll(ctx workflow.Context) error {
+	for len(w.unflushed) > 0 {
+		err := w.flush(ctx)
+		if err == nil {
+			continue
+		}
+		if temporal.IsCanceledError(err) {
+			return err
+		}
+		workflow.GetLogger(ctx).Error("the read model refused this priority's last changes: it needs attention; trying again later",
+			"error", err, "retry_in", refusedRetry)
+		if err := workflow.Sleep(ctx, refusedRetry); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flush writes the state and the unflushed events to the read model with a

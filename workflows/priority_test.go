@@ -471,6 +471,55 @@ func TestRefusedWriteDoesNotLoop(t *testing.T) {
 	require.Equal(t, []int{1, 2}, seqs, "the refused event rides with the next flush")
 }
 
+// TestRefusedLastWriteDoesNotFailTheRun: the read model refuses the last
+// flush of a closed priority (the activity marks it as needing attention).
+// The run neither fails nor completes without it: it tries again after
+// refusedRetry, and completes once the write goes through.
+func TestRefusedLastWriteDoesNotFailTheRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.fail = func(now time.Time, in activities.RecordInput) error {
+		if now.Before(t0.Add(2 * refusedRetry)) {
+			return temporal.NewNonRetryableApplicationError("duplicate key value", activities.ErrPermanent, nil)
+		}
+		return nil
+	}
+	reject := b.send(time.Second, act(m1, pipeline.Reject, withReason("fuera de mandato")))
+	b.run(input(nil))
+	require.NoError(t, b.env.GetWorkflowError(), "a refused write must not fail the run")
+	require.Equal(t, pipeline.Rejected, requireDone(t, reject, "reject").Priority.Stage)
+	require.Len(t, b.attempts, 3, "the refused flush, one retry an hour later, the one that went through")
+	require.Equal(t, refusedRetry, b.attemptTimes[1].Sub(b.attemptTimes[0]))
+	var seqs []int
+	for _, ev := range b.flushed() {
+		seqs = append(seqs, ev.Seq)
+	}
+	require.Equal(t, []int{1, 2}, seqs, "the submission and the rejection, once")
+}
+
+// TestRefusedWriteIsTriedAgainWithoutANewChange: a priority left in an
+// open stage after a refused flush is written again refusedRetry later,
+// with no decision to carry it.
+func TestRefusedWriteIsTriedAgainWithoutANewChange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.fail = func(now time.Time, _ activities.RecordInput) error {
+		if now.Before(t0.Add(refusedRetry)) {
+			return temporal.NewNonRetryableApplicationError("duplicate key value", activities.ErrPermanent, nil)
+		}
+		return nil
+	}
+	b.cancel(3 * refusedRetry)
+	b.run(input(nil))
+	require.Len(t, b.attempts, 2, "the refused flush and one retry")
+	require.Equal(t, []int{1}, func() (seqs []int) {
+		for _, ev := range b.flushed() {
+			seqs = append(seqs, ev.Seq)
+		}
+		return seqs
+	}())
+}
+
 func TestClosedPriorityFlushesBeforeItEnds(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -72,4 +72,8 @@ const (
 	// with backoff (up to flushMaxInterval apart) until PostgreSQL takes the write.
 	flushTimeout     = 30 * time.Second
 	flushMaxInterval = time.Minute
+	// refusedRetry is how long after a write PostgreSQL refused for good
+	// (the priority marked as needing attention) the workflow tries it
+	// again on its own, so an operator's fix heals it without a new change.
+	refusedRetry = time.Hour
 )
