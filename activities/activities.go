@@ -33,9 +33,6 @@ type Activities struct {
 type RecordInput struct {
 	Priority pipeline.Priority `json:"priority"`
 	Events   []pipeline.Event  `json:"events"`
-	// ApproveActions is set by workflows of the legacy write path; the store
-	// approves a plan's actions whenever it records an approved priority.
-	ApproveActions bool `json:"approve_actions,omitempty"`
 	// RunID is the recording workflow run, kept so the API can address it.
 	RunID string `json:"run_id,omitempty"`
 	// Notify are the events among Events to email people about once the
@@ -96,33 +93,4 @@ func (a *Activities) notifyNow(ctx context.Context, in RecordInput) bool {
 		return false
 	}
 	return true
-}
-
-// ExpertInput asks for an expert: the given one, or the least-loaded expert of Theme.
-type ExpertInput struct {
-	Theme    string `json:"theme"`
-	ExpertID string `json:"expert_id,omitempty"`
-}
-
-// ExpertResult is the chosen expert, or why there is none (a user error, not a failure).
-type ExpertResult struct {
-	Expert  pipeline.Ref `json:"expert"`
-	Problem string       `json:"problem,omitempty"`
-}
-
-// ChooseExpert resolves the expert of an accept or reassign for workflows of
-// the legacy write path, which look experts up themselves.
-func (a *Activities) ChooseExpert(ctx context.Context, in ExpertInput) (ExpertResult, error) {
-	u, err := a.Store.Expert(ctx, in.ExpertID, in.Theme)
-	switch {
-	case errors.Is(err, store.ErrNotFound) && in.ExpertID != "":
-		return ExpertResult{Problem: "no user has this id"}, nil
-	case errors.Is(err, store.ErrNotFound):
-		return ExpertResult{Problem: fmt.Sprintf("no expert covers theme %q: name one", in.Theme)}, nil
-	case err != nil:
-		return ExpertResult{}, err
-	case u.Role != pipeline.Expert:
-		return ExpertResult{Problem: "this user is not an expert"}, nil
-	}
-	return ExpertResult{Expert: u.Ref()}, nil
 }

@@ -116,7 +116,7 @@ func TestJourneyToApproval(t *testing.T) {
 	}
 
 	assertReadModelMatchesWorkflow(t, b, id)
-	recordHistory(t, b, id, "journey-revision-1.json")
+	recordHistory(t, b, id, "journey.json")
 
 	// What the API answered is what a reader sees (read-your-writes).
 	if got := b.get(t, b.fpPE, id); got.Stage != pipeline.Approved || got.Version != p.Version {

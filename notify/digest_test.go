@@ -19,12 +19,16 @@ func (b *bundle) record(t *testing.T, title string, stage pipeline.Stage, due ti
 		Countries: []string{"PE"}, Institution: "UIF", Urgency: "high", Sensitivity: pipeline.Public, Stage: stage,
 		Assignee: b.expert.ID, StageEnteredAt: at, DueAt: &due, Overdue: overdue, Version: 2, SubmittedBy: b.fpPE.ID,
 		CreatedAt: at, UpdatedAt: at}
-	ref, err := b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{{PriorityID: p.ID, Seq: 1, At: at,
-		Actor: b.fpPE.Ref(), Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage}}})
+	ref, err := b.st.ReserveRef(b.ctx, p.ID, p.Countries[0], at.Year())
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Ref = ref
+	_, err = b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{{PriorityID: p.ID, Seq: 1, At: at,
+		Actor: b.fpPE.Ref(), Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 

@@ -78,13 +78,12 @@ type Act struct {
 	Expert *Actor `json:"expert,omitempty"`
 }
 
-// Outcome is what an applied act does: the priority's next state, the
-// event that records it and, when the priority is approved, the effect of
-// turning its plan's actions into approved support actions.
+// Outcome is what an applied act does: the priority's next state and the
+// event that records it. (Recording an approved priority approves its
+// plan's actions: the store does it.)
 type Outcome struct {
-	Priority       Priority
-	Event          Event
-	ApproveActions bool
+	Priority Priority
+	Event    Event
 }
 
 // Authorize runs DESIGN §4's checks before the body, in order: the actor may
@@ -277,7 +276,7 @@ func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
 	if len(data) > 0 {
 		ev.Data = data
 	}
-	return Outcome{Priority: p, Event: ev, ApproveActions: p.Stage == Approved}
+	return Outcome{Priority: p, Event: ev}
 }
 
 // CheckSubmit judges a submission by actor a, in DESIGN §4's order: only a

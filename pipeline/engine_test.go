@@ -161,9 +161,6 @@ func TestEveryCell(t *testing.T) {
 				if out.Event.Kind != EventOf(d) || out.Event.FromStage != stage || out.Event.ToStage != to || out.Event.Actor.ID != a.ID || !out.Event.At.Equal(at) {
 					t.Errorf("%s: event %+v", name, out.Event)
 				}
-				if out.ApproveActions != (to == Approved) {
-					t.Errorf("%s: approve actions %v", name, out.ApproveActions)
-				}
 				if to != stage && (!out.Priority.StageEnteredAt.Equal(at) || out.Priority.Overdue) {
 					t.Errorf("%s: entered %s at %v overdue %v", name, to, out.Priority.StageEnteredAt, out.Priority.Overdue)
 				}
@@ -365,7 +362,7 @@ func TestApplyEffects(t *testing.T) {
 		t.Errorf("reassign: %+v", re)
 	}
 	rej := Apply(mFree, testPriority(Approval), validAct(Reject), at, DefaultSLAs())
-	if rej.Event.Comment != "no procede" || rej.Priority.DueAt != nil || rej.ApproveActions {
+	if rej.Event.Comment != "no procede" || rej.Priority.DueAt != nil {
 		t.Errorf("reject: %+v", rej)
 	}
 }

@@ -73,30 +73,17 @@ var ErrRefused = errors.New("refused by PostgreSQL")
 
 // Record writes a Change atomically and returns the priority's ref. Every
 // statement is idempotent, so a retried or repeated Record changes nothing
-// more; a priority recorded without a ref (by a workflow of the legacy
-// write path) gets one reserved here.
+// more. One round trip: a batch is one implicit transaction (PostgreSQL
+// runs what comes before the protocol's Sync as one, and rolls it all back
+// on an error), so no BEGIN and COMMIT of its own.
 func (s *Store) Record(ctx context.Context, c Change) (string, error) {
-	p := c.Priority
-	ref := p.Ref
-	var err error
-	if ref != "" {
-		// One round trip: a batch is one implicit transaction (PostgreSQL
-		// runs what comes before the protocol's Sync as one, and rolls it
-		// all back on an error), so no BEGIN and COMMIT of its own.
-		err = sendChange(ctx, s.pool, c, ref)
-	} else {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			var rerr error
-			if ref, rerr = reserveRef(ctx, tx, p.ID, p.Countries[0], p.CreatedAt.Year()); rerr != nil {
-				return rerr
-			}
-			return sendChange(ctx, tx, c, ref)
-		})
+	if c.Priority.Ref == "" {
+		return "", fmt.Errorf("record priority %s: no reference (ReserveRef gives one before the workflow starts)", c.Priority.ID)
 	}
-	if err != nil {
+	if err := s.sendChange(ctx, c); err != nil {
 		return "", refused(err)
 	}
-	return ref, nil
+	return c.Priority.Ref, nil
 }
 
 // ReserveRef returns the human reference of the priority with this id,
@@ -140,12 +127,6 @@ func reserveRef(ctx context.Context, tx pgx.Tx, id, country string, year int) (s
 	return ref, nil
 }
 
-// batcher is what sends a batch: the pool (an implicit transaction) or a
-// transaction.
-type batcher interface {
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
-
 // lockPriority serialises the writers of one priority until their
 // transaction ends. Two processes write a priority's row — an API recording
 // the decision it answered and the workflow's flush — and when neither has
@@ -156,11 +137,11 @@ type batcher interface {
 // locks apart from the single-key ones of migrations and leases.
 const lockPriority = `SELECT pg_advisory_xact_lock(1886546287, hashtext($1))` // 1886546287 is "prio"
 
-func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
+func (s *Store) sendChange(ctx context.Context, c Change) error {
 	p := c.Priority
 	b := &pgx.Batch{}
 	b.Queue(lockPriority, p.ID)
-	b.Queue(upsertPriority, priorityArgs(p, ref, c.RunID)...)
+	b.Queue(upsertPriority, priorityArgs(p, c.RunID)...)
 	for _, e := range c.Events {
 		data, err := nullJSON(e.Data)
 		if err != nil {
@@ -173,7 +154,7 @@ func sendChange(ctx context.Context, db batcher, c Change, ref string) error {
 		b.Queue(approveActions, p.ID)
 	}
 	b.Queue(clearAttention, p.ID)
-	return db.SendBatch(ctx, b).Close()
+	return s.pool.SendBatch(ctx, b).Close()
 }
 
 // refused marks the errors of PostgreSQL's data checks as ErrRefused:
@@ -199,7 +180,7 @@ func (s *Store) MarkAttention(ctx context.Context, priorityID, reason string) er
 	return err
 }
 
-func priorityArgs(p *pipeline.Priority, ref, runID string) []any {
+func priorityArgs(p *pipeline.Priority, runID string) []any {
 	var plan []byte
 	if p.Plan != nil {
 		plan, _ = json.Marshal(p.Plan)
@@ -208,7 +189,7 @@ func priorityArgs(p *pipeline.Priority, ref, runID string) []any {
 	if authors == nil {
 		authors = []string{}
 	}
-	return []any{p.ID, ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
+	return []any{p.ID, p.Ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
 		p.Institution, p.Urgency, p.Sensitivity, string(p.Stage), p.Assignee, p.TriagedBy, authors,
 		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash, runID, p.EventSeq}
 }

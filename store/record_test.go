@@ -144,6 +144,13 @@ func TestReserveRefIsKeyedByPriority(t *testing.T) {
 	if other != "CO-2027-0002" {
 		t.Errorf("the next priority got %q", other)
 	}
+	// Refs count per country and year.
+	if gt, _ := b.st.ReserveRef(b.ctx, uuid.NewString(), "GT", 2027); gt != "GT-2027-0001" {
+		t.Errorf("another country's first priority got %q", gt)
+	}
+	if later, _ := b.st.ReserveRef(b.ctx, uuid.NewString(), "CO", 2028); later != "CO-2028-0001" {
+		t.Errorf("the next year's first priority got %q", later)
+	}
 }
 
 // TestLeastLoadedExpert: the expert of the theme with the fewest open

@@ -40,6 +40,7 @@ func priority(opts ...func(*pipeline.Priority)) *pipeline.Priority {
 		Theme: "money_laundering", Pillar: "justice", Countries: []string{"PE"}, Institution: "UIF",
 		Urgency: "high", Sensitivity: pipeline.Public, Stage: pipeline.Triage, StageEnteredAt: at, Version: 1,
 		SubmittedBy: uuid.NewString(), CreatedAt: at, UpdatedAt: at}
+	p.Ref = "PE-2026-" + p.ID[:8] // unique, as ReserveRef's would be
 	for _, o := range opts {
 		o(p)
 	}
@@ -60,8 +61,8 @@ func TestRecordIsIdempotentAndKeepsTheNewestVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ref != "PE-2026-0001" {
-		t.Errorf("ref %q", ref)
+	if ref != p.Ref {
+		t.Errorf("ref %q, want the priority's %q", ref, p.Ref)
 	}
 	// A retry of the same write allocates nothing and records nothing twice.
 	again, err := b.st.Record(b.ctx, first)
@@ -89,15 +90,6 @@ func TestRecordIsIdempotentAndKeepsTheNewestVersion(t *testing.T) {
 	evs, err := b.st.Events(b.ctx, p.ID)
 	if err != nil || len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 2 {
 		t.Errorf("events %+v %v", evs, err)
-	}
-	// Refs count per country and year.
-	next, err := b.st.Record(b.ctx, store.Change{Priority: priority()})
-	if err != nil || next != "PE-2026-0002" {
-		t.Errorf("second ref %q %v", next, err)
-	}
-	co, err := b.st.Record(b.ctx, store.Change{Priority: priority(func(p *pipeline.Priority) { p.Countries = []string{"CO", "PE"} })})
-	if err != nil || co != "CO-2026-0001" {
-		t.Errorf("CO ref %q %v", co, err)
 	}
 }
 

@@ -58,6 +58,9 @@ func TestDigestSchedule(t *testing.T) {
 	p := &pipeline.Priority{ID: uuid.NewString(), Title: "Ciberdelito", Description: "d", Theme: "cybercrime", Pillar: "police",
 		Countries: []string{"CO"}, Institution: "Policía", Urgency: "low", Sensitivity: pipeline.Public, Stage: pipeline.Triage,
 		StageEnteredAt: at, DueAt: &due, Version: 1, SubmittedBy: uuid.NewString(), CreatedAt: at, UpdatedAt: at}
+	if p.Ref, err = st.ReserveRef(ctx, p.ID, p.Countries[0], at.Year()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.Record(ctx, store.Change{Priority: p, Events: []pipeline.Event{{PriorityID: p.ID, Seq: 1, At: at,
 		Actor: pipeline.Ref{ID: p.SubmittedBy, Name: "FP", Role: pipeline.FocalPoint}, Kind: pipeline.EventSubmitted}}}); err != nil {
 		t.Fatal(err)

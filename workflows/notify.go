@@ -12,20 +12,6 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 )
 
-// changeNotify versions the notification emails (workflow.GetVersion): from
-// version 1 on, the workflow hands the events it flushed to the Notify
-// activity. Runs started before it notify nobody.
-const changeNotify = "notify"
-
-// changeLeanEnd versions two savings (workflow.GetVersion): from version 1
-// on, a flush carries its notifications — the Record activity sends them
-// once its write has committed, and only a send that failed goes to the
-// Notify activity — and a closed priority's search attributes are written
-// with the run's completion, when the server's visibility store records
-// them once instead of twice. Each saves an activity or a visibility write
-// per change; runs started before it keep the old ways.
-const changeLeanEnd = "lean-end"
-
 // Timing of the Notify activity. A mail server that is down is retried
 // with backoff for up to notifyGiveUp; a worker that dies mid-send is
 // noticed within notifyHeartbeat and the send retried on another.
@@ -34,15 +20,12 @@ const (
 	notifyGiveUp    = 72 * time.Hour
 )
 
-// mailer hands the workflow's events to the Notify activity after they are
-// in the read model, never from an update handler and never in a
-// decision's way: one activity at a time, carrying every event since the
-// last one handed over.
+// mailer sends the workflow's notifications once their events are in the
+// read model, never from an update handler and never in a decision's way:
+// a flush carries them and the Record activity sends them after its write
+// has committed; a send that failed goes to the Notify activity, one at a
+// time, carrying every event since the last one handed over.
 type mailer struct {
-	// on is true when this run notifies (changeNotify).
-	on bool
-	// withFlush is true when flushes carry the notifications (changeLeanEnd).
-	withFlush bool
 	// queued are flushed events that tell someone, not yet handed over.
 	queued []pipeline.Event
 	// sending is true while a Notify activity runs.
@@ -53,7 +36,7 @@ type mailer struct {
 // unless earlier ones are with the Notify activity (mail goes out in order,
 // one batch at a time; queued events always have a Notify running).
 func (m *mailer) carry(events []pipeline.Event) []pipeline.Event {
-	if !m.withFlush || m.sending {
+	if m.sending {
 		return nil
 	}
 	return notifiable(events)
@@ -62,9 +45,6 @@ func (m *mailer) carry(events []pipeline.Event) []pipeline.Event {
 // flushed queues the notifiable events the read model now holds and starts
 // a Notify activity unless one runs; that one's end starts the next.
 func (w *priority) flushed(ctx workflow.Context, events []pipeline.Event) {
-	if !w.mail.on {
-		return
-	}
 	w.mail.queued = append(w.mail.queued, notifiable(events)...)
 	w.sendQueued(ctx)
 }

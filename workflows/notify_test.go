@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -99,25 +98,14 @@ func TestMailDownNeverHoldsADecision(t *testing.T) {
 	require.Empty(t, b.flushes[3].Notify)
 }
 
-// TestRevisionChoosesTheWays: a run of the current revision takes today's
-// ways from its input — its flush sends the mail, with no Notify activity —
-// even where a version marker would say otherwise, because it reads none;
-// a run started before revisions (revision 0) still follows its markers:
-// here one that predates the lean end, so its mail goes through Notify.
-func TestRevisionChoosesTheWays(t *testing.T) {
+// TestFlushSendsTheMail: with the mail server up, the flush that records
+// a decision sends its email itself — no Notify activity runs.
+func TestFlushSendsTheMail(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		revision   int
-		byActivity int
-	}{{Revision, 0}, {0, 1}} {
-		b := setup(t)
-		b.env.OnGetVersion(changeLeanEnd, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
-		b.send(time.Hour, act(m1, pipeline.Reject, withReason("fuera de mandato")))
-		in := input(nil)
-		in.Revision = tc.revision
-		b.run(in)
-		require.NoError(t, b.env.GetWorkflowError())
-		require.Len(t, b.notified, 1, "revision %d: the rejection told the focal point", tc.revision)
-		require.Equal(t, tc.byActivity, b.byActivity, "revision %d: Notify activities", tc.revision)
-	}
+	b := setup(t)
+	b.send(time.Hour, act(m1, pipeline.Reject, withReason("fuera de mandato")))
+	b.run(input(nil))
+	require.NoError(t, b.env.GetWorkflowError())
+	require.Len(t, b.notified, 1, "the rejection told the focal point")
+	require.Zero(t, b.byActivity, "Notify activities")
 }

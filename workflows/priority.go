@@ -17,69 +17,32 @@ import (
 // a references the activities for their names; it is never dereferenced.
 var a *activities.Activities
 
-// changeDurableFirst versions the write path (workflow.GetVersion): from
-// version 1 on, an update changes only the workflow's state, and the read
-// model is written after Temporal holds the change. Workflows started
-// before it wrote the read model inside their updates (legacy.go).
-const changeDurableFirst = "durable-first"
-
-// Priority is the workflow of one priority, from submission to a terminal stage.
+// Priority is the workflow of one priority, from submission to a terminal
+// stage. An update changes only the workflow's state; the read model is
+// written after Temporal holds the change (flush), and the flush sends the
+// emails its events call for once its write has committed.
 func Priority(ctx workflow.Context, in Input) error {
 	w := &priority{in: in, slas: in.SLAs}
 	if w.slas == nil {
 		w.slas = pipeline.DefaultSLAs()
 	}
-	w.ways(ctx)
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
-	if !w.legacy {
-		out := pipeline.Submit(in.Submission.submitted(in.PriorityID), w.slas)
-		w.p = &out.Priority
-		w.noteStartAttributes(ctx)
-		w.pending(ctx, out.Event)
-		w.logChange(ctx, in.Submission.RequestID, out.Event)
-	}
+	out := pipeline.Submit(in.Submission.submitted(in.PriorityID), w.slas)
+	w.p = &out.Priority
+	w.noteStartAttributes(ctx)
+	w.pending(ctx, out.Event)
+	w.logChange(ctx, in.Submission.RequestID, out.Event)
 	if err := w.setup(ctx); err != nil {
 		return err
-	}
-	if w.legacy {
-		if err := w.legacySubmit(ctx); err != nil {
-			return err
-		}
 	}
 	return w.run(ctx)
 }
 
-// Revision is the workflow code's current revision, which NewInput puts in
-// a run's input. Revision 1 takes every change made so far (durable first, mail,
-// the lean end) without asking for version markers: a GetVersion call
-// records a marker and upserts the TemporalChangeVersion search attribute,
-// a visibility write, three per run for the three changes. The revision
-// is in the input, so a replay makes the same choices. A later change that
-// only new runs take raises Revision; one that running workflows must take
-// still needs GetVersion.
-const Revision = 1
-
-// ways sets which ways this run takes: from its input's revision, or, for
-// a run started before revisions, from the version markers of its history.
-func (w *priority) ways(ctx workflow.Context) {
-	if w.in.Revision >= 1 {
-		w.mail.on, w.lean, w.mail.withFlush = true, true, true
-		return
-	}
-	w.legacy = workflow.GetVersion(ctx, changeDurableFirst, workflow.DefaultVersion, 1) == workflow.DefaultVersion
-	w.mail.on = !w.legacy && workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) == 1
-	w.lean = w.mail.on && workflow.GetVersion(ctx, changeLeanEnd, workflow.DefaultVersion, 1) == 1
-	w.mail.withFlush = w.lean
-}
-
 type priority struct {
-	in     Input
-	slas   pipeline.SLAs
-	legacy bool
-	// lean is true for runs of changeLeanEnd.
-	lean bool
+	in   Input
+	slas pipeline.SLAs
 	mail mailer
 	// p is the authoritative state.
 	p *pipeline.Priority
@@ -123,9 +86,6 @@ func (w *priority) setup(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: w.validate}); err != nil {
 		return fmt.Errorf("register update %s: %w", UpdateAct, err)
 	}
-	if w.legacy {
-		return w.setupLegacy(ctx)
-	}
 	return nil
 }
 
@@ -138,11 +98,7 @@ func (w *priority) validate(_ workflow.Context, r ActRequest) error {
 // act applies an admitted act. It checks again first: two updates of one
 // workflow task are both validated before either handler runs.
 func (w *priority) act(ctx workflow.Context, r ActRequest) (*Result, error) {
-	if w.legacy {
-		if err := w.legacyExpert(ctx, &r); err != nil {
-			return nil, err
-		}
-	} else if err := pipeline.Check(r.Actor, w.p, r.Version, r.Act); err != nil {
+	if err := pipeline.Check(r.Actor, w.p, r.Version, r.Act); err != nil {
 		return nil, refusal(err)
 	}
 	out := pipeline.Apply(r.Actor, *w.p, r.Act, now(ctx), w.slas)
@@ -158,10 +114,6 @@ func (w *priority) commit(ctx workflow.Context, out pipeline.Outcome, requestID 
 	w.p = &out.Priority
 	w.upsertSearchAttributes(ctx)
 	w.logChange(ctx, requestID, out.Event)
-	if w.legacy {
-		w.legacyRecord(ctx, out.Event, out.ApproveActions)
-		return
-	}
 	w.pending(ctx, out.Event)
 }
 
@@ -285,9 +237,7 @@ func (w *priority) lapse(ctx workflow.Context, kind pipeline.EventKind) {
 		w.reminded = true
 	}
 	w.commit(ctx, pipeline.Lapse(*w.p, kind, now(ctx)), "")
-	if !w.legacy {
-		w.flushDue = workflow.Now(ctx)
-	}
+	w.flushDue = workflow.Now(ctx)
 }
 
 // flushAll writes what the read model lacks before the run ends. A write
@@ -360,7 +310,7 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		w.indexPending = false
 		return
 	}
-	if w.lean && !w.p.Stage.Open() {
+	if !w.p.Stage.Open() {
 		w.indexPending = true // written with the completion (run)
 		return
 	}

@@ -141,8 +141,8 @@ func submission() pipeline.Submission {
 
 // input is how the service starts a priority's workflow.
 func input(slas pipeline.SLAs) Input {
-	return NewInput(prioID, slas, &SubmitRequest{Submitted: pipeline.Submitted{
-		Actor: fpPE, Submission: submission(), ID: prioID, Ref: ref, RequestHash: "h1", At: t0}})
+	return Input{PriorityID: prioID, SLAs: slas, Submission: &SubmitRequest{Submitted: pipeline.Submitted{
+		Actor: fpPE, Submission: submission(), ID: prioID, Ref: ref, RequestHash: "h1", At: t0}}}
 }
 
 func completePlan() pipeline.Plan {

@@ -33,16 +33,16 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// TestTodaysHistory reads the recorded run of today's path, which
+// TestTodaysHistory reads the recorded journey, which
 // TestReplayRecordedHistories replays against this code (so the code makes
-// this history): the run reads its ways from its input — no version marker,
-// so no search-attribute upsert for one — the last flush sends its mail
-// itself — one activity in the whole run — and the closed stage's search
-// attributes go out in the task that completes the run, where the server's
-// visibility store writes them once, with the close.
+// this history): no version marker — each would cost a search-attribute
+// upsert — the last flush sends its mail itself — one activity in the
+// whole run — and the closed stage's search attributes go out in the task
+// that completes the run, where the server's visibility store writes them
+// once, with the close.
 func TestTodaysHistory(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/journey-revision-1.json")
+	raw, err := os.ReadFile("testdata/journey.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestTodaysHistory(t *testing.T) {
 		count[kind]++
 	}
 	if n := count["MARKER_RECORDED"]; n != 0 {
-		t.Errorf("%d markers, want none (the revision is in the input)", n)
+		t.Errorf("%d markers, want none", n)
 	}
 	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 1 {
 		t.Errorf("%d search-attribute upserts, want 1 (the closed stage's)", n)

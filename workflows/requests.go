@@ -7,20 +7,11 @@ import (
 )
 
 // Input starts a priority workflow: its id, the SLAs in force when it was
-// submitted, the submission itself, and the workflow code's revision the
-// run was started for (NewInput sets the current one).
+// submitted, and the submission itself.
 type Input struct {
 	PriorityID string         `json:"priority_id"`
 	SLAs       pipeline.SLAs  `json:"slas"`
 	Submission *SubmitRequest `json:"submission,omitempty"`
-	// Revision is zero in runs started before revisions were carried in
-	// the input: those read their ways from version markers (Priority).
-	Revision int `json:"revision,omitempty"`
-}
-
-// NewInput is the input of a priority's workflow, for the current revision.
-func NewInput(id string, slas pipeline.SLAs, sub *SubmitRequest) Input {
-	return Input{PriorityID: id, SLAs: slas, Submission: sub, Revision: Revision}
 }
 
 // SubmitRequest is a submission the caller checked with pipeline.CheckSubmit,
