@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"errors"
+	"math/big"
+	"regexp"
 	"strconv"
 )
 
@@ -56,15 +58,12 @@ func (e EUR) MarshalJSON() ([]byte, error) {
 	return []byte(s), nil
 }
 
-// UnmarshalJSON reads any JSON number of euros, rounding to the cent (half
-// away from zero). It is lenient on purpose: workflow histories and plans
-// stored before amounts were cents carry plain numbers, and replaying them
-// must not fail. Requests are held to ParseEUR instead.
+// UnmarshalJSON reads a JSON number of euros strictly, as ParseEUR does.
 func (e *EUR) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	v, err := parseEUR(string(b), true)
+	v, err := ParseEUR(string(b))
 	if err != nil {
 		return err
 	}
@@ -79,120 +78,49 @@ var (
 	ErrAmountTooHigh = errors.New("too large")
 )
 
+// jsonNumber is JSON's number grammar: the mantissa, then the exponent.
+var jsonNumber = regexp.MustCompile(`^(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)(?:[eE]([+-]?[0-9]+))?$`)
+
+// maxCents bounds amounts below 10^13 euros, far above any budget (the
+// validator bounds budgets further) and well inside an int64 of cents.
+var maxCents = new(big.Int).Exp(big.NewInt(10), big.NewInt(15), nil)
+
 // ParseEUR reads a JSON number of euros strictly: at most two decimals
 // (trailing zeros aside: 1.500 is 1.50), exponents allowed (4.5e4), under
-// 10^13 euros (the validator bounds budgets further). -0 is 0.
-func ParseEUR(s string) (EUR, error) { return parseEUR(s, false) }
-
-// parseEUR reads the JSON number grammar digit by digit, so no binary
-// floating point ever touches the amount.
-func parseEUR(s string, round bool) (EUR, error) {
-	i := 0
-	neg := false
-	if i < len(s) && s[i] == '-' {
-		neg = true
-		i++
-	}
-	// digits holds the significant digits; scale is how many of them are
-	// decimals (negative: that many zeros follow).
-	var digits []byte
-	scale := 0
-	start := i
-	for i < len(s) && isDigit(s[i]) {
-		digits = append(digits, s[i])
-		i++
-	}
-	if i == start || (s[start] == '0' && i-start > 1) {
+// 10^13 euros. -0 is 0. No binary floating point ever touches the amount.
+func ParseEUR(s string) (EUR, error) {
+	m := jsonNumber.FindStringSubmatch(s)
+	if m == nil {
 		return EUR{}, ErrNotAmount
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		fs := i
-		for i < len(s) && isDigit(s[i]) {
-			digits = append(digits, s[i])
-			i++
-		}
-		if i == fs {
-			return EUR{}, ErrNotAmount
-		}
-		scale = i - fs
+	mantissa, exp := m[1], 0
+	if m[2] != "" {
+		// Out of an int's range, Atoi gives the nearest int: as good.
+		exp, _ = strconv.Atoi(m[2])
 	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		expNeg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			expNeg = s[i] == '-'
-			i++
-		}
-		es := i
-		exp := 0
-		for i < len(s) && isDigit(s[i]) {
-			if exp < 100000 {
-				exp = exp*10 + int(s[i]-'0')
-			}
-			i++
-		}
-		if i == es {
-			return EUR{}, ErrNotAmount
-		}
-		if expNeg {
-			scale += exp
-		} else {
-			scale -= exp
-		}
-	}
-	if i != len(s) {
-		return EUR{}, ErrNotAmount
-	}
-	// Drop leading zeros; an all-zero number is 0 whatever its exponent.
-	for len(digits) > 0 && digits[0] == '0' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 {
+	r, _ := new(big.Rat).SetString(mantissa)
+	if r.Sign() == 0 {
 		return EUR{}, nil
 	}
-	// Bring the number to cents (scale 2), dropping the digits below the cent.
-	roundUp := false
-	if scale > 2 {
-		drop := scale - 2
-		var dropped []byte
-		firstDropped := byte('0')
-		if drop >= len(digits) {
-			dropped, digits = digits, nil
-			if drop == len(dropped) {
-				firstDropped = dropped[0]
-			}
-		} else {
-			dropped, digits = digits[len(digits)-drop:], digits[:len(digits)-drop]
-			firstDropped = dropped[0]
-		}
-		for _, d := range dropped {
-			if d != '0' && !round {
-				return EUR{}, ErrTooPrecise
-			}
-		}
-		roundUp = firstDropped >= '5'
-		scale = 2
+	// A non-zero mantissa of n characters lies between 10^-n and 10^n in
+	// size, so an exponent beyond that decides without arithmetic (and
+	// 1e999999999 costs nothing).
+	switch n := len(mantissa); {
+	case exp > n+15:
+		return EUR{}, ErrAmountTooHigh
+	case exp < -n-2:
+		return EUR{}, ErrTooPrecise
 	}
-	// 15 digits of cents fit an int64 with room to spare, and hold far more
-	// than any budget may be.
-	if len(digits)+(2-scale) > 15 {
+	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(exp+2, -exp-2))), nil))
+	if exp+2 < 0 {
+		scale.Inv(scale)
+	}
+	r.Mul(r, scale)
+	switch {
+	case !r.IsInt():
+		return EUR{}, ErrTooPrecise
+	case r.Num().CmpAbs(maxCents) >= 0:
 		return EUR{}, ErrAmountTooHigh
 	}
-	var n int64
-	for _, d := range digits {
-		n = n*10 + int64(d-'0')
-	}
-	for range 2 - scale {
-		n *= 10
-	}
-	if roundUp {
-		n++
-	}
-	if neg {
-		n = -n
-	}
-	return EUR{n}, nil
+	return EUR{r.Num().Int64()}, nil
 }
-
-func isDigit(b byte) bool { return b >= '0' && b <= '9' }

@@ -53,8 +53,8 @@ func Decode(body []byte, dst any) (pipeline.Problems, error) {
 
 var eurType = reflect.TypeFor[pipeline.EUR]()
 
-// decodeEUR reads an amount strictly (pipeline.ParseEUR): at most two
-// decimals, where EUR's own UnmarshalJSON rounds old records to the cent.
+// decodeEUR reads an amount (pipeline.ParseEUR: at most two decimals) and
+// names its problem for the field.
 func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
 	if string(raw) == "null" {
 		v.SetZero()
