@@ -361,7 +361,10 @@ func mustQuery(t *testing.T, raw, key string) string {
 func TestSafeNext(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"/priorities?x=1": "/priorities?x=1", "": "/", "//evil.example": "/",
-		"https://evil.example/": "/", "/\\evil.example": "/", "priorities": "/", "javascript:alert(1)": "/"} {
+		"https://evil.example/": "/", "/\\evil.example": "/", "priorities": "/", "javascript:alert(1)": "/",
+		// Browsers drop tabs and line breaks from a URL: "/\t/x" would be "//x".
+		"/\t/evil.example": "/", "/\r\n/evil.example": "/", "/\r\nSet-Cookie: a=b": "/",
+		"/%2F%2Fevil.example": "/%2F%2Fevil.example"} {
 		if got := sso.SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}
