@@ -9,6 +9,8 @@ import (
 	"testing"
 )
 
+// composeForTest writes m as the sender would and reads it back; nil when
+// either fails (reported).
 func composeForTest(t *testing.T, m Message) *mail.Message {
 	t.Helper()
 	s, err := NewSender(SMTPConfig{Host: "127.0.0.1", Port: 25, TLS: TLSNone, From: "Puente <puente@puente.test>"})
@@ -17,7 +19,8 @@ func composeForTest(t *testing.T, m Message) *mail.Message {
 	}
 	msg, err := s.compose(m)
 	if err != nil {
-		t.Fatalf("compose to %q <%s>: %v", m.ToName, m.To, err)
+		t.Errorf("compose to %q <%s>: %v", m.ToName, m.To, err)
+		return nil
 	}
 	if rcpts, err := msg.GetRecipients(); err != nil || len(rcpts) != 1 || strings.Trim(rcpts[0], "<>") != m.To {
 		t.Errorf("envelope recipients of %q: %q (%v), want exactly %s", m.ToName, rcpts, err, m.To)
@@ -28,7 +31,8 @@ func composeForTest(t *testing.T, m Message) *mail.Message {
 	}
 	parsed, err := mail.ReadMessage(&buf)
 	if err != nil {
-		t.Fatalf("read back the message to %q: %v\n%s", m.ToName, err, buf.String())
+		t.Errorf("read back the message to %q: %v\n%s", m.ToName, err, buf.String())
+		return nil
 	}
 	return parsed
 }
@@ -58,6 +62,9 @@ func TestRecipientNameRoundTrips(t *testing.T) {
 	} {
 		m := Message{ID: "p.1.u@puente.test", To: "ana@example.org", ToName: name, Language: "es", Subject: "Nueva tarea", Body: "Hola"}
 		parsed := composeForTest(t, m)
+		if parsed == nil {
+			continue
+		}
 		to, err := parsed.Header.AddressList("To")
 		if err != nil || len(to) != 1 || to[0].Name != name || to[0].Address != m.To {
 			t.Errorf("To %q: parsed back as %q (%v), want exactly %q <%s>", name, to, err, name, m.To)
@@ -80,6 +87,9 @@ func TestSubjectCannotAddHeaders(t *testing.T) {
 	} {
 		m := Message{ID: "p.1.u@puente.test", To: "ana@example.org", ToName: "Ana", Language: "es", Subject: subject, Body: "Hola"}
 		parsed := composeForTest(t, m)
+		if parsed == nil {
+			continue
+		}
 		got, err := new(mime.WordDecoder).DecodeHeader(parsed.Header.Get("Subject"))
 		if err != nil || got != subject {
 			t.Errorf("Subject %q: decoded back as %q (%v)", subject, got, err)
