@@ -109,6 +109,10 @@ func (n *Notifier) Digests(ctx context.Context, day string, progress func()) (in
 		if sendErr != nil && !errors.Is(sendErr, ErrRejected) {
 			return sent, fmt.Errorf("digest of %s to %s: %w", day, u.ID, sendErr)
 		}
+		if sendErr != nil {
+			n.refused(ctx, "digest refused for good: this person gets no email until their address is fixed",
+				"recipient_id", u.ID, "day", day, "message_id", m.ID, "error", sendErr)
+		}
 		if err := n.Store.DigestDone(ctx, u.ID, day, sendErr); err != nil {
 			return sent, err
 		}

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,28 @@ func TestDigestListsPendingTasksOverdueFirstOncePerDay(t *testing.T) {
 	}
 	if s := b.inbox.Stats(t); s.Accepted != 4 || s.Ignored != 0 {
 		t.Errorf("SMTP %+v, want 4 digests over two days", s)
+	}
+}
+
+// TestARefusedDigestIsAnErrorNamingTheReader: a digest the mail server
+// refuses for good is not retried, and leaves an error naming its reader.
+func TestARefusedDigestIsAnErrorNamingTheReader(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.record(t, "Plan de lavado", pipeline.Planning, time.Now().Add(72*time.Hour), false)
+	if _, err := b.st.SetPreferences(b.ctx, b.expert.ID, "en", store.NotifyDigest); err != nil {
+		t.Fatal(err)
+	}
+	n := *b.notifier
+	n.Mailer = refusing{b.sender, "carmen@example.org"}
+	var logged strings.Builder
+	n.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	for range 2 {
+		if sent, err := n.Digests(b.ctx, "2026-03-02", nil); err != nil || sent != 0 {
+			t.Fatalf("sent %d (%v), want the one digest refused", sent, err)
+		}
+	}
+	if got := logged.String(); strings.Count(got, "level=ERROR") != 1 || !strings.Contains(got, "recipient_id="+b.expert.ID) {
+		t.Errorf("want one error naming %s:\n%s", b.expert.ID, got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -83,9 +85,26 @@ func (n *Notifier) send(ctx context.Context, ev pipeline.Event, kind Kind, p *pi
 		return fmt.Errorf("mail %s of priority %s event %d to %s: %w", kind, p.Ref, ev.Seq, u.ID, err)
 	}
 	if err != nil {
-		n.logger().Warn("mail refused for good", "message_id", m.ID, "to", m.To, "error", err)
+		n.refused(ctx, "mail refused for good: this person gets no email until their address is fixed",
+			"recipient_id", u.ID, "priority_id", p.ID, "ref", p.Ref, "seq", ev.Seq, "kind", string(kind),
+			"message_id", m.ID, "error", err)
 	}
 	return n.Store.MailDone(ctx, p.ID, ev.Seq, u.ID, err)
+}
+
+// RefusedMetric counts the messages the mail server refused for good,
+// notifications and digests alike: each is a person who was not told.
+const RefusedMetric = "puente_mail_refused"
+
+// refused leaves a sign of a message refused for good, which is recorded
+// as failed and never retried: an error in the log naming the recipient,
+// and, inside a Temporal activity, one more on RefusedMetric in the
+// worker's metrics.
+func (n *Notifier) refused(ctx context.Context, msg string, args ...any) {
+	n.logger().ErrorContext(ctx, msg, args...)
+	if activity.IsActivity(ctx) {
+		activity.GetMetricsHandler(ctx).Counter(RefusedMetric).Inc(1)
+	}
 }
 
 func (n *Notifier) logger() *slog.Logger {

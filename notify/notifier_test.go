@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -215,12 +216,15 @@ func (r refusing) Send(ctx context.Context, m notify.Message) error {
 }
 
 // TestAPermanentRefusalIsRecordedNotRetried: one bad address neither blocks
-// the others nor loops.
+// the others nor loops, and each refused message is an error in the log
+// naming its recipient — never silence.
 func TestAPermanentRefusalIsRecordedNotRetried(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	n := *b.notifier
 	n.Mailer = refusing{b.sender, "joao@example.org"}
+	var logged strings.Builder
+	n.Log = slog.New(slog.NewTextHandler(&logged, nil))
 	for range 2 {
 		if err := n.Notify(b.ctx, b.p, b.events(), nil); err != nil {
 			t.Fatal(err)
@@ -230,9 +234,17 @@ func TestAPermanentRefusalIsRecordedNotRetried(t *testing.T) {
 		t.Errorf("SMTP %+v, want María's 3", s)
 	}
 	log, _ := b.st.Mails(b.ctx, b.p.ID)
+	failed := 0
 	for _, m := range log {
 		if m.RecipientID == b.fpCO.ID && (m.Status != store.MailFailed || m.Attempts != 1 || !strings.Contains(m.Error, "550")) {
 			t.Errorf("refused mail logged %+v", m)
 		}
+		if m.Status == store.MailFailed {
+			failed++
+		}
+	}
+	errs := strings.Count(logged.String(), "level=ERROR")
+	if failed != 3 || errs != failed || strings.Count(logged.String(), "recipient_id="+b.fpCO.ID) != failed {
+		t.Errorf("%d messages refused, %d errors logged, want 3 naming %s:\n%s", failed, errs, b.fpCO.ID, logged.String())
 	}
 }

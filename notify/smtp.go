@@ -93,21 +93,10 @@ var ErrRejected = errors.New("the mail server refused the message for good")
 // Send delivers m to the mail server. A permanent refusal wraps ErrRejected;
 // any other error (server down, 4xx, timeout) is worth retrying later.
 func (s *Sender) Send(ctx context.Context, m Message) error {
-	msg := gomail.NewMsg()
-	if err := msg.From(s.cfg.From); err != nil {
-		return fmt.Errorf("from: %w", err)
+	msg, err := s.compose(m)
+	if err != nil {
+		return err
 	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return fmt.Errorf("%w: recipient %q: %v", ErrRejected, m.To, err)
-	}
-	msg.SetMessageIDWithValue(m.ID)
-	msg.SetDate()
-	msg.Subject(m.Subject)
-	msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
-	// An automatic message: no out-of-office replies, please (RFC 3834).
-	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
-
 	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.cfg.Timeout)}
 	switch s.cfg.TLS {
 	case TLSNone:
@@ -134,4 +123,30 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("send %s to the mail server: %w", m.ID, err)
 	}
 	return nil
+}
+
+// compose builds the message's headers and body. The recipient's name is
+// whatever the person typed — quotes, commas, angle brackets, any script —
+// so it goes in as a typed net/mail.Address, which quotes or encodes it
+// (RFC 5322, RFC 2047); pasted into a string and parsed back, a quote in a
+// name would end the quoted name early. The address alone must be one bare
+// address: a list or a name smuggled into it is refused for good.
+func (s *Sender) compose(m Message) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.From(s.cfg.From); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	to, err := mail.ParseAddress(m.To)
+	if err != nil || to.Name != "" || to.Address != m.To {
+		return nil, fmt.Errorf("%w: recipient %q is not one bare address", ErrRejected, m.To)
+	}
+	msg.AddToMailAddress(&mail.Address{Name: m.ToName, Address: to.Address})
+	msg.SetMessageIDWithValue(m.ID)
+	msg.SetDate()
+	msg.Subject(m.Subject)
+	msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
+	// An automatic message: no out-of-office replies, please (RFC 3834).
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return msg, nil
 }

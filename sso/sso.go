@@ -215,7 +215,9 @@ func (p *Provider) complete(r *http.Request) (store.User, string, Reason, error)
 
 // email is the person's address and whether the provider verified it: from
 // the ID token if it carries it, else from the UserInfo endpoint, whose
-// subject must be the ID token's.
+// subject must be the ID token's. Only an email_verified claim that says
+// true vouches for the address: a claim that is missing, where the email
+// is, counts as unverified, and the sign-in is refused.
 func (p *Provider) email(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) (string, bool, error) {
 	var claims struct {
 		Email         string          `json:"email"`

@@ -127,6 +127,19 @@ type mailJourney struct {
 	people    map[string]testPerson
 }
 
+// journeyNames are the people's names as they might type them: quotes,
+// a comma, angle brackets, accents, Arabic (right to left) and Chinese.
+// The expert's name tries to step out of its quotes and add mgr1, who gets
+// no email in the journey, as a recipient.
+var journeyNames = map[string]string{
+	"fpPE":   `María "Mari" Quispe`,
+	"fpCO":   "Gómez, Andrés",
+	"expert": `Carmen" <mgr1@example.org>, "Díaz`,
+	"mgr1":   "Ana <Ruiz>",
+	"mgr2":   "جان دوبون",
+	"mgr3":   "王丽 (Lucía Hernández)",
+}
+
 type testPerson struct {
 	store.User
 	Token string
@@ -150,12 +163,12 @@ func newMailJourney(t *testing.T) *mailJourney {
 		countries       []string
 		themes          []string
 	}{
-		{"fpPE", "María Quispe", "es", pipeline.FocalPoint, []string{"PE"}, nil},
-		{"fpCO", "Andrés Gómez", "pt", pipeline.FocalPoint, []string{"CO"}, nil},
-		{"expert", "Carmen Díaz", "en", pipeline.Expert, nil, []string{"joint_investigation_teams"}},
-		{"mgr1", "Ana Ruiz", "en", pipeline.Manager, nil, nil},
-		{"mgr2", "Jean Dupont", "pt", pipeline.Manager, nil, nil},
-		{"mgr3", "Lucía Hernández", "es", pipeline.Manager, nil, nil},
+		{"fpPE", journeyNames["fpPE"], "es", pipeline.FocalPoint, []string{"PE"}, nil},
+		{"fpCO", journeyNames["fpCO"], "pt", pipeline.FocalPoint, []string{"CO"}, nil},
+		{"expert", journeyNames["expert"], "en", pipeline.Expert, nil, []string{"joint_investigation_teams"}},
+		{"mgr1", journeyNames["mgr1"], "en", pipeline.Manager, nil, nil},
+		{"mgr2", journeyNames["mgr2"], "pt", pipeline.Manager, nil, nil},
+		{"mgr3", journeyNames["mgr3"], "es", pipeline.Manager, nil, nil},
 	} {
 		token, hash := store.NewToken()
 		u, err := st.AddUser(ctx, store.User{Actor: pipeline.Actor{Name: p.name, Role: p.role, Countries: p.countries, Themes: p.themes},
@@ -276,9 +289,23 @@ func (j *mailJourney) checkInbox(t *testing.T, priorityID string) map[string]int
 	mails := j.inbox.Messages(t)
 	got := map[string]int{}
 	ids := map[string]bool{}
+	names := map[string]string{}
+	for key, p := range j.people {
+		names[strings.ToLower(key)+"@example.org"] = p.Name
+	}
 	for _, m := range mails {
 		full := j.inbox.Message(t, m.ID)
+		if len(m.To) != 1 {
+			t.Errorf("message %s has %d recipients, want one: %+v", m.MessageID, len(m.To), m.To)
+			continue
+		}
 		to := m.To[0].Address
+		if _, ok := wantMail[to]; !ok {
+			t.Errorf("message %s went to %s, who should get none", m.MessageID, to)
+		}
+		if m.To[0].Name != names[to] {
+			t.Errorf("message %s to %s is addressed to %q, want %q", m.MessageID, to, m.To[0].Name, names[to])
+		}
 		lang := ""
 		if l := full.Headers["Content-Language"]; len(l) == 1 {
 			lang = l[0]
@@ -314,7 +341,8 @@ func (j *mailJourney) checkInbox(t *testing.T, priorityID string) map[string]int
 
 // TestJourneyMail takes a priority through the whole journey on real
 // processes and a real Mailpit: exactly one message per (event,
-// recipient), each in its recipient's language.
+// recipient), each in its recipient's language, addressed to them by
+// their name whatever it holds (journeyNames), and to nobody else.
 func TestJourneyMail(t *testing.T) {
 	j := newMailJourney(t)
 	id := j.journey(t)

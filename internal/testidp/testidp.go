@@ -3,7 +3,8 @@
 // people it is given (username and password, on its own login page) for the
 // clients registered with it, and can be made to misbehave in the ways an
 // identity provider or an attacker might: a foreign nonce, an expired ID
-// token, another application's ID token substituted in the token answer.
+// token, another application's ID token substituted in the token answer,
+// an email it says nothing about (no email_verified claim at all).
 package testidp
 
 import (
@@ -21,6 +22,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -32,8 +34,13 @@ const Password = "pw"
 type Person struct {
 	Username string
 	Email    string
-	// Verified says whether the provider vouches for the email.
+	// Verified says whether the provider vouches for the email: it states
+	// email_verified true or false, in the ID token (ClaimsInIDToken) and
+	// at the UserInfo endpoint alike.
 	Verified bool
+	// OmitVerified leaves email_verified out of both, whatever Verified
+	// says: a provider that says nothing about the address.
+	OmitVerified bool
 }
 
 // Client is an application registered with the provider.
@@ -80,7 +87,11 @@ func Start(t testing.TB, o Options) *IdP {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	idp := &IdP{Issuer: "http://" + srv.Listener.Addr().String()}
-	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o}
+	people := map[string]Person{}
+	for _, p := range o.People {
+		people["u-"+p.Username] = p
+	}
+	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o, people: people}
 	provider := exampleop.SetupServer(idp.Issuer, stor, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		idp.mu.Lock()
@@ -165,7 +176,40 @@ func (userStore) ExampleClientID() string { return "service" }
 // where the provider builds its ID tokens.
 type tampering struct {
 	*storage.Storage
-	o Options
+	o      Options
+	people map[string]Person // by subject
+}
+
+// SetUserinfoFromRequest fills the claims of an ID token.
+func (s tampering) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, r op.IDTokenRequest, scopes []string) error {
+	if err := s.Storage.SetUserinfoFromRequest(ctx, info, r, scopes); err != nil {
+		return err
+	}
+	s.stateVerified(info)
+	return nil
+}
+
+// SetUserinfoFromToken fills the UserInfo endpoint's answer.
+func (s tampering) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	if err := s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
+		return err
+	}
+	s.stateVerified(info)
+	return nil
+}
+
+// stateVerified writes email_verified beside an email as the person's
+// provider states it. The example storage writes it as a Bool that
+// json's omitempty drops when false, so false is added as an extra claim.
+func (s tampering) stateVerified(info *oidc.UserInfo) {
+	p, ok := s.people[info.Subject]
+	if !ok || info.Email == "" {
+		return
+	}
+	info.EmailVerified = false
+	if !p.OmitVerified {
+		info.AppendClaims("email_verified", p.Verified)
+	}
 }
 
 type tamperedRequest struct {
