@@ -16,7 +16,8 @@ func (s *Server) decide(c echo.Context) error {
 }
 
 // act runs an act on the path's priority through the service: the body
-// read into dst, then made an act. The engine answers in DESIGN §4's order
+// read into dst, then made an act. The engine answers in the order of
+// docs/architecture.md, How a decision is checked
 // — 404, 412, 409, 403, 422 — so a body that did not even decode is reported
 // only after the checks that come before it, together with the engine's
 // own findings on what did decode.

@@ -16,7 +16,8 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 )
 
-// MaxBody is the largest request body accepted (DESIGN §4).
+// MaxBody is the largest request body accepted
+// (docs/architecture.md, API overview).
 const MaxBody = 1 << 20
 
 // limitBody refuses bodies over MaxBody with 413, before a handler reads them.

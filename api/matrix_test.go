@@ -79,7 +79,8 @@ func (b *bundle) body(d pipeline.Decision, from pipeline.Stage) map[string]any {
 	return m
 }
 
-// oracle is DESIGN §2 written out by hand, independently of pipeline.Table:
+// oracle is the stage table of docs/architecture.md, The pipeline, written
+// out by hand, independently of pipeline.Table:
 // in each stage, each decision and who may take it — "manager" any manager,
 // "four-eyes" a manager who neither triaged the priority nor drafted its
 // plan, "assigned" its expert, "country" a focal point of its countries.

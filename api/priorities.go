@@ -110,7 +110,8 @@ func (s *Server) events(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": evs})
 }
 
-// filterParams are the query parameters of the priority filters (DESIGN §4).
+// filterParams are the query parameters of the priority filters
+// (docs/architecture.md, API overview).
 var filterParams = []string{"stage", "theme", "country", "session_id", "assignee", "overdue", "q"}
 
 // filter reads the priority filters: the list and the CSV export share them.

@@ -1,7 +1,7 @@
 // Package bench measures Puente through its real HTTP API: the scale of the
 // managers' reads over 100,000 priorities, and the throughput and latency of
 // complete pipelines against a bare Temporal workflow of the same shape. Its
-// figures are what the README quotes; `puente bench` runs it.
+// figures are what bench/README.md quotes; `puente bench` runs it.
 package bench
 
 import (

@@ -96,7 +96,8 @@ type Mailpit struct {
 // StartMailpit starts Mailpit on the loopback interface and waits until it
 // is ready. It takes any SMTP login (none is needed) and ignores a message
 // whose Message-ID it already holds, as receiving mail systems do: that is
-// how a message resent after a crash (see the README) shows once.
+// how a message resent after a crash shows once
+// (docs/architecture.md, Notifications by email).
 func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 	smtpPort, uiPort := o.SMTPPort, o.UIPort
 	var err error

@@ -13,7 +13,8 @@ import (
 	"github.com/puente-dev/puente/store"
 )
 
-// DevUser is one entry of the dev users file (DESIGN §1), token included.
+// DevUser is one entry of the dev users file, token included
+// (docs/architecture.md, The embedded stack).
 type DevUser struct {
 	ID        string   `json:"id"`
 	Name      string   `json:"name"`

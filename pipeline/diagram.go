@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// Mermaid draws the stage machine as a Mermaid state diagram. The README
-// embeds its output, and a test fails when the two disagree.
+// Mermaid draws the stage machine as a Mermaid state diagram.
+// docs/architecture.md (The pipeline) embeds its output, and a test fails when
+// the two disagree.
 func Mermaid() string {
 	var b strings.Builder
 	b.WriteString("stateDiagram-v2\n")

@@ -6,24 +6,25 @@ import (
 	"testing"
 )
 
-// TestReadmeDiagramMatchesTable fails when the README's stage diagram and the
-// transition table disagree: regenerate the block with Mermaid().
+// TestReadmeDiagramMatchesTable fails when the stage diagram of
+// docs/architecture.md (The pipeline) and the transition table disagree:
+// regenerate the block with Mermaid().
 func TestReadmeDiagramMatchesTable(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/architecture.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(b), "```mermaid\n")
 	if !ok {
-		t.Fatal("README.md has no mermaid block")
+		t.Fatal("docs/architecture.md has no mermaid block")
 	}
 	diagram, _, ok := strings.Cut(rest, "```")
 	if !ok {
-		t.Fatal("README.md's mermaid block is not closed")
+		t.Fatal("docs/architecture.md's mermaid block is not closed")
 	}
 	if want := Mermaid(); diagram != want {
-		t.Errorf("README diagram differs from the table; replace it with:\n%s", want)
+		t.Errorf("the diagram in docs/architecture.md differs from the table; replace it with:\n%s", want)
 	}
 	for _, tr := range Table {
 		if tr.moves() &&

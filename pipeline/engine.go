@@ -14,7 +14,8 @@ import (
 // workflow to Temporal application-error types.
 type Kind int
 
-// The kinds, in the order DESIGN §4 checks them.
+// The kinds, in the order they are checked
+// (docs/architecture.md, How a decision is checked).
 const (
 	// KindNotFound: the priority does not exist for this actor (404).
 	KindNotFound Kind = iota + 1
@@ -86,7 +87,8 @@ type Outcome struct {
 	Event    Event
 }
 
-// Authorize runs DESIGN §4's checks before the body, in order: the actor may
+// Authorize runs the checks that come before the body, in order
+// (docs/architecture.md, How a decision is checked): the actor may
 // see the priority (404), version is the current one or 0 for any (412), d
 // exists in the priority's stage (409), the table's rule admits the actor (403).
 func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error) {
@@ -110,8 +112,9 @@ func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error
 }
 
 // Check judges act for actor a on p at version (0: any): nil, or the first
-// failing check's *Error, in DESIGN §4's order. The API calls it as a dry
-// run, the workflow's update validator calls it again on its own state.
+// failing check's *Error, in order
+// (docs/architecture.md, How a decision is checked). The API calls it as a
+// dry run, the workflow's update validator calls it again on its own state.
 func Check(a Actor, p *Priority, version int, act Act) error {
 	t, err := Authorize(a, p, version, act.Decision)
 	if err != nil {
@@ -279,8 +282,9 @@ func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
 	return Outcome{Priority: p, Event: ev}
 }
 
-// CheckSubmit judges a submission by actor a, in DESIGN §4's order: only a
-// focal point submits (403), the body (422), for its own countries (403).
+// CheckSubmit judges a submission by actor a, in this order
+// (docs/architecture.md, How a decision is checked): only a focal point
+// submits (403), the body (422), for its own countries (403).
 func CheckSubmit(a Actor, s Submission) error {
 	if err := a.Demand(SubmitPriorities); err != nil {
 		return err

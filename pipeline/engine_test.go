@@ -22,7 +22,8 @@ var (
 	cast      = []Actor{mTriager, mAuthor, mFree, eAssigned, eTheme, eOther, fpIn, fpOut}
 )
 
-// oracle is DESIGN §2 written out by hand, independently of Table: in each
+// oracle is the stage table of docs/architecture.md, The pipeline, written
+// out by hand, independently of Table: in each
 // stage, each act, who may take it and where it leads ("" = stays).
 // Who: "manager" any manager, "four-eyes" a manager who neither triaged nor
 // drafted, "assigned" the assigned expert, "country" a focal point of the

@@ -12,7 +12,8 @@ const (
 	Restricted = "restricted"
 )
 
-// Enumerations of DESIGN §3 that are not in the codelists file.
+// Enumerations that are not in the codelists file
+// (docs/architecture.md, Domain data).
 var (
 	Urgencies     = []string{"low", "medium", "high"}
 	Sensitivities = []string{Public, Restricted}

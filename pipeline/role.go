@@ -8,7 +8,7 @@ import (
 // Role is what a user is to the programme.
 type Role string
 
-// The roles of DESIGN §1.
+// The roles (docs/architecture.md, Roles and scope).
 const (
 	FocalPoint Role = "focal_point"
 	Expert     Role = "expert"
@@ -54,7 +54,8 @@ func (a Actor) coversCountries(countries []string) bool {
 	return false
 }
 
-// CanSee reports whether the actor may see the priority at all (DESIGN §1):
+// CanSee reports whether the actor may see the priority at all
+// (docs/architecture.md, Roles and scope):
 // managers see everything, focal points their countries' priorities, experts
 // the non-restricted priorities of their themes and everything assigned to them.
 func (a Actor) CanSee(p *Priority) bool {
@@ -75,7 +76,7 @@ func (a Actor) CanSee(p *Priority) bool {
 // Capability is something a role may do outside the transition table.
 type Capability string
 
-// The capabilities of DESIGN §1 and §4.
+// The capabilities (docs/architecture.md, Roles and scope).
 const (
 	SubmitPriorities Capability = "submit priorities"
 	CreateSessions   Capability = "create dialogue sessions"

@@ -9,7 +9,7 @@ import "time"
 // Stage is where a priority stands in the pipeline.
 type Stage string
 
-// The stages of DESIGN §2.
+// The stages (docs/architecture.md, The pipeline).
 const (
 	Triage       Stage = "triage"
 	ExpertReview Stage = "expert_review"
@@ -51,7 +51,7 @@ func (s Stage) Valid() bool {
 // SLAs is how long each open stage may take before it is overdue.
 type SLAs map[Stage]time.Duration
 
-// DefaultSLAs are DESIGN §2's defaults.
+// DefaultSLAs are the default SLAs (docs/architecture.md, The pipeline).
 func DefaultSLAs() SLAs {
 	const day = 24 * time.Hour
 	return SLAs{

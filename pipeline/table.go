@@ -5,7 +5,7 @@ import "slices"
 // Decision is a human step that moves (or, for reassign, re-routes) a priority.
 type Decision string
 
-// The decisions of DESIGN §2.
+// The decisions (docs/architecture.md, The pipeline).
 const (
 	Accept          Decision = "accept"
 	Reject          Decision = "reject"
@@ -47,7 +47,7 @@ func (t Transition) moves() bool {
 // Rule names who may take a decision.
 type Rule string
 
-// The rules of DESIGN §2's "who acts" column.
+// The rules of the "who acts" column (docs/architecture.md, The pipeline).
 const (
 	// AnyManager is any manager.
 	AnyManager Rule = "manager"
@@ -80,8 +80,8 @@ type Transition struct {
 }
 
 // Table is the stage machine. The workflow applies it, the API derives
-// allowed_decisions from it, the UI draws its buttons from it and the README's
-// diagram is checked against it.
+// allowed_decisions from it, the UI draws its buttons from it and the stage
+// diagram of docs/architecture.md (The pipeline) is checked against it.
 var Table = buildTable()
 
 func buildTable() []Transition {

@@ -280,7 +280,8 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// scope limits rows to what the actor may see (DESIGN §1); col qualifies the
+// scope limits rows to what the actor may see
+// (docs/architecture.md, Roles and scope); col qualifies the
 // priorities table's columns ("" or an alias with its dot, such as "p.").
 func (w *where) scope(a pipeline.Actor, col string) {
 	switch a.Role {

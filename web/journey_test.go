@@ -317,7 +317,7 @@ func fillAction(ex *browser.Tab, i int, typ, title, budget string) {
 	ex.Fill(f("indicators-0-target"), "40")
 }
 
-// copyScreenshots refreshes the README's screenshots when asked to
+// copyScreenshots refreshes docs/screenshots (shown in the README) when asked to
 // (PUENTE_UPDATE_SCREENSHOTS=1): the dashboard, the priority page and the
 // plan editor.
 func copyScreenshots(t *testing.T, dir string) {

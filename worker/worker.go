@@ -27,7 +27,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 		// at that instant; otherwise it writes the task to its database and
 		// reads it back. With the SDK's default two pollers (and eight) most
 		// tasks took that detour under load; 32 waiting polls cost little and
-		// keep nearly every task on the direct path (see README, Performance).
+		// keep nearly every task on the direct path (see bench/README.md).
 		MaxConcurrentWorkflowTaskPollers: 32,
 	})
 	w.RegisterWorkflow(workflows.Priority)

@@ -14,7 +14,8 @@ import (
 // TestReplayRecordedHistories replays every committed history of a real run
 // (workflows/testdata, recorded by the API's journey test with
 // PUENTE_RECORD_HISTORIES=1) against the current workflow code: a change that
-// would break priorities in flight fails here. See README, "Changing the workflow".
+// would break priorities in flight fails here. See
+// docs/architecture.md, Changing the workflow.
 func TestReplayRecordedHistories(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("testdata/*.json")

@@ -16,9 +16,10 @@ import (
 	"github.com/puente-dev/puente/workflows"
 )
 
-// dev runs the embedded default (DESIGN §6): a Temporal dev server and a
-// private PostgreSQL under the data dir, migrations and demo users, then the
-// worker and the API in this process. Ctrl-C stops everything it started.
+// dev runs the embedded stack (docs/architecture.md, The embedded stack): a
+// Temporal dev server and a private PostgreSQL under the data dir, migrations
+// and demo users, then the worker and the API in this process. Ctrl-C stops
+// everything it started.
 func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)

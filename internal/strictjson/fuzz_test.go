@@ -24,7 +24,8 @@ import (
 	"github.com/puente-dev/puente/store"
 )
 
-// The fuzz targets hold DESIGN §4's promise for every write the API takes:
+// The fuzz targets hold a promise for every write the API takes
+// (docs/architecture.md, API overview):
 // whatever its decoding and validation accept, PostgreSQL stores and gives
 // back byte for byte. Each target builds a request body from fuzzed values —
 // JSON-quoted, or inserted raw between the quotes so that control
