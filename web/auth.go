@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
@@ -77,7 +78,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: sso.SafeNext(r.FormValue("next")), DevUsers: a.d.DevUsers,
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: onsite.Path(r.FormValue("next")), DevUsers: a.d.DevUsers,
 		SSO: a.d.SSO != nil})
 }
 
@@ -85,7 +86,7 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	next := sso.SafeNext(r.PostFormValue("next"))
+	next := onsite.Path(r.PostFormValue("next"))
 	var u pipeline.Actor
 	err := store.ErrNotFound
 	if token != "" {
@@ -111,7 +112,7 @@ func (a *App) signInDev(w http.ResponseWriter, r *http.Request) {
 		a.notFound(w, r)
 		return
 	}
-	a.finishSignIn(w, r, id, sso.SafeNext(r.PostFormValue("next")))
+	a.finishSignIn(w, r, id, onsite.Path(r.PostFormValue("next")))
 }
 
 func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next string) {
@@ -164,7 +165,7 @@ func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
 	}
-	http.Redirect(w, r, sso.SafeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
