@@ -66,6 +66,9 @@ type WebConfig struct {
 	TemporalUI, Namespace string
 	// SecureCookies marks the session cookie Secure behind a TLS proxy.
 	SecureCookies bool
+	// IdleTimeout signs people out after that long without a request; 0:
+	// the web app's default.
+	IdleTimeout time.Duration
 	// SSO is single sign-on, connected to its identity provider; the web
 	// app serves its flow and opens the sessions of the people it signs
 	// in. Nil: no single sign-on.
@@ -89,7 +92,7 @@ func New(c Config) *App {
 	if c.API {
 		d := web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
 			TemporalUI: c.Web.TemporalUI, Namespace: c.Web.Namespace, SecureCookies: c.Web.SecureCookies,
-			People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
+			IdleTimeout: c.Web.IdleTimeout, People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
 		if c.Web.SSO != nil {
 			d.SSO = c.Web.SSO
 		}

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
@@ -25,24 +24,33 @@ func hashSessionID(id string) []byte {
 	return h[:]
 }
 
-// sessionActor resolves the request's session cookie to its user:
-// store.ErrNotFound when there is none, it expired or was revoked.
-func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
+// webSession resolves the request's session cookie to its session, and
+// records its use: store.ErrNotFound when there is none, it expired, went
+// idle or was revoked.
+func (a *App) webSession(r *http.Request) (store.WebSession, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return pipeline.Actor{}, store.ErrNotFound
+		return store.WebSession{}, store.ErrNotFound
 	}
-	return a.d.Store.WebSessionUser(r.Context(), hashSessionID(c.Value))
+	return a.d.Store.WebSession(r.Context(), hashSessionID(c.Value), a.d.Now(), a.d.IdleTimeout)
+}
+
+// sessionActor is the signed-in person of the request, as session.
+func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
+	s, err := a.webSession(r)
+	return s.User, err
 }
 
 // startSession signs the user in: a new random session ID in an HttpOnly,
-// SameSite=Lax cookie (Secure over TLS), its hash stored with an expiry.
+// SameSite=Lax cookie (Secure over TLS), its hash stored with its absolute
+// end. The cookie lives as long; the idle timeout is the store's to judge.
 func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux
 	id := base64.RawURLEncoding.EncodeToString(b)
-	expires := time.Now().Add(a.d.SessionTTL)
-	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, expires); err != nil {
+	now := a.d.Now()
+	expires := now.Add(a.d.SessionTTL)
+	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
