@@ -18,6 +18,7 @@ import (
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
@@ -90,7 +91,10 @@ func New(c Config) *App {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}
 	if c.API {
-		d := web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
+		// One limiter of failed authentications for the API's tokens and
+		// the web app's sign-in form.
+		limiter := authlimit.New(c.TrustedProxies)
+		d := web.Deps{AuthLimiter: limiter, Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
 			TemporalUI: c.Web.TemporalUI, Namespace: c.Web.Namespace, SecureCookies: c.Web.SecureCookies,
 			IdleTimeout: c.Web.IdleTimeout, People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
 		if c.Web.SSO != nil {
@@ -102,7 +106,7 @@ func New(c Config) *App {
 			panic(err)
 		}
 		a.Handler = api.New(api.Deps{Service: a.Service, Store: c.Store, Temporal: c.Temporal, Logger: c.Logger,
-			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies,
+			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies, AuthLimiter: limiter,
 			Web: ui})
 	}
 	return a

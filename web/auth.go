@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
@@ -71,10 +74,12 @@ func (a *App) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 type signInData struct {
-	Next     string
-	Token    string
-	Error    string
-	DevUsers []DevUser
+	Next  string
+	Token string
+	Error string
+	// RetryAfter is the seconds a client over the failed sign-in limit waits.
+	RetryAfter int
+	DevUsers   []DevUser
 	// SSO offers single sign-on.
 	SSO bool
 }
@@ -90,19 +95,33 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 		SSO: a.d.SSO != nil})
 }
 
-// signIn opens a session for the owner of a personal token.
+// signIn opens a session for the owner of a personal token. Failed
+// attempts count against the client in the API's limiter of failed
+// authentications: past its limit the client is answered 429 before its
+// token is looked up.
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	next := onsite.Path(r.PostFormValue("next"))
+	page := signInData{Next: next, DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil}
+	client, now := a.d.AuthLimiter.Client(r), time.Now()
+	if wait := a.d.AuthLimiter.Wait(client, now); wait > 0 {
+		page.Error, page.RetryAfter = "signin.too_many", authlimit.RetryAfter(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(page.RetryAfter))
+		a.render(w, r, nil, http.StatusTooManyRequests, "signin", "signin.title", page)
+		return
+	}
 	var u pipeline.Actor
 	err := store.ErrNotFound
 	if token != "" {
 		u, err = a.d.Store.UserByTokenHash(r.Context(), store.HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			a.d.AuthLimiter.Fail(client, now)
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title",
-			signInData{Next: next, Error: "signin.bad_token", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil})
+		page.Error = "signin.bad_token"
+		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title", page)
 		return
 	}
 	if err != nil {

@@ -2,16 +2,20 @@ package web
 
 import (
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -80,4 +84,70 @@ func TestRedirectsStayOnSite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFailedSignInsAreLimited: the sign-in form counts wrong tokens in the
+// limiter of failed authentications — after authlimit.Burst from one
+// client (whatever X-Forwarded-For it forges), the client gets 429 with
+// Retry-After, as the sign-in page in its language, before any token it
+// sends is looked up, the right one included. The limiter is the one
+// given, so failures the API counted count here too.
+func TestFailedSignInsAreLimited(t *testing.T) {
+	t.Parallel()
+	manager := pipeline.Actor{ID: "m1", Name: "Ana", Role: pipeline.Manager}
+	limiter := authlimit.New(nil)
+	app, err := New(Deps{Service: newFakeService(), Store: newFakeSessions(manager), AuthLimiter: limiter})
+	require.NoError(t, err)
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+
+	signIn := func(token string) (*http.Response, string) {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/signin", strings.NewReader(url.Values{"token": {token}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", srv.URL)
+		req.Header.Set("Accept-Language", "es")
+		req.Header.Set("X-Forwarded-For", "203.0.113."+strconv.Itoa(rand.IntN(250)))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, string(body)
+	}
+
+	start, refused := time.Now(), 0
+	var resp *http.Response
+	var body string
+	for {
+		resp, body = signIn("pte_wrong" + strconv.Itoa(refused))
+		if resp.StatusCode != http.StatusUnauthorized {
+			break
+		}
+		refused++
+		require.Less(t, refused, 100, "no limit")
+	}
+	// One more attempt is let through for each authlimit.Every that passed.
+	require.GreaterOrEqual(t, refused, authlimit.Burst)
+	require.LessOrEqual(t, refused, authlimit.Burst+int(time.Since(start)/authlimit.Every))
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	require.NoError(t, err)
+	require.True(t, secs >= 1 && secs <= int(authlimit.Every/time.Second), "Retry-After: %d", secs)
+	require.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html"))
+	require.Contains(t, body, `<html lang="es">`)
+	require.Contains(t, body, "Demasiados intentos fallidos desde su red. Vuelva a intentarlo dentro de "+strconv.Itoa(secs)+" segundos.")
+
+	resp, _ = signIn("token-m1")
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the right token is not looked up past the limit")
+
+	// Another web app on the same limiter: its client is already over.
+	other, err := New(Deps{Service: newFakeService(), Store: newFakeSessions(manager), AuthLimiter: limiter})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("token=token-m1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = "127.0.0.1:5555"
+	other.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusTooManyRequests, rec.Code)
 }

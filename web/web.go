@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
@@ -56,6 +57,10 @@ type Deps struct {
 	// IdleTimeout ends a sign-in after that long without a request; 0
 	// means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// AuthLimiter limits failed sign-ins per client: the API's limiter of
+	// failed authentications, shared, with its rule for who the client is.
+	// Nil: a limiter of the web app's own, the peer being the client.
+	AuthLimiter *authlimit.Limiter
 	// Now is the clock sessions are judged by; nil means time.Now (tests
 	// move it to see sessions end).
 	Now func() time.Time
@@ -110,6 +115,9 @@ func New(d Deps) (*App, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.AuthLimiter == nil {
+		d.AuthLimiter = authlimit.New(nil)
 	}
 	if d.Namespace == "" {
 		d.Namespace = "default"
