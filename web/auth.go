@@ -38,7 +38,7 @@ func (a *App) webSession(r *http.Request) (store.WebSession, error) {
 	return a.d.Store.WebSession(r.Context(), hashSessionID(c.Value), a.d.Now(), a.d.IdleTimeout)
 }
 
-// sessionActor is the signed-in person of the request, as session.
+// sessionActor is the signed-in person of the request, as webSession.
 func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
 	s, err := a.webSession(r)
 	return s.User, err
