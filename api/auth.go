@@ -25,14 +25,14 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return problem(http.StatusUnauthorized, "send Authorization: Bearer <token>")
 		}
-		client, now := clientKey(c), time.Now()
-		if wait := s.authFails.wait(client, now); wait > 0 {
+		client, now := s.authFails.Client(c.Request()), time.Now()
+		if wait := s.authFails.Wait(client, now); wait > 0 {
 			return tooManyFailures(c, wait)
 		}
 		u, err := s.people.Authenticate(c.Request().Context(), token)
 		for _, refused := range []error{people.ErrUnknownToken, store.ErrTokenExpired, store.ErrTokenRevoked, store.ErrDeactivated} {
 			if errors.Is(err, refused) {
-				s.authFails.fail(client, now)
+				s.authFails.Fail(client, now)
 				return problem(http.StatusUnauthorized, refused.Error())
 			}
 		}

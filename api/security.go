@@ -2,19 +2,17 @@ package api
 
 import (
 	"crypto/subtle"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 )
@@ -144,100 +142,12 @@ func ownRoute(route, path string) bool {
 	return false
 }
 
-// Failed authentication is limited per client: a burst of authFailBurst
-// failures, then one per authFailEvery. A client over its limit gets 429
-// with Retry-After before its token is looked up, whatever the token:
-// guessing costs the database nothing and gets nowhere.
-const (
-	authFailBurst = 20
-	authFailEvery = 3 * time.Second
-	// authClientsMax bounds the clients remembered; those with a full
-	// bucket carry no state and are forgotten first.
-	authClientsMax = 10000
-)
-
-type authLimiter struct {
-	mu      sync.Mutex
-	clients map[string]*rate.Limiter
-}
-
-func newAuthLimiter() *authLimiter {
-	return &authLimiter{clients: map[string]*rate.Limiter{}}
-}
-
-// wait returns how long the client must wait before its next attempt, or 0.
-func (l *authLimiter) wait(client string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.clients[client]
-	if !ok {
-		return 0
-	}
-	missing := 1 - lim.TokensAt(now)
-	if missing <= 0 {
-		return 0
-	}
-	return time.Duration(math.Ceil(missing * float64(authFailEvery)))
-}
-
-// fail records a failed authentication of the client.
-func (l *authLimiter) fail(client string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.clients[client]
-	if !ok {
-		if len(l.clients) >= authClientsMax {
-			for k, v := range l.clients {
-				if v.TokensAt(now) >= authFailBurst {
-					delete(l.clients, k)
-				}
-			}
-			if len(l.clients) >= authClientsMax {
-				clear(l.clients)
-			}
-		}
-		lim = rate.NewLimiter(rate.Every(authFailEvery), authFailBurst)
-		l.clients[client] = lim
-	}
-	lim.AllowN(now, 1)
-}
-
 // tooManyFailures answers 429 with Retry-After in whole seconds.
 func tooManyFailures(c echo.Context, wait time.Duration) error {
-	secs := int(math.Ceil(wait.Seconds()))
+	secs := authlimit.RetryAfter(wait)
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	return problem(http.StatusTooManyRequests,
 		"too many failed authentications from this client: retry in "+strconv.Itoa(secs)+" s")
-}
-
-// clientKey identifies the client a request comes from for the limiter:
-// its IP address as the IP extractor sees it (the peer, unless it is a
-// trusted proxy), an IPv6 address by its /64, which one host usually holds whole.
-func clientKey(c echo.Context) string {
-	ip, err := netip.ParseAddr(c.RealIP())
-	if err != nil {
-		return c.RealIP()
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
-	}
-	return ip.String()
-}
-
-// ipExtractor reads the client's address from the connection, or from
-// X-Forwarded-For when the connection comes from a trusted proxy. Echo's
-// default would believe any client's X-Forwarded-For.
-func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
-	if len(trusted) == 0 {
-		return echo.ExtractIPDirect()
-	}
-	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, n := range trusted {
-		opts = append(opts, echo.TrustIPRange(n))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ParseTrustedProxies reads a comma-separated list of CIDRs or addresses.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
@@ -49,6 +50,10 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client
 	// (for the failed-authentication limit and the logs); none: the peer is the client.
 	TrustedProxies []*net.IPNet
+	// AuthLimiter limits failed authentications per client, and says who
+	// the client is; give the web app's sign-in form the same one. Nil: a
+	// limiter of the API's own, over TrustedProxies.
+	AuthLimiter *authlimit.Limiter
 }
 
 // Server holds the handlers' dependencies.
@@ -61,14 +66,17 @@ type Server struct {
 	metrics  *httpMetrics
 	draining *atomic.Bool
 	// authFails limits failed authentications per client.
-	authFails    *authLimiter
+	authFails    *authlimit.Limiter
 	metricsToken string
 }
 
 // New builds the API's Echo instance with every route.
 func New(d Deps) *echo.Echo {
 	s := &Server{svc: d.Service, store: d.Store, temporal: d.Temporal, log: d.Logger, draining: d.Draining,
-		authFails: newAuthLimiter(), metricsToken: d.MetricsToken}
+		authFails: d.AuthLimiter, metricsToken: d.MetricsToken}
+	if s.authFails == nil {
+		s.authFails = authlimit.New(d.TrustedProxies)
+	}
 	if s.draining == nil {
 		s.draining = new(atomic.Bool)
 	}
@@ -85,7 +93,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	e.IPExtractor = s.authFails.ClientIP
 	e.Use(securityHeaders, requestIDHygiene, middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
 
 	e.GET("/healthz", s.healthz)

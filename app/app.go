@@ -18,6 +18,7 @@ import (
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
@@ -66,6 +67,9 @@ type WebConfig struct {
 	TemporalUI, Namespace string
 	// SecureCookies marks the session cookie Secure behind a TLS proxy.
 	SecureCookies bool
+	// IdleTimeout signs people out after that long without a request; 0:
+	// the web app's default.
+	IdleTimeout time.Duration
 	// SSO is single sign-on, connected to its identity provider; the web
 	// app serves its flow and opens the sessions of the people it signs
 	// in. Nil: no single sign-on.
@@ -87,9 +91,12 @@ func New(c Config) *App {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}
 	if c.API {
-		d := web.Deps{Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
+		// One limiter of failed authentications for the API's tokens and
+		// the web app's sign-in form.
+		limiter := authlimit.New(c.TrustedProxies)
+		d := web.Deps{AuthLimiter: limiter, Service: a.Service, Store: c.Store, Logger: c.Logger, DevUsers: c.Web.DevUsers,
 			TemporalUI: c.Web.TemporalUI, Namespace: c.Web.Namespace, SecureCookies: c.Web.SecureCookies,
-			People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
+			IdleTimeout: c.Web.IdleTimeout, People: &people.Service{Store: c.Store, TokenTTL: c.TokenTTL, Log: c.Logger}}
 		if c.Web.SSO != nil {
 			d.SSO = c.Web.SSO
 		}
@@ -99,7 +106,7 @@ func New(c Config) *App {
 			panic(err)
 		}
 		a.Handler = api.New(api.Deps{Service: a.Service, Store: c.Store, Temporal: c.Temporal, Logger: c.Logger,
-			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies,
+			TokenTTL: c.TokenTTL, Metrics: c.Metrics, Draining: c.Draining, MetricsToken: c.MetricsToken, TrustedProxies: c.TrustedProxies, AuthLimiter: limiter,
 			Web: ui})
 	}
 	return a

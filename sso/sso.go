@@ -17,13 +17,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -122,7 +122,7 @@ func hash(s string) []byte {
 func (p *Provider) start(w http.ResponseWriter, r *http.Request, onRefusal OnRefusal) {
 	w.Header().Set("Cache-Control", "no-store")
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
-	next := SafeNext(r.URL.Query().Get("next"))
+	next := onsite.Path(r.URL.Query().Get("next"))
 	if err := p.store.StartSSOLogin(r.Context(), hash(state), store.SSOLogin{Nonce: nonce, Verifier: verifier, Next: next},
 		time.Now().Add(attemptTTL)); err != nil {
 		p.log.ErrorContext(r.Context(), "single sign-on start", "error", err)
@@ -155,7 +155,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request, onLogin OnLo
 		return
 	}
 	p.log.InfoContext(r.Context(), "signed in with single sign-on", "user_id", u.ID)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(next), http.StatusSeeOther)
 }
 
 // complete runs the callback's checks in order; a non-empty reason refuses.
@@ -241,16 +241,4 @@ func (p *Provider) email(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Tok
 		return "", false, errors.New("the provider gave no email (is the email scope allowed?)")
 	}
 	return strings.ToLower(info.Email), info.EmailVerified, nil
-}
-
-// SafeNext keeps redirects on this site: a path, never another host.
-func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Host != "" || u.Scheme != "" {
-		return "/"
-	}
-	return next
 }

@@ -188,8 +188,9 @@ func (s *Store) TouchToken(ctx context.Context, id string, interval time.Duratio
 	return nil
 }
 
-// RotateToken revokes every token of the user and stores a new one (by
-// hash), valid until expires. A deactivated user gets none: ErrNotFound.
+// RotateToken revokes every token of the user, ends their web sessions and
+// stores a new token (by hash), valid until expires, in one transaction. A
+// deactivated user gets none: ErrNotFound.
 func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, expires time.Time) error {
 	if _, err := uuid.Parse(userID); err != nil {
 		return ErrNotFound
@@ -206,23 +207,31 @@ func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, exp
 		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
 			return fmt.Errorf("revoke tokens: %w", err)
 		}
+		if err := endWebSessions(ctx, tx, userID); err != nil {
+			return err
+		}
 		return insertToken(ctx, tx, userID, hash, expires)
 	})
 }
 
-// RevokeTokens revokes every token of the user, at once.
+// RevokeTokens revokes every token of the user and ends their web
+// sessions, at once, in one transaction.
 func (s *Store) RevokeTokens(ctx context.Context, userID string) error {
 	if _, err := uuid.Parse(userID); err != nil {
 		return ErrNotFound
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT true FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&exists); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		return endWebSessions(ctx, tx, userID)
+	})
 	if err != nil {
 		return fmt.Errorf("revoke tokens of %s: %w", userID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		if _, err := s.Person(ctx, userID); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -264,10 +273,7 @@ func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
 		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, id); err != nil {
 			return fmt.Errorf("revoke tokens: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE user_id = $1`, id); err != nil {
-			return fmt.Errorf("end web sessions: %w", err)
-		}
-		return nil
+		return endWebSessions(ctx, tx, id)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("deactivate user %s: %w", id, err)

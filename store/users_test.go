@@ -43,7 +43,7 @@ func TestDeactivationEndsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := store.HashToken("session")
-	if err := b.st.CreateWebSession(b.ctx, session, u.ID, time.Now().Add(time.Hour)); err != nil {
+	if err := b.st.CreateWebSession(b.ctx, session, u.ID, time.Now(), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if a, err := b.st.UserByTokenHash(b.ctx, hash); err != nil || a.ID != u.ID {
@@ -56,7 +56,7 @@ func TestDeactivationEndsEverything(t *testing.T) {
 	if _, err := b.st.UserByTokenHash(b.ctx, hash); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("token after: %v", err)
 	}
-	if _, err := b.st.WebSessionUser(b.ctx, session); !errors.Is(err, store.ErrNotFound) {
+	if _, err := b.st.WebSession(b.ctx, session, time.Now(), time.Hour); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("session after: %v", err)
 	}
 	tok, err := b.st.TokenByHash(b.ctx, hash)

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/puente-dev/puente/internal/authlimit"
+	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
@@ -24,24 +27,33 @@ func hashSessionID(id string) []byte {
 	return h[:]
 }
 
-// sessionActor resolves the request's session cookie to its user:
-// store.ErrNotFound when there is none, it expired or was revoked.
-func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
+// webSession resolves the request's session cookie to its session, and
+// records its use: store.ErrNotFound when there is none, it expired, went
+// idle or was revoked.
+func (a *App) webSession(r *http.Request) (store.WebSession, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return pipeline.Actor{}, store.ErrNotFound
+		return store.WebSession{}, store.ErrNotFound
 	}
-	return a.d.Store.WebSessionUser(r.Context(), hashSessionID(c.Value))
+	return a.d.Store.WebSession(r.Context(), hashSessionID(c.Value), a.d.Now(), a.d.IdleTimeout)
+}
+
+// sessionActor is the signed-in person of the request, as webSession.
+func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
+	s, err := a.webSession(r)
+	return s.User, err
 }
 
 // startSession signs the user in: a new random session ID in an HttpOnly,
-// SameSite=Lax cookie (Secure over TLS), its hash stored with an expiry.
+// SameSite=Lax cookie (Secure over TLS), its hash stored with its absolute
+// end. The cookie lives as long; the idle timeout is the store's to judge.
 func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux
 	id := base64.RawURLEncoding.EncodeToString(b)
-	expires := time.Now().Add(a.d.SessionTTL)
-	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, expires); err != nil {
+	now := a.d.Now()
+	expires := now.Add(a.d.SessionTTL)
+	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -62,10 +74,12 @@ func (a *App) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 type signInData struct {
-	Next     string
-	Token    string
-	Error    string
-	DevUsers []DevUser
+	Next  string
+	Token string
+	Error string
+	// RetryAfter is the seconds a client over the failed sign-in limit waits.
+	RetryAfter int
+	DevUsers   []DevUser
 	// SSO offers single sign-on.
 	SSO bool
 }
@@ -77,23 +91,37 @@ func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: sso.SafeNext(r.FormValue("next")), DevUsers: a.d.DevUsers,
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: onsite.Path(r.FormValue("next")), DevUsers: a.d.DevUsers,
 		SSO: a.d.SSO != nil})
 }
 
-// signIn opens a session for the owner of a personal token.
+// signIn opens a session for the owner of a personal token. Failed
+// attempts count against the client in the API's limiter of failed
+// authentications: past its limit the client is answered 429 before its
+// token is looked up.
 func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	next := sso.SafeNext(r.PostFormValue("next"))
+	next := onsite.Path(r.PostFormValue("next"))
+	page := signInData{Next: next, DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil}
+	client, now := a.d.AuthLimiter.Client(r), time.Now()
+	if wait := a.d.AuthLimiter.Wait(client, now); wait > 0 {
+		page.Error, page.RetryAfter = "signin.too_many", authlimit.RetryAfter(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(page.RetryAfter))
+		a.render(w, r, nil, http.StatusTooManyRequests, "signin", "signin.title", page)
+		return
+	}
 	var u pipeline.Actor
 	err := store.ErrNotFound
 	if token != "" {
 		u, err = a.d.Store.UserByTokenHash(r.Context(), store.HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			a.d.AuthLimiter.Fail(client, now)
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title",
-			signInData{Next: next, Error: "signin.bad_token", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil})
+		page.Error = "signin.bad_token"
+		a.render(w, r, nil, http.StatusUnauthorized, "signin", "signin.title", page)
 		return
 	}
 	if err != nil {
@@ -111,7 +139,7 @@ func (a *App) signInDev(w http.ResponseWriter, r *http.Request) {
 		a.notFound(w, r)
 		return
 	}
-	a.finishSignIn(w, r, id, sso.SafeNext(r.PostFormValue("next")))
+	a.finishSignIn(w, r, id, onsite.Path(r.PostFormValue("next")))
 }
 
 func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next string) {
@@ -164,7 +192,7 @@ func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
 	}
-	http.Redirect(w, r, sso.SafeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -153,7 +153,7 @@ func newFakeSessions(users ...pipeline.Actor) *fakeSessions {
 	return f
 }
 
-func (f *fakeSessions) CreateWebSession(_ context.Context, h []byte, userID string, _ time.Time) error {
+func (f *fakeSessions) CreateWebSession(_ context.Context, h []byte, userID string, _, _ time.Time) error {
 	for _, u := range f.users {
 		if u.ID == userID {
 			f.sessions[string(h)] = u
@@ -162,12 +162,12 @@ func (f *fakeSessions) CreateWebSession(_ context.Context, h []byte, userID stri
 	}
 	return fmt.Errorf("no user %s", userID)
 }
-func (f *fakeSessions) WebSessionUser(_ context.Context, h []byte) (pipeline.Actor, error) {
+func (f *fakeSessions) WebSession(_ context.Context, h []byte, _ time.Time, _ time.Duration) (store.WebSession, error) {
 	u, ok := f.sessions[string(h)]
 	if !ok {
-		return u, store.ErrNotFound
+		return store.WebSession{}, store.ErrNotFound
 	}
-	return u, nil
+	return store.WebSession{User: u, ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
 func (f *fakeSessions) DeleteWebSession(_ context.Context, h []byte) error {
 	delete(f.sessions, string(h))

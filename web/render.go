@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -230,7 +231,7 @@ func redirect(w http.ResponseWriter, r *http.Request, to, notice string) {
 		}
 		to += sep + "notice=" + url.QueryEscape(notice)
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(to), http.StatusSeeOther)
 }
 
 // noticeOf reads the notice a redirect carried, if it is one of ours.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
@@ -208,12 +209,17 @@ func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipel
 }
 
 // rotateUserToken gives a user a new token, shown this once, and revokes
-// their others.
+// their others; their web sessions end with them (a manager rotating their
+// own gets a new session in this browser, as rotateOwnToken).
 func (a *App) rotateUserToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	iss, err := a.d.People.RotateToken(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	iss, err := a.d.People.RotateToken(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
 		return
+	}
+	if err == nil && id == actor.ID {
+		err = a.replaceSession(w, r, actor.ID)
 	}
 	if err != nil {
 		a.serverError(w, r, &actor, err)
@@ -226,6 +232,10 @@ type preferencesData struct {
 	U       store.User
 	Token   *people.Issued
 	Choices userChoices
+	// SessionEnds is when this sign-in ends at the latest; IdleMinutes,
+	// after how long without a request it ends sooner.
+	SessionEnds time.Time
+	IdleMinutes int
 }
 
 // preferences is everyone's own page: language, how they hear of their
@@ -243,7 +253,9 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 		}
 		u = &got
 	}
-	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices()},
+	session, _ := r.Context().Value(sessionKey).(store.WebSession)
+	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
+		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes()))},
 		withProblems(ps), withNotice(noticeOf(r)))
 }
 
@@ -275,9 +287,14 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 	redirect(w, r, "/preferences", "notice.prefs_saved")
 }
 
-// rotateOwnToken gives the person a new API token, shown this once.
+// rotateOwnToken gives the person a new API token, shown this once. The
+// rotation ends all their web sessions; this browser, which asked for it,
+// gets a new one.
 func (a *App) rotateOwnToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	iss, err := a.d.People.RotateToken(r.Context(), actor.ID)
+	if err == nil {
+		err = a.replaceSession(w, r, actor.ID)
+	}
 	if err != nil {
 		a.serverError(w, r, &actor, err)
 		return

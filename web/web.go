@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
 	"github.com/puente-dev/puente/store"
@@ -50,8 +51,19 @@ type Deps struct {
 	// SSO, when set, is single sign-on, served under sso.Prefix and offered
 	// on the sign-in page.
 	SSO SignOn
-	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
+	// SessionTTL is how long a sign-in lasts at most, however busy; 0
+	// means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// IdleTimeout ends a sign-in after that long without a request; 0
+	// means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// AuthLimiter limits failed sign-ins per client: the API's limiter of
+	// failed authentications, shared, with its rule for who the client is.
+	// Nil: a limiter of the web app's own, the peer being the client.
+	AuthLimiter *authlimit.Limiter
+	// Now is the clock sessions are judged by; nil means time.Now (tests
+	// move it to see sessions end).
+	Now func() time.Time
 	// SecureCookies forces the Secure attribute, for a server behind a
 	// TLS-terminating proxy; requests served over TLS always get it.
 	SecureCookies bool
@@ -68,11 +80,18 @@ type SignOn interface {
 // a personal token (a *store.Store): the only reads the web app makes
 // without the service.
 type SessionStore interface {
-	CreateWebSession(ctx context.Context, idHash []byte, userID string, expires time.Time) error
-	WebSessionUser(ctx context.Context, idHash []byte) (pipeline.Actor, error)
+	CreateWebSession(ctx context.Context, idHash []byte, userID string, now, expires time.Time) error
+	WebSession(ctx context.Context, idHash []byte, now time.Time, idle time.Duration) (store.WebSession, error)
 	DeleteWebSession(ctx context.Context, idHash []byte) error
 	UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error)
 }
+
+// Defaults of a sign-in's lifetime: a working day at most, and half an
+// hour without a request.
+const (
+	DefaultSessionTTL  = 12 * time.Hour
+	DefaultIdleTimeout = 30 * time.Minute
+)
 
 // App is the web app, an http.Handler.
 type App struct {
@@ -89,7 +108,16 @@ func New(d Deps) (*App, error) {
 		d.Logger = slog.Default()
 	}
 	if d.SessionTTL == 0 {
-		d.SessionTTL = 12 * time.Hour
+		d.SessionTTL = DefaultSessionTTL
+	}
+	if d.IdleTimeout == 0 {
+		d.IdleTimeout = DefaultIdleTimeout
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.AuthLimiter == nil {
+		d.AuthLimiter = authlimit.New(nil)
 	}
 	if d.Namespace == "" {
 		d.Namespace = "default"
@@ -190,7 +218,11 @@ func cacheForever(next http.Handler) http.Handler {
 
 type ctxKey int
 
-const actorKey ctxKey = iota
+const (
+	actorKey ctxKey = iota
+	// sessionKey holds the request's store.WebSession.
+	sessionKey
+)
 
 // auth admits signed-in people (of the given roles, if any): others go to
 // the sign-in page, or get 403 for another role. Authenticated pages are
@@ -198,7 +230,8 @@ const actorKey ctxKey = iota
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), roles ...pipeline.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		actor, err := a.sessionActor(r)
+		session, err := a.webSession(r)
+		actor := session.User
 		if errors.Is(err, store.ErrNotFound) {
 			a.clearSessionCookie(w, r)
 			if r.Method == http.MethodGet {
@@ -216,7 +249,8 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), r
 			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), actorKey, actor))
+		ctx := context.WithValue(context.WithValue(r.Context(), actorKey, actor), sessionKey, session)
+		r = r.WithContext(ctx)
 		h(w, r, actor)
 	})
 }

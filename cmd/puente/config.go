@@ -18,6 +18,7 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/web"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -141,6 +142,9 @@ func (c *config) register(fs *flag.FlagSet, groups ...string) {
 			c.twin(fs, "temporal-ui-url", "PUENTE_TEMPORAL_UI_URL")
 			fs.BoolVar(&c.Web.SecureCookies, "secure-cookies", false, "mark the web session cookie Secure (behind a TLS-terminating proxy; direct TLS always does) (env PUENTE_SECURE_COOKIES)")
 			c.twin(fs, "secure-cookies", "PUENTE_SECURE_COOKIES")
+			fs.DurationVar(&c.Web.IdleTimeout, "session-idle-timeout", web.DefaultIdleTimeout,
+				"sign people out of the web app after this long without a request (env PUENTE_SESSION_IDLE_TIMEOUT)")
+			c.twin(fs, "session-idle-timeout", "PUENTE_SESSION_IDLE_TIMEOUT")
 			fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics besides a manager's (env PUENTE_METRICS_TOKEN)")
 			c.twin(fs, "metrics-token", "PUENTE_METRICS_TOKEN")
 			fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDRs of proxies whose X-Forwarded-For names the client (env PUENTE_TRUSTED_PROXIES)")
@@ -189,6 +193,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("pg-timeout (PUENTE_PG_TIMEOUT) %s: want 0 (no bound) or more", c.PGTimeout)
 	case c.UpdateTimeout < 0:
 		return fmt.Errorf("update-timeout (PUENTE_UPDATE_TIMEOUT) %s: want more than 0", c.UpdateTimeout)
+	case c.Web.IdleTimeout < 0 || c.Web.IdleTimeout > web.DefaultSessionTTL:
+		return fmt.Errorf("session-idle-timeout (PUENTE_SESSION_IDLE_TIMEOUT) %s: want a positive duration of at most %s (a sign-in's longest life)",
+			c.Web.IdleTimeout, web.DefaultSessionTTL)
 	case c.ShutdownDelay < 0:
 		return fmt.Errorf("shutdown-delay (PUENTE_SHUTDOWN_DELAY) %s: want 0 or more", c.ShutdownDelay)
 	case c.LogFormat != "json" && c.LogFormat != "text":

@@ -138,7 +138,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.PGTimeout != store.DefaultTimeout || cfg.PGMaxConns != 0 || cfg.TemporalAddress != "127.0.0.1:7233" ||
-		cfg.TaskQueue != "puente" || cfg.LogFormat != "json" || cfg.LogLevel != slog.LevelInfo {
+		cfg.TaskQueue != "puente" || cfg.LogFormat != "json" || cfg.LogLevel != slog.LevelInfo || cfg.Web.IdleTimeout != 30*time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
 }
@@ -159,6 +159,8 @@ func TestConfigRejectsMalformedValues(t *testing.T) {
 		{env: map[string]string{"PUENTE_LOG_LEVEL": "loud"}, want: "PUENTE_LOG_LEVEL"},
 		{env: map[string]string{"PUENTE_LOG_FORMAT": "xml"}, want: "log-format"},
 		{env: map[string]string{"PUENTE_TOKEN_TTL": "forever"}, want: "PUENTE_TOKEN_TTL"},
+		{env: map[string]string{"PUENTE_SESSION_IDLE_TIMEOUT": "30"}, want: "PUENTE_SESSION_IDLE_TIMEOUT"},
+		{env: map[string]string{"PUENTE_SESSION_IDLE_TIMEOUT": "13h"}, want: "PUENTE_SESSION_IDLE_TIMEOUT"},
 		{args: []string{"--pg-max-conns", "many"}, want: "pg-max-conns"},
 		{env: map[string]string{"PUENTE_OIDC_ISSUER": "https://login.example.org"}, want: "PUENTE_OIDC_CLIENT_ID"},
 		{env: map[string]string{"PUENTE_OIDC_CLIENT_ID": "puente"}, want: "PUENTE_OIDC_ISSUER"},

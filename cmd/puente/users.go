@@ -237,7 +237,7 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 			if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "every token of %s is revoked\n", u.Name)
+			fmt.Fprintf(os.Stderr, "every token of %s is revoked, and their web sessions ended\n", u.Name)
 			return nil
 		})
 	}
@@ -249,7 +249,7 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "the old tokens are revoked; the new one is shown once — store it now")
+		fmt.Fprintln(os.Stderr, "the old tokens are revoked and the web sessions ended; the new one is shown once — store it now")
 		return printJSON(stdout, iss)
 	})
 }
