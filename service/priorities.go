@@ -143,7 +143,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    workflows.StartAttributes(in),
 		EnableEagerStart:                         true,
-	}, workflows.Priority, workflows.Input{PriorityID: id, SLAs: s.slas, Submission: &req})
+	}, workflows.WorkflowPriority, workflows.Input{PriorityID: id, SLAs: s.slas, Submission: &req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return s.resubmitted(ctx, id, hash)

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/workflows"
@@ -30,7 +31,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 		// keep nearly every task on the direct path (see bench/README.md).
 		MaxConcurrentWorkflowTaskPollers: 32,
 	})
-	w.RegisterWorkflow(workflows.Priority)
+	w.RegisterWorkflowWithOptions(workflows.PriorityWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowPriority})
 	w.RegisterWorkflow(workflows.Digest)
 	w.RegisterActivity(acts)
 	return w

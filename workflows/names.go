@@ -16,6 +16,8 @@ import (
 
 // Temporal names used by the API, the worker and operators.
 const (
+	// WorkflowPriority is the workflow type of PriorityWorkflow.
+	WorkflowPriority = "Priority"
 	// TaskQueue is the default task queue of the worker.
 	TaskQueue = "puente"
 	// UpdateAct takes an act of the transition table: a decision, a plan

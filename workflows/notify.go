@@ -32,10 +32,10 @@ type mailer struct {
 	sending bool
 }
 
-// carry is what a flush of events sends itself: their notifiable events,
+// withFlush is what a flush of events sends itself: their notifiable events,
 // unless earlier ones are with the Notify activity (mail goes out in order,
 // one batch at a time; queued events always have a Notify running).
-func (m *mailer) carry(events []pipeline.Event) []pipeline.Event {
+func (m *mailer) withFlush(events []pipeline.Event) []pipeline.Event {
 	if m.sending {
 		return nil
 	}

@@ -17,11 +17,11 @@ import (
 // a references the activities for their names; it is never dereferenced.
 var a *activities.Activities
 
-// Priority is the workflow of one priority, from submission to a terminal
-// stage. An update changes only the workflow's state; the read model is
+// PriorityWorkflow is the workflow of one priority, from submission to a
+// terminal stage, registered as WorkflowPriority. An update changes only the workflow's state; the read model is
 // written after Temporal holds the change (flush), and the flush sends the
 // emails its events call for once its write has committed.
-func Priority(ctx workflow.Context, in Input) error {
+func PriorityWorkflow(ctx workflow.Context, in Input) error {
 	w := &priority{in: in, slas: in.SLAs}
 	if w.slas == nil {
 		w.slas = pipeline.DefaultSLAs()
@@ -151,7 +151,7 @@ func (w *priority) run(ctx workflow.Context) error {
 	for w.p.Stage.Open() {
 		next, kind := w.wake()
 		if kind != "" && !next.After(workflow.Now(ctx)) {
-			w.fire(ctx, kind)
+			w.doDue(ctx, kind)
 			continue
 		}
 		if kind != "" && (timer == nil || next.Before(armed)) {
@@ -205,11 +205,11 @@ func (w *priority) wake() (time.Time, pipeline.EventKind) {
 	return next, kind
 }
 
-// fire does what wake said is due now. A flush PostgreSQL refused for good
+// doDue does what wake said is due now. A flush PostgreSQL refused for good
 // is logged and left for the next change to try again (the activity marked
 // the priority as needing attention); any other failed flush is tried again
 // later.
-func (w *priority) fire(ctx workflow.Context, kind pipeline.EventKind) {
+func (w *priority) doDue(ctx workflow.Context, kind pipeline.EventKind) {
 	switch kind {
 	case indexFlush:
 		w.flushSearchAttributes(ctx)
@@ -272,7 +272,7 @@ func (w *priority) flushAll(ctx workflow.Context) error {
 func (w *priority) flush(ctx workflow.Context) error {
 	in := activities.RecordInput{Priority: *w.p, Events: slices.Clone(w.unflushed),
 		RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
-	in.Notify = w.mail.carry(in.Events)
+	in.Notify = w.mail.withFlush(in.Events)
 	w.flushDue = time.Time{}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: flushTimeout,

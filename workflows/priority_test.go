@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/pipeline"
@@ -90,7 +91,7 @@ func setup(t *testing.T) *bundle {
 	b := &bundle{t: t, env: suite.NewTestWorkflowEnvironment()}
 	b.env.SetStartTime(t0)
 	b.env.SetTypedSearchAttributesOnStart(StartAttributes(submission())) // as the service does
-	b.env.RegisterWorkflow(Priority)
+	b.env.RegisterWorkflowWithOptions(PriorityWorkflow, workflow.RegisterOptions{Name: WorkflowPriority})
 	// Mocked by method value on a nil receiver: the same reference (and so
 	// the same activity name) the workflow uses.
 	b.env.OnActivity(a.Record, mock.Anything, mock.Anything).Return(
@@ -192,7 +193,7 @@ func (b *bundle) send(after time.Duration, r ActRequest) *sent {
 
 func (b *bundle) run(in Input) {
 	b.t.Helper()
-	b.env.ExecuteWorkflow(Priority, in)
+	b.env.ExecuteWorkflow(WorkflowPriority, in)
 	require.True(b.t, b.env.IsWorkflowCompleted(), "workflow did not complete")
 }
 
@@ -306,7 +307,7 @@ func TestStartsFromTheSubmissionAsTheCallerDoes(t *testing.T) {
 func TestNoSubmissionFails(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.env.ExecuteWorkflow(Priority, Input{PriorityID: prioID})
+	b.env.ExecuteWorkflow(WorkflowPriority, Input{PriorityID: prioID})
 	var ae *temporal.ApplicationError
 	require.ErrorAs(t, b.env.GetWorkflowError(), &ae)
 	require.Equal(t, "NoSubmission", ae.Type())

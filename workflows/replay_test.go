@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 // TestReplayRecordedHistories replays every committed history of a real run
@@ -27,7 +28,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
-		r.RegisterWorkflow(Priority)
+		r.RegisterWorkflowWithOptions(PriorityWorkflow, workflow.RegisterOptions{Name: WorkflowPriority})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 			t.Errorf("replay %s: %v", f, err)
 		}
