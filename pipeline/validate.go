@@ -166,10 +166,17 @@ func (ps *Problems) UUID(field, v string, required bool) {
 	switch {
 	case v == "" && required:
 		ps.Add(field, "is required")
-	case v != "" && !uuidRE.MatchString(v):
+	case v != "" && !IsID(v):
 		ps.Add(field, "must be a UUID")
 	}
 }
+
+// IsID reports whether s is an identifier as Puente writes them: a
+// lowercase, hyphenated UUID. Every identifier read from a path, a form or
+// a body is held to it before it reaches the store: urn:uuid:…, {…},
+// uppercase and unhyphenated spellings name nothing here, and PostgreSQL's
+// uuid parser, more lenient than Go's, must never be the one to refuse one.
+func IsID(s string) bool { return uuidRE.MatchString(s) }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 

@@ -193,8 +193,9 @@ type ctxKey int
 const actorKey ctxKey = iota
 
 // auth admits signed-in people (of the given roles, if any): others go to
-// the sign-in page, or get 403 for another role. Authenticated pages are
-// never stored by caches.
+// the sign-in page, or get 403 for another role. A path's {id} that is not
+// an identifier (pipeline.IsID) names nothing: 404 before any handler.
+// Authenticated pages are never stored by caches.
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), roles ...pipeline.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -214,6 +215,10 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), r
 		}
 		if len(roles) > 0 && !slices.Contains(roles, actor.Role) {
 			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
+			return
+		}
+		if id := r.PathValue("id"); id != "" && !pipeline.IsID(id) {
+			a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), actorKey, actor))
