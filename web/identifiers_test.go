@@ -147,3 +147,29 @@ func TestMalformedPathIDsAreNotFound(t *testing.T) {
 	require.Empty(t, b.people.asked, "a malformed id reached the people service")
 	require.Zero(t, b.fake.changes)
 }
+
+// TestTriageChecksItsSessionFirst: the batch triage of a session that does
+// not exist is 404 and decides nothing, and a priority of another session is
+// not decided from this one's page, whatever the form names.
+func TestTriageChecksItsSessionFirst(t *testing.T) {
+	t.Parallel()
+	b := setupAsked(t)
+	other := "3b0f6c7e-1d2a-4c55-9a1e-0000000000bb"
+	b.svc.sessions = []string{other}
+	mgr := b.client(t, b.users[pipeline.Manager], "en")
+	id := b.fake.p.ID
+	form := url.Values{"id": {id}, "decision-" + id: {"reject"}, "reason-" + id: {"Duplicates another priority"}, "version-" + id: {"5"}}
+
+	status, body := post(t, mgr, b.srv.URL+"/sessions/3b0f6c7e-1d2a-4c55-9a1e-0000000000cc/triage", form)
+	require.Equal(t, http.StatusNotFound, status, body)
+	require.Zero(t, b.fake.changes, "a triage of no session decided something")
+
+	status, body = post(t, mgr, b.srv.URL+"/sessions/"+other+"/triage", form)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, "This page does not exist", "the priority is not of this session")
+	require.Zero(t, b.fake.changes, "a priority of another session was decided")
+
+	status, body = post(t, mgr, b.srv.URL+"/sessions/"+b.fake.p.SessionID+"/triage", form)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, 1, b.fake.changes, "the priority of the path's session is decided")
+}

@@ -664,10 +664,19 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, actor pipeline
 	a.render(w, r, &actor, status, "session", "session.title", d, withTitle(s.Title), withNotice(noticeOf(r)))
 }
 
-// triage takes the decisions picked for several of a session's new
-// priorities. Each is its own decision through the service, judged on its
-// own; the page then lists what each came to.
+// triage takes the decisions picked for several of the path's session's new
+// priorities. The session is looked up first (a session the path does not
+// name, or the caller may not see, is 404 before anything is decided), and
+// a priority of another session is not decided from this one's page. Each
+// decision goes through the service, judged on its own; the page then lists
+// what each came to.
 func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	ctx := r.Context()
+	sv, err := a.d.Service.Session(ctx, actor, r.PathValue("id"))
+	if err != nil {
+		a.refusal(w, r, actor, err)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
 		return
@@ -679,20 +688,27 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		if dec == "" {
 			continue
 		}
-		in := pipeline.DecisionInput{Decision: dec}
-		if dec == pipeline.Reject {
-			in.Reason = f.Get("reason-" + id)
-		} else {
-			in.Theme = f.Get("theme-" + id)
+		res := triageResult{ID: id, Ref: id, Decision: dec}
+		p, err := a.d.Service.Priority(ctx, actor, id)
+		if err == nil && p.SessionID != sv.ID {
+			err = pipeline.Errorf(pipeline.KindNotFound, "priority %s is not of session %s", id, sv.ID)
 		}
-		v := 0
-		if n, err := parseInt(f.Get("version-" + id)); err == nil {
-			v = n
-		}
-		res := triageResult{ID: id, Decision: dec}
-		p, err := a.d.Service.Act(r.Context(), actor, id, v, pipeline.Act{DecisionInput: in})
 		if err == nil {
-			res.OK, res.Ref = true, p.Ref
+			res.Ref = p.Ref
+			in := pipeline.DecisionInput{Decision: dec}
+			if dec == pipeline.Reject {
+				in.Reason = f.Get("reason-" + id)
+			} else {
+				in.Theme = f.Get("theme-" + id)
+			}
+			v := 0
+			if n, err := parseInt(f.Get("version-" + id)); err == nil {
+				v = n
+			}
+			_, err = a.d.Service.Act(ctx, actor, id, v, pipeline.Act{DecisionInput: in})
+		}
+		if err == nil {
+			res.OK = true
 		} else {
 			kind, ps := kindOf(err)
 			k, ok := errorKinds[kind]
@@ -701,11 +717,6 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 				return
 			}
 			res.Error, res.Problems = k.msg, ps
-			if cur, err := a.d.Service.Priority(r.Context(), actor, id); err == nil {
-				res.Ref = cur.Ref
-			} else {
-				res.Ref = id
-			}
 		}
 		results = append(results, res)
 	}
