@@ -153,8 +153,7 @@ func (a *App) newPriority(w http.ResponseWriter, r *http.Request, actor pipeline
 
 // submit submits a priority through the service.
 func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := submissionForm(r)
@@ -284,8 +283,7 @@ func withTitle(s string) func(*page) { return func(p *page) { p.Title = p.Title 
 
 // decide takes one decision at the version the page showed.
 func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	id := r.PathValue("id")
@@ -356,8 +354,7 @@ func (a *App) editPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // edit saves a focal point's changes, or resubmits with them (one step).
 func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	id := r.PathValue("id")
@@ -457,8 +454,7 @@ func (a *App) planPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 // re-renders the form (nothing is saved); save replaces the draft; submit
 // saves it and submits it for validation.
 func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	ctx := r.Context()
@@ -586,8 +582,7 @@ func (a *App) sessionsPage(w http.ResponseWriter, r *http.Request, actor pipelin
 }
 
 func (a *App) createSession(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := sessionForm(r)
@@ -677,8 +672,7 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		a.refusal(w, r, actor, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	f := r.PostForm

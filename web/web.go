@@ -79,6 +79,7 @@ type App struct {
 	d       Deps
 	cat     *catalog
 	pages   map[string]*pageTemplate
+	mux     *http.ServeMux
 	handler http.Handler
 }
 
@@ -118,6 +119,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // State-changing requests pass the cross-origin check first.
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
+	a.mux = mux
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
 
