@@ -185,3 +185,26 @@ func TestEveryActChecksItsText(t *testing.T) {
 		t.Errorf("plan draft with an invalid comment: %v", err)
 	}
 }
+
+// TestNoExpertIsLookedUpByWhatIsNotAnID: an accept or reassign naming its
+// expert in a spelling Puente never writes asks the caller to look up no
+// one (the store's parser would take some, PostgreSQL's refuse them), and
+// Check refuses the field.
+func TestNoExpertIsLookedUpByWhatIsNotAnID(t *testing.T) {
+	t.Parallel()
+	p := &Priority{ID: "3b0f6c7e-1d2a-4c55-9a1e-000000000001", Stage: Triage, Theme: "cybercrime", Version: 1}
+	manager := Actor{ID: "0a000000-0000-4000-8000-000000000001", Role: Manager}
+	for _, id := range []string{"urn:uuid:3b0f6c7e-1d2a-4c55-9a1e-000000000002", "{3b0f6c7e-1d2a-4c55-9a1e-000000000002}",
+		"3B0F6C7E-1D2A-4C55-9A1E-000000000002", "3b0f6c7e1d2a4c559a1e000000000002"} {
+		for _, d := range []Decision{Accept, Reassign} {
+			act := Act{DecisionInput: DecisionInput{Decision: d, ExpertID: id}}
+			if _, _, ok := ExpertWanted(p, act); ok {
+				t.Errorf("%s %q: an expert to look up", d, id)
+			}
+			var e *Error
+			if err := Check(manager, p, 1, act); !errors.As(err, &e) || e.Kind != KindInvalid || !slices.Contains(fields(e.Problems), "expert_id") {
+				t.Errorf("%s %q: %v, want expert_id refused", d, id, err)
+			}
+		}
+	}
+}
