@@ -29,6 +29,15 @@ func TestTextRefusesWhatTheStoreCannotHoldOrNoPersonMeans(t *testing.T) {
 		{"\xed\xa0\x80", false, false, "must be valid UTF-8"}, // a surrogate encoded as UTF-8
 		{"emoji 🌎 and U+FFFD \uFFFD typed on purpose", true, true, ""},
 		{" \t\n ", false, false, "is required"},
+		{"فريق التحقيق المشترك", true, true, ""},
+		{"צוות חקירה משותף", true, true, ""},
+		{"invoice\u202Efdp.exe", false, true, "must not contain bidirectional control characters (U+202E)"},
+		{"a\u202Ab", false, true, "must not contain bidirectional control characters (U+202A)"},
+		{"a\u2066b\u2069", false, true, "must not contain bidirectional control characters (U+2066)"},
+		{"a\u2069", false, true, "must not contain bidirectional control characters (U+2069)"},
+		{"a\u200Eb", false, true, "must not contain bidirectional control characters (U+200E)"},
+		{"a\u200Fb", false, true, "must not contain bidirectional control characters (U+200F)"},
+		{"a\u061Cb", false, true, "must not contain bidirectional control characters (U+061C)"},
 	} {
 		var line, multi Problems
 		line.Text("f", tc.v, true, 100)
@@ -38,6 +47,9 @@ func TestTextRefusesWhatTheStoreCannotHoldOrNoPersonMeans(t *testing.T) {
 		}
 		if !tc.multiline && !strings.HasPrefix(multi[0].Message, tc.wantMessagePrefix) {
 			t.Errorf("%q: message %q, want %q…", tc.v, multi[0].Message, tc.wantMessagePrefix)
+		}
+		if !tc.line && tc.multiline && !strings.HasPrefix(line[0].Message, tc.wantMessagePrefix) {
+			t.Errorf("%q: one-line message %q, want %q…", tc.v, line[0].Message, tc.wantMessagePrefix)
 		}
 	}
 }
