@@ -226,11 +226,11 @@ func TestExpertPickersAskTheService(t *testing.T) {
 	require.Equal(t, []string{"", "joint_investigation_teams"}, b.fake.expertThemes, "accept, then reassign")
 	require.Contains(t, body, `<select id="d-accept-expert"`)
 	require.Equal(t, 2, strings.Count(body, `<option value="0e000000-0000-4000-8000-000000000001">Expert, JIT (Joint investigation teams)</option>`))
-	require.Contains(t, body, "<dd>Expert, JIT</dd>", "the assignee's name")
+	require.Contains(t, body, "<dd><bdi>Expert, JIT</bdi></dd>", "the assignee's name")
 
 	b.fake.expertThemes = nil
 	fp := b.client(t, b.users[pipeline.FocalPoint], "en")
 	_, body, _ = get(t, fp, b.srv.URL+"/priorities/"+b.fake.p.ID)
 	require.Empty(t, b.fake.expertThemes, "a focal point picks no expert")
-	require.Contains(t, body, "<dd>Expert, JIT</dd>")
+	require.Contains(t, body, "<dd><bdi>Expert, JIT</bdi></dd>")
 }
