@@ -23,7 +23,7 @@ var templateFiles embed.FS
 
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
-const assetVersion = "2"
+const assetVersion = "3"
 
 type pageTemplate struct{ t *template.Template }
 
