@@ -72,6 +72,7 @@ var kindStatus = map[pipeline.Kind]int{
 
 // errorHandler writes every error as problem+json: our own problems as they
 // are, Echo's HTTP errors with their status, anything else as a logged 500.
+// On the web app's paths the same status is the web app's error page.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -101,6 +102,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case http.StatusServiceUnavailable:
 		c.Response().Header().Set("Retry-After", retryAfter)
 	}
+	if s.pages != nil && webRoute(c.Path()) {
+		s.pages.ErrorPage(c.Response(), c.Request(), p.Status)
+		return
+	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 	c.Response().WriteHeader(p.Status)
 	if c.Request().Method == http.MethodHead {
@@ -110,6 +115,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		s.log.Warn("write problem", "error", err)
 	}
 }
+
+// webRoute reports whether a route is the web app's mount point (Deps.Web):
+// a person's browser, not an API client, meets its refusals.
+func webRoute(route string) bool { return route == "/" || route == "/*" }
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -31,24 +30,18 @@ func idempotencyKeyProblems(key string) pipeline.Problems {
 	return ps
 }
 
-// canonicalID answers 404 for a path id that is not a UUID as the API writes
-// them (lowercase, hyphenated): urn:uuid:…, {…}, uppercase and any other
-// spelling name no resource here, and must not reach PostgreSQL's own, more
-// lenient, uuid parser.
+// canonicalID answers 404 for a path id that is not an identifier as
+// Puente writes them (pipeline.IsID, the rule the web app holds its paths to).
 func canonicalID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for _, n := range c.ParamNames() {
-			if n == "id" && !isCanonicalUUID(c.Param(n)) {
+			if n == "id" && !pipeline.IsID(c.Param(n)) {
 				return problem(http.StatusNotFound, "no such resource: ids are lowercase UUIDs")
 			}
 		}
 		return next(c)
 	}
 }
-
-var canonicalUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-func isCanonicalUUID(s string) bool { return canonicalUUID.MatchString(s) }
 
 // Bounds of a problem body: its text may quote a client's input.
 const (

@@ -42,7 +42,9 @@ type Deps struct {
 	// serves; nil gives the API a registry of its own.
 	Metrics *prometheus.Registry
 	// Web is the web app (package web), served at every path the API does
-	// not claim; nil serves the API alone.
+	// not claim; nil serves the API alone. If it is an ErrorPager, the
+	// refusals of its paths the server meets itself (a body over MaxBody, an
+	// unrouted method, a recovered panic) are its pages, not problems.
 	Web http.Handler
 	// MetricsToken, if set, is a bearer token for /metrics besides a
 	// manager's (a scraper's secret).
@@ -68,6 +70,14 @@ type Server struct {
 	// authFails limits failed authentications per client.
 	authFails    *authlimit.Limiter
 	metricsToken string
+	// pages answers the refusals of the web app's paths, if it can.
+	pages ErrorPager
+}
+
+// ErrorPager is a web app that answers a refusal of one of its paths as a
+// page for a person (a *web.App).
+type ErrorPager interface {
+	ErrorPage(w http.ResponseWriter, r *http.Request, status int)
 }
 
 // New builds the API's Echo instance with every route.
@@ -77,6 +87,7 @@ func New(d Deps) *echo.Echo {
 	if s.authFails == nil {
 		s.authFails = authlimit.New(d.TrustedProxies)
 	}
+	s.pages, _ = d.Web.(ErrorPager)
 	if s.draining == nil {
 		s.draining = new(atomic.Bool)
 	}

@@ -191,8 +191,12 @@ func actProblems(p *Priority, t Transition, act Act) Problems {
 // Check: the user id names, or, when id is empty, the least-loaded expert of
 // theme. An accept keeps the expert a reassign already named in triage,
 // unless it names another; a reassign names one. ok is false when act needs
-// no expert.
+// no expert, or names one by what is not an identifier (IsID): there is no
+// one to look up, and Check refuses the field.
 func ExpertWanted(p *Priority, act Act) (id, theme string, ok bool) {
+	if act.ExpertID != "" && !IsID(act.ExpertID) {
+		return "", "", false
+	}
 	switch act.Decision {
 	case Reassign:
 		if act.ExpertID == "" {

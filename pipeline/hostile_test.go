@@ -29,6 +29,15 @@ func TestTextRefusesWhatTheStoreCannotHoldOrNoPersonMeans(t *testing.T) {
 		{"\xed\xa0\x80", false, false, "must be valid UTF-8"}, // a surrogate encoded as UTF-8
 		{"emoji 🌎 and U+FFFD \uFFFD typed on purpose", true, true, ""},
 		{" \t\n ", false, false, "is required"},
+		{"فريق التحقيق المشترك", true, true, ""},
+		{"צוות חקירה משותף", true, true, ""},
+		{"invoice\u202Efdp.exe", false, true, "must not contain bidirectional control characters (U+202E)"},
+		{"a\u202Ab", false, true, "must not contain bidirectional control characters (U+202A)"},
+		{"a\u2066b\u2069", false, true, "must not contain bidirectional control characters (U+2066)"},
+		{"a\u2069", false, true, "must not contain bidirectional control characters (U+2069)"},
+		{"a\u200Eb", false, true, "must not contain bidirectional control characters (U+200E)"},
+		{"a\u200Fb", false, true, "must not contain bidirectional control characters (U+200F)"},
+		{"a\u061Cb", false, true, "must not contain bidirectional control characters (U+061C)"},
 	} {
 		var line, multi Problems
 		line.Text("f", tc.v, true, 100)
@@ -38,6 +47,9 @@ func TestTextRefusesWhatTheStoreCannotHoldOrNoPersonMeans(t *testing.T) {
 		}
 		if !tc.multiline && !strings.HasPrefix(multi[0].Message, tc.wantMessagePrefix) {
 			t.Errorf("%q: message %q, want %q…", tc.v, multi[0].Message, tc.wantMessagePrefix)
+		}
+		if !tc.line && tc.multiline && !strings.HasPrefix(line[0].Message, tc.wantMessagePrefix) {
+			t.Errorf("%q: one-line message %q, want %q…", tc.v, line[0].Message, tc.wantMessagePrefix)
 		}
 	}
 }
@@ -182,5 +194,28 @@ func TestEveryActChecksItsText(t *testing.T) {
 	draft := Act{DecisionInput: DecisionInput{Decision: DraftPlan, Comment: "\xff"}, Plan: &Plan{Objective: "o"}}
 	if err := Check(exp, p, 3, draft); !errors.As(err, &e) || !slices.Equal(fields(e.Problems), []string{"comment"}) {
 		t.Errorf("plan draft with an invalid comment: %v", err)
+	}
+}
+
+// TestNoExpertIsLookedUpByWhatIsNotAnID: an accept or reassign naming its
+// expert in a spelling Puente never writes asks the caller to look up no
+// one (the store's parser would take some, PostgreSQL's refuse them), and
+// Check refuses the field.
+func TestNoExpertIsLookedUpByWhatIsNotAnID(t *testing.T) {
+	t.Parallel()
+	p := &Priority{ID: "3b0f6c7e-1d2a-4c55-9a1e-000000000001", Stage: Triage, Theme: "cybercrime", Version: 1}
+	manager := Actor{ID: "0a000000-0000-4000-8000-000000000001", Role: Manager}
+	for _, id := range []string{"urn:uuid:3b0f6c7e-1d2a-4c55-9a1e-000000000002", "{3b0f6c7e-1d2a-4c55-9a1e-000000000002}",
+		"3B0F6C7E-1D2A-4C55-9A1E-000000000002", "3b0f6c7e1d2a4c559a1e000000000002"} {
+		for _, d := range []Decision{Accept, Reassign} {
+			act := Act{DecisionInput: DecisionInput{Decision: d, ExpertID: id}}
+			if _, _, ok := ExpertWanted(p, act); ok {
+				t.Errorf("%s %q: an expert to look up", d, id)
+			}
+			var e *Error
+			if err := Check(manager, p, 1, act); !errors.As(err, &e) || e.Kind != KindInvalid || !slices.Contains(fields(e.Problems), "expert_id") {
+				t.Errorf("%s %q: %v, want expert_id refused", d, id, err)
+			}
+		}
 	}
 }

@@ -79,8 +79,27 @@ func (ps *Problems) text(field, v string, required bool, max int, multiline bool
 			} else {
 				ps.Add(field, "must not contain control characters (%U) other than tab; it is one line", r)
 			}
+		} else if r, ok := bidiControl(v); ok && !multiline {
+			ps.Add(field, "must not contain bidirectional control characters (%U); they make a line read other than it is", r)
 		}
 	}
+}
+
+// bidiControl returns the first bidirectional control character of v: the
+// embeddings and overrides (U+202A–U+202E), the isolates (U+2066–U+2069)
+// and the marks (U+200E, U+200F, U+061C). In a one-line field — a title, a
+// name — one reorders what a reader sees ("‮fdp.exe" shows as "exe.pdf")
+// and outlives the line it was typed in wherever the field is shown; the
+// pages isolate every user text, so right-to-left script needs none of them.
+// Paragraphs (Multiline) keep them: a right-to-left comment may need a mark.
+func bidiControl(v string) (rune, bool) {
+	for _, r := range v {
+		switch {
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // controlChar returns the first control character of v that a text field may
@@ -166,10 +185,17 @@ func (ps *Problems) UUID(field, v string, required bool) {
 	switch {
 	case v == "" && required:
 		ps.Add(field, "is required")
-	case v != "" && !uuidRE.MatchString(v):
+	case v != "" && !IsID(v):
 		ps.Add(field, "must be a UUID")
 	}
 }
+
+// IsID reports whether s is an identifier as Puente writes them: a
+// lowercase, hyphenated UUID. Every identifier read from a path, a form or
+// a body is held to it before it reaches the store: urn:uuid:…, {…},
+// uppercase and unhyphenated spellings name nothing here, and PostgreSQL's
+// uuid parser, more lenient than Go's, must never be the one to refuse one.
+func IsID(s string) bool { return uuidRE.MatchString(s) }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 

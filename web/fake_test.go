@@ -28,7 +28,7 @@ func newFakeService() *fakeService {
 	p := &pipeline.Priority{ID: "3b0f6c7e-1d2a-4c55-9a1e-000000000001", Ref: "PE-2026-0001", SessionID: "3b0f6c7e-1d2a-4c55-9a1e-0000000000aa",
 		Title: "<img src=x onerror=alert(1)>", Description: "Equipos conjuntos de investigación con Colombia.\nSegunda línea.",
 		Theme: "joint_investigation_teams", Pillar: "justice", Countries: []string{"PE", "CO"}, Institution: "Fiscalía de la Nación",
-		Urgency: "high", Sensitivity: "restricted", Stage: pipeline.Planning, Assignee: "e1", Version: 5, DueAt: &due, Overdue: true,
+		Urgency: "high", Sensitivity: "restricted", Stage: pipeline.Planning, Assignee: "0e000000-0000-4000-8000-000000000001", Version: 5, DueAt: &due, Overdue: true,
 		CreatedAt: time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC),
 		Plan: &pipeline.Plan{Objective: "Fortalecer ECI", ExpectedOutcome: "Dos ECI operativos", GenderMarker: 1, Actions: []pipeline.Action{{
 			Type: "training", Title: "Taller ECI", Description: "Taller de 5 días", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
@@ -123,7 +123,7 @@ func (f *fakeService) PublishedPriorities(_ context.Context, _ pipeline.Actor, _
 }
 
 // fakeExpert is the one expert the fake service knows, assigned to its priority.
-var fakeExpert = pipeline.Actor{ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}}
+var fakeExpert = pipeline.Actor{ID: "0e000000-0000-4000-8000-000000000001", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}}
 
 func (f *fakeService) Experts(_ context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error) {
 	if err := a.Demand(pipeline.AssignExperts); err != nil {

@@ -259,6 +259,7 @@ var problemMessages = []struct {
 	{regexp.MustCompile(`^must have at most two decimals`), "err.cents"},
 	{regexp.MustCompile(`^must be valid UTF-8$`), "err.utf8"},
 	{regexp.MustCompile(`^must not contain control characters`), "err.control"},
+	{regexp.MustCompile(`^must not contain bidirectional control characters`), "err.bidi"},
 	{regexp.MustCompile(`^must be from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$`), "err.date_range"},
 	{regexp.MustCompile(`^must have at most (\d+) `), "err.list_max"},
 	{regexp.MustCompile(`^must include one of your countries$`), "err.own_country"},

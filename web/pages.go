@@ -153,8 +153,7 @@ func (a *App) newPriority(w http.ResponseWriter, r *http.Request, actor pipeline
 
 // submit submits a priority through the service.
 func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := submissionForm(r)
@@ -284,8 +283,7 @@ func withTitle(s string) func(*page) { return func(p *page) { p.Title = p.Title 
 
 // decide takes one decision at the version the page showed.
 func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	id := r.PathValue("id")
@@ -356,8 +354,7 @@ func (a *App) editPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // edit saves a focal point's changes, or resubmits with them (one step).
 func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	id := r.PathValue("id")
@@ -457,8 +454,7 @@ func (a *App) planPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 // re-renders the form (nothing is saved); save replaces the draft; submit
 // saves it and submits it for validation.
 func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	ctx := r.Context()
@@ -586,8 +582,7 @@ func (a *App) sessionsPage(w http.ResponseWriter, r *http.Request, actor pipelin
 }
 
 func (a *App) createSession(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := sessionForm(r)
@@ -664,12 +659,20 @@ func (a *App) sessionPage(w http.ResponseWriter, r *http.Request, actor pipeline
 	a.render(w, r, &actor, status, "session", "session.title", d, withTitle(s.Title), withNotice(noticeOf(r)))
 }
 
-// triage takes the decisions picked for several of a session's new
-// priorities. Each is its own decision through the service, judged on its
-// own; the page then lists what each came to.
+// triage takes the decisions picked for several of the path's session's new
+// priorities. The session is looked up first (a session the path does not
+// name, or the caller may not see, is 404 before anything is decided), and
+// a priority of another session is not decided from this one's page. Each
+// decision goes through the service, judged on its own; the page then lists
+// what each came to.
 func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	ctx := r.Context()
+	sv, err := a.d.Service.Session(ctx, actor, r.PathValue("id"))
+	if err != nil {
+		a.refusal(w, r, actor, err)
+		return
+	}
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	f := r.PostForm
@@ -679,20 +682,27 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		if dec == "" {
 			continue
 		}
-		in := pipeline.DecisionInput{Decision: dec}
-		if dec == pipeline.Reject {
-			in.Reason = f.Get("reason-" + id)
-		} else {
-			in.Theme = f.Get("theme-" + id)
+		res := triageResult{ID: id, Ref: id, Decision: dec}
+		p, err := a.d.Service.Priority(ctx, actor, id)
+		if err == nil && p.SessionID != sv.ID {
+			err = pipeline.Errorf(pipeline.KindNotFound, "priority %s is not of session %s", id, sv.ID)
 		}
-		v := 0
-		if n, err := parseInt(f.Get("version-" + id)); err == nil {
-			v = n
-		}
-		res := triageResult{ID: id, Decision: dec}
-		p, err := a.d.Service.Act(r.Context(), actor, id, v, pipeline.Act{DecisionInput: in})
 		if err == nil {
-			res.OK, res.Ref = true, p.Ref
+			res.Ref = p.Ref
+			in := pipeline.DecisionInput{Decision: dec}
+			if dec == pipeline.Reject {
+				in.Reason = f.Get("reason-" + id)
+			} else {
+				in.Theme = f.Get("theme-" + id)
+			}
+			v := 0
+			if n, err := parseInt(f.Get("version-" + id)); err == nil {
+				v = n
+			}
+			_, err = a.d.Service.Act(ctx, actor, id, v, pipeline.Act{DecisionInput: in})
+		}
+		if err == nil {
+			res.OK = true
 		} else {
 			kind, ps := kindOf(err)
 			k, ok := errorKinds[kind]
@@ -701,11 +711,6 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 				return
 			}
 			res.Error, res.Problems = k.msg, ps
-			if cur, err := a.d.Service.Priority(r.Context(), actor, id); err == nil {
-				res.Ref = cur.Ref
-			} else {
-				res.Ref = id
-			}
 		}
 		results = append(results, res)
 	}

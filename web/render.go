@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -23,7 +24,7 @@ var templateFiles embed.FS
 
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
-const assetVersion = "2"
+const assetVersion = "3"
 
 type pageTemplate struct{ t *template.Template }
 
@@ -207,13 +208,86 @@ func (a *App) serverError(w http.ResponseWriter, r *http.Request, actor *pipelin
 	a.fail(w, r, actor, http.StatusInternalServerError, "error.internal")
 }
 
+// notFound answers a path no route serves (404), or serves only for other
+// methods (405, with Allow).
 func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := a.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		a.errorPage(w, r, http.StatusMethodNotAllowed)
+		return
+	}
+	a.errorPage(w, r, http.StatusNotFound)
+}
+
+// statusMessages say what a refusal met outside the handlers means: an
+// unknown path or method, the server's limits, a crash.
+var statusMessages = map[int]string{
+	http.StatusBadRequest:            "error.bad_form",
+	http.StatusForbidden:             "error.refused",
+	http.StatusNotFound:              "error.not_found",
+	http.StatusMethodNotAllowed:      "error.method",
+	http.StatusRequestTimeout:        "error.request_timeout",
+	http.StatusRequestEntityTooLarge: "error.too_large",
+	http.StatusUnsupportedMediaType:  "error.bad_form",
+	http.StatusTooManyRequests:       "error.too_many",
+	http.StatusServiceUnavailable:    "error.unavailable",
+	http.StatusGatewayTimeout:        "error.timeout",
+}
+
+// ErrorPage answers a refusal of a request for one of the web app's paths
+// that was met before the web app saw it — a body over the server's limit,
+// a method the server does not route, a crash caught by the server — as
+// the page a person gets for any other refusal, in their language, with
+// the web app's security headers. The API's server calls it for the paths
+// it hands to the web app; its own paths keep their problem documents.
+func (a *App) ErrorPage(w http.ResponseWriter, r *http.Request, status int) {
+	securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.errorPage(w, r, status)
+	})).ServeHTTP(w, r)
+}
+
+func (a *App) errorPage(w http.ResponseWriter, r *http.Request, status int) {
+	msg, ok := statusMessages[status]
+	switch {
+	case ok:
+	case status >= 500:
+		msg = "error.internal"
+	default:
+		msg = "error.refused"
+	}
 	var actor *pipeline.Actor
 	if u, err := a.sessionActor(r); err == nil {
 		actor = &u
 		w.Header().Set("Cache-Control", "no-store") // the page names who is signed in
 	}
-	a.fail(w, r, actor, http.StatusNotFound, "error.not_found")
+	a.fail(w, r, actor, status, msg)
+}
+
+// readForm parses the request's form; a body over the server's limit is
+// 413, any other unreadable form 400.
+func (a *App) readForm(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor) bool {
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		a.fail(w, r, actor, http.StatusRequestEntityTooLarge, "error.too_large")
+	default:
+		a.fail(w, r, actor, http.StatusBadRequest, "error.bad_form")
+	}
+	return false
 }
 
 // crossOrigin answers a state-changing request from another site.

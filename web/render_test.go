@@ -23,9 +23,9 @@ type renderBundle struct {
 func setupRender(t *testing.T) renderBundle {
 	t.Helper()
 	users := map[pipeline.Role]pipeline.Actor{
-		pipeline.FocalPoint: {ID: "f1", Name: "María", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
-		pipeline.Expert:     {ID: "e1", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}},
-		pipeline.Manager:    {ID: "m1", Name: "Ana", Role: pipeline.Manager},
+		pipeline.FocalPoint: {ID: "0f000000-0000-4000-8000-000000000001", Name: "María", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
+		pipeline.Expert:     {ID: "0e000000-0000-4000-8000-000000000001", Name: "Expert, JIT", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}},
+		pipeline.Manager:    {ID: "0a000000-0000-4000-8000-000000000001", Name: "Ana", Role: pipeline.Manager},
 	}
 	fake := newFakeService()
 	app, err := New(Deps{Service: fake, Store: newFakeSessions(users[pipeline.FocalPoint], users[pipeline.Expert], users[pipeline.Manager]),
@@ -225,12 +225,12 @@ func TestExpertPickersAskTheService(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, []string{"", "joint_investigation_teams"}, b.fake.expertThemes, "accept, then reassign")
 	require.Contains(t, body, `<select id="d-accept-expert"`)
-	require.Equal(t, 2, strings.Count(body, `<option value="e1">Expert, JIT (Joint investigation teams)</option>`))
-	require.Contains(t, body, "<dd>Expert, JIT</dd>", "the assignee's name")
+	require.Equal(t, 2, strings.Count(body, `<option value="0e000000-0000-4000-8000-000000000001">Expert, JIT (Joint investigation teams)</option>`))
+	require.Contains(t, body, "<dd><bdi>Expert, JIT</bdi></dd>", "the assignee's name")
 
 	b.fake.expertThemes = nil
 	fp := b.client(t, b.users[pipeline.FocalPoint], "en")
 	_, body, _ = get(t, fp, b.srv.URL+"/priorities/"+b.fake.p.ID)
 	require.Empty(t, b.fake.expertThemes, "a focal point picks no expert")
-	require.Contains(t, body, "<dd>Expert, JIT</dd>")
+	require.Contains(t, body, "<dd><bdi>Expert, JIT</bdi></dd>")
 }

@@ -106,8 +106,7 @@ func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.A
 
 // addUser creates a user and shows their token, this once.
 func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := readUserForm(r)
@@ -162,8 +161,7 @@ func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // updateUser changes a user's name, address, language, preference and scope.
 func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	in := readUserForm(r)
@@ -262,8 +260,7 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 // setPreferences saves the person's language and notification preference;
 // the new language also becomes the page's.
 func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if err := r.ParseForm(); err != nil {
-		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	if !a.readForm(w, r, &actor) {
 		return
 	}
 	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")

@@ -2,13 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +42,7 @@ func (f *fakePeople) Add(_ context.Context, u store.User) (store.User, people.Is
 		}
 	}
 	f.n++
-	u.ID, u.Active, u.CreatedAt = "u"+strings.Repeat("0", f.n), true, time.Now()
+	u.ID, u.Active, u.CreatedAt = fmt.Sprintf("00000000-0000-4000-8000-%012d", f.n), true, time.Now()
 	f.users = append(f.users, u)
 	return u, people.Issued{Token: "pte_new" + u.ID, ExpiresAt: time.Now().Add(90 * 24 * time.Hour)}, nil
 }

@@ -98,6 +98,7 @@ type App struct {
 	d       Deps
 	cat     *catalog
 	pages   map[string]*pageTemplate
+	mux     *http.ServeMux
 	handler http.Handler
 }
 
@@ -146,6 +147,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 // State-changing requests pass the cross-origin check first.
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
+	a.mux = mux
 	static, _ := fs.Sub(staticFiles, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
 
@@ -225,8 +227,9 @@ const (
 )
 
 // auth admits signed-in people (of the given roles, if any): others go to
-// the sign-in page, or get 403 for another role. Authenticated pages are
-// never stored by caches.
+// the sign-in page, or get 403 for another role. A path's {id} that is not
+// an identifier (pipeline.IsID) names nothing: 404 before any handler.
+// Authenticated pages are never stored by caches.
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), roles ...pipeline.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -247,6 +250,10 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), r
 		}
 		if len(roles) > 0 && !slices.Contains(roles, actor.Role) {
 			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
+			return
+		}
+		if id := r.PathValue("id"); id != "" && !pipeline.IsID(id) {
+			a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), actorKey, actor), sessionKey, session)
