@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/pipeline"
 )
 
 // Mail is one notification email as the mail log records it.
@@ -71,7 +72,7 @@ func (s *Store) MailDone(ctx context.Context, priorityID string, seq int, recipi
 
 // Mails lists the mail log of a priority, by event and recipient.
 func (s *Store) Mails(ctx context.Context, priorityID string) ([]Mail, error) {
-	if _, err := uuid.Parse(priorityID); err != nil {
+	if !pipeline.IsID(priorityID) {
 		return nil, ErrNotFound
 	}
 	rows, err := s.pool.Query(ctx, `SELECT priority_id::text, seq, recipient_id::text, message_id, kind, email, language,
@@ -88,7 +89,7 @@ func (s *Store) Mails(ctx context.Context, priorityID string) ([]Mail, error) {
 func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []string) ([]User, error) {
 	valid := []string{}
 	for _, id := range ids {
-		if _, err := uuid.Parse(id); err == nil {
+		if pipeline.IsID(id) {
 			valid = append(valid, id)
 		}
 	}

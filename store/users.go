@@ -192,7 +192,7 @@ func (s *Store) TouchToken(ctx context.Context, id string, interval time.Duratio
 // stores a new token (by hash), valid until expires, in one transaction. A
 // deactivated user gets none: ErrNotFound.
 func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, expires time.Time) error {
-	if _, err := uuid.Parse(userID); err != nil {
+	if !pipeline.IsID(userID) {
 		return ErrNotFound
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -217,7 +217,7 @@ func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, exp
 // RevokeTokens revokes every token of the user and ends their web
 // sessions, at once, in one transaction.
 func (s *Store) RevokeTokens(ctx context.Context, userID string) error {
-	if _, err := uuid.Parse(userID); err != nil {
+	if !pipeline.IsID(userID) {
 		return ErrNotFound
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -259,7 +259,7 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]TokenInfo, error) 
 // sessions in one transaction: from its commit on, nothing of theirs
 // authenticates. Their open tasks then show as needing reassignment.
 func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
 	var u User
@@ -313,7 +313,7 @@ func (c UserChanges) Apply(u User) User {
 
 // UpdateUser writes the user's changeable fields as u has them.
 func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
-	if _, err := uuid.Parse(u.ID); err != nil {
+	if !pipeline.IsID(u.ID) {
 		return User{}, ErrNotFound
 	}
 	if u.Countries == nil {
@@ -333,7 +333,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 
 // Person returns a user by id, deactivated or not: for the managers' pages.
 func (s *Store) Person(ctx context.Context, id string) (User, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
 	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
@@ -347,7 +347,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // User returns an active user by id: one who may act and be assigned work.
 // A deactivated user is ErrNotFound here.
 func (s *Store) User(ctx context.Context, id string) (pipeline.Actor, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !pipeline.IsID(id) {
 		return pipeline.Actor{}, ErrNotFound
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
@@ -405,7 +405,7 @@ func decodeNameCursor(c string) (name, id string, err error) {
 	if err != nil || len(b) < 37 || b[36] != '|' {
 		return "", "", ErrBadCursor
 	}
-	if _, err := uuid.Parse(string(b[:36])); err != nil {
+	if !pipeline.IsID(string(b[:36])) {
 		return "", "", ErrBadCursor
 	}
 	return string(b[37:]), string(b[:36]), nil
@@ -429,7 +429,7 @@ func (s *Store) LeastLoadedExpert(ctx context.Context, theme string) (pipeline.A
 
 // SetPreferences sets how the user reads Puente and hears of their tasks.
 func (s *Store) SetPreferences(ctx context.Context, id, language, notify string) (User, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
 	return scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
