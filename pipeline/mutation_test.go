@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,5 +133,84 @@ func TestDefaultSLAsAreTheREADMEs(t *testing.T) {
 		if got[s] != d {
 			t.Errorf("default SLA of %s = %s, want %s", s, got[s], d)
 		}
+	}
+}
+
+func TestEveryCELACCountryAtOnceIsAList(t *testing.T) {
+	t.Parallel()
+	var all []string
+	for _, c := range Lists.Countries {
+		all = append(all, c.Code)
+	}
+	var ps Problems
+	if ps.Countries("countries", all, 1); len(ps) != 0 {
+		t.Errorf("every country once: %v", ps)
+	}
+}
+
+func TestQuoteShortKeepsFortyCharacters(t *testing.T) {
+	t.Parallel()
+	forty := strings.Repeat("ñ", 40)
+	if got := quoteShort(forty); got != strconv.Quote(forty) {
+		t.Errorf("quoteShort(40 characters) = %s, want them all", got)
+	}
+	if got := quoteShort(forty + "x"); got != strconv.Quote(forty+"…") {
+		t.Errorf("quoteShort(41 characters) = %s, want 40 and an ellipsis", got)
+	}
+}
+
+func TestChangesOfOneFieldAreNotEmpty(t *testing.T) {
+	t.Parallel()
+	v := "x"
+	for name, c := range map[string]*Changes{
+		"title": {Title: &v}, "description": {Description: &v}, "pillar": {Pillar: &v},
+		"institution": {Institution: &v}, "urgency": {Urgency: &v}, "sensitivity": {Sensitivity: &v},
+	} {
+		if c.Empty() {
+			t.Errorf("a change of %s alone is empty", name)
+		}
+	}
+	if !(&Changes{}).Empty() || !(*Changes)(nil).Empty() {
+		t.Error("no changes are not empty")
+	}
+}
+
+// A plan's limits are inclusive: gender marker 2, MaxActions actions.
+func TestPlanLimitsAreInclusive(t *testing.T) {
+	t.Parallel()
+	p := completePlan()
+	p.GenderMarker = 2
+	if ps := p.Validate(true); len(ps) != 0 {
+		t.Errorf("gender marker 2: %v", ps)
+	}
+	p.GenderMarker = 3
+	if ps := p.Validate(true); !ps.Has("gender_marker") {
+		t.Errorf("gender marker 3: %v, want a problem with gender_marker", ps)
+	}
+	p = completePlan()
+	for len(p.Actions) < MaxActions {
+		p.Actions = append(p.Actions, p.Actions[0])
+	}
+	if ps := p.Validate(true); len(ps) != 0 {
+		t.Errorf("%d actions: %v", MaxActions, ps)
+	}
+	p.Actions = append(p.Actions, p.Actions[0])
+	if ps := p.Validate(true); !ps.Has("actions") {
+		t.Errorf("%d actions: %v, want a problem with actions", MaxActions+1, ps)
+	}
+	p = completePlan()
+	a := &p.Actions[0]
+	for len(a.Indicators) < MaxItems {
+		a.Indicators = append(a.Indicators, a.Indicators[0])
+		a.Beneficiaries = append(a.Beneficiaries, a.Beneficiaries[0])
+		a.EUPartners = append(a.EUPartners, a.EUPartners[0])
+	}
+	if ps := p.Validate(true); len(ps) != 0 {
+		t.Errorf("%d indicators, beneficiaries and partners: %v", MaxItems, ps)
+	}
+	a.Indicators = append(a.Indicators, a.Indicators[0])
+	a.Beneficiaries = append(a.Beneficiaries, a.Beneficiaries[0])
+	if ps := p.Validate(true); !ps.Has("actions[0].indicators") || !ps.Has("actions[0].beneficiaries") {
+		t.Errorf("%d indicators and beneficiaries: %v, want problems with both", MaxItems+1, ps)
 	}
 }

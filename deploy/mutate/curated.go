@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -83,7 +84,9 @@ func baseline(ctx context.Context, tree string, list []mutant) error {
 		if runs[m.Package] == nil {
 			pkgs = append(pkgs, m.Package)
 		}
-		runs[m.Package] = append(runs[m.Package], m.Run)
+		if !slices.Contains(runs[m.Package], m.Run) {
+			runs[m.Package] = append(runs[m.Package], m.Run)
+		}
 	}
 	for _, p := range pkgs {
 		pattern := strings.Join(runs[p], "|")

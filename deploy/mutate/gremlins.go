@@ -89,10 +89,7 @@ func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results)
 	}
 	s := score{Package: p.Dir, Tool: "gremlins", NotCovered: o.NotCovered}
 	for _, f := range o.Files {
-		file := filepath.Join(p.Dir, f.Name)
-		if !strings.HasPrefix(f.Name, p.Dir+"/") && strings.Contains(f.Name, "/") {
-			file = f.Name
-		}
+		file := filepath.Join(p.Dir, f.Name) // Gremlins names files from the package's directory
 		for _, m := range f.Mutations {
 			switch m.Status {
 			case "KILLED", "TIMED OUT":
