@@ -74,3 +74,11 @@ func TestSupportActionsInPlanOrder(t *testing.T) {
 		t.Errorf("results %q, want %q", doc.Titles, want)
 	}
 }
+
+// Nothing to share gets no shares, not a division by zero.
+func TestSplitPercentOfNothing(t *testing.T) {
+	t.Parallel()
+	if got := splitPercent(0); got != nil {
+		t.Errorf("splitPercent(0) = %q, want nil", got)
+	}
+}

@@ -104,6 +104,7 @@ func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results)
 		}
 	}
 	r.Scores = append(r.Scores, s)
+	fmt.Printf("gremlins: %s killed %d of %d, %d not covered\n", p.Dir, s.Killed, s.Killed+s.Survived, s.NotCovered)
 	return nil
 }
 

@@ -56,7 +56,7 @@ func main() {
 		os.Exit(1)
 	}
 	r.Elapsed = time.Since(start).Round(time.Second)
-	r.Command = "make " + strings.Join(os.Args[1:], " ")
+	r.Command = strings.Join(append([]string{"go run ./deploy/mutate"}, os.Args[1:]...), " ")
 	if err := os.MkdirAll(filepath.Dir(*report), 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
 		os.Exit(1)
