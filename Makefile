@@ -101,8 +101,9 @@ promtool-check: $(PROMTOOL)
 # mutants of pipeline, export, people, sso and notify, then the curated
 # security mutants of web, store, service and api, each in a copy of the
 # tree. Long: not a CI step. The report goes to .puente/mutation.md.
+# MUTATE_FLAGS narrows it, e.g. MUTATE_FLAGS='-kind curated -only store'.
 mutate: deps $(GREMLINS)
-	go run ./deploy/mutate -gremlins $(GREMLINS)
+	go run ./deploy/mutate -gremlins $(GREMLINS) $(MUTATE_FLAGS)
 
 # A few curated mutants whose tests take seconds, and every curated
 # mutant's snippet checked against the code: a bounded smoke of `mutate`.
