@@ -133,7 +133,7 @@ var mutants = []mutant{
 		Name: "sso-state-not-bound-to-browser", File: "sso/sso.go",
 		Why:      "a callback carrying another browser's state is accepted (login CSRF)",
 		Original: `if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {`,
-		Mutant:   `if err != nil || state == "" {`,
+		Mutant:   `if err != nil || state == "" || c.Value == "" {`,
 		Package:  "./sso", Run: "TestStateIsSingleUseAndBoundToTheBrowser",
 	},
 	{
@@ -148,7 +148,7 @@ var mutants = []mutant{
 		Why:      "an expired sign-in attempt can still complete",
 		Original: `if !live {`,
 		Mutant:   `if false {`,
-		Package:  "./sso", Run: "TestSignIn|TestStateIsSingleUseAndBoundToTheBrowser",
+		Package:  "./sso", Run: "TestAnExpiredSignInAttemptCannotComplete",
 	},
 	{
 		Name: "open-redirect", File: "sso/sso.go",
