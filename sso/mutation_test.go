@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +70,34 @@ func TestTheStateCookiesAttributes(t *testing.T) {
 	}
 	if k := cookie(sso.CallbackPath + "?state=forged&code=x"); k.MaxAge >= 0 {
 		t.Errorf("callback's state cookie: %+v, want it deleted", k)
+	}
+}
+
+// A victim's browser holding a sign-in attempt of its own still refuses an
+// attacker's callback: the state must be the browser's, not any state.
+func TestAStateCookieOfAnotherAttemptIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, knobs{})
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	startState := func(c *http.Client) string {
+		t.Helper()
+		resp, err := c.Get(b.puente.URL + sso.StartPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return mustQuery(t, resp.Header.Get("Location"), "state")
+	}
+	attackers := startState(&http.Client{CheckRedirect: noRedirect})
+	jar, _ := cookiejar.New(nil)
+	victim := &http.Client{Jar: jar, CheckRedirect: noRedirect}
+	startState(victim)
+	resp, err := victim.Get(b.puente.URL + sso.CallbackPath + "?code=x&state=" + url.QueryEscape(attackers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if log := b.log.String(); resp.StatusCode != http.StatusBadRequest || !strings.Contains(log, "the state is not this browser's") {
+		t.Errorf("another attempt's callback: %s, refused for another reason:\n%s", resp.Status, log)
 	}
 }

@@ -134,7 +134,7 @@ var mutants = []mutant{
 		Why:      "a callback carrying another browser's state is accepted (login CSRF)",
 		Original: `if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {`,
 		Mutant:   `if err != nil || state == "" || c.Value == "" {`,
-		Package:  "./sso", Run: "TestStateIsSingleUseAndBoundToTheBrowser",
+		Package:  "./sso", Run: "TestStateIsSingleUseAndBoundToTheBrowser|TestAStateCookieOfAnotherAttemptIsRefused",
 	},
 	{
 		Name: "sso-state-reusable", File: "store/sso.go",
