@@ -1,8 +1,12 @@
 package notify_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
@@ -26,5 +30,36 @@ func TestDigestCountsTheTasksItDoesNotList(t *testing.T) {
 	m = notify.ComposeDigest(u, tasks, 0, "2027-01-02", "https://puente.example/", "puente.example")
 	if !strings.HasSuffix(m.Subject, ": 2") || strings.Contains(m.Body, "more") {
 		t.Errorf("2 listed, none more: subject %q, body:\n%s", m.Subject, m.Body)
+	}
+}
+
+// Past DigestLimit tasks, the digest lists the first ones, says how many
+// more wait, and its log counts them all.
+func TestADigestPastItsLimitCountsTheRest(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Now()
+	for i := range notify.DigestLimit + 2 {
+		b.record(t, fmt.Sprintf("Plan %d", i), pipeline.Planning, now.Add(time.Duration(i+1)*time.Hour), false)
+	}
+	if _, err := b.st.SetPreferences(b.ctx, b.expert.ID, "en", store.NotifyDigest); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := b.notifier.Digests(b.ctx, "2026-03-02", nil); err != nil || sent != 1 {
+		t.Fatalf("sent %d digests (%v), want the expert's", sent, err)
+	}
+	m := b.inbox.WaitFor(t, 1, 10*time.Second)[0]
+	full := b.inbox.Message(t, m.ID)
+	if want := fmt.Sprintf("pending tasks: %d", notify.DigestLimit+2); !strings.HasPrefix(m.Subject, "Puente — "+want) || !strings.Contains(full.Text, "and 2 more") {
+		t.Errorf("digest: %q\n%s", m.Subject, full.Text)
+	}
+	conn, err := pgx.Connect(b.ctx, b.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(b.ctx)
+	var tasks int
+	if err := conn.QueryRow(b.ctx, `SELECT tasks FROM digest_log WHERE user_id = $1`, b.expert.ID).Scan(&tasks); err != nil || tasks != notify.DigestLimit+2 {
+		t.Errorf("digest log counts %d tasks (%v), want %d", tasks, err, notify.DigestLimit+2)
 	}
 }
