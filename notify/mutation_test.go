@@ -63,3 +63,25 @@ func TestADigestPastItsLimitCountsTheRest(t *testing.T) {
 		t.Errorf("digest log counts %d tasks (%v), want %d", tasks, err, notify.DigestLimit+2)
 	}
 }
+
+// An assignment names the stage the event entered, even once the priority
+// has moved on; a reminder names the stage its data records.
+func TestMessagesNameTheirEventsStage(t *testing.T) {
+	t.Parallel()
+	p := &pipeline.Priority{ID: "p1", Ref: "PE-1", Title: "ECI", Countries: []string{"PE"}, Stage: pipeline.Planning}
+	u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Ana"}, Email: "ana@example.org", Language: "en"}
+	for _, c := range []struct {
+		ev   pipeline.Event
+		want string
+	}{
+		{pipeline.Event{Seq: 2, Kind: pipeline.EventOf(pipeline.Accept), FromStage: pipeline.Triage, ToStage: pipeline.ExpertReview,
+			Actor: pipeline.Ref{ID: "m1", Name: "Rosa"}}, "The stage “Expert review” is yours."},
+		{pipeline.Event{Seq: 3, Kind: pipeline.EventReminder, Data: map[string]any{"stage": pipeline.Triage}},
+			"is waiting for you in the stage “Triage”."},
+	} {
+		m, err := notify.Compose(c.ev, p, u, "https://x", "example.org")
+		if err != nil || !strings.Contains(m.Body, c.want) {
+			t.Errorf("%s: %v\n%s\nwant %q", c.ev.Kind, err, m.Body, c.want)
+		}
+	}
+}
