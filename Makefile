@@ -18,8 +18,10 @@ HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v3" {print $$2}' deploy/tools/
 HELM      := $(BIN)/helm-$(HELM_VERSION)
 KUBECHECK := $(BIN)/kubecheck-$(shell cat deploy/tools/kube/go.sum deploy/tools/kube/kubecheck/*.go | sha256sum | cut -c1-12)
 PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/prometheus" {print $$2}' deploy/tools/promtool/go.mod)
+# Gremlins, the mutation tester of `make mutate`, from its own module too.
+GREMLINS  := $(BIN)/gremlins-$(shell awk '$$1 == "github.com/go-gremlins/gremlins" {print $$2}' deploy/tools/gremlins/go.mod)
 
-.PHONY: run build test unit deps tools ci-tools temporal-tools lint no-binaries fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check
+.PHONY: run build test unit deps tools ci-tools temporal-tools lint no-binaries fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check mutate mutate-smoke
 
 run: build deps
 	$(BIN)/puente dev
@@ -98,6 +100,26 @@ promtool-check: $(PROMTOOL)
 	@tmp=$$(mktemp) && sed 's/scrape_interval: 15s/scrape_interval: soon/' deploy/observability/prometheus.yml >$$tmp && \
 	  if $(PROMTOOL) check config --syntax-only $$tmp >/dev/null 2>&1; then rm -f $$tmp; echo "promtool accepted a broken config" >&2; exit 1; fi; \
 	  rm -f $$tmp; echo "a broken config is refused, as it should be"
+
+# Mutation testing (deploy/mutate; results in docs/mutation.md): Gremlins'
+# mutants of pipeline, export, people, sso and notify, then the curated
+# security mutants of web, store, service and api, each in a copy of the
+# tree. Long: not a CI step. The report goes to .puente/mutation.md.
+# MUTATE_FLAGS narrows it, e.g. MUTATE_FLAGS='-kind curated -only store'.
+mutate: deps $(GREMLINS)
+	go run ./deploy/mutate -gremlins $(GREMLINS) $(MUTATE_FLAGS)
+
+# A few curated mutants whose tests take seconds, and every curated
+# mutant's snippet checked against the code: a bounded smoke of `mutate`.
+mutate-smoke:
+	go run ./deploy/mutate -smoke -report .puente/mutation-smoke.md
+
+$(GREMLINS):
+	@mkdir -p $(BIN)
+	flock $(BIN)/.build-gremlins.lock sh -c 'test -x $(GREMLINS) || { \
+	  tmp=$$(mktemp -d $(BIN)/build-XXXXXX) && \
+	  (cd deploy/tools/gremlins && GOWORK=off CGO_ENABLED=0 go build -trimpath -o $$tmp/ github.com/go-gremlins/gremlins/cmd/gremlins) && \
+	  mv $$tmp/gremlins $(GREMLINS) && rmdir $$tmp; }'
 
 $(HELM) $(KUBECHECK):
 	@mkdir -p $(BIN)

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// gremlinsPackage is a package Gremlins mutates, with its settings.
+type gremlinsPackage struct {
+	Dir string
+	// Workers run mutants side by side, each in its own copy of the tree.
+	Workers int
+	// Timeout multiplies the time the package's tests took unmutated: a
+	// mutant running longer is counted as timed out.
+	Timeout int
+	// Exclude are regular expressions of files left unmutated, with why,
+	// matched against the path from the package's directory.
+	Exclude []string
+}
+
+// gremlinsPackages are the packages whose whole tests run per mutant.
+// pipeline and export have no database; people, sso and notify start a
+// PostgreSQL of their own per test binary (notify also a Mailpit), which
+// costs seconds, not minutes.
+var gremlinsPackages = []gremlinsPackage{
+	{Dir: "pipeline", Workers: 2, Timeout: 10},
+	{Dir: "export", Workers: 2, Timeout: 10},
+	{Dir: "people", Workers: 1, Timeout: 5},
+	{Dir: "sso", Workers: 1, Timeout: 5},
+	// smtp.go is the mail server's client: its tests are notify's
+	// integration tests against Mailpit, which cannot refuse or fail.
+	{Dir: "notify", Workers: 1, Timeout: 5, Exclude: []string{`^smtp\.go$`}},
+}
+
+// gremlinsOutput is the part of Gremlins' JSON report read here.
+type gremlinsOutput struct {
+	Files []struct {
+		Name      string `json:"file_name"`
+		Mutations []struct {
+			Type   string `json:"type"`
+			Status string `json:"status"`
+			Line   int    `json:"line"`
+			Column int    `json:"column"`
+		} `json:"mutations"`
+	} `json:"files"`
+	NotCovered int `json:"mutants_not_covered"`
+}
+
+func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	out, err := os.CreateTemp("", "gremlins-*.json")
+	if err != nil {
+		return err
+	}
+	out.Close()
+	defer os.Remove(out.Name())
+	args := []string{"unleash", "--workers", strconv.Itoa(p.Workers),
+		"--timeout-coefficient", strconv.Itoa(p.Timeout), "--output", out.Name()}
+	for _, e := range p.Exclude {
+		args = append(args, "--exclude-files", e)
+	}
+	// An absolute path: Gremlins finds the module above it.
+	args = append(args, filepath.Join(root, p.Dir))
+	fmt.Printf("gremlins: %s\n", p.Dir)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	// The unmutated run must not come from the test cache: its duration
+	// sets every mutant's timeout.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-count=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("gremlins %s: %w", p.Dir, err)
+	}
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		return err
+	}
+	var o gremlinsOutput
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("gremlins %s: read its report: %w", p.Dir, err)
+	}
+	s := score{Package: p.Dir, Tool: "gremlins", NotCovered: o.NotCovered}
+	for _, f := range o.Files {
+		file := filepath.Join(p.Dir, f.Name) // Gremlins names files from the package's directory
+		for _, m := range f.Mutations {
+			switch m.Status {
+			case "KILLED", "TIMED OUT":
+				s.Killed++
+			case "LIVED":
+				s.Survived++
+				r.Survivors = append(r.Survivors, survivor{Package: p.Dir,
+					Name: fmt.Sprintf("%s at %s:%d:%d", m.Type, file, m.Line, m.Column), Source: line(file, m.Line)})
+			case "NOT VIABLE":
+				s.NotViable++
+			}
+		}
+	}
+	r.Scores = append(r.Scores, s)
+	fmt.Printf("gremlins: %s killed %d of %d, %d not covered\n", p.Dir, s.Killed, s.Killed+s.Survived, s.NotCovered)
+	return nil
+}
+
+// line is the source line n of file, trimmed, for the report.
+func line(file string, n int) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for i := 1; sc.Scan(); i++ {
+		if i == n {
+			return strings.TrimSpace(sc.Text())
+		}
+	}
+	return ""
+}
