@@ -87,8 +87,11 @@ func TestRefusalsAreTheWebAppsPages(t *testing.T) {
 	resp, body = send("BREW", "/priorities", "", nil)
 	page(resp, body, http.StatusMethodNotAllowed, "no acepta ese tipo de solicitud")
 
-	// An unknown path, and a crash.
+	// An unknown path; a route whose handler finds nothing by the name
+	// asked for is 404 too, though the path serves POST only.
 	resp, body = send("GET", "/no-such-page", "", nil)
+	page(resp, body, http.StatusNotFound, "Esta página no existe")
+	resp, body = send("POST", "/signin/dev", "application/x-www-form-urlencoded", strings.NewReader("user=nobody"))
 	page(resp, body, http.StatusNotFound, "Esta página no existe")
 	svc.crash = true
 	resp, body = send("GET", "/", "", nil)

@@ -211,6 +211,11 @@ func (a *App) serverError(w http.ResponseWriter, r *http.Request, actor *pipelin
 // notFound answers a path no route serves (404), or serves only for other
 // methods (405, with Allow).
 func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := a.mux.Handler(r); pattern != "/" && pattern != "" {
+		// A handler of this very route found nothing by the name asked for.
+		a.errorPage(w, r, http.StatusNotFound)
+		return
+	}
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		probe := r.Clone(r.Context())
