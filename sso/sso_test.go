@@ -35,6 +35,7 @@ var idpPeople = []testidp.Person{
 	{Username: "stranger", Email: "stranger@example.org", Verified: true},
 	{Username: "unverified", Email: "carmen@example.org", Verified: false},
 	{Username: "gone", Email: "gone@example.org", Verified: true},
+	{Username: "silent", Email: "silent@example.org", OmitVerified: true},
 }
 
 // knobs make the provider misbehave, one way per test.
@@ -238,6 +239,12 @@ func TestSignInRefusals(t *testing.T) {
 		{"bad nonce", knobs{nonce: "forged"}, "ana", http.StatusBadRequest, "refused: bad_token", "nonce is not the one sent"},
 		{"unknown email", knobs{}, "stranger", http.StatusForbidden, "refused: unknown stranger@example.org", "reason=unknown"},
 		{"unverified email", knobs{}, "unverified", http.StatusForbidden, "refused: unverified carmen@example.org", "reason=unverified"},
+		{"unverified email in the ID token", knobs{claimsInIDToken: true}, "unverified", http.StatusForbidden,
+			"refused: unverified carmen@example.org", "reason=unverified"},
+		{"no email_verified at UserInfo counts as unverified", knobs{}, "silent", http.StatusForbidden,
+			"refused: unverified silent@example.org", "reason=unverified"},
+		{"no email_verified in the ID token counts as unverified", knobs{claimsInIDToken: true}, "silent", http.StatusForbidden,
+			"refused: unverified silent@example.org", "reason=unverified"},
 		{"deactivated user", knobs{}, "gone", http.StatusForbidden, "refused: deactivated gone@example.org", "reason=deactivated"},
 	}
 	for _, c := range cases {
@@ -247,6 +254,7 @@ func TestSignInRefusals(t *testing.T) {
 			b.addUser(t, "ana.ruiz@example.org", true)
 			b.addUser(t, "carmen@example.org", true)
 			b.addUser(t, "gone@example.org", false)
+			b.addUser(t, "silent@example.org", true)
 			code, body := b.signIn(t, c.user)
 			if code != c.status || !strings.Contains(body, c.contains) {
 				t.Errorf("%d %s, want %d with %q", code, body, c.status, c.contains)
