@@ -15,8 +15,9 @@ var mutants = []mutant{
 	return a.startSession(w, r, userID)`,
 		Mutant: `	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		_ = a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value))
-		expires := time.Now().Add(a.d.SessionTTL)
-		if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(c.Value), userID, expires); err != nil {
+		now := a.d.Now()
+		expires := now.Add(a.d.SessionTTL)
+		if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(c.Value), userID, now, expires); err != nil {
 			return err
 		}
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: c.Value, Path: "/", Expires: expires,
