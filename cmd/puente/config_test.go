@@ -164,7 +164,8 @@ func TestConfigRejectsMalformedValues(t *testing.T) {
 		{args: []string{"--pg-max-conns", "many"}, want: "pg-max-conns"},
 		{env: map[string]string{"PUENTE_OIDC_ISSUER": "https://login.example.org"}, want: "PUENTE_OIDC_CLIENT_ID"},
 		{env: map[string]string{"PUENTE_OIDC_CLIENT_ID": "puente"}, want: "PUENTE_OIDC_ISSUER"},
-		{env: map[string]string{"PUENTE_OIDC_ISSUER": "login.example.org", "PUENTE_OIDC_CLIENT_ID": "puente"}, want: "oidc-issuer"},
+		{env: map[string]string{"PUENTE_OIDC_ISSUER": "login.example.org", "PUENTE_OIDC_CLIENT_ID": "puente", "PUENTE_OIDC_CLIENT_SECRET": "s"}, want: "oidc-issuer"},
+		{env: map[string]string{"PUENTE_OIDC_ISSUER": "https://login.example.org", "PUENTE_OIDC_CLIENT_ID": "puente"}, want: "PUENTE_OIDC_CLIENT_SECRET_FILE"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			_, err := parseEnv(t, tc.env, tc.args...)

@@ -51,6 +51,9 @@ func (s *ssoConfig) validate() error {
 	if s.ClientID == "" {
 		return errors.New("oidc-client-id (PUENTE_OIDC_CLIENT_ID) is required with PUENTE_OIDC_ISSUER")
 	}
+	if s.ClientSecret == "" {
+		return errors.New("oidc-client-secret (PUENTE_OIDC_CLIENT_SECRET, or a file named by PUENTE_OIDC_CLIENT_SECRET_FILE) is required with PUENTE_OIDC_ISSUER: without it every sign-in would fail at the provider")
+	}
 	return nil
 }
 
