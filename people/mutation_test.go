@@ -1,10 +1,8 @@
 package people_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,25 +30,6 @@ func TestTokensLastDefaultTokenTTLUnlessSet(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination the background write may use while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A token's use is recorded in the background: on its first use, and again
 // once the last recorded use is older than TouchInterval; a recorded use
 // logs nothing.
@@ -63,7 +42,7 @@ func TestAuthenticateRecordsUseAgainAfterTheInterval(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	svc := &people.Service{Store: st, TokenTTL: time.Hour, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	_, iss, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
 	if err != nil {

@@ -56,24 +56,7 @@ type bundle struct {
 	// callbacks are the callback URLs the browser was sent to.
 	callbacks []string
 	// log is what Puente's flow logged.
-	log syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log testenv.SyncBuffer
 }
 
 // setup starts a real OpenID provider (testidp: zitadel's op) and Puente's

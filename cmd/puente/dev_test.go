@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -57,7 +56,7 @@ func TestDevStack(t *testing.T) {
 		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
 			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
@@ -302,22 +301,4 @@ func processesMentioning(dir string) []string {
 		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for the child's writes and the test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

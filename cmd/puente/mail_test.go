@@ -204,7 +204,7 @@ func (j *mailJourney) startWorker(t *testing.T) {
 // restartWorker starts a new worker from any goroutine; the test's cleanup
 // stops it.
 func (j *mailJourney) restartWorker(t *testing.T) error {
-	w := &process{cmd: exec.Command(j.bin, "worker"), out: &syncBuffer{}, done: make(chan error, 1)}
+	w := &process{cmd: exec.Command(j.bin, "worker"), out: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	w.cmd.Env = j.env
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
 	if err := w.cmd.Start(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -49,7 +50,7 @@ func TestDevSupervisesItsChildren(t *testing.T) {
 		"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
 	cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=",
 		"PUENTE_LOG_FORMAT=text", "PUENTE_PG_TIMEOUT=2s", "OTEL_EXPORTER_OTLP_ENDPOINT=")
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), io.MultiWriter(out, pw)
 	if err := cmd.Start(); err != nil {

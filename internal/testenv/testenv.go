@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -195,4 +196,24 @@ func hostPort(url string) string {
 		panic(err)
 	}
 	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
+}
+
+// SyncBuffer is a buffer that a process or a background goroutine may
+// write while the test reads it: a log destination for tests.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
