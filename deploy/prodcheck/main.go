@@ -14,9 +14,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
@@ -31,6 +33,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -179,7 +183,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	logf("puente migrate ×2 at once: both exited 0; %d migrations applied once each\n    migrate-1: %s\n    migrate-2: %s",
 		applied, lastLine(outs[0]), lastLine(outs[1]))
 
-	ppl, err := s.addUsers(ctx)
+	cast, err := s.addUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,34 +212,36 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	logf("the compose healthchecks of postgres and temporal pass too")
 
 	// The journeys, with worker-1 killed a third of the way through and
-	// started again three seconds later.
-	themes := []string{"joint_investigation_teams", "money_laundering"}
-	var ps []*priority
+	// started again three seconds later: half approved, the rest ending
+	// each other way.
+	themes := slices.Collect(maps.Keys(cast.Experts))
+	slices.Sort(themes)
+	scenarios := append([]journey.Scenario{journey.Approval, journey.Approval}, journey.Scenarios[1:]...)
+	var js []*journey.Journey
 	total := 0
 	for i := range n {
-		theme := themes[i%len(themes)]
-		sc := scenarios(func(p *people) user { return p.experts[theme] })
-		p := &priority{n: i + 1, scenario: sc[i%len(sc)], theme: theme}
-		ps = append(ps, p)
-		total += 1 + len(p.scenario.steps)
+		j := &journey.Journey{N: i + 1, Scenario: scenarios[i%len(scenarios)], Theme: themes[i%len(themes)]}
+		js = append(js, j)
+		total += 1 + len(j.Scenario.Steps)
 	}
 	tc, err := client.Dial(client.Options{HostPort: s.temporalAddr, Namespace: s.project.Environment["TEMPORAL_NAMESPACE"]})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	d := newDriver([]string{s.apis[0].addr, s.apis[1].addr}, ppl)
+	d := journey.New(cast, "http://"+s.apis[0].addr, "http://"+s.apis[1].addr)
+	d.Attempts, d.KeyPrefix = 10, "prod-check-"
 	killed := make(chan string, 1)
 	go s.killWorkerAt(ctx, d, tc, int64(total/3), killed)
 	start := time.Now()
-	runErr := d.runAll(ctx, ps, conc)
+	runErr := d.RunAll(ctx, js, conc)
 	end := time.Now()
 	elapsed := end.Sub(start)
 	select {
 	case k := <-killed:
 		logf("%s", k)
 	default:
-		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.steps.Load(), total, runErr)
+		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.Steps(), total, runErr)
 	}
 	if runErr != nil {
 		return fmt.Errorf("journeys: %w", runErr)
@@ -247,7 +253,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		return err
 	}
 	defer db.Close(ctx)
-	t, err := verify(ctx, d, db, tc, ps, end)
+	t, err := verify(ctx, d, db, tc, js, end)
 	if err != nil {
 		return err
 	}
@@ -259,7 +265,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	} else {
 		logf("observability: %s", msg)
 	}
-	report(s, d, ps, t)
+	report(s, d, js, t)
 	if len(t.mismatches) > 0 || t.duplicates > 0 || t.gaps > 0 {
 		return fmt.Errorf("%d priorities not where they should be:\n  %s", len(t.mismatches), strings.Join(t.mismatches, "\n  "))
 	}
@@ -271,8 +277,8 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 // SIGKILL the worker that ran the latest workflow task of most journeys under
 // way (it holds them in its sticky cache, so their next tasks are on its
 // queue), and starts a new worker three seconds later.
-func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, at int64, done chan<- string) {
-	for d.steps.Load() < at {
+func (s *stack) killWorkerAt(ctx context.Context, d *journey.Driver, tc client.Client, at int64, done chan<- string) {
+	for d.Steps() < at {
 		select {
 		case <-ctx.Done():
 			return
@@ -280,12 +286,11 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 		}
 	}
 	owners := map[string]int{} // identity prefix "pid@" → journeys under way
-	d.active.Range(func(id, _ any) bool {
-		if who := lastWorker(ctx, tc, id.(string)); who != "" {
+	for _, id := range d.Active() {
+		if who := lastWorker(ctx, tc, id); who != "" {
 			owners[who]++
 		}
-		return true
-	})
+	}
 	s.mu.Lock()
 	victim := s.workers[0]
 	for _, w := range s.workers {
@@ -294,10 +299,10 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 		}
 	}
 	s.mu.Unlock()
-	inflight := d.inflight.Load()
+	inflight := d.InFlight()
 	victim.kill9()
 	msg := fmt.Sprintf("kill -9 %s (pid %d) after %d steps, with %d requests in flight and the latest task of %d of the journeys under way",
-		victim.name, victim.pid(), d.steps.Load(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
+		victim.name, victim.pid(), d.Steps(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
 	select {
 	case <-ctx.Done():
 		done <- msg
@@ -312,7 +317,7 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 	s.mu.Lock()
 	s.workers = append(s.workers, w3)
 	s.mu.Unlock()
-	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.steps.Load())
+	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.Steps())
 }
 
 // lastWorker is the "pid@" prefix of the worker that completed the
@@ -334,25 +339,25 @@ func lastWorker(ctx context.Context, tc client.Client, id string) string {
 }
 
 // report prints, per process, what it served, then the totals.
-func report(s *stack, d *driver, ps []*priority, t *tally) {
+func report(s *stack, d *journey.Driver, js []*journey.Journey, t *tally) {
 	fmt.Println()
 	fmt.Println("per process:")
 	for i, a := range s.apis {
 		var refs []string
-		for _, p := range ps {
-			if _, ok := d.served[i].Load(p.id); ok {
-				refs = append(refs, p.ref)
+		for _, j := range js {
+			if d.Served(i, j.ID) {
+				refs = append(refs, j.Ref)
 			}
 		}
-		fmt.Printf("  %-8s pid %-7d %4d requests, %2d priorities moved: %s\n", a.name, a.pid(), d.requests[i].Load(), len(refs), strings.Join(refs, " "))
+		fmt.Printf("  %-8s pid %-7d %4d requests, %2d priorities moved: %s\n", a.name, a.pid(), d.Requests(i), len(refs), strings.Join(refs, " "))
 	}
 	for _, w := range s.workers {
 		identity := fmt.Sprintf("%d@", w.pid())
 		var refs []string
-		for _, p := range ps {
+		for _, j := range js {
 			for id, set := range t.workerOf {
-				if strings.HasPrefix(id, identity) && set[p.id] {
-					refs = append(refs, p.ref)
+				if strings.HasPrefix(id, identity) && set[j.ID] {
+					refs = append(refs, j.Ref)
 					break
 				}
 			}
@@ -364,10 +369,10 @@ func report(s *stack, d *driver, ps []*priority, t *tally) {
 		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities: %s\n", w.name, w.pid(), state, len(refs), strings.Join(refs, " "))
 	}
 	shared := 0
-	for _, p := range ps {
+	for _, j := range js {
 		k := 0
 		for _, set := range t.workerOf {
-			if set[p.id] {
+			if set[j.ID] {
 				k++
 			}
 		}
@@ -377,66 +382,49 @@ func report(s *stack, d *driver, ps []*priority, t *tally) {
 	}
 	fmt.Printf("  %d priorities had workflow tasks run by more than one worker (taken over after the kill, or moved between sticky caches)\n", shared)
 	retries, resolved := 0, 0
-	for _, p := range ps {
-		retries += p.retries
-		resolved += p.resolved
-		for _, a := range p.answers {
-			fmt.Printf("  %s retried after: %s\n", p.ref, a)
+	for _, j := range js {
+		retries += j.Retries
+		resolved += j.Resolved
+		for _, a := range j.Answers {
+			fmt.Printf("  %s retried after: %s\n", j.Ref, a)
 		}
 	}
 	fmt.Println()
 	fmt.Printf("priorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
 		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n",
-		t.priorities, t.byFinal["approved"], t.byFinal["rejected"], t.byFinal["withdrawn"], t.events, t.duplicates, t.gaps,
-		t.priorities-countPrefix(t.mismatches, "workflow holds"), t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
+		t.priorities, t.byFinal[pipeline.Approved], t.byFinal[pipeline.Rejected], t.byFinal[pipeline.Withdrawn], t.events, t.duplicates, t.gaps,
+		t.readModelOK, t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
 	fmt.Println()
 }
 
-func countPrefix(list []string, sub string) int {
+// addUsers creates the journeys' people with `puente users add`: one
+// expert for each of two themes.
+func (s *stack) addUsers(ctx context.Context) (journey.Cast, error) {
 	n := 0
-	for _, s := range list {
-		if strings.Contains(s, sub) {
-			n++
-		}
-	}
-	return n
-}
-
-// addUsers creates the journeys' people with `puente users add`.
-func (s *stack) addUsers(ctx context.Context) (*people, error) {
-	n := 0
-	add := func(args ...string) (user, error) {
+	var errs []error
+	add := func(args ...string) journey.User {
 		n++
 		args = append(args, "--email", fmt.Sprintf("prod-check-%d@example.org", n))
 		out, err := run(ctx, s.work, s.env("migrate", nil), append([]string{s.puente, "users", "add"}, args...)...)
-		if err != nil {
-			return user{}, err
+		var u journey.User
+		if i := strings.IndexByte(out, '{'); err == nil && i >= 0 {
+			err = json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+		} else if err == nil {
+			err = fmt.Errorf("users add %v printed no user: %s", args, out)
 		}
-		var u user
-		i := strings.IndexByte(out, '{')
-		if i < 0 {
-			return user{}, fmt.Errorf("users add %v printed no user: %s", args, out)
-		}
-		return u, json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+		errs = append(errs, err)
+		return u
 	}
-	p := &people{experts: map[string]user{}}
-	var err error
-	if p.fpPE, err = add("--name", "Focal point PE+CO", "--role", "focal_point", "--countries", "PE,CO"); err != nil {
-		return nil, err
-	}
-	if p.manager, err = add("--name", "Manager one", "--role", "manager"); err != nil {
-		return nil, err
-	}
-	if p.manager2, err = add("--name", "Manager two", "--role", "manager"); err != nil {
-		return nil, err
+	c := journey.Cast{
+		FocalPoint:    add("--name", "Focal point PE+CO", "--role", "focal_point", "--countries", "PE,CO"),
+		Manager:       add("--name", "Manager one", "--role", "manager"),
+		SecondManager: add("--name", "Manager two", "--role", "manager"),
+		Experts:       map[string]journey.User{},
 	}
 	for _, theme := range []string{"joint_investigation_teams", "money_laundering"} {
-		if p.experts[theme], err = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme); err != nil {
-			return nil, err
-		}
+		c.Experts[theme] = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme)
 	}
-	p.fpCO = p.fpPE
-	return p, nil
+	return c, errors.Join(errs...)
 }
 
 // checkConfinement shows that each role reaches its own databases and not
