@@ -45,7 +45,9 @@ func TestJudgeFindsPlantedInconsistencies(t *testing.T) {
 		}, "in PostgreSQL: events [submitted reject reject]", func(t *tally) bool { return t.duplicates == 1 }},
 		{"a read model whose stage is not the workflow's", func(s *sighting) { s.workflow.stage = pipeline.Triage },
 			"workflow holds triage v2, PostgreSQL rejected v2", func(t *tally) bool { return t.readModelOK == 0 }},
-		{"an API behind", func(s *sighting) { s.apis[1] = state{stage: pipeline.Triage, version: 1, seqs: []int{1}, kinds: []string{"submitted"}} },
+		{"an API behind", func(s *sighting) {
+			s.apis[1] = state{stage: pipeline.Triage, version: 1, seqs: []int{1}, kinds: []string{"submitted"}}
+		},
 			"via api-2: triage v1, want rejected v2", nil},
 		{"an API's trail out of order", func(s *sighting) { s.apis[0].seqs = []int{2, 1} },
 			"via api-1: event 1 has seq 2", nil},
