@@ -212,8 +212,8 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	logf("the compose healthchecks of postgres and temporal pass too")
 
 	// The journeys, with worker-1 killed a third of the way through and
-	// started again three seconds later: half approved, the rest ending
-	// each other way.
+	// started again three seconds later: two in five approved, the others
+	// ending each other way.
 	themes := slices.Collect(maps.Keys(cast.Experts))
 	slices.Sort(themes)
 	scenarios := append([]journey.Scenario{journey.Approval, journey.Approval}, journey.Scenarios[1:]...)
