@@ -91,8 +91,12 @@ func buildTools(ctx context.Context, repo, bin string) (*stack, error) {
 	return s, err
 }
 
-func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
-	began := time.Now()
+// up brings the production topology up and returns it running, with the
+// people of the journeys: the tools, the compose file's jobs and settings,
+// PostgreSQL with its roles confined, the Temporal server, two migrations at
+// once, two APIs and two workers, each passing its compose healthcheck. On
+// an error, the stack returned holds what did start, for stop.
+func up(ctx context.Context, repo, bin, puente string) (s *stack, cast journey.Cast, err error) {
 	repo, _ = filepath.Abs(repo)
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -100,102 +104,93 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		}
 		return filepath.Join(repo, p)
 	}
-	s, err := buildTools(ctx, repo, bin)
-	if err != nil {
-		return err
+	if s, err = buildTools(ctx, repo, bin); err != nil {
+		return s, cast, err
 	}
 	// A work directory PostgreSQL can reach when it runs as another user.
 	s.work, err = os.MkdirTemp("", "puente-prod-check-")
 	if err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := os.Chmod(s.work, 0o755); err != nil {
-		return err
+		return s, cast, err
 	}
-	defer func() {
-		if keep || err != nil {
-			logf("logs and data kept in %s", s.work)
-		} else {
-			_ = os.RemoveAll(s.work)
-		}
-	}()
-	defer s.stop()
 	logf("work directory %s", s.work)
 	if puente == "" {
 		// A binary of its own: .puente/bin may be shared with other checkouts.
 		puente = filepath.Join(s.work, "puente")
 		if _, err := run(ctx, repo, os.Environ(), "go", "build", "-o", puente, "./cmd/puente"); err != nil {
-			return err
+			return s, cast, err
 		}
 	}
 	s.puente = abs(puente)
 
 	if s.project, err = loadCompose(ctx, repo); err != nil {
-		return fmt.Errorf("load docker-compose.yml: %w", err)
+		return s, cast, fmt.Errorf("load docker-compose.yml: %w", err)
 	}
 	s.secrets = filepath.Join(s.work, "secrets")
 	if out, err := run(ctx, repo, []string{"PATH=" + os.Getenv("PATH"), "PUENTE_DB_USER=" + appRole},
 		"sh", "deploy/secrets.sh", s.secrets); err != nil {
-		return err
+		return s, cast, err
 	} else {
 		logf("secrets: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 	}
 
 	if err := s.healthTools(ctx); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.startPostgres(ctx); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.healthcheck(ctx, "postgres", nil); err != nil {
-		return err
+		return s, cast, err
 	}
 	logf("postgresql on 127.0.0.1:%d (passwords required for every role but the admin)", s.pgPort)
 	if err := s.job(ctx, "db-roles"); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.checkConfinement(ctx); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.job(ctx, "temporal-schema"); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.startTemporal(ctx); err != nil {
-		return err
+		return s, cast, err
 	}
 	if err := s.job(ctx, "temporal-namespace"); err != nil {
-		return fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
+		return s, cast, fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
 	}
 	if err := s.healthcheck(ctx, "temporal", map[string]string{"127.0.0.1:7233": s.temporalAddr}); err != nil {
-		return err
+		return s, cast, err
 	}
 	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
 		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
 
 	outs, err := s.migrateTwice(ctx)
 	if err != nil {
-		return fmt.Errorf("two migrate at once: %w", err)
+		return s, cast, fmt.Errorf("two migrate at once: %w", err)
 	}
 	applied, err := s.checkMigrations(ctx)
 	if err != nil {
-		return err
+		return s, cast, err
 	}
 	logf("puente migrate ×2 at once: both exited 0; %d migrations applied once each\n    migrate-1: %s\n    migrate-2: %s",
 		applied, lastLine(outs[0]), lastLine(outs[1]))
 
-	cast, err := s.addUsers(ctx)
+	cast, err = s.addUsers(ctx)
 	if err != nil {
-		return err
+		return s, cast, err
 	}
 	for i := 1; i <= 2; i++ {
 		a, err := s.startPuente(ctx, "api", i)
 		if err != nil {
-			return err
+			return s, cast, err
 		}
 		s.apis = append(s.apis, a)
 		w, err := s.startPuente(ctx, "worker", i)
 		if err != nil {
-			return err
+			return s, cast, err
 		}
 		s.workers = append(s.workers, w)
 	}
@@ -205,11 +200,32 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 			kind, port = "worker", "127.0.0.1:9090"
 		}
 		if err := s.healthcheck(ctx, kind, map[string]string{port: sv.addr}); err != nil {
-			return err
+			return s, cast, err
 		}
 		logf("%-8s pid %-7d %s, compose healthcheck passes", sv.name, sv.pid(), sv.addr)
 	}
 	logf("the compose healthchecks of postgres and temporal pass too")
+	return s, cast, nil
+}
+
+// check brings the topology up, drives the journeys through both APIs with
+// a worker killed midway, and verifies every priority.
+func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
+	began := time.Now()
+	s, cast, err := up(ctx, repo, bin, puente)
+	if s != nil && s.work != "" {
+		defer func() {
+			if keep || err != nil {
+				logf("logs and data kept in %s", s.work)
+			} else {
+				_ = os.RemoveAll(s.work)
+			}
+		}()
+		defer s.stop()
+	}
+	if err != nil {
+		return err
+	}
 
 	// The journeys, with worker-1 killed a third of the way through and
 	// started again three seconds later: two in five approved, the others
@@ -241,7 +257,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	case k := <-killed:
 		logf("%s", k)
 	default:
-		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.Steps(), total, runErr)
+		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.Steps.Load(), total, runErr)
 	}
 	if runErr != nil {
 		return fmt.Errorf("journeys: %w", runErr)
@@ -278,7 +294,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 // way (it holds them in its sticky cache, so their next tasks are on its
 // queue), and starts a new worker three seconds later.
 func (s *stack) killWorkerAt(ctx context.Context, d *journey.Driver, tc client.Client, at int64, done chan<- string) {
-	for d.Steps() < at {
+	for d.Steps.Load() < at {
 		select {
 		case <-ctx.Done():
 			return
@@ -299,10 +315,10 @@ func (s *stack) killWorkerAt(ctx context.Context, d *journey.Driver, tc client.C
 		}
 	}
 	s.mu.Unlock()
-	inflight := d.InFlight()
+	inflight := d.InFlight.Load()
 	victim.kill9()
 	msg := fmt.Sprintf("kill -9 %s (pid %d) after %d steps, with %d requests in flight and the latest task of %d of the journeys under way",
-		victim.name, victim.pid(), d.Steps(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
+		victim.name, victim.pid(), d.Steps.Load(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
 	select {
 	case <-ctx.Done():
 		done <- msg
@@ -317,7 +333,7 @@ func (s *stack) killWorkerAt(ctx context.Context, d *journey.Driver, tc client.C
 	s.mu.Lock()
 	s.workers = append(s.workers, w3)
 	s.mu.Unlock()
-	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.Steps())
+	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.Steps.Load())
 }
 
 // lastWorker is the "pid@" prefix of the worker that completed the
@@ -338,49 +354,25 @@ func lastWorker(ctx context.Context, tc client.Client, id string) string {
 	return who
 }
 
-// report prints, per process, what it served, then the totals.
+// report prints what each process did, then the totals.
 func report(s *stack, d *journey.Driver, js []*journey.Journey, t *tally) {
-	fmt.Println()
-	fmt.Println("per process:")
+	fmt.Println("\nper process:")
 	for i, a := range s.apis {
-		var refs []string
-		for _, j := range js {
-			if d.Served(i, j.ID) {
-				refs = append(refs, j.Ref)
-			}
-		}
-		fmt.Printf("  %-8s pid %-7d %4d requests, %2d priorities moved: %s\n", a.name, a.pid(), d.Requests(i), len(refs), strings.Join(refs, " "))
+		fmt.Printf("  %-8s pid %-7d %4d requests\n", a.name, a.pid(), d.Requests[i].Load())
 	}
 	for _, w := range s.workers {
-		identity := fmt.Sprintf("%d@", w.pid())
-		var refs []string
-		for _, j := range js {
-			for id, set := range t.workerOf {
-				if strings.HasPrefix(id, identity) && set[j.ID] {
-					refs = append(refs, j.Ref)
-					break
-				}
+		ids := map[string]bool{}
+		for identity, set := range t.workerOf {
+			if strings.HasPrefix(identity, fmt.Sprintf("%d@", w.pid())) {
+				maps.Copy(ids, set)
 			}
 		}
 		state := "running"
 		if w.exited() {
 			state = "killed -9"
 		}
-		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities: %s\n", w.name, w.pid(), state, len(refs), strings.Join(refs, " "))
+		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities\n", w.name, w.pid(), state, len(ids))
 	}
-	shared := 0
-	for _, j := range js {
-		k := 0
-		for _, set := range t.workerOf {
-			if set[j.ID] {
-				k++
-			}
-		}
-		if k > 1 {
-			shared++
-		}
-	}
-	fmt.Printf("  %d priorities had workflow tasks run by more than one worker (taken over after the kill, or moved between sticky caches)\n", shared)
 	retries, resolved := 0, 0
 	for _, j := range js {
 		retries += j.Retries
@@ -389,12 +381,10 @@ func report(s *stack, d *journey.Driver, js []*journey.Journey, t *tally) {
 			fmt.Printf("  %s retried after: %s\n", j.Ref, a)
 		}
 	}
-	fmt.Println()
-	fmt.Printf("priorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
-		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n",
+	fmt.Printf("\npriorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
+		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n\n",
 		t.priorities, t.byFinal[pipeline.Approved], t.byFinal[pipeline.Rejected], t.byFinal[pipeline.Withdrawn], t.events, t.duplicates, t.gaps,
 		t.readModelOK, t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
-	fmt.Println()
 }
 
 // addUsers creates the journeys' people with `puente users add`: one

@@ -96,30 +96,17 @@ type Driver struct {
 	// priority the first one created.
 	KeyPrefix string
 
-	requests []atomic.Int64 // per API
-	served   []sync.Map     // per API: ids of the priorities it moved
-	steps    atomic.Int64   // requests that moved a priority
-	inflight atomic.Int64   // requests sent and not yet answered
-	active   sync.Map       // ids of the priorities whose journeys are under way
+	// What the driver did so far, for reports: requests sent to each API,
+	// requests that moved a priority, requests awaiting an answer.
+	Requests        []atomic.Int64
+	Steps, InFlight atomic.Int64
+	active          sync.Map // ids of the priorities whose journeys are under way
 }
 
 // New is a driver of the APIs at apis (base URLs) acting as cast.
 func New(cast Cast, apis ...string) *Driver {
-	return &Driver{APIs: apis, Cast: cast, HTTP: &http.Client{Timeout: 90 * time.Second},
-		requests: make([]atomic.Int64, len(apis)), served: make([]sync.Map, len(apis))}
+	return &Driver{APIs: apis, Cast: cast, HTTP: &http.Client{Timeout: 90 * time.Second}, Requests: make([]atomic.Int64, len(apis))}
 }
-
-// Requests is how many requests API i was sent.
-func (d *Driver) Requests(i int) int64 { return d.requests[i].Load() }
-
-// Served says whether API i moved the priority id.
-func (d *Driver) Served(i int, id string) bool { _, ok := d.served[i].Load(id); return ok }
-
-// Steps is how many requests moved a priority so far.
-func (d *Driver) Steps() int64 { return d.steps.Load() }
-
-// InFlight is how many requests are sent and not yet answered.
-func (d *Driver) InFlight() int64 { return d.inflight.Load() }
 
 // Active are the ids of the priorities whose journeys are under way.
 func (d *Driver) Active() []string {
@@ -157,9 +144,9 @@ func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body
 	for j := 0; j+1 < len(headers); j += 2 {
 		req.Header.Set(headers[j], headers[j+1])
 	}
-	d.requests[i].Add(1)
-	d.inflight.Add(1)
-	defer d.inflight.Add(-1)
+	d.Requests[i].Add(1)
+	d.InFlight.Add(1)
+	defer d.InFlight.Add(-1)
 	resp, err := d.HTTP.Do(req)
 	if err != nil {
 		return Response{}, err
@@ -253,15 +240,14 @@ func (d *Driver) submit(ctx context.Context, j *Journey) error {
 		}
 		d.took(j, 0, t0)
 		j.ID, j.Ref, j.Version = got.ID, got.Ref, got.Version
-		d.moved(i, j, string(pipeline.EventSubmitted))
+		d.moved(j, string(pipeline.EventSubmitted))
 		return nil
 	}
 }
 
-func (d *Driver) moved(i int, j *Journey, event string) {
-	d.served[i].Store(j.ID, true)
+func (d *Driver) moved(j *Journey, event string) {
 	j.Events = append(j.Events, event)
-	d.steps.Add(1)
+	d.Steps.Add(1)
 }
 
 // take sends step k with If-Match on the version last seen. After an
@@ -315,7 +301,7 @@ func (d *Driver) take(ctx context.Context, j *Journey, k int, s Step) error {
 		default:
 			return fmt.Errorf("%s %s by %s: %d %s", j.Ref, s.Event(), u.Name, r.Status, r.Body)
 		}
-		d.moved(i, j, s.Event())
+		d.moved(j, s.Event())
 		return nil
 	}
 }
