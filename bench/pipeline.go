@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -386,20 +385,15 @@ func baselineOnce(ctx context.Context, tc client.Client, i int, rec *recorder) e
 
 // benchCast stores the people of the journeys, each with a fresh token.
 func benchCast(ctx context.Context, st *store.Store) (journey.Cast, error) {
-	add := func(a pipeline.Actor) (journey.User, error) {
-		token, hash := store.NewToken()
-		a.ID = uuid.NewString()
-		u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
-		return journey.User{ID: u.ID, Name: u.Name, Token: token}, err
-	}
+	theme := journey.Submission().Theme
 	var c journey.Cast
 	var expert journey.User
 	var errs [4]error
-	c.FocalPoint, errs[0] = add(pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE"}})
-	expert, errs[1] = add(pipeline.Actor{Name: "Bench expert", Role: pipeline.Expert, Themes: []string{journey.Submission().Theme}})
-	c.Manager, errs[2] = add(pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
-	c.SecondManager, errs[3] = add(pipeline.Actor{Name: "Bench manager 2", Role: pipeline.Manager})
-	c.Experts = map[string]journey.User{journey.Submission().Theme: expert}
+	c.FocalPoint, errs[0] = addUser(ctx, st, pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE"}})
+	expert, errs[1] = addUser(ctx, st, pipeline.Actor{Name: "Bench expert", Role: pipeline.Expert, Themes: []string{theme}})
+	c.Manager, errs[2] = addUser(ctx, st, pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
+	c.SecondManager, errs[3] = addUser(ctx, st, pipeline.Actor{Name: "Bench manager 2", Role: pipeline.Manager})
+	c.Experts = map[string]journey.User{theme: expert}
 	return c, errors.Join(errs[:]...)
 }
 
