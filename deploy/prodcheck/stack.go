@@ -146,26 +146,6 @@ func lowFreePorts(n int) ([]int, error) {
 	return out, nil
 }
 
-// freePorts returns n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var out []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out, nil
-}
-
 // startPostgres starts a private cluster, then makes it check passwords over
 // TCP for every role but the cluster's own superuser, as a real server would:
 // otherwise the roles' confinement below could not be seen.
@@ -346,11 +326,11 @@ func (s *stack) migrateTwice(ctx context.Context) ([2]string, error) {
 // startPuente starts one api or worker with its compose service's
 // environment, on its own address.
 func (s *stack) startPuente(ctx context.Context, kind string, n int) (*service, error) {
-	port, err := freePorts(1)
+	port, err := devstack.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port[0])
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	name := fmt.Sprintf("%s-%d", kind, n)
 	key, probe := "PUENTE_ADDR", "/readyz"
 	if kind == "worker" {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,18 +31,15 @@ type Cast struct {
 
 // As is who plays role r in a journey on theme.
 func (c *Cast) As(r Role, theme string) User {
-	switch r {
-	case OtherFocalPoint:
-		if c.OtherFocalPoint.Token != "" {
-			return c.OtherFocalPoint
-		}
-		return c.FocalPoint
-	case Expert:
+	switch {
+	case r == Expert:
 		return c.Experts[theme]
-	case Manager:
+	case r == Manager:
 		return c.Manager
-	case SecondManager:
+	case r == SecondManager:
 		return c.SecondManager
+	case r == OtherFocalPoint && c.OtherFocalPoint.Token != "":
+		return c.OtherFocalPoint
 	}
 	return c.FocalPoint
 }
@@ -77,7 +73,6 @@ type Priority struct {
 // Response is an answer with its body read.
 type Response struct {
 	Status int
-	Header http.Header
 	Body   []byte
 }
 
@@ -115,18 +110,11 @@ func (d *Driver) Active() []string {
 	return ids
 }
 
-// Do sends one request to API i as the holder of token; body is sent as
-// is if it is a string or []byte, as JSON otherwise. headers are name,
-// value pairs.
+// Do sends one request to API i as the holder of token, with body (if not
+// nil) as JSON; headers are name, value pairs.
 func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body any, headers ...string) (Response, error) {
 	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
+	if body != nil {
 		j, err := json.Marshal(body)
 		if err != nil {
 			return Response{}, err
@@ -153,7 +141,7 @@ func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return Response{resp.StatusCode, resp.Header, b}, err
+	return Response{resp.StatusCode, b}, err
 }
 
 // Get reads priority id through API i as u.
