@@ -91,12 +91,12 @@ func buildTools(ctx context.Context, repo, bin string) (*stack, error) {
 	return s, err
 }
 
-// up brings the production topology up and returns it running, with the
-// people of the journeys: the tools, the compose file's jobs and settings,
-// PostgreSQL with its roles confined, the Temporal server, two migrations at
-// once, two APIs and two workers, each passing its compose healthcheck. On
-// an error, the stack returned holds what did start, for stop.
-func up(ctx context.Context, repo, bin, puente string) (s *stack, cast journey.Cast, err error) {
+// up brings the production topology up and returns it running: the tools,
+// the compose file's jobs and settings, PostgreSQL with its roles confined,
+// the Temporal server, two migrations at once, two APIs and two workers,
+// each passing its compose healthcheck, and the journeys' people (s.cast).
+// On an error, the stack returned holds what did start, for stop.
+func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	repo, _ = filepath.Abs(repo)
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -105,92 +105,92 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, cast journey.C
 		return filepath.Join(repo, p)
 	}
 	if s, err = buildTools(ctx, repo, bin); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	// A work directory PostgreSQL can reach when it runs as another user.
 	s.work, err = os.MkdirTemp("", "puente-prod-check-")
 	if err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := os.Chmod(s.work, 0o755); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	logf("work directory %s", s.work)
 	if puente == "" {
 		// A binary of its own: .puente/bin may be shared with other checkouts.
 		puente = filepath.Join(s.work, "puente")
 		if _, err := run(ctx, repo, os.Environ(), "go", "build", "-o", puente, "./cmd/puente"); err != nil {
-			return s, cast, err
+			return s, err
 		}
 	}
 	s.puente = abs(puente)
 
 	if s.project, err = loadCompose(ctx, repo); err != nil {
-		return s, cast, fmt.Errorf("load docker-compose.yml: %w", err)
+		return s, fmt.Errorf("load docker-compose.yml: %w", err)
 	}
 	s.secrets = filepath.Join(s.work, "secrets")
 	if out, err := run(ctx, repo, []string{"PATH=" + os.Getenv("PATH"), "PUENTE_DB_USER=" + appRole},
 		"sh", "deploy/secrets.sh", s.secrets); err != nil {
-		return s, cast, err
+		return s, err
 	} else {
 		logf("secrets: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 	}
 
 	if err := s.healthTools(ctx); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.startPostgres(ctx); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.healthcheck(ctx, "postgres", nil); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	logf("postgresql on 127.0.0.1:%d (passwords required for every role but the admin)", s.pgPort)
 	if err := s.job(ctx, "db-roles"); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.checkConfinement(ctx); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.job(ctx, "temporal-schema"); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.startTemporal(ctx); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	if err := s.job(ctx, "temporal-namespace"); err != nil {
-		return s, cast, fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
+		return s, fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
 	}
 	if err := s.healthcheck(ctx, "temporal", map[string]string{"127.0.0.1:7233": s.temporalAddr}); err != nil {
-		return s, cast, err
+		return s, err
 	}
 	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
 		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
 
 	outs, err := s.migrateTwice(ctx)
 	if err != nil {
-		return s, cast, fmt.Errorf("two migrate at once: %w", err)
+		return s, fmt.Errorf("two migrate at once: %w", err)
 	}
 	applied, err := s.checkMigrations(ctx)
 	if err != nil {
-		return s, cast, err
+		return s, err
 	}
 	logf("puente migrate ×2 at once: both exited 0; %d migrations applied once each\n    migrate-1: %s\n    migrate-2: %s",
 		applied, lastLine(outs[0]), lastLine(outs[1]))
 
-	cast, err = s.addUsers(ctx)
+	s.cast, err = s.addUsers(ctx)
 	if err != nil {
-		return s, cast, err
+		return s, err
 	}
 	for i := 1; i <= 2; i++ {
 		a, err := s.startPuente(ctx, "api", i)
 		if err != nil {
-			return s, cast, err
+			return s, err
 		}
 		s.apis = append(s.apis, a)
 		w, err := s.startPuente(ctx, "worker", i)
 		if err != nil {
-			return s, cast, err
+			return s, err
 		}
 		s.workers = append(s.workers, w)
 	}
@@ -200,19 +200,19 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, cast journey.C
 			kind, port = "worker", "127.0.0.1:9090"
 		}
 		if err := s.healthcheck(ctx, kind, map[string]string{port: sv.addr}); err != nil {
-			return s, cast, err
+			return s, err
 		}
 		logf("%-8s pid %-7d %s, compose healthcheck passes", sv.name, sv.pid(), sv.addr)
 	}
 	logf("the compose healthchecks of postgres and temporal pass too")
-	return s, cast, nil
+	return s, nil
 }
 
 // check brings the topology up, drives the journeys through both APIs with
 // a worker killed midway, and verifies every priority.
 func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
 	began := time.Now()
-	s, cast, err := up(ctx, repo, bin, puente)
+	s, err := up(ctx, repo, bin, puente)
 	if s != nil && s.work != "" {
 		defer func() {
 			if keep || err != nil {
@@ -230,7 +230,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	// The journeys, with worker-1 killed a third of the way through and
 	// started again three seconds later: two in five approved, the others
 	// ending each other way.
-	themes := slices.Collect(maps.Keys(cast.Experts))
+	themes := slices.Collect(maps.Keys(s.cast.Experts))
 	slices.Sort(themes)
 	scenarios := append([]journey.Scenario{journey.Approval, journey.Approval}, journey.Scenarios[1:]...)
 	var js []*journey.Journey
@@ -245,7 +245,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		return err
 	}
 	defer tc.Close()
-	d := journey.New(cast, "http://"+s.apis[0].addr, "http://"+s.apis[1].addr)
+	d := journey.New(s.cast, "http://"+s.apis[0].addr, "http://"+s.apis[1].addr)
 	d.Attempts, d.KeyPrefix = 10, "prod-check-"
 	killed := make(chan string, 1)
 	go s.killWorkerAt(ctx, d, tc, int64(total/3), killed)

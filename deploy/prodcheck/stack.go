@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
 )
 
 // appRole is Puente's login role here: the local cluster's superuser is
@@ -49,6 +50,7 @@ type stack struct {
 	temporalMet  string // host:port of the server's Prometheus endpoint
 
 	scraped map[string]string // /metrics of each process, at the end
+	cast    journey.Cast      // the journeys' people, made with `puente users add`
 
 	mu      sync.Mutex
 	apis    []*service
