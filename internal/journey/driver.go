@@ -198,9 +198,7 @@ func (d *Driver) took(j *Journey, k int, t0 time.Time) {
 // after an unanswered request lands on the same priority.
 func (d *Driver) submit(ctx context.Context, j *Journey) error {
 	body := Submission()
-	if j.Theme != "" {
-		body.Theme = j.Theme
-	}
+	body.Theme = j.Theme
 	body.Description += ", " + j.Scenario.Name
 	var key []string
 	if d.KeyPrefix != "" {
@@ -242,11 +240,7 @@ func (d *Driver) moved(j *Journey, event string) {
 // unanswered or 5xx request it re-reads the priority and counts the step as
 // done if its version moved on to the step's stage.
 func (d *Driver) take(ctx context.Context, j *Journey, k int, s Step) error {
-	theme := j.Theme
-	if theme == "" {
-		theme = Submission().Theme
-	}
-	u := d.Cast.As(s.Who, theme)
+	u := d.Cast.As(s.Who, j.Theme)
 	method, path, body := "POST", "/v1/priorities/"+j.ID+"/decisions", map[string]any{"decision": s.Decision}
 	if s.Plan {
 		method, path, body = "PUT", "/v1/priorities/"+j.ID+"/plan", PlanBody()
@@ -255,7 +249,7 @@ func (d *Driver) take(ctx context.Context, j *Journey, k int, s Step) error {
 		body[f] = v
 	}
 	if s.AssignExpert {
-		body["expert_id"] = d.Cast.As(Expert, theme).ID
+		body["expert_id"] = d.Cast.As(Expert, j.Theme).ID
 	}
 	for attempt := 1; ; attempt++ {
 		t0 := time.Now()
@@ -296,6 +290,9 @@ func (d *Driver) take(ctx context.Context, j *Journey, k int, s Step) error {
 
 // Run takes one journey from submission to its scenario's last stage.
 func (d *Driver) Run(ctx context.Context, j *Journey) error {
+	if j.Theme == "" {
+		j.Theme = Submission().Theme
+	}
 	if err := d.submit(ctx, j); err != nil {
 		return err
 	}
