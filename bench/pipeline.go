@@ -180,13 +180,6 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 		return nil, err
 	}
 	defer puente.Stop()
-	bw := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{})
-	bw.RegisterWorkflow(Baseline)
-	bw.RegisterActivity(BaselineStep)
-	if err := bw.Start(); err != nil {
-		return nil, err
-	}
-	defer bw.Stop()
 	srv := &http.Server{Handler: puente.Handler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -201,7 +194,31 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	d := journey.New(cast, "http://"+ln.Addr().String())
 	d.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.C * 2}}
+	return measure(ctx, o, target{temporal: tc, driver: d, dbURL: pg.URL, meter: cpuMeter{temporal: tmp.Process, pg: pg.Process}})
+}
+
+// target is a running Puente that the pipeline benchmark drives: the
+// Temporal server the bare baseline runs on too, the driver of its API, its
+// database (for the bytes a priority costs), and the processes whose
+// processor time each side is charged.
+type target struct {
+	temporal client.Client
+	driver   *journey.Driver
+	dbURL    string
+	meter    cpuMeter
+}
+
+// measure runs the baseline side, then Puente's, on t and compares them.
+func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult, error) {
+	bw := sdkworker.New(t.temporal, BaselineTaskQueue, sdkworker.Options{})
+	bw.RegisterWorkflow(Baseline)
+	bw.RegisterActivity(BaselineStep)
+	if err := bw.Start(); err != nil {
+		return nil, err
+	}
+	defer bw.Stop()
 	res := &PipelineResult{N: o.N, C: o.C, Updates: updatesPerPipeline}
+	var err error
 
 	pick := func(measured bool, rec, ramp *recorder) *recorder {
 		if measured {
@@ -211,10 +228,9 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time (and %d of ramp)…\n", o.N, updatesPerPipeline, o.C, 2*o.C)
 	var base, unmeasured recorder
-	meter := cpuMeter{temporal: tmp.Process, pg: pg.Process}
-	res.Baseline, err = meter.measure(func() Phase {
+	res.Baseline, err = t.meter.measure(func() Phase {
 		return runSteady(o.N, o.C, func(i int, measured bool) error {
-			return baselineOnce(ctx, tc, i, pick(measured, &base, &unmeasured))
+			return baselineOnce(ctx, t.temporal, i, pick(measured, &base, &unmeasured))
 		})
 	})
 	if err != nil {
@@ -236,7 +252,7 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	syn, err := openSynthetic(ctx, pg.URL)
+	syn, err := openSynthetic(ctx, t.dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -252,8 +268,8 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 			return nil, err
 		}
 	}
-	res.Puente, err = meter.measure(func() Phase {
-		return runSteady(o.N, o.C, func(i int, measured bool) error { return pipelineOnce(ctx, d, i, pick(measured, &rec, &ramp)) })
+	res.Puente, err = t.meter.measure(func() Phase {
+		return runSteady(o.N, o.C, func(i int, measured bool) error { return pipelineOnce(ctx, t.driver, i, pick(measured, &rec, &ramp)) })
 	})
 	if o.Profile != nil {
 		pprof.StopCPUProfile()
