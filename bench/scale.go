@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/app"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -134,7 +135,7 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 		var ds []time.Duration
 		for i := range warm + o.Requests {
 			t0 := time.Now()
-			body, err := get(ctx, e.c, base+e.path(i), e.token)
+			body, err := journey.Fetch(ctx, e.c, base+e.path(i), e.token)
 			switch {
 			case err != nil:
 			case e.token != "" && !json.Valid(body):
@@ -159,28 +160,6 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 		res.Order = append(res.Order, e.name)
 	}
 	return res, nil
-}
-
-// get fetches u with c — as the holder of token, if one is given — and
-// returns the body of a 200 answer.
-func get(ctx context.Context, c *http.Client, u, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
-	if err != nil {
-		return nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("%s: %.200s", resp.Status, body)
-	}
-	return body, err
 }
 
 // Print writes the result as a table.

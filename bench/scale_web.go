@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -47,7 +48,7 @@ func webClient(ctx context.Context, base, token string) (*http.Client, error) {
 // priorityIDs picks priorities in planning, which have a plan, events and
 // the decisions of a busy page.
 func priorityIDs(ctx context.Context, base, token string) ([]string, error) {
-	body, err := get(ctx, http.DefaultClient, base+"/v1/priorities?stage="+string(pipeline.Planning)+"&limit=50", token)
+	body, err := journey.Fetch(ctx, http.DefaultClient, base+"/v1/priorities?stage="+string(pipeline.Planning)+"&limit=50", token)
 	if err != nil {
 		return nil, fmt.Errorf("list priorities: %w", err)
 	}

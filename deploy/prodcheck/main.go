@@ -501,17 +501,7 @@ func (s *stack) checkMetrics(ctx context.Context) error {
 		return err
 	}
 	get := func(url string) (string, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("%s: %s %s", url, resp.Status, b)
-		}
+		b, err := journey.Fetch(ctx, http.DefaultClient, url, strings.TrimSpace(string(token)))
 		return string(b), err
 	}
 	var lines []string

@@ -144,6 +144,29 @@ func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body
 	return Response{resp.StatusCode, b}, err
 }
 
+// Fetch fetches url with c — as the holder of token, if one is given — and
+// returns the body of a 200 answer: for what the driver does not drive, such
+// as /metrics or the web app's pages.
+func Fetch(ctx context.Context, c *http.Client, url, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s %.200s", url, resp.Status, body)
+	}
+	return body, err
+}
+
 // Get reads priority id through API i as u.
 func (d *Driver) Get(ctx context.Context, i int, id string, u User) (Priority, error) {
 	var p Priority
