@@ -6,7 +6,7 @@
 #
 # Plain Dockerfile instructions only (no RUN --mount, no heredocs), so the
 # classic builder (Debian 12's docker.io 20.10 without BuildKit) and BuildKit
-# build it alike; deploy/compose_test.go keeps it that way.
+# build it alike; deploy/dockerfile_test.go keeps it that way.
 
 # ---- build ---------------------------------------------------------------
 # The Go minor of go.mod; the builder's patch release is the image's latest.

@@ -13,7 +13,9 @@ WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 # Deployment tools, each built from its own module under deploy/tools (never
 # Puente's go.mod) into .puente/bin, named after what they are built from so
 # that a change of pin or source builds a new one. The Temporal server and
-# temporal-sql-tool are built by prod-check itself (deploy/prodcheck).
+# temporal-sql-tool are built by prod-check itself (deploy/prodcheck, a module
+# of its own too: compose-go stays out of Puente's go.mod).
+PRODCHECK := cd deploy/prodcheck && GOWORK=off go
 HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v3" {print $$2}' deploy/tools/kube/go.mod)
 HELM      := $(BIN)/helm-$(HELM_VERSION)
 KUBECHECK := $(BIN)/kubecheck-$(shell cat deploy/tools/kube/go.sum deploy/tools/kube/kubecheck/*.go | sha256sum | cut -c1-12)
@@ -52,7 +54,7 @@ tools: $(BIN)/staticcheck $(BIN)/workflowcheck
 ci-tools: tools $(HELM) $(KUBECHECK) $(PROMTOOL) temporal-tools
 
 temporal-tools:
-	go run ./deploy/prodcheck -bin $(BIN) -tools-only
+	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN) -tools-only
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install $(STATICCHECK)
@@ -71,9 +73,11 @@ fmt-check:
 
 vet:
 	go vet ./...
+	$(PRODCHECK) vet ./...
 
 staticcheck: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
+	cd deploy/prodcheck && $(BIN)/staticcheck ./...
 
 workflowcheck: $(BIN)/workflowcheck
 	$(BIN)/workflowcheck ./workflows/...
@@ -81,8 +85,11 @@ workflowcheck: $(BIN)/workflowcheck
 # The production topology on this machine, without Docker: the real Temporal
 # server on PostgreSQL, the compose file's jobs, two APIs and two workers,
 # journeys through both, a worker killed with SIGKILL (deploy/prodcheck).
+# Its own tests first (the verification judged on planted inconsistencies,
+# the compose file's checks): `make test` does not reach its module.
 prod-check: deps
-	go run ./deploy/prodcheck -bin $(BIN)
+	$(PRODCHECK) test -count=1 ./...
+	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN)
 
 # The Helm chart rendered for its default and production values and every
 # object validated by the API server's own create strategies (kubecheck),

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -11,13 +13,9 @@ import (
 // `go test ./api -run '^$' -bench . -benchmem`.
 
 var (
-	submissionBody = []byte(`{"title":"Equipos conjuntos de investigación","description":"Crear un ECI con Colombia contra el lavado de activos",
-		"theme":"joint_investigation_teams","pillar":"justice","countries":["PE","CO"],"institution":"Fiscalía de la Nación","urgency":"high"}`)
-	planBody = []byte(`{"objective":"Fortalecer la cooperación judicial","expected_outcome":"Un ECI operativo","gender_marker":1,
-		"actions":[{"type":"training","title":"Taller sobre ECI","description":"Formación de fiscales","beneficiaries":["Fiscalía de la Nación"],
-		"countries":["PE","CO"],"start_date":"2027-02-01","end_date":"2027-02-05","budget_eur":45000,"eu_partners":["Eurojust"],
-		"indicators":[{"name":"Fiscales formados","unit":"people","baseline":0,"target":40}]}]}`)
-	decisionBody = []byte(`{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`)
+	submissionBody, _ = json.Marshal(journey.SubmissionBody())
+	planBody, _       = json.Marshal(journey.Plan())
+	decisionBody      = []byte(`{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`)
 )
 
 func BenchmarkDecodeSubmission(b *testing.B) {

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -489,17 +490,14 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	due := now.Add(20 * 24 * time.Hour)
 	focal := pipeline.Actor{ID: fp, Name: "Ana Focal", Role: pipeline.FocalPoint, Countries: []string{"PE"}, Themes: []string{}}
 	expert := pipeline.Actor{ID: exp, Name: "Ben Expert", Role: pipeline.Expert, Countries: []string{}, Themes: []string{"money_laundering"}}
-	complete := pipeline.Action{Type: "training", Title: "Taller ECI", Description: "Formación de fiscales",
-		Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE", "CO"},
-		StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUPartners: []string{"Eurojust"},
-		Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 40}}}
+	complete := journey.Plan().Actions[0]
 	priority := func() *pipeline.Priority {
 		return &pipeline.Priority{ID: pid, Ref: "PE-2026-0001", SessionID: sid, Title: "ECI con Colombia",
 			Description: "Crear un equipo conjunto de investigación", Theme: "money_laundering", Pillar: "justice",
 			Countries: []string{"PE", "CO"}, Institution: "Fiscalía de la Nación", Urgency: "high", Sensitivity: "public",
 			Stage: pipeline.Planning, Assignee: exp, TriagedBy: mgr, PlanAuthors: []string{exp},
 			StageEnteredAt: now, DueAt: &due, Version: 4, EventSeq: 5, SubmittedBy: fp, CreatedAt: now, UpdatedAt: now,
-			Plan: &pipeline.Plan{Objective: "Fortalecer la cooperación judicial", ExpectedOutcome: "Un ECI operativo",
+			Plan: &pipeline.Plan{Objective: journey.Plan().Objective, ExpectedOutcome: journey.Plan().ExpectedOutcome,
 				GenderMarker: 1, Actions: []pipeline.Action{complete, {}}}, // the second, an unfinished draft
 			RequestHash: "0123456789abcdef"}
 	}
@@ -654,10 +652,7 @@ func TestOpenAPIDescribesRequests(t *testing.T) {
 	const sub = `"title":"ECI con Colombia","description":"Crear un ECI","theme":"money_laundering","pillar":"justice","countries":["PE","CO"],"institution":"Fiscalía","urgency":"high"`
 	// action is a complete action as JSON, with some fields replaced.
 	action := func(replace ...any) string {
-		a := map[string]any{"type": "training", "title": "Taller", "description": "Formación",
-			"beneficiaries": []string{"Fiscalía"}, "countries": []string{"PE"}, "start_date": "2027-02-01",
-			"end_date": "2027-02-05", "budget_eur": 45000, "eu_partners": []string{"Eurojust"},
-			"indicators": []any{map[string]any{"name": "Fiscales formados", "unit": "people", "baseline": 0, "target": 40}}}
+		a := journey.PlanBody()["actions"].([]any)[0].(map[string]any)
 		for i := 0; i+1 < len(replace); i += 2 {
 			a[replace[i].(string)] = replace[i+1]
 		}

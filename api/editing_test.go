@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -89,12 +90,12 @@ func TestEditInRevisionAndPlanDrafting(t *testing.T) {
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "plan.actions[0].budget_eur") {
 		t.Errorf("submit_plan of a draft: %s %s", r.Status, r.Body)
 	}
-	p = b.putPlan(t, b.expert, id, completePlan(), http.StatusOK)
+	p = b.putPlan(t, b.expert, id, journey.PlanBody(), http.StatusOK)
 	if !slices.Equal(p.PlanAuthors, []string{b.expert.ID}) {
 		t.Errorf("plan authors %v", p.PlanAuthors)
 	}
 	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "submit_plan"})
-	b.putPlan(t, b.expert, id, completePlan(), http.StatusConflict)
+	b.putPlan(t, b.expert, id, journey.PlanBody(), http.StatusConflict)
 }
 
 func TestAcceptChoosesTheLeastLoadedExpert(t *testing.T) {

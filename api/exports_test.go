@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -27,7 +28,7 @@ func TestExports(t *testing.T) {
 		id := b.submit(t, b.fpPE, body).ID
 		b.decide(t, b.manager, id, 200, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
 		b.decide(t, b.expert, id, 200, map[string]any{"decision": "approve"})
-		b.putPlan(t, b.expert, id, completePlan(), 200)
+		b.putPlan(t, b.expert, id, journey.PlanBody(), 200)
 		b.decide(t, b.expert, id, 200, map[string]any{"decision": "submit_plan"})
 		b.decide(t, b.fpPE, id, 200, map[string]any{"decision": "endorse"})
 		b.decide(t, b.manager2, id, 200, map[string]any{"decision": "approve"})

@@ -9,31 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
 )
-
-// completePlan is a plan that submit_plan accepts.
-func completePlan() map[string]any {
-	return map[string]any{
-		"objective":        "Fortalecer la cooperación judicial en equipos conjuntos de investigación",
-		"expected_outcome": "Un ECI operativo entre Perú y Colombia",
-		"gender_marker":    1,
-		"actions": []map[string]any{{
-			"type":          "training",
-			"title":         "Taller sobre ECI",
-			"description":   "Formación de fiscales en la constitución de ECI",
-			"beneficiaries": []string{"Fiscalía de la Nación"},
-			"countries":     []string{"PE", "CO"},
-			"start_date":    "2027-02-01",
-			"end_date":      "2027-02-05",
-			"budget_eur":    45000,
-			"eu_partners":   []string{"Eurojust"},
-			"indicators":    []map[string]any{{"name": "Fiscales formados", "unit": "people", "baseline": 0, "target": 40}},
-		}},
-	}
-}
 
 // decide posts a decision as u and fails the test unless it answers want.
 func (b *bundle) decide(t *testing.T, u testenv.User, id string, want int, body map[string]any, headers ...string) priorityBody {
@@ -94,7 +74,7 @@ func TestJourneyToApproval(t *testing.T) {
 		t.Fatalf("after resubmit: %+v", p.Priority)
 	}
 	b.decide(t, b.expert, id, 200, map[string]any{"decision": "approve"})
-	p = b.putPlan(t, b.expert, id, completePlan(), 200)
+	p = b.putPlan(t, b.expert, id, journey.PlanBody(), 200)
 	assertReadModelMatchesWorkflow(t, b, id)
 	if p.Plan == nil || len(p.Plan.Actions) != 1 || p.Stage != pipeline.Planning {
 		t.Fatalf("after plan: %+v", p.Priority)

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
@@ -40,7 +41,7 @@ func (b *bundle) driveTo(t *testing.T, stage pipeline.Stage) string {
 		return id
 	}
 	step(b.expert, map[string]any{"decision": "approve"})
-	b.putPlan(t, b.expert, id, completePlan(), http.StatusOK)
+	b.putPlan(t, b.expert, id, journey.PlanBody(), http.StatusOK)
 	if stage == pipeline.Planning {
 		return id
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
@@ -112,16 +113,9 @@ func TestPoisonIsRefusedAndNoWorkflowRetries(t *testing.T) {
 	// The plan: every text of a complete plan, and its dates.
 	planPath := "/v1/priorities/" + byStage[pipeline.Planning] + "/plan"
 	planWith := func(set func(plan, action, indicator map[string]any)) map[string]any {
-		plan := completePlan()
-		action := plan["actions"].([]map[string]any)[0]
-		copied := map[string]any{}
-		for k, v := range action {
-			copied[k] = v
-		}
-		indicator := map[string]any{"name": "Fiscales formados", "unit": "people", "baseline": 0, "target": 40}
-		copied["indicators"] = []map[string]any{indicator}
-		plan["actions"] = []map[string]any{copied}
-		set(plan, copied, indicator)
+		plan := journey.PlanBody()
+		action := plan["actions"].([]any)[0].(map[string]any)
+		set(plan, action, action["indicators"].([]any)[0].(map[string]any))
 		return plan
 	}
 	for _, f := range []string{"objective", "expected_outcome"} {

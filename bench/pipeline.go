@@ -1,9 +1,8 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/workflows"
@@ -128,34 +127,11 @@ type PipelineResult struct {
 	PGBytesPerPriority float64            `json:"pg_bytes_per_priority"`
 }
 
-// steps is the pipeline each priority goes through: who acts and with what.
-// With the submission and the plan, a pipeline is 11 updates.
-var steps = []struct {
-	name string
-	role string
-	body string
-}{
-	{"1 accept", "manager", `{"decision":"accept","expert_id":"%s"}`},
-	{"2 request_revision", "expert", `{"decision":"request_revision","comment":"Precise las instituciones beneficiarias"}`},
-	{"3 resubmit", "focal", `{"decision":"resubmit","changes":{"institution":"Fiscalía de la Nación y Policía Nacional"}}`},
-	{"4 approve (review)", "expert", `{"decision":"approve"}`},
-	{"5 plan (PUT)", "plan", ""},
-	{"6 submit_plan", "expert", `{"decision":"submit_plan"}`},
-	{"7 request_changes", "focal", `{"decision":"request_changes","comment":"Añadir a la Policía Nacional"}`},
-	{"8 submit_plan", "expert", `{"decision":"submit_plan"}`},
-	{"9 endorse", "focal", `{"decision":"endorse"}`},
-	{"10 approve (final)", "manager2", `{"decision":"approve"}`},
-}
+// updatesPerPipeline counts the submission and every step of the journey.
+var updatesPerPipeline = 1 + len(journey.Approval.Steps)
 
-const updatesPerPipeline = 11
-
-const benchSubmission = `{"title":"Equipos conjuntos de investigación","description":"Crear un ECI con Colombia contra el lavado de activos",` +
-	`"theme":"joint_investigation_teams","pillar":"justice","countries":["PE","CO"],"institution":"Fiscalía de la Nación","urgency":"high"}`
-
-const benchPlan = `{"objective":"Fortalecer la cooperación judicial","expected_outcome":"Un ECI operativo","gender_marker":1,` +
-	`"actions":[{"type":"training","title":"Taller sobre ECI","description":"Formación de fiscales","beneficiaries":["Fiscalía de la Nación"],` +
-	`"countries":["PE","CO"],"start_date":"2027-02-01","end_date":"2027-02-05","budget_eur":45000,"eu_partners":["Eurojust"],` +
-	`"indicators":[{"name":"Fiscales formados","unit":"people","baseline":0,"target":40}]}]}`
+// stepName names step k (from 1) of the journey in the table.
+func stepName(k int) string { return fmt.Sprintf("%d %s", k, journey.Approval.Steps[k-1].Event()) }
 
 // Pipeline starts an embedded stack (Temporal dev server on SQLite in WAL
 // mode, PostgreSQL, worker and API in this process), drives N bare baseline
@@ -204,13 +180,6 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 		return nil, err
 	}
 	defer puente.Stop()
-	bw := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{})
-	bw.RegisterWorkflow(Baseline)
-	bw.RegisterActivity(BaselineStep)
-	if err := bw.Start(); err != nil {
-		return nil, err
-	}
-	defer bw.Stop()
 	srv := &http.Server{Handler: puente.Handler}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -219,11 +188,37 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	d := &driver{base: "http://" + ln.Addr().String(), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.C * 2}}}
-	if err := d.users(ctx, st); err != nil {
+	cast, err := benchCast(ctx, st)
+	if err != nil {
 		return nil, err
 	}
+	d := journey.New(cast, "http://"+ln.Addr().String())
+	d.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.C * 2}}
+	return measure(ctx, o, target{temporal: tc, driver: d, dbURL: pg.URL, meter: cpuMeter{temporal: tmp.Process, pg: pg.Process}})
+}
+
+// target is a running Puente that the pipeline benchmark drives: the
+// Temporal server the bare baseline runs on too, the driver of its API, its
+// database (for the bytes a priority costs), and the processes whose
+// processor time each side is charged.
+type target struct {
+	temporal client.Client
+	driver   *journey.Driver
+	dbURL    string
+	meter    cpuMeter
+}
+
+// measure runs the baseline side, then Puente's, on t and compares them.
+func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult, error) {
+	bw := sdkworker.New(t.temporal, BaselineTaskQueue, sdkworker.Options{})
+	bw.RegisterWorkflow(Baseline)
+	bw.RegisterActivity(BaselineStep)
+	if err := bw.Start(); err != nil {
+		return nil, err
+	}
+	defer bw.Stop()
 	res := &PipelineResult{N: o.N, C: o.C, Updates: updatesPerPipeline}
+	var err error
 
 	pick := func(measured bool, rec, ramp *recorder) *recorder {
 		if measured {
@@ -233,10 +228,9 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time (and %d of ramp)…\n", o.N, updatesPerPipeline, o.C, 2*o.C)
 	var base, unmeasured recorder
-	meter := cpuMeter{temporal: tmp.Process, pg: pg.Process}
-	res.Baseline, err = meter.measure(func() Phase {
+	res.Baseline, err = t.meter.measure(func() Phase {
 		return runSteady(o.N, o.C, func(i int, measured bool) error {
-			return baselineOnce(ctx, tc, i, pick(measured, &base, &unmeasured))
+			return baselineOnce(ctx, t.temporal, i, pick(measured, &base, &unmeasured))
 		})
 	})
 	if err != nil {
@@ -258,7 +252,7 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	syn, err := openSynthetic(ctx, pg.URL)
+	syn, err := openSynthetic(ctx, t.dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +268,8 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 			return nil, err
 		}
 	}
-	res.Puente, err = meter.measure(func() Phase {
-		return runSteady(o.N, o.C, func(_ int, measured bool) error { return d.pipelineOnce(ctx, pick(measured, &rec, &ramp)) })
+	res.Puente, err = t.meter.measure(func() Phase {
+		return runSteady(o.N, o.C, func(i int, measured bool) error { return pipelineOnce(ctx, t.driver, i, pick(measured, &rec, &ramp)) })
 	})
 	if o.Profile != nil {
 		pprof.StopCPUProfile()
@@ -290,8 +284,8 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	res.Submit, res.Decision, res.Plan = summarize(rec.get("submit")), summarize(rec.get("decision")), summarize(rec.get("plan"))
 	res.RampSubmit, res.RampDecision = summarize(ramp.get("submit")), summarize(ramp.get("decision"))
 	res.Steps = map[string]Latency{}
-	for _, s := range steps {
-		res.Steps[s.name] = summarize(rec.get(s.name))
+	for k := range journey.Approval.Steps {
+		res.Steps[stepName(k+1)] = summarize(rec.get(stepName(k + 1)))
 	}
 	if res.Baseline.PipelinesPerSec > 0 {
 		res.Ratio = res.Puente.PipelinesPerSec / res.Baseline.PipelinesPerSec
@@ -405,88 +399,36 @@ func baselineOnce(ctx context.Context, tc client.Client, i int, rec *recorder) e
 	return nil
 }
 
-// driver drives pipelines through the HTTP API with real tokens.
-type driver struct {
-	base   string
-	hc     *http.Client
-	tokens map[string]string
-	expert string
+// benchCast stores the people of the journeys, each with a fresh token.
+func benchCast(ctx context.Context, st *store.Store) (journey.Cast, error) {
+	theme := journey.Submission().Theme
+	var c journey.Cast
+	var expert journey.User
+	var errs [4]error
+	c.FocalPoint, errs[0] = addUser(ctx, st, pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE"}})
+	expert, errs[1] = addUser(ctx, st, pipeline.Actor{Name: "Bench expert", Role: pipeline.Expert, Themes: []string{theme}})
+	c.Manager, errs[2] = addUser(ctx, st, pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
+	c.SecondManager, errs[3] = addUser(ctx, st, pipeline.Actor{Name: "Bench manager 2", Role: pipeline.Manager})
+	c.Experts = map[string]journey.User{theme: expert}
+	return c, errors.Join(errs[:]...)
 }
 
-func (d *driver) users(ctx context.Context, st *store.Store) error {
-	d.tokens = map[string]string{}
-	for role, a := range map[string]pipeline.Actor{
-		"focal":    {Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE"}},
-		"expert":   {Name: "Bench expert", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}},
-		"manager":  {Name: "Bench manager", Role: pipeline.Manager},
-		"manager2": {Name: "Bench manager 2", Role: pipeline.Manager},
-	} {
-		token, hash := store.NewToken()
-		a.ID = uuid.NewString()
-		u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
-		if err != nil {
-			return err
+// pipelineOnce takes one priority from submission to approval, recording
+// each request's latency by kind and by step.
+func pipelineOnce(ctx context.Context, d *journey.Driver, i int, rec *recorder) error {
+	j := &journey.Journey{N: i, Scenario: journey.Approval, Took: func(k int, took time.Duration) {
+		switch {
+		case k == 0:
+			rec.add("submit", took)
+			return
+		case journey.Approval.Steps[k-1].Plan:
+			rec.add("plan", took)
+		default:
+			rec.add("decision", took)
 		}
-		d.tokens[role] = token
-		if role == "expert" {
-			d.expert = u.ID
-		}
-	}
-	d.tokens["plan"] = d.tokens["expert"]
-	return nil
-}
-
-// pipelineOnce takes one priority from submission to approval.
-func (d *driver) pipelineOnce(ctx context.Context, rec *recorder) error {
-	t0 := time.Now()
-	var p struct {
-		ID    string         `json:"id"`
-		Stage pipeline.Stage `json:"stage"`
-	}
-	if err := d.do(ctx, "POST", "/v1/priorities", d.tokens["focal"], benchSubmission, http.StatusCreated, &p); err != nil {
-		return fmt.Errorf("submit: %w", err)
-	}
-	rec.add("submit", time.Since(t0))
-	for _, s := range steps {
-		t0 := time.Now()
-		method, path, body, kind := "POST", "/v1/priorities/"+p.ID+"/decisions", s.body, "decision"
-		if s.role == "plan" {
-			method, path, body, kind = "PUT", "/v1/priorities/"+p.ID+"/plan", benchPlan, "plan"
-		} else if strings.Contains(body, "%s") {
-			body = fmt.Sprintf(body, d.expert)
-		}
-		if err := d.do(ctx, method, path, d.tokens[s.role], body, http.StatusOK, &p); err != nil {
-			return fmt.Errorf("%s %s: %w", method, body, err)
-		}
-		rec.add(kind, time.Since(t0))
-		rec.add(s.name, time.Since(t0))
-	}
-	if p.Stage != pipeline.Approved {
-		return fmt.Errorf("pipeline ended in %s", p.Stage)
-	}
-	return nil
-}
-
-func (d *driver) do(ctx context.Context, method, path, token, body string, want int, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, d.base+path, bytes.NewReader([]byte(body)))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s: %s", resp.Status, b)
-	}
-	return json.Unmarshal(b, out)
+		rec.add(stepName(k), took)
+	}}
+	return d.Run(ctx, j)
 }
 
 // peakRSSMiB is this process's peak resident set (VmHWM).
@@ -514,8 +456,8 @@ func (r *PipelineResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "  %-28s %s\n", "decision latency", r.Decision)
 	fmt.Fprintf(w, "  %-28s %s\n", "plan latency", r.Plan)
 	fmt.Fprintf(w, "  %-28s %s\n", "baseline update latency", r.BaselineUpdate)
-	for _, s := range steps {
-		fmt.Fprintf(w, "    %-26s %s\n", s.name, r.Steps[s.name])
+	for k := range journey.Approval.Steps {
+		fmt.Fprintf(w, "    %-26s %s\n", stepName(k+1), r.Steps[stepName(k+1)])
 	}
 	fmt.Fprintf(w, "  ramp (unmeasured: %d submissions at one instant, then their decisions)\n", r.C)
 	fmt.Fprintf(w, "  %-28s %s\n", "  submit latency", r.RampSubmit)

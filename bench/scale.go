@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/app"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -82,74 +84,82 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
+	managerWeb, err := webClient(ctx, base, manager)
+	if err != nil {
+		return nil, fmt.Errorf("sign in the manager: %w", err)
+	}
+	focalWeb, err := webClient(ctx, base, focal)
+	if err != nil {
+		return nil, fmt.Errorf("sign in the focal point: %w", err)
+	}
+	ids, err := priorityIDs(ctx, base, manager)
+	if err != nil {
+		return nil, err
+	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-
 	countries := []string{"PE", "CO", "MX", "BR", "AR", "EC", "CL", "BO"}
 	words := []string{"investigacion", "lavado", "cooperación", "fiscalía", "money", "network", "crimen", "judicial"}
 	stages := []string{"triage", "expert_review", "planning", "validation", "approved"}
 	themes := pipeline.Lists.ThemeCodes()
+	filters := func(i int) string {
+		return fmt.Sprintf("stage=%s&country=%s&q=%s", stages[i%len(stages)], countries[i%len(countries)], url.QueryEscape(words[i%len(words)]))
+	}
+	// The API's reads with a bearer token, then the web app's pages as
+	// signed-in people load them, through the same server.
 	endpoints := []struct {
 		name  string
-		token string
+		c     *http.Client
+		token string // empty: a web page, with the client's session
 		path  func(i int) string
 	}{
-		{"GET /v1/pipeline", manager, func(int) string { return "/v1/pipeline" }},
-		{"GET /v1/pipeline?theme&country", manager, func(i int) string {
+		{"GET /v1/pipeline", hc, manager, func(int) string { return "/v1/pipeline" }},
+		{"GET /v1/pipeline?theme&country", hc, manager, func(i int) string {
 			return fmt.Sprintf("/v1/pipeline?theme=%s&country=%s", themes[i%len(themes)], countries[i%len(countries)])
 		}},
-		{"GET /v1/priorities?stage&country&q (manager)", manager, func(i int) string {
-			return fmt.Sprintf("/v1/priorities?stage=%s&country=%s&q=%s&limit=50", stages[i%len(stages)], countries[i%len(countries)], url.QueryEscape(words[i%len(words)]))
-		}},
-		{"GET /v1/priorities?theme&q (focal point)", focal, func(i int) string {
+		{"GET /v1/priorities?stage&country&q (manager)", hc, manager, func(i int) string { return "/v1/priorities?limit=50&" + filters(i) }},
+		{"GET /v1/priorities?theme&q (focal point)", hc, focal, func(i int) string {
 			return fmt.Sprintf("/v1/priorities?theme=%s&q=%s&limit=50", themes[i%len(themes)], url.QueryEscape(words[i%len(words)]))
 		}},
-		{"GET /v1/priorities?overdue&stage (manager)", manager, func(i int) string {
+		{"GET /v1/priorities?overdue&stage (manager)", hc, manager, func(i int) string {
 			return fmt.Sprintf("/v1/priorities?overdue=true&stage=%s&limit=50", stages[i%4])
 		}},
+		{"UI /dashboard (manager)", managerWeb, "", func(int) string { return "/dashboard" }},
+		{"UI / inbox (focal point)", focalWeb, "", func(int) string { return "/" }},
+		{"UI / inbox (manager)", managerWeb, "", func(int) string { return "/" }},
+		{"UI /priorities?stage&country&q (manager)", managerWeb, "", func(i int) string { return "/priorities?" + filters(i) }},
+		{"UI /priorities/{id} (manager)", managerWeb, "", func(i int) string { return "/priorities/" + ids[i%len(ids)] }},
 	}
+	res.PageBytes = map[string]int{}
 	for _, e := range endpoints {
 		warm := max(o.Requests/10, 5)
 		var ds []time.Duration
 		for i := range warm + o.Requests {
 			t0 := time.Now()
-			if err := getOK(ctx, hc, base+e.path(i), e.token); err != nil {
+			body, err := journey.Fetch(ctx, e.c, base+e.path(i), e.token)
+			switch {
+			case err != nil:
+			case e.token != "" && !json.Valid(body):
+				err = fmt.Errorf("invalid JSON body")
+			case e.token == "" && !strings.Contains(string(body), "</html>"):
+				err = fmt.Errorf("not a whole page")
+			}
+			if err != nil {
 				return nil, fmt.Errorf("%s: %w", e.name, err)
 			}
 			if i >= warm {
 				ds = append(ds, time.Since(t0))
 			}
+			if e.token == "" {
+				res.PageBytes[e.name] = max(res.PageBytes[e.name], len(body))
+			}
+		}
+		if res.PageBytes[e.name] > maxPageBytes {
+			return nil, fmt.Errorf("%s: a page of %d bytes is over the %d-byte budget", e.name, res.PageBytes[e.name], maxPageBytes)
 		}
 		res.Endpoints[e.name] = summarize(ds)
 		res.Order = append(res.Order, e.name)
 	}
-	if err := scaleWeb(ctx, base, manager, focal, o.Requests, res); err != nil {
-		return nil, err
-	}
 	return res, nil
-}
-
-func getOK(ctx context.Context, hc *http.Client, u, token string) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, body)
-	}
-	if !json.Valid(body) {
-		return fmt.Errorf("invalid JSON body")
-	}
-	return nil
 }
 
 // Print writes the result as a table.

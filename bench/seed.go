@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -15,26 +16,22 @@ import (
 // holds enough priorities, seeds synthetic ones in batches. It returns a
 // manager's and a focal point's tokens.
 func seedScale(ctx context.Context, st *store.Store, syn *synthetic, o ScaleOptions) (manager, focal string, err error) {
-	add := func(a pipeline.Actor) (pipeline.Actor, string, error) {
-		token, hash := store.NewToken()
-		a.ID = uuid.NewString()
-		u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
-		return u.Actor, token, err
-	}
-	m, manager, err := add(pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
+	m, err := addUser(ctx, st, pipeline.Actor{Name: "Bench manager", Role: pipeline.Manager})
 	if err != nil {
 		return "", "", err
 	}
-	if _, focal, err = add(pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE", "CO"}}); err != nil {
+	f, err := addUser(ctx, st, pipeline.Actor{Name: "Bench focal point", Role: pipeline.FocalPoint, Countries: []string{"PE", "CO"}})
+	if err != nil {
 		return "", "", err
 	}
+	manager, focal = m.Token, f.Token
 	have, _, err := syn.counts(ctx)
 	if err != nil || have >= o.Priorities {
 		return manager, focal, err
 	}
 	var experts []string
 	for _, th := range pipeline.Lists.Themes {
-		e, _, err := add(pipeline.Actor{Name: "Bench expert " + th.Code, Role: pipeline.Expert, Themes: []string{th.Code}})
+		e, err := addUser(ctx, st, pipeline.Actor{Name: "Bench expert " + th.Code, Role: pipeline.Expert, Themes: []string{th.Code}})
 		if err != nil {
 			return "", "", err
 		}
@@ -50,4 +47,12 @@ func seedScale(ctx context.Context, st *store.Store, syn *synthetic, o ScaleOpti
 		fmt.Fprintf(o.Log, "seeded priorities %d–%d in %.1f s\n", first, last, time.Since(t0).Seconds())
 	}
 	return manager, focal, syn.analyze(ctx)
+}
+
+// addUser stores a bench user with a fresh token valid for a day.
+func addUser(ctx context.Context, st *store.Store, a pipeline.Actor) (journey.User, error) {
+	token, hash := store.NewToken()
+	a.ID = uuid.NewString()
+	u, err := st.AddUser(ctx, store.User{Actor: a, Email: "bench-" + a.ID + "@puente.invalid", Language: "en"}, hash, time.Now().Add(24*time.Hour))
+	return journey.User{ID: u.ID, Name: u.Name, Token: token}, err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -25,7 +26,7 @@ func kinds(evs []pipeline.Event) []pipeline.EventKind {
 func TestNotifiesAfterEachFlush(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	plan := completePlan()
+	plan := journey.Plan()
 	b.send(1*time.Hour, act(m1, pipeline.Accept, withExpert(e1)))
 	b.send(1*time.Hour+time.Second, act(e1, pipeline.Approve))
 	b.send(1*time.Hour+2*time.Second, act(e1, pipeline.DraftPlan, func(a *pipeline.Act) { a.Plan = &plan }))

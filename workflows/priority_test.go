@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/puente-dev/puente/activities"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -146,17 +147,6 @@ func input(slas pipeline.SLAs) Input {
 		Actor: fpPE, Submission: submission(), ID: prioID, Ref: ref, RequestHash: "h1", At: t0}}}
 }
 
-func completePlan() pipeline.Plan {
-	return pipeline.Plan{
-		Objective: "Strengthen joint investigations", ExpectedOutcome: "Two JITs operating", GenderMarker: 1,
-		Actions: []pipeline.Action{{
-			Type: "training", Title: "JIT training", Description: "Five-day course", Beneficiaries: []string{"Fiscalía"},
-			Countries: []string{"PE"}, StartDate: "2026-05-04", EndDate: "2026-05-08", BudgetEUR: pipeline.Cents(4200000),
-			EUPartners: []string{"Eurojust"}, Indicators: []pipeline.Indicator{{Name: "prosecutors trained", Unit: "people", Target: 30}},
-		}},
-	}
-}
-
 func act(actor pipeline.Actor, d pipeline.Decision, mod ...func(*pipeline.Act)) ActRequest {
 	r := ActRequest{Actor: actor, Act: pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: d}}}
 	for _, m := range mod {
@@ -233,7 +223,7 @@ func requireRefused(t *testing.T, err error, kind pipeline.Kind) *pipeline.Error
 func TestJourney(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	plan := completePlan()
+	plan := journey.Plan()
 	steps := []struct {
 		at    time.Duration
 		req   ActRequest

@@ -142,7 +142,7 @@ func TestCrashConvergence(t *testing.T) {
 	// at least three times: an idle machine can drive one wave faster than
 	// the first kill comes.
 	const wave, minKills, maxWaves = 60, 3, 5
-	var journeys []*journey
+	var journeys []*crashJourney
 	// The killer: SIGKILL one process or the other every 1–3 s, and bring
 	// it back 0.2–1 s later, until every journey is done.
 	var done atomic.Bool
@@ -180,7 +180,7 @@ func TestCrashConvergence(t *testing.T) {
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 12)
 		for i := range wave {
-			j := &journey{variant: i % len(variants), key: fmt.Sprintf("crash-%d-%d-%s", w, i, tq), base: base, cast: cast}
+			j := &crashJourney{variant: i % len(variants), key: fmt.Sprintf("crash-%d-%d-%s", w, i, tq), base: base, cast: cast}
 			journeys = append(journeys, j)
 			wg.Add(1)
 			go func() {
@@ -290,10 +290,10 @@ var variants = []struct {
 	{"named-early", pipeline.Approved}, // reassign in triage, accept keeps it, straight through
 }
 
-// journey drives one priority as a person would who refreshes the page
+// crashJourney drives one priority as a person would who refreshes the page
 // after any error: every step is chosen from what the API shows now, so a
 // step whose answer was lost is never taken twice.
-type journey struct {
+type crashJourney struct {
 	variant int
 	key     string
 	base    string
@@ -307,7 +307,7 @@ type shown struct {
 	kinds map[pipeline.EventKind]int
 }
 
-func (j *journey) run(within time.Duration) error {
+func (j *crashJourney) run(within time.Duration) error {
 	deadline := time.Now().Add(within)
 	v := variants[j.variant]
 	for time.Now().Before(deadline) {
@@ -340,7 +340,7 @@ func (j *journey) run(within time.Duration) error {
 	return fmt.Errorf("%s (%s): not done within %s", j.id, v.name, within)
 }
 
-func (j *journey) submit() error {
+func (j *crashJourney) submit() error {
 	body := map[string]any{"title": "Seguir el dinero " + j.key, "description": "Rastreo de activos entre Perú y Colombia",
 		"theme": "money_laundering", "pillar": "justice", "countries": []string{"PE", "CO"}, "institution": "UIF", "urgency": "high"}
 	req, b, err := j.request(http.MethodPost, "/v1/priorities", j.cast.tokens[j.cast.fp.ID], body)
@@ -360,7 +360,7 @@ func (j *journey) submit() error {
 	return nil
 }
 
-func (j *journey) show() (*shown, error) {
+func (j *crashJourney) show() (*shown, error) {
 	req, _, err := j.request(http.MethodGet, "/v1/priorities/"+j.id, j.cast.tokens[j.cast.m1.ID], nil)
 	if err != nil {
 		return nil, err
@@ -390,7 +390,7 @@ func (j *journey) show() (*shown, error) {
 }
 
 // next is the step the variant takes from what p shows: who, and the request.
-func (j *journey) next(p *shown) (who, method, path string, body any) {
+func (j *crashJourney) next(p *shown) (who, method, path string, body any) {
 	decide := func(by string, b map[string]any) (string, string, string, any) {
 		return by, http.MethodPost, "/v1/priorities/" + j.id + "/decisions", b
 	}
@@ -453,7 +453,7 @@ func crashPlan(actions int) map[string]any {
 	return map[string]any{"objective": "Fortalecer la UIF", "expected_outcome": "Casos judicializados", "gender_marker": 1, "actions": as}
 }
 
-func (j *journey) request(method, path, token string, body any) (*http.Request, []byte, error) {
+func (j *crashJourney) request(method, path, token string, body any) (*http.Request, []byte, error) {
 	var b []byte
 	if body != nil {
 		var err error
@@ -472,7 +472,7 @@ func (j *journey) request(method, path, token string, body any) (*http.Request, 
 	return req, b, nil
 }
 
-func (j *journey) do(req *http.Request, body []byte) (int, []byte, error) {
+func (j *crashJourney) do(req *http.Request, body []byte) (int, []byte, error) {
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
@@ -486,7 +486,7 @@ func (j *journey) do(req *http.Request, body []byte) (int, []byte, error) {
 	return resp.StatusCode, out, err
 }
 
-func (j *journey) call(method, path, token string, body any, version string) (int, error) {
+func (j *crashJourney) call(method, path, token string, body any, version string) (int, error) {
 	req, b, err := j.request(method, path, token, body)
 	if err != nil {
 		return 0, err
@@ -504,7 +504,7 @@ type crashCounts struct {
 
 // add waits (up to a minute) for the priority's read model to equal its
 // workflow's state, then counts what is wrong with it.
-func (c *crashCounts) add(t *testing.T, ctx context.Context, tc client.Client, st *store.Store, conn *pgx.Conn, j *journey) {
+func (c *crashCounts) add(t *testing.T, ctx context.Context, tc client.Client, st *store.Store, conn *pgx.Conn, j *crashJourney) {
 	t.Helper()
 	if j.id == "" {
 		c.stuck++

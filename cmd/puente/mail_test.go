@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -226,41 +225,20 @@ func (j *mailJourney) killWorker() {
 	<-w.done
 }
 
-func (j *mailJourney) do(t *testing.T, who, method, path, body string, want int) []byte {
-	t.Helper()
-	code, out := send(t, method, j.base+path, j.people[who].Token, body)
-	if code != want {
-		t.Fatalf("%s %s as %s: %d %s", method, path, who, code, out)
-	}
-	return out
-}
-
-// journey takes a priority from submission to approval, through a revision
-// and a change request: 11 requests by 5 people.
+// journey takes a priority through the whole approval: 11 requests by 5
+// people, fpCO asking for a change in validation.
 func (j *mailJourney) journey(t *testing.T) string {
 	t.Helper()
-	var p pipeline.Priority
-	out := j.do(t, "fpPE", "POST", "/v1/priorities", `{"title":"ECI con Colombia","description":"Un equipo conjunto de investigación",
-		"theme":"joint_investigation_teams","pillar":"justice","countries":["PE","CO"],"institution":"Fiscalía de la Nación","urgency":"high"}`, http.StatusCreated)
-	if err := json.Unmarshal(out, &p); err != nil {
+	as := func(who string) journey.User {
+		p := j.people[who]
+		return journey.User{ID: p.ID, Name: p.Name, Token: p.Token}
+	}
+	d := journey.New(journey.Cast{FocalPoint: as("fpPE"), OtherFocalPoint: as("fpCO"), Manager: as("mgr1"), SecondManager: as("mgr2"),
+		Experts: map[string]journey.User{journey.Submission().Theme: as("expert")}}, j.base)
+	p := &journey.Journey{Scenario: journey.Approval}
+	if err := d.Run(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	decide := func(who, body string) {
-		j.do(t, who, "POST", "/v1/priorities/"+p.ID+"/decisions", body, http.StatusOK)
-	}
-	decide("mgr1", `{"decision":"accept","expert_id":"`+j.people["expert"].ID+`"}`)
-	decide("expert", `{"decision":"request_revision","comment":"Precise las instituciones"}`)
-	decide("fpPE", `{"decision":"resubmit","changes":{"institution":"Fiscalía y Policía Nacional"}}`)
-	decide("expert", `{"decision":"approve"}`)
-	j.do(t, "expert", "PUT", "/v1/priorities/"+p.ID+"/plan", `{"objective":"Fortalecer la cooperación judicial","expected_outcome":"Un ECI operativo",
-		"gender_marker":1,"actions":[{"type":"training","title":"Taller ECI","description":"Formación de fiscales","beneficiaries":["Fiscalía"],
-		"countries":["PE"],"start_date":"2027-02-01","end_date":"2027-02-05","budget_eur":45000,"eu_partners":["Eurojust"],
-		"indicators":[{"name":"Fiscales formados","unit":"people","baseline":0,"target":40}]}]}`, http.StatusOK)
-	decide("expert", `{"decision":"submit_plan"}`)
-	decide("fpCO", `{"decision":"request_changes","comment":"Añadir Colombia"}`)
-	decide("expert", `{"decision":"submit_plan"}`)
-	decide("fpPE", `{"decision":"endorse"}`)
-	decide("mgr2", `{"decision":"approve"}`)
 	return p.ID
 }
 

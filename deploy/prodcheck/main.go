@@ -14,9 +14,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
@@ -31,6 +33,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/workflows"
 )
 
@@ -87,8 +91,12 @@ func buildTools(ctx context.Context, repo, bin string) (*stack, error) {
 	return s, err
 }
 
-func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
-	began := time.Now()
+// up brings the production topology up and returns it running: the tools,
+// the compose file's jobs and settings, PostgreSQL with its roles confined,
+// the Temporal server, two migrations at once, two APIs and two workers,
+// each passing its compose healthcheck, and the journeys' people (s.cast).
+// On an error, the stack returned holds what did start, for stop.
+func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	repo, _ = filepath.Abs(repo)
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -96,102 +104,93 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		}
 		return filepath.Join(repo, p)
 	}
-	s, err := buildTools(ctx, repo, bin)
-	if err != nil {
-		return err
+	if s, err = buildTools(ctx, repo, bin); err != nil {
+		return s, err
 	}
 	// A work directory PostgreSQL can reach when it runs as another user.
 	s.work, err = os.MkdirTemp("", "puente-prod-check-")
 	if err != nil {
-		return err
+		return s, err
 	}
 	if err := os.Chmod(s.work, 0o755); err != nil {
-		return err
+		return s, err
 	}
-	defer func() {
-		if keep || err != nil {
-			logf("logs and data kept in %s", s.work)
-		} else {
-			_ = os.RemoveAll(s.work)
-		}
-	}()
-	defer s.stop()
 	logf("work directory %s", s.work)
 	if puente == "" {
 		// A binary of its own: .puente/bin may be shared with other checkouts.
 		puente = filepath.Join(s.work, "puente")
 		if _, err := run(ctx, repo, os.Environ(), "go", "build", "-o", puente, "./cmd/puente"); err != nil {
-			return err
+			return s, err
 		}
 	}
 	s.puente = abs(puente)
 
 	if s.project, err = loadCompose(ctx, repo); err != nil {
-		return fmt.Errorf("load docker-compose.yml: %w", err)
+		return s, fmt.Errorf("load docker-compose.yml: %w", err)
 	}
 	s.secrets = filepath.Join(s.work, "secrets")
 	if out, err := run(ctx, repo, []string{"PATH=" + os.Getenv("PATH"), "PUENTE_DB_USER=" + appRole},
 		"sh", "deploy/secrets.sh", s.secrets); err != nil {
-		return err
+		return s, err
 	} else {
 		logf("secrets: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 	}
 
 	if err := s.healthTools(ctx); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.startPostgres(ctx); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.healthcheck(ctx, "postgres", nil); err != nil {
-		return err
+		return s, err
 	}
 	logf("postgresql on 127.0.0.1:%d (passwords required for every role but the admin)", s.pgPort)
 	if err := s.job(ctx, "db-roles"); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.checkConfinement(ctx); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.job(ctx, "temporal-schema"); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.startTemporal(ctx); err != nil {
-		return err
+		return s, err
 	}
 	if err := s.job(ctx, "temporal-namespace"); err != nil {
-		return fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
+		return s, fmt.Errorf("%w\ntemporal log:\n%s", err, s.temporal.tail())
 	}
 	if err := s.healthcheck(ctx, "temporal", map[string]string{"127.0.0.1:7233": s.temporalAddr}); err != nil {
-		return err
+		return s, err
 	}
 	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
 		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
 
 	outs, err := s.migrateTwice(ctx)
 	if err != nil {
-		return fmt.Errorf("two migrate at once: %w", err)
+		return s, fmt.Errorf("two migrate at once: %w", err)
 	}
 	applied, err := s.checkMigrations(ctx)
 	if err != nil {
-		return err
+		return s, err
 	}
 	logf("puente migrate ×2 at once: both exited 0; %d migrations applied once each\n    migrate-1: %s\n    migrate-2: %s",
 		applied, lastLine(outs[0]), lastLine(outs[1]))
 
-	ppl, err := s.addUsers(ctx)
+	s.cast, err = s.addUsers(ctx)
 	if err != nil {
-		return err
+		return s, err
 	}
 	for i := 1; i <= 2; i++ {
 		a, err := s.startPuente(ctx, "api", i)
 		if err != nil {
-			return err
+			return s, err
 		}
 		s.apis = append(s.apis, a)
 		w, err := s.startPuente(ctx, "worker", i)
 		if err != nil {
-			return err
+			return s, err
 		}
 		s.workers = append(s.workers, w)
 	}
@@ -201,41 +200,64 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 			kind, port = "worker", "127.0.0.1:9090"
 		}
 		if err := s.healthcheck(ctx, kind, map[string]string{port: sv.addr}); err != nil {
-			return err
+			return s, err
 		}
 		logf("%-8s pid %-7d %s, compose healthcheck passes", sv.name, sv.pid(), sv.addr)
 	}
 	logf("the compose healthchecks of postgres and temporal pass too")
+	return s, nil
+}
+
+// check brings the topology up, drives the journeys through both APIs with
+// a worker killed midway, and verifies every priority.
+func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
+	began := time.Now()
+	s, err := up(ctx, repo, bin, puente)
+	if s != nil && s.work != "" {
+		defer func() {
+			if keep || err != nil {
+				logf("logs and data kept in %s", s.work)
+			} else {
+				_ = os.RemoveAll(s.work)
+			}
+		}()
+		defer s.stop()
+	}
+	if err != nil {
+		return err
+	}
 
 	// The journeys, with worker-1 killed a third of the way through and
-	// started again three seconds later.
-	themes := []string{"joint_investigation_teams", "money_laundering"}
-	var ps []*priority
+	// started again three seconds later: two in five approved, the others
+	// ending each other way.
+	themes := slices.Collect(maps.Keys(s.cast.Experts))
+	slices.Sort(themes)
+	scenarios := append([]journey.Scenario{journey.Approval, journey.Approval}, journey.Scenarios[1:]...)
+	var js []*journey.Journey
 	total := 0
 	for i := range n {
-		theme := themes[i%len(themes)]
-		sc := scenarios(func(p *people) user { return p.experts[theme] })
-		p := &priority{n: i + 1, scenario: sc[i%len(sc)], theme: theme}
-		ps = append(ps, p)
-		total += 1 + len(p.scenario.steps)
+		j := &journey.Journey{N: i + 1, Scenario: scenarios[i%len(scenarios)], Theme: themes[i%len(themes)]}
+		js = append(js, j)
+		total += 1 + len(j.Scenario.Steps)
 	}
 	tc, err := client.Dial(client.Options{HostPort: s.temporalAddr, Namespace: s.project.Environment["TEMPORAL_NAMESPACE"]})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	d := newDriver([]string{s.apis[0].addr, s.apis[1].addr}, ppl)
+	d := journey.New(s.cast, "http://"+s.apis[0].addr, "http://"+s.apis[1].addr)
+	d.Attempts, d.KeyPrefix = 10, "prod-check-"
 	killed := make(chan string, 1)
 	go s.killWorkerAt(ctx, d, tc, int64(total/3), killed)
 	start := time.Now()
-	runErr := d.runAll(ctx, ps, conc)
+	runErr := d.RunAll(ctx, js, conc)
 	end := time.Now()
 	elapsed := end.Sub(start)
 	select {
 	case k := <-killed:
 		logf("%s", k)
 	default:
-		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.steps.Load(), total, runErr)
+		return fmt.Errorf("the worker was never killed (%d of %d steps done): %v", d.Steps.Load(), total, runErr)
 	}
 	if runErr != nil {
 		return fmt.Errorf("journeys: %w", runErr)
@@ -247,7 +269,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 		return err
 	}
 	defer db.Close(ctx)
-	t, err := verify(ctx, d, db, tc, ps, end)
+	t, err := verify(ctx, d, db, tc, js, end)
 	if err != nil {
 		return err
 	}
@@ -259,7 +281,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	} else {
 		logf("observability: %s", msg)
 	}
-	report(s, d, ps, t)
+	report(s, d, js, t)
 	if len(t.mismatches) > 0 || t.duplicates > 0 || t.gaps > 0 {
 		return fmt.Errorf("%d priorities not where they should be:\n  %s", len(t.mismatches), strings.Join(t.mismatches, "\n  "))
 	}
@@ -271,8 +293,8 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 // SIGKILL the worker that ran the latest workflow task of most journeys under
 // way (it holds them in its sticky cache, so their next tasks are on its
 // queue), and starts a new worker three seconds later.
-func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, at int64, done chan<- string) {
-	for d.steps.Load() < at {
+func (s *stack) killWorkerAt(ctx context.Context, d *journey.Driver, tc client.Client, at int64, done chan<- string) {
+	for d.Steps.Load() < at {
 		select {
 		case <-ctx.Done():
 			return
@@ -280,12 +302,11 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 		}
 	}
 	owners := map[string]int{} // identity prefix "pid@" → journeys under way
-	d.active.Range(func(id, _ any) bool {
-		if who := lastWorker(ctx, tc, id.(string)); who != "" {
+	for _, id := range d.Active() {
+		if who := lastWorker(ctx, tc, id); who != "" {
 			owners[who]++
 		}
-		return true
-	})
+	}
 	s.mu.Lock()
 	victim := s.workers[0]
 	for _, w := range s.workers {
@@ -294,10 +315,10 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 		}
 	}
 	s.mu.Unlock()
-	inflight := d.inflight.Load()
+	inflight := d.InFlight.Load()
 	victim.kill9()
 	msg := fmt.Sprintf("kill -9 %s (pid %d) after %d steps, with %d requests in flight and the latest task of %d of the journeys under way",
-		victim.name, victim.pid(), d.steps.Load(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
+		victim.name, victim.pid(), d.Steps.Load(), inflight, owners[fmt.Sprintf("%d@", victim.pid())])
 	select {
 	case <-ctx.Done():
 		done <- msg
@@ -312,7 +333,7 @@ func (s *stack) killWorkerAt(ctx context.Context, d *driver, tc client.Client, a
 	s.mu.Lock()
 	s.workers = append(s.workers, w3)
 	s.mu.Unlock()
-	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.steps.Load())
+	done <- msg + fmt.Sprintf("; worker-3 (pid %d) started 3 s later, polling from step %d", w3.pid(), d.Steps.Load())
 }
 
 // lastWorker is the "pid@" prefix of the worker that completed the
@@ -333,110 +354,67 @@ func lastWorker(ctx context.Context, tc client.Client, id string) string {
 	return who
 }
 
-// report prints, per process, what it served, then the totals.
-func report(s *stack, d *driver, ps []*priority, t *tally) {
-	fmt.Println()
-	fmt.Println("per process:")
+// report prints what each process did, then the totals.
+func report(s *stack, d *journey.Driver, js []*journey.Journey, t *tally) {
+	fmt.Println("\nper process:")
 	for i, a := range s.apis {
-		var refs []string
-		for _, p := range ps {
-			if _, ok := d.served[i].Load(p.id); ok {
-				refs = append(refs, p.ref)
-			}
-		}
-		fmt.Printf("  %-8s pid %-7d %4d requests, %2d priorities moved: %s\n", a.name, a.pid(), d.requests[i].Load(), len(refs), strings.Join(refs, " "))
+		fmt.Printf("  %-8s pid %-7d %4d requests\n", a.name, a.pid(), d.Requests[i].Load())
 	}
 	for _, w := range s.workers {
-		identity := fmt.Sprintf("%d@", w.pid())
-		var refs []string
-		for _, p := range ps {
-			for id, set := range t.workerOf {
-				if strings.HasPrefix(id, identity) && set[p.id] {
-					refs = append(refs, p.ref)
-					break
-				}
+		ids := map[string]bool{}
+		for identity, set := range t.workerOf {
+			if strings.HasPrefix(identity, fmt.Sprintf("%d@", w.pid())) {
+				maps.Copy(ids, set)
 			}
 		}
 		state := "running"
 		if w.exited() {
 			state = "killed -9"
 		}
-		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities: %s\n", w.name, w.pid(), state, len(refs), strings.Join(refs, " "))
+		fmt.Printf("  %-8s pid %-7d %-9s workflow tasks of %2d priorities\n", w.name, w.pid(), state, len(ids))
 	}
-	shared := 0
-	for _, p := range ps {
-		k := 0
-		for _, set := range t.workerOf {
-			if set[p.id] {
-				k++
-			}
-		}
-		if k > 1 {
-			shared++
-		}
-	}
-	fmt.Printf("  %d priorities had workflow tasks run by more than one worker (taken over after the kill, or moved between sticky caches)\n", shared)
 	retries, resolved := 0, 0
-	for _, p := range ps {
-		retries += p.retries
-		resolved += p.resolved
-		for _, a := range p.answers {
-			fmt.Printf("  %s retried after: %s\n", p.ref, a)
+	for _, j := range js {
+		retries += j.Retries
+		resolved += j.Resolved
+		for _, a := range j.Answers {
+			fmt.Printf("  %s retried after: %s\n", j.Ref, a)
 		}
 	}
-	fmt.Println()
-	fmt.Printf("priorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
-		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n",
-		t.priorities, t.byFinal["approved"], t.byFinal["rejected"], t.byFinal["withdrawn"], t.events, t.duplicates, t.gaps,
-		t.priorities-countPrefix(t.mismatches, "workflow holds"), t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
-	fmt.Println()
+	fmt.Printf("\npriorities %d (approved %d, rejected %d, withdrawn %d), events %d, duplicates %d, gaps %d, "+
+		"read model = workflow for %d/%d, the last workflow completed %s after the last step; requests retried %d, found applied on re-read %d\n\n",
+		t.priorities, t.byFinal[pipeline.Approved], t.byFinal[pipeline.Rejected], t.byFinal[pipeline.Withdrawn], t.events, t.duplicates, t.gaps,
+		t.readModelOK, t.priorities, t.lastClose.Round(100*time.Millisecond), retries, resolved)
 }
 
-func countPrefix(list []string, sub string) int {
+// addUsers creates the journeys' people with `puente users add`: one
+// expert for each of two themes.
+func (s *stack) addUsers(ctx context.Context) (journey.Cast, error) {
 	n := 0
-	for _, s := range list {
-		if strings.Contains(s, sub) {
-			n++
-		}
-	}
-	return n
-}
-
-// addUsers creates the journeys' people with `puente users add`.
-func (s *stack) addUsers(ctx context.Context) (*people, error) {
-	n := 0
-	add := func(args ...string) (user, error) {
+	var errs []error
+	add := func(args ...string) journey.User {
 		n++
 		args = append(args, "--email", fmt.Sprintf("prod-check-%d@example.org", n))
 		out, err := run(ctx, s.work, s.env("migrate", nil), append([]string{s.puente, "users", "add"}, args...)...)
-		if err != nil {
-			return user{}, err
+		var u journey.User
+		if i := strings.IndexByte(out, '{'); err == nil && i >= 0 {
+			err = json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+		} else if err == nil {
+			err = fmt.Errorf("users add %v printed no user: %s", args, out)
 		}
-		var u user
-		i := strings.IndexByte(out, '{')
-		if i < 0 {
-			return user{}, fmt.Errorf("users add %v printed no user: %s", args, out)
-		}
-		return u, json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+		errs = append(errs, err)
+		return u
 	}
-	p := &people{experts: map[string]user{}}
-	var err error
-	if p.fpPE, err = add("--name", "Focal point PE+CO", "--role", "focal_point", "--countries", "PE,CO"); err != nil {
-		return nil, err
-	}
-	if p.manager, err = add("--name", "Manager one", "--role", "manager"); err != nil {
-		return nil, err
-	}
-	if p.manager2, err = add("--name", "Manager two", "--role", "manager"); err != nil {
-		return nil, err
+	c := journey.Cast{
+		FocalPoint:    add("--name", "Focal point PE+CO", "--role", "focal_point", "--countries", "PE,CO"),
+		Manager:       add("--name", "Manager one", "--role", "manager"),
+		SecondManager: add("--name", "Manager two", "--role", "manager"),
+		Experts:       map[string]journey.User{},
 	}
 	for _, theme := range []string{"joint_investigation_teams", "money_laundering"} {
-		if p.experts[theme], err = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme); err != nil {
-			return nil, err
-		}
+		c.Experts[theme] = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme)
 	}
-	p.fpCO = p.fpPE
-	return p, nil
+	return c, errors.Join(errs...)
 }
 
 // checkConfinement shows that each role reaches its own databases and not
@@ -523,17 +501,7 @@ func (s *stack) checkMetrics(ctx context.Context) error {
 		return err
 	}
 	get := func(url string) (string, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("%s: %s %s", url, resp.Status, b)
-		}
+		b, err := journey.Fetch(ctx, http.DefaultClient, url, strings.TrimSpace(string(token)))
 		return string(b), err
 	}
 	var lines []string

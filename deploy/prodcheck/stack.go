@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/journey"
 )
 
 // appRole is Puente's login role here: the local cluster's superuser is
@@ -49,6 +50,7 @@ type stack struct {
 	temporalMet  string // host:port of the server's Prometheus endpoint
 
 	scraped map[string]string // /metrics of each process, at the end
+	cast    journey.Cast      // the journeys' people, made with `puente users add`
 
 	mu      sync.Mutex
 	apis    []*service
@@ -142,26 +144,6 @@ func lowFreePorts(n int) ([]int, error) {
 	}
 	if len(out) < n {
 		return nil, fmt.Errorf("found %d free ports below 32768, want %d", len(out), n)
-	}
-	return out, nil
-}
-
-// freePorts returns n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var out []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
 }
@@ -346,11 +328,11 @@ func (s *stack) migrateTwice(ctx context.Context) ([2]string, error) {
 // startPuente starts one api or worker with its compose service's
 // environment, on its own address.
 func (s *stack) startPuente(ctx context.Context, kind string, n int) (*service, error) {
-	port, err := freePorts(1)
+	port, err := devstack.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port[0])
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	name := fmt.Sprintf("%s-%d", kind, n)
 	key, probe := "PUENTE_ADDR", "/readyz"
 	if kind == "worker" {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/strictjson"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -273,18 +274,13 @@ func decision(d pipeline.Decision, comment string) pipeline.Act {
 	return pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: d, Comment: comment}}
 }
 
-var completePlan = pipeline.Plan{Objective: "Fortalecer los ECI", ExpectedOutcome: "Más casos conjuntos", GenderMarker: 1,
-	Actions: []pipeline.Action{{Type: "training", Title: "Taller ECI", Description: "Formación de fiscales",
-		Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE"}, StartDate: "2027-02-01", EndDate: "2027-02-05",
-		BudgetEUR: pipeline.Euros(45000), Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "personas", Target: 40}}}}}
-
 // drive is a new priority taken by the engine to stage s.
 func (b *fuzzBundle) drive(t *testing.T, s pipeline.Stage) *history {
 	t.Helper()
 	h := b.submit(t, pipeline.Submission{Title: "Equipos conjuntos de investigación", Description: "ECI con Colombia",
 		Theme: "joint_investigation_teams", Pillar: "justice", Countries: []string{"PE", "CO"}, Institution: "Fiscalía",
 		Urgency: "high", Sensitivity: pipeline.Public})
-	plan := completePlan
+	plan := journey.Plan()
 	path := map[pipeline.Stage][]pipeline.Act{
 		pipeline.ExpertReview: {decision(pipeline.Accept, "")},
 		pipeline.Revision:     {decision(pipeline.Accept, ""), decision(pipeline.RequestRevision, "más detalle")},

@@ -1,4 +1,4 @@
-package deploy
+package compose
 
 import (
 	"encoding/json"
