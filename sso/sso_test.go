@@ -38,6 +38,17 @@ var idpPeople = []testidp.Person{
 	{Username: "silent", Email: "silent@example.org", OmitVerified: true},
 }
 
+// idpEmail is the email the provider has for username, lowercased as
+// Puente reads it.
+func idpEmail(username string) string {
+	for _, p := range idpPeople {
+		if p.Username == username {
+			return strings.ToLower(p.Email)
+		}
+	}
+	return ""
+}
+
 // knobs make the provider misbehave, one way per test.
 type knobs struct {
 	nonce           string        // the ID token's nonce, instead of the one sent
@@ -86,7 +97,7 @@ func setup(t *testing.T, k knobs) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle(sso.Prefix, p.Handler(func(w http.ResponseWriter, r *http.Request, u store.User) error {
+	mux.Handle(sso.Prefix, p.Handler(func(w http.ResponseWriter, r *http.Request, u store.User, _ string) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.signedIn = append(b.signedIn, u)
@@ -247,6 +258,11 @@ func TestSignInRefusals(t *testing.T) {
 			}
 			if log := b.log.String(); !strings.Contains(log, c.logged) {
 				t.Errorf("refused for another reason than %q:\n%s", c.logged, log)
+			}
+			// The log line says who was refused, as far as the provider said.
+			if log, email := b.log.String(), idpEmail(c.user); strings.Contains(c.contains, email) &&
+				(!strings.Contains(log, "email="+email) || !strings.Contains(log, "subject=u-"+c.user) || strings.Contains(log, "error=<nil>")) {
+				t.Errorf("the refusal's log line does not name %s and subject u-%s:\n%s", email, c.user, log)
 			}
 		})
 	}
