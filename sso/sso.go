@@ -216,10 +216,11 @@ func Check(ctx context.Context, cfg Config) (method string, logout bool, err err
 		case !errors.As(err, &answer):
 			return d.method, false, fmt.Errorf("identity provider's token endpoint %s: %w", token, err)
 		}
-		last = strings.TrimSpace(answer.Response.Status + " " + answer.ErrorCode + " " + answer.ErrorDescription)
+		last = strings.TrimSpace(answer.Response.Status + " " + answer.ErrorCode + " " + firstLine(answer.ErrorDescription))
 		switch {
 		case answer.ErrorCode == "invalid_client" || answer.Response.StatusCode == http.StatusUnauthorized:
-			return d.method, false, fmt.Errorf("%w (%s, sent with %s, answered %s to %s)", ErrClientRefused, token, d.method, last, probe.what)
+			return d.method, false, fmt.Errorf("%w (its token endpoint %s answered %s to %s, the secret sent with %s)",
+				ErrClientRefused, token, last, probe.what, d.method)
 		case answer.ErrorCode == "invalid_grant":
 			vouched = true
 		case answer.Response.StatusCode >= 500:
@@ -230,6 +231,16 @@ func Check(ctx context.Context, cfg Config) (method string, logout bool, err err
 		return d.method, false, fmt.Errorf("%w (%s answered %s)", ErrInconclusive, token, last)
 	}
 	return d.method, d.endSession != "", nil
+}
+
+// firstLine is an error description's first line, at most 160 bytes:
+// some providers add trace IDs and timestamps below.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return strings.TrimSpace(s)
 }
 
 // EndSessionURL is where sign-out sends the browser for the provider to

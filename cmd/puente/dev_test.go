@@ -42,12 +42,17 @@ func TestDevStack(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	dataDir, err := os.MkdirTemp("", "puente-dev-test-")
+	// The data dir is a clone's .puente, as in `puente dev` run at its root.
+	clone, err := os.MkdirTemp("", "puente-dev-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = os.Chmod(dataDir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	_ = os.Chmod(clone, 0o755)
+	t.Cleanup(func() { os.RemoveAll(clone) })
+	dataDir := filepath.Join(clone, ".puente")
+	if err := os.MkdirAll(filepath.Join(clone, "docs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	ports := make([]int, 5)
 	for i := range ports {
@@ -105,6 +110,22 @@ func TestDevStack(t *testing.T) {
 
 	cmd := start()
 	base := "http://" + addr
+	// `puente users` run in the clone, without DATABASE_URL, finds dev's
+	// database (its port changes on every start).
+	runUsers := func(args ...string) (string, error) {
+		c := exec.Command(bin, append([]string{"users"}, args...)...)
+		c.Dir = filepath.Join(clone, "docs")
+		c.Env = append(os.Environ(), "DATABASE_URL=", "PUENTE_DATA_DIR=")
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := runUsers("add", "--name", "Rosa Quispe", "--email", "rosa.quispe@example.org", "--role", "manager"); err != nil ||
+		!strings.Contains(out, `"token": "pte_`) || !strings.Contains(out, "using the database of puente dev") {
+		t.Errorf("users add in the clone without DATABASE_URL: %v\n%s", err, out)
+	}
+	if out, err := runUsers("list"); err != nil || !strings.Contains(out, "rosa.quispe@example.org") {
+		t.Errorf("users list in the clone without DATABASE_URL: %v\n%s", err, out)
+	}
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
@@ -223,6 +244,9 @@ func TestDevStack(t *testing.T) {
 		t.Errorf("Mailpit holds %+v, want the one email to %s", mails.Messages, expert.Email)
 	}
 	stop(cmd)
+	if out, err := runUsers("list"); err == nil || !strings.Contains(out, "set DATABASE_URL") {
+		t.Errorf("users list once dev stopped: %v\n%s", err, out)
+	}
 
 	cmd = start()
 	code, again := get(t, base+resp.Header.Get("Location"), fp.Token)

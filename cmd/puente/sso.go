@@ -85,8 +85,8 @@ func (s *ssoConfig) check(ctx context.Context, baseURL string, log *slog.Logger)
 	method, logout, err := sso.Check(ctx, cfg)
 	switch {
 	case errors.Is(err, sso.ErrClientRefused):
-		return fmt.Errorf("single sign-on: the identity provider refuses Puente's client secret or client ID, so every sign-in would fail: "+
-			"check oidc-client-secret (PUENTE_OIDC_CLIENT_SECRET, or the file PUENTE_OIDC_CLIENT_SECRET_FILE names) and oidc-client-id (PUENTE_OIDC_CLIENT_ID) [%v]", err)
+		return fmt.Errorf("single sign-on: %v, so every sign-in would fail: check oidc-client-secret (PUENTE_OIDC_CLIENT_SECRET, "+
+			"or the file PUENTE_OIDC_CLIENT_SECRET_FILE names) and oidc-client-id (PUENTE_OIDC_CLIENT_ID)", err)
 	case errors.Is(err, sso.ErrInconclusive):
 		log.Warn("single sign-on: the self-check could not tell whether the client secret is right; a wrong one shows at the first sign-in", "error", err)
 	case err != nil:
