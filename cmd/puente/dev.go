@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
@@ -46,8 +47,8 @@ func dev(ctx context.Context, args []string) error {
 	}
 	if cfg.DatabaseURL != "" {
 		if err := devstack.PingDatabase(ctx, cfg.DatabaseURL, 5*time.Second); err != nil {
-			return fmt.Errorf("DATABASE_URL %s does not answer (%v): unset DATABASE_URL for puente dev to run its own PostgreSQL, or start the server it names",
-				devstack.Redacted(cfg.DatabaseURL), err)
+			return fmt.Errorf("DATABASE_URL %s does not answer (%s): unset DATABASE_URL for puente dev to run its own PostgreSQL, or start the server it names",
+				devstack.Redacted(cfg.DatabaseURL), lastLine(err))
 		}
 	}
 	dataDir, err := filepath.Abs(cfg.DataDir)
@@ -174,6 +175,13 @@ Press Ctrl-C to stop everything.
 		return gaveUp.error
 	}
 	return err
+}
+
+// lastLine is the last line of an error's text: pgx lists each address it
+// tried on a line of its own, the cause at the end.
+func lastLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // childFailed is why dev ends when a child could not be kept running.

@@ -70,7 +70,7 @@ func openPeople(ctx context.Context, cfg *config) (*people.Service, func(), erro
 			return nil, nil, err
 		}
 		if err := devstack.PingDatabase(ctx, url, 5*time.Second); err != nil {
-			return nil, nil, fmt.Errorf("the dev database noted in %s does not answer (%v): start puente dev, or set DATABASE_URL", note, err)
+			return nil, nil, fmt.Errorf("the dev database noted in %s does not answer (%s): start puente dev, or set DATABASE_URL", note, lastLine(err))
 		}
 		fmt.Fprintf(os.Stderr, "using the database of puente dev (noted in %s)\n", note)
 		dbURL = url
