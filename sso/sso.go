@@ -432,18 +432,26 @@ func (p *Provider) complete(r *http.Request) outcome {
 // the ID token if it carries it, else from the UserInfo endpoint, whose
 // subject must be the ID token's. Only an email_verified claim that says
 // true vouches for the address: a claim that is missing, where the email
-// is, counts as unverified, and the sign-in is refused.
+// is, counts as unverified, and the sign-in is refused. Microsoft Entra ID
+// never states email_verified for organisational accounts: in the ID
+// token, where email_verified is missing, its optional claim xms_edov
+// (the email's domain is verified by the person's own tenant) set to true
+// vouches instead.
 func (p *Provider) email(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) (string, bool, error) {
 	var claims struct {
 		Email         string          `json:"email"`
 		EmailVerified json.RawMessage `json:"email_verified"`
+		DomainOwner   json.RawMessage `json:"xms_edov"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		return "", false, err
 	}
 	if claims.Email != "" {
-		v := strings.Trim(string(claims.EmailVerified), `"`)
-		return strings.ToLower(claims.Email), v == "true", nil
+		verified := strings.Trim(string(claims.EmailVerified), `"`) == "true"
+		if claims.EmailVerified == nil {
+			verified = strings.Trim(string(claims.DomainOwner), `"`) == "true"
+		}
+		return strings.ToLower(claims.Email), verified, nil
 	}
 	info, err := p.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {

@@ -36,6 +36,8 @@ var idpPeople = []testidp.Person{
 	{Username: "unverified", Email: "carmen@example.org", Verified: false},
 	{Username: "gone", Email: "gone@example.org", Verified: true},
 	{Username: "silent", Email: "silent@example.org", OmitVerified: true},
+	// Microsoft Entra ID: no email_verified, but xms_edov when asked for.
+	{Username: "entra", Email: "Rosa.Quispe@example.org", OmitVerified: true, DomainVerified: true},
 }
 
 // idpEmail is the email the provider has for username, lowercased as
@@ -216,6 +218,17 @@ func TestSignIn(t *testing.T) {
 		if len(b.signedIn) != 1 || b.signedIn[0].ID != ana.ID || b.signedIn[0].Role != pipeline.Manager {
 			t.Errorf("sessions opened for %+v", b.signedIn)
 		}
+	}
+}
+
+// TestEntrasDomainVerifiedVouches: an ID token without email_verified but
+// with Entra ID's xms_edov true signs its person in.
+func TestEntrasDomainVerifiedVouches(t *testing.T) {
+	t.Parallel()
+	b := setup(t, knobs{claimsInIDToken: true})
+	rosa := b.addUser(t, "rosa.quispe@example.org", true)
+	if code, body := b.signIn(t, "entra"); code != http.StatusOK || body != "signed in as "+rosa.ID+" at /priorities" {
+		t.Fatalf("xms_edov true: %d %q\n%s", code, body, b.log.String())
 	}
 }
 

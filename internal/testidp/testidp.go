@@ -43,6 +43,9 @@ type Person struct {
 	// OmitVerified leaves email_verified out of both, whatever Verified
 	// says: a provider that says nothing about the address.
 	OmitVerified bool
+	// DomainVerified adds Microsoft Entra ID's xms_edov claim, true: the
+	// email's domain is verified by the person's own tenant.
+	DomainVerified bool
 }
 
 // Client is an application registered with the provider.
@@ -359,6 +362,9 @@ func (s tampering) stateVerified(info *oidc.UserInfo) {
 	info.EmailVerified = false
 	if !p.OmitVerified {
 		info.AppendClaims("email_verified", p.Verified)
+	}
+	if p.DomainVerified {
+		info.AppendClaims("xms_edov", true)
 	}
 }
 
