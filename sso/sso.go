@@ -447,11 +447,11 @@ func (p *Provider) email(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Tok
 		return "", false, err
 	}
 	if claims.Email != "" {
-		verified := strings.Trim(string(claims.EmailVerified), `"`) == "true"
+		v := strings.Trim(string(claims.EmailVerified), `"`)
 		if claims.EmailVerified == nil {
-			verified = strings.Trim(string(claims.DomainOwner), `"`) == "true"
+			v = strings.Trim(string(claims.DomainOwner), `"`)
 		}
-		return strings.ToLower(claims.Email), verified, nil
+		return strings.ToLower(claims.Email), v == "true", nil
 	}
 	info, err := p.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {

@@ -18,14 +18,14 @@ func (s *Store) SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken
 	return nil
 }
 
-// EndWebSession revokes a web session (sign-out) and returns the ID token
-// it kept: empty for a session single sign-on did not open, or one that
+// WebSessionIDToken is the ID token kept with the web session under
+// idHash: empty for a session single sign-on did not open, or one that
 // does not exist, which is not an error.
-func (s *Store) EndWebSession(ctx context.Context, idHash []byte) (string, error) {
+func (s *Store) WebSessionIDToken(ctx context.Context, idHash []byte) (string, error) {
 	var idToken *string
-	err := s.pool.QueryRow(ctx, `DELETE FROM web_sessions WHERE id_hash = $1 RETURNING id_token`, idHash).Scan(&idToken)
+	err := s.pool.QueryRow(ctx, `SELECT id_token FROM web_sessions WHERE id_hash = $1`, idHash).Scan(&idToken)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return "", fmt.Errorf("end web session: %w", err)
+		return "", fmt.Errorf("read the ID token of a web session: %w", err)
 	}
 	if idToken == nil {
 		return "", nil

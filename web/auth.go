@@ -48,38 +48,50 @@ func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
 // startSession signs the user in: a new random session ID in an HttpOnly,
 // SameSite=Lax cookie (Secure over TLS), its hash stored with its absolute
 // end. The cookie lives as long; the idle timeout is the store's to judge.
-// It returns the hash the session is stored under.
-func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) ([]byte, error) {
+// The ID token of a single sign-on in the request's context is kept with
+// the session.
+func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux
 	id := base64.RawURLEncoding.EncodeToString(b)
 	now := a.d.Now()
 	expires := now.Add(a.d.SessionTTL)
 	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
-		return nil, err
+		return err
+	}
+	if s, ok := a.d.Store.(idTokenStore); ok {
+		if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
+			if err := s.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
+				return err
+			}
+		}
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
 	})
-	return hashSessionID(id), nil
+	return nil
 }
+
+// idTokenKey holds, in a request's context, the ID token of the single
+// sign-on that opens a session.
+type idTokenKey struct{}
 
 // idTokenStore is what a SessionStore also does when it can keep single
 // sign-on's ID token with a session (a *store.Store can): sign-out then
 // hands the token back to the provider to end its session too.
 type idTokenStore interface {
 	SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken string) error
-	EndWebSession(ctx context.Context, idHash []byte) (idToken string, err error)
+	WebSessionIDToken(ctx context.Context, idHash []byte) (string, error)
 }
 
-// endSession revokes the session under idHash and returns the ID token it
-// kept, if any.
-func (a *App) endSession(ctx context.Context, idHash []byte) (string, error) {
+// sessionIDToken is the ID token kept with the session under idHash:
+// empty for one single sign-on did not open.
+func (a *App) sessionIDToken(ctx context.Context, idHash []byte) (string, error) {
 	if s, ok := a.d.Store.(idTokenStore); ok {
-		return s.EndWebSession(ctx, idHash)
+		return s.WebSessionIDToken(ctx, idHash)
 	}
-	return "", a.d.Store.DeleteWebSession(ctx, idHash)
+	return "", nil
 }
 
 func (a *App) secure(r *http.Request) bool { return r.TLS != nil || a.d.SecureCookies }
@@ -172,13 +184,6 @@ func (a *App) finishSignIn(w http.ResponseWriter, r *http.Request, userID, next 
 // replaceSession ends the browser's session, if it has one, and opens the
 // user's.
 func (a *App) replaceSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	_, err := a.reopenSession(w, r, userID)
-	return err
-}
-
-// reopenSession is replaceSession, returning the hash the new session is
-// stored under.
-func (a *App) reopenSession(w http.ResponseWriter, r *http.Request, userID string) ([]byte, error) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		_ = a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value))
 	}
@@ -189,14 +194,7 @@ func (a *App) reopenSession(w http.ResponseWriter, r *http.Request, userID strin
 // and found among Puente's users, keeping the provider's ID token with it
 // for sign-out; the flow then sends them on.
 func (a *App) signInWithSSO(w http.ResponseWriter, r *http.Request, u store.User, idToken string) error {
-	idHash, err := a.reopenSession(w, r, u.ID)
-	if err != nil {
-		return err
-	}
-	if s, ok := a.d.Store.(idTokenStore); ok && idToken != "" {
-		return s.SetWebSessionIDToken(r.Context(), idHash, idToken)
-	}
-	return nil
+	return a.replaceSession(w, r.WithContext(context.WithValue(r.Context(), idTokenKey{}, idToken)), u.ID)
 }
 
 // refusedBySSO tells a person single sign-on did not sign in why, in their
@@ -216,7 +214,11 @@ func (a *App) refusedBySSO(w http.ResponseWriter, r *http.Request, reason sso.Re
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	var idToken string
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if idToken, err = a.endSession(r.Context(), hashSessionID(c.Value)); err != nil {
+		if idToken, err = a.sessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
+			a.serverError(w, r, nil, err)
+			return
+		}
+		if err := a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value)); err != nil {
 			a.serverError(w, r, nil, err)
 			return
 		}
