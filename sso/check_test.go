@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -136,5 +137,51 @@ func TestASignInAtAnotherHostIsWarnedOfOnce(t *testing.T) {
 	}
 	if !strings.Contains(b.log.String(), "host=localhost:"+u.Port()) {
 		t.Errorf("the warning does not name the host used:\n%s", b.log.String())
+	}
+}
+
+// TestCheckAgainstAProviderThatAuthenticatesTheClientFirst: a provider
+// that authenticates the client before it reads the grant, as RFC 6749
+// asks (Keycloak, Entra ID, Google do), is told from its first answer; one
+// whose answers vouch for nothing either way is inconclusive.
+func TestCheckAgainstAProviderThatAuthenticatesTheClientFirst(t *testing.T) {
+	t.Parallel()
+	var issuer string
+	// answer is the token endpoint's answer to the right credentials.
+	answer := map[string]string{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"issuer":"`+issuer+`","authorization_endpoint":"`+issuer+`/auth","token_endpoint":"`+issuer+
+			`/token","jwks_uri":"`+issuer+`/keys","token_endpoint_auth_methods_supported":["client_secret_post"]}`)
+	})
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if _, _, basic := r.BasicAuth(); basic || r.PostFormValue("client_id") != "puente" || r.PostFormValue("client_secret") != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"invalid_client"}`)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"`+answer[r.PostFormValue("grant_type")]+`"}`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	issuer = srv.URL
+	cfg := sso.Config{Issuer: issuer, ClientID: "puente", ClientSecret: "s3cret", RedirectURL: "http://puente.test/auth/oidc/callback"}
+	ctx := context.Background()
+
+	answer["authorization_code"], answer["refresh_token"] = "invalid_grant", "unauthorized_client"
+	if method, logout, err := sso.Check(ctx, cfg); err != nil || method != "client_secret_post" || logout {
+		t.Errorf("the right secret: %s, logout %v, %v", method, logout, err)
+	}
+	wrong := cfg
+	wrong.ClientSecret = "nope"
+	if _, _, err := sso.Check(ctx, wrong); !errors.Is(err, sso.ErrClientRefused) || !strings.Contains(err.Error(), "a made-up code") {
+		t.Errorf("a wrong secret: %v", err)
+	}
+	answer["authorization_code"], answer["refresh_token"] = "invalid_request", "unsupported_grant_type"
+	if _, _, err := sso.Check(ctx, cfg); !errors.Is(err, sso.ErrInconclusive) {
+		t.Errorf("answers that vouch for nothing: %v", err)
 	}
 }
