@@ -326,3 +326,22 @@ func processesMentioning(dir string) []string {
 	}
 	return out
 }
+
+// TestDevSaysWhenDatabaseURLDoesNotAnswer: a DATABASE_URL left exported
+// from an earlier run stops `puente dev` at once, with one sentence saying
+// so and what to do, before it starts anything.
+func TestDevSaysWhenDatabaseURLDoesNotAnswer(t *testing.T) {
+	dataDir := t.TempDir()
+	cmd := exec.Command(puenteBinary(t), "dev", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://puente:s3cret@127.0.0.1:1/puente?sslmode=disable", "PUENTE_OIDC_ISSUER=")
+	out, err := cmd.CombinedOutput()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err == nil || len(lines) != 1 ||
+		!strings.HasPrefix(lines[0], "puente: DATABASE_URL postgres://puente:xxxxx@127.0.0.1:1/puente?sslmode=disable does not answer (") ||
+		!strings.HasSuffix(lines[0], "connection refused): unset DATABASE_URL for puente dev to run its own PostgreSQL, or start the server it names") {
+		t.Errorf("puente dev with a dead DATABASE_URL: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) != 0 {
+		t.Errorf("dev started something in its data dir: %v", entries)
+	}
+}

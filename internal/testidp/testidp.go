@@ -278,7 +278,8 @@ type Response struct {
 // SignIn follows from — a client's start of the flow, or the provider's
 // authorization URL — to the provider's login page with browser, signs in
 // there as username, and follows the redirects back. browser should keep
-// cookies, as a browser does.
+// cookies, as a browser does, and hold no login session at the provider:
+// with one, the provider signs it in without its login page.
 func SignIn(t testing.TB, browser *http.Client, from, username string) Response {
 	t.Helper()
 	resp, err := browser.Get(from)
