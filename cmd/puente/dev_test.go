@@ -18,7 +18,9 @@ import (
 
 	"github.com/puente-dev/puente/devstack"
 	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 )
 
 // devTools builds the tools `puente dev` starts (the Temporal CLI and
@@ -61,12 +63,17 @@ func TestDevStack(t *testing.T) {
 		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	// Single sign-on on, against a real provider, with the right secret:
+	// dev starts and says so.
+	idp := testidp.Start(t, testidp.Options{Clients: []testidp.Client{{ID: "puente-dev", Secret: "dev-s3cret",
+		RedirectURI: "http://" + addr + sso.CallbackPath, PostLogoutRedirectURI: "http://" + addr + sso.SignedOutPath}}})
 	out := &testenv.SyncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
 			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
 			"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
-		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
+		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=", "PUENTE_LOG_FORMAT=json",
+			"PUENTE_OIDC_ISSUER="+idp.Issuer, "PUENTE_OIDC_CLIENT_ID=puente-dev", "PUENTE_OIDC_CLIENT_SECRET=dev-s3cret")
 		pr, pw := io.Pipe()
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), out
 		if err := cmd.Start(); err != nil {
@@ -125,6 +132,9 @@ func TestDevStack(t *testing.T) {
 	}
 	if out, err := runUsers("list"); err != nil || !strings.Contains(out, "rosa.quispe@example.org") {
 		t.Errorf("users list in the clone without DATABASE_URL: %v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), `"msg":"single sign-on on"`) {
+		t.Errorf("dev did not say single sign-on is on:\n%s", out.String())
 	}
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", code, body)
