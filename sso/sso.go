@@ -17,7 +17,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -28,10 +31,13 @@ import (
 )
 
 // Paths where the web app mounts the flow: Handler serves those under Prefix.
+// SignedOutPath is the web app's page people land on once signed out: the
+// provider sends them back there after ending its own session.
 const (
-	Prefix       = "/auth/oidc/"
-	StartPath    = "/auth/oidc/start"
-	CallbackPath = "/auth/oidc/callback"
+	Prefix        = "/auth/oidc/"
+	StartPath     = "/auth/oidc/start"
+	CallbackPath  = "/auth/oidc/callback"
+	SignedOutPath = "/signedout"
 )
 
 // stateCookie binds a sign-in attempt to the browser that started it, so a
@@ -50,11 +56,17 @@ type Config struct {
 	// RedirectURL is CallbackPath under Puente's public URL, as registered
 	// with the provider.
 	RedirectURL string
+	// PostLogoutURL is SignedOutPath under Puente's public URL, as
+	// registered with the provider: where it sends people once it has
+	// ended their session there (RP-Initiated Logout).
+	PostLogoutURL string
 }
 
 // OnLogin opens the web session of a person the provider vouched for and
-// Puente knows: the web app gives it when it mounts the flow.
-type OnLogin func(w http.ResponseWriter, r *http.Request, u store.User) error
+// Puente knows: the web app gives it when it mounts the flow. idToken is
+// the provider's ID token, for the session to keep: sign-out hands it back
+// to the provider (EndSessionURL).
+type OnLogin func(w http.ResponseWriter, r *http.Request, u store.User, idToken string) error
 
 // OnRefusal answers a refused sign-in with a page telling the person why
 // (with reason.Status()); email is the address the provider vouched for,
@@ -68,32 +80,191 @@ type Provider struct {
 	verifier *oidc.IDTokenVerifier
 	provider *oidc.Provider
 	log      *slog.Logger
+	// endSession is the provider's end_session_endpoint, empty when it
+	// offers none; postLogout is Config.PostLogoutURL.
+	endSession, postLogout string
+	// host is the host of the redirect URL, the one the state cookie must
+	// be set on; hostWarned says the log was told of another.
+	host       string
+	hostWarned atomic.Bool
+}
+
+// discovery is what Puente reads from the provider's discovery document.
+type discovery struct {
+	provider *oidc.Provider
+	oauth    oauth2.Config
+	// method is how the client secret is sent to the token endpoint:
+	// client_secret_basic or client_secret_post.
+	method     string
+	endSession string
+}
+
+// discover reads the provider's discovery document and picks how to send
+// the client secret from what the provider offers.
+func discover(ctx context.Context, cfg Config) (discovery, error) {
+	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
+		return discovery{}, errors.New("single sign-on needs an issuer URL, a client ID and a redirect URL")
+	}
+	p, err := oidc.NewProvider(ctx, cfg.Issuer)
+	if err != nil {
+		return discovery{}, fmt.Errorf("identity provider %s: %w", cfg.Issuer, err)
+	}
+	var meta struct {
+		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+		EndSession  string   `json:"end_session_endpoint"`
+	}
+	if err := p.Claims(&meta); err != nil {
+		return discovery{}, fmt.Errorf("identity provider %s: discovery document: %w", cfg.Issuer, err)
+	}
+	d := discovery{provider: p, endSession: meta.EndSession}
+	endpoint := p.Endpoint()
+	// The discovery document's default, when it lists none, is basic.
+	switch {
+	case len(meta.AuthMethods) == 0 || slices.Contains(meta.AuthMethods, "client_secret_basic"):
+		d.method, endpoint.AuthStyle = "client_secret_basic", oauth2.AuthStyleInHeader
+	case slices.Contains(meta.AuthMethods, "client_secret_post"):
+		d.method, endpoint.AuthStyle = "client_secret_post", oauth2.AuthStyleInParams
+	default:
+		return discovery{}, fmt.Errorf("identity provider %s takes no client secret at its token endpoint (it offers %s); Puente sends one with client_secret_basic or client_secret_post",
+			cfg.Issuer, strings.Join(meta.AuthMethods, ", "))
+	}
+	d.oauth = oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
+		Endpoint: endpoint, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+	return d, nil
 }
 
 // New reads the provider's discovery document and returns the flow. A
 // provider that does not answer is an error: Puente starts only with the
-// single sign-on it was configured with.
+// single sign-on it was configured with. Check, run first, also proves
+// the client's credentials.
 func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*Provider, error) {
-	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.RedirectURL == "" {
-		return nil, errors.New("single sign-on needs an issuer URL, a client ID and a redirect URL")
-	}
 	if log == nil {
 		log = slog.Default()
 	}
-	p, err := oidc.NewProvider(ctx, cfg.Issuer)
+	d, err := discover(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("identity provider %s: %w", cfg.Issuer, err)
+		return nil, err
+	}
+	redirect, err := url.Parse(cfg.RedirectURL)
+	if err != nil {
+		return nil, fmt.Errorf("redirect URL %q: %w", cfg.RedirectURL, err)
 	}
 	return &Provider{
 		store: st,
-		oauth: oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
-			Endpoint: p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "email", "profile"}},
+		oauth: d.oauth,
 		// The verifier checks the signature against the provider's keys, the
 		// issuer, the audience (our client ID) and the expiry.
-		verifier: p.Verifier(&oidc.Config{ClientID: cfg.ClientID}),
-		provider: p,
-		log:      log,
+		verifier:   d.provider.Verifier(&oidc.Config{ClientID: cfg.ClientID}),
+		provider:   d.provider,
+		log:        log,
+		endSession: d.endSession,
+		postLogout: cfg.PostLogoutURL,
+		host:       redirect.Host,
 	}, nil
+}
+
+// ErrClientRefused says the provider's token endpoint refuses Puente's
+// client ID and secret: a wrong secret, or a client ID it does not know.
+var ErrClientRefused = errors.New("the identity provider refuses Puente's client ID and secret")
+
+// ErrInconclusive says the provider answered Check in a way that tells
+// neither a right secret nor a wrong one.
+var ErrInconclusive = errors.New("the identity provider's answer tells neither a right client secret nor a wrong one")
+
+// Check proves, without a person, that the provider takes Puente's client
+// credentials: it redeems a code that cannot exist at the token endpoint,
+// then refreshes a refresh token that cannot exist, sending the secret as
+// the provider's discovery document offers. A provider answers
+// invalid_client (or 401) to credentials it refuses — ErrClientRefused —
+// and invalid_grant to those it takes, about the code or token. Both are
+// asked because some providers (zitadel's among them) look the code up
+// before the client, and answer invalid_grant to any credentials. When
+// neither answer vouches for the credentials, or one is a server error (as
+// zitadel's to a client ID it does not know), Check returns
+// ErrInconclusive. It returns how the secret is sent (client_secret_basic
+// or client_secret_post) and whether the provider offers RP-Initiated
+// Logout.
+func Check(ctx context.Context, cfg Config) (method string, logout bool, err error) {
+	d, err := discover(ctx, cfg)
+	if err != nil {
+		return "", false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	probes := []struct {
+		what string
+		ask  func() error
+	}{
+		{"a made-up code", func() error {
+			_, err := d.oauth.Exchange(ctx, "puente-self-check-"+random(), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+			return err
+		}},
+		{"a made-up refresh token", func() error {
+			_, err := d.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: "puente-self-check-" + random()}).Token()
+			return err
+		}},
+	}
+	token := d.oauth.Endpoint.TokenURL
+	var vouched, failed bool
+	var last string
+	for _, probe := range probes {
+		err := probe.ask()
+		var answer *oauth2.RetrieveError
+		switch {
+		case err == nil:
+			return d.method, false, fmt.Errorf("%w: its token endpoint %s took %s", ErrInconclusive, token, probe.what)
+		case !errors.As(err, &answer):
+			return d.method, false, fmt.Errorf("identity provider's token endpoint %s: %w", token, err)
+		}
+		last = strings.TrimSpace(answer.Response.Status + " " + answer.ErrorCode + " " + firstLine(answer.ErrorDescription))
+		switch {
+		case answer.ErrorCode == "invalid_client" || answer.Response.StatusCode == http.StatusUnauthorized:
+			return d.method, false, fmt.Errorf("%w (its token endpoint %s answered %s to %s, the secret sent with %s)",
+				ErrClientRefused, token, last, probe.what, d.method)
+		case answer.ErrorCode == "invalid_grant":
+			vouched = true
+		case answer.Response.StatusCode >= 500:
+			failed = true
+		}
+	}
+	if !vouched || failed {
+		return d.method, false, fmt.Errorf("%w (%s answered %s)", ErrInconclusive, token, last)
+	}
+	return d.method, d.endSession != "", nil
+}
+
+// firstLine is an error description's first line, at most 160 bytes:
+// some providers add trace IDs and timestamps below.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return strings.TrimSpace(s)
+}
+
+// EndSessionURL is where sign-out sends the browser for the provider to
+// end its own session too (OpenID Connect RP-Initiated Logout), with the
+// session's ID token as id_token_hint (none if empty) and PostLogoutURL to
+// come back to; empty when the provider offers no end_session_endpoint.
+func (p *Provider) EndSessionURL(idToken string) string {
+	if p.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(p.endSession)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	if idToken != "" {
+		q.Set("id_token_hint", idToken)
+	}
+	q.Set("client_id", p.oauth.ClientID)
+	if p.postLogout != "" {
+		q.Set("post_logout_redirect_uri", p.postLogout)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Handler serves the flow's two paths, for the web app to mount at Prefix:
@@ -121,6 +292,7 @@ func hash(s string) []byte {
 // challenge; ?next= is where to land once signed in.
 func (p *Provider) start(w http.ResponseWriter, r *http.Request, onRefusal OnRefusal) {
 	w.Header().Set("Cache-Control", "no-store")
+	p.watchHost(r)
 	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
 	next := onsite.Path(r.URL.Query().Get("next"))
 	if err := p.store.StartSSOLogin(r.Context(), hash(state), store.SSOLogin{Nonce: nonce, Verifier: verifier, Next: next},
@@ -135,6 +307,24 @@ func (p *Provider) start(w http.ResponseWriter, r *http.Request, onRefusal OnRef
 		oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
 }
 
+// watchHost warns, once, of a sign-in started at another host than the
+// redirect URL's: the state cookie is set on the host the browser used,
+// and the provider sends the browser back to the redirect URL's, where that
+// cookie is not sent — so the callback is refused as not this browser's.
+// Behind a proxy, X-Forwarded-Host is the host the browser used.
+func (p *Provider) watchHost(r *http.Request) {
+	host := r.Header.Get("X-Forwarded-Host")
+	if host == "" {
+		host = r.Host
+	}
+	if strings.EqualFold(host, p.host) || !p.hostWarned.CompareAndSwap(false, true) {
+		return
+	}
+	p.log.WarnContext(r.Context(), "a sign-in started at another host than Puente's base URL (PUENTE_BASE_URL): "+
+		"the provider sends the browser back to the base URL's host, and the sign-in is refused there as not valid; "+
+		"people must open Puente at the base URL", "host", host, "base_url_host", p.host)
+}
+
 // callback completes the flow: the state must be this browser's and unused,
 // the code must redeem with the PKCE verifier, the ID token must be signed
 // by the provider for us, unexpired and carry our nonce, and the email must
@@ -143,91 +333,124 @@ func (p *Provider) start(w http.ResponseWriter, r *http.Request, onRefusal OnRef
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request, onLogin OnLogin, onRefusal OnRefusal) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/auth/oidc/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	u, next, reason, err := p.complete(r)
-	if reason != "" {
-		p.log.WarnContext(r.Context(), "single sign-on refused", "reason", reason, "error", err)
-		onRefusal(w, r, reason, u.Email)
+	o := p.complete(r)
+	if o.reason != "" {
+		// Who was refused, as far as the provider said, so that the
+		// operator can tell which address to add or who was deactivated.
+		attrs := []any{"reason", o.reason, "email", o.user.Email, "subject", o.subject}
+		if o.err != nil {
+			attrs = append(attrs, "error", o.err)
+		}
+		p.log.WarnContext(r.Context(), "single sign-on refused", attrs...)
+		onRefusal(w, r, o.reason, o.user.Email)
 		return
 	}
-	if err := onLogin(w, r, u); err != nil {
+	if err := onLogin(w, r, o.user, o.idToken); err != nil {
 		p.log.ErrorContext(r.Context(), "open web session", "error", err)
 		onRefusal(w, r, Unavailable, "")
 		return
 	}
-	p.log.InfoContext(r.Context(), "signed in with single sign-on", "user_id", u.ID)
-	http.Redirect(w, r, onsite.Path(next), http.StatusSeeOther)
+	p.log.InfoContext(r.Context(), "signed in with single sign-on", "user_id", o.user.ID)
+	http.Redirect(w, r, onsite.Path(o.next), http.StatusSeeOther)
 }
 
+// outcome is what a callback came to: a person to sign in and where to send
+// them, or a reason to refuse, with the error behind it. The user carries
+// the email, and subject the provider's, as far as the checks got, even
+// when refused: for the page and the log to name them.
+type outcome struct {
+	user    store.User
+	subject string
+	idToken string
+	next    string
+	reason  Reason
+	err     error
+}
+
+func refuse(reason Reason, err error) outcome { return outcome{reason: reason, err: err} }
+
 // complete runs the callback's checks in order; a non-empty reason refuses.
-// The user carries the email even when refused, for the page to name it.
-func (p *Provider) complete(r *http.Request) (store.User, string, Reason, error) {
+func (p *Provider) complete(r *http.Request) outcome {
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		return store.User{}, "", ProviderRefused, fmt.Errorf("%s: %s", e, q.Get("error_description"))
+		return refuse(ProviderRefused, fmt.Errorf("%s: %s", e, q.Get("error_description")))
 	}
 	state := q.Get("state")
 	c, err := r.Cookie(stateCookie)
 	if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
-		return store.User{}, "", BadState, errors.New("the state is not this browser's")
+		return refuse(BadState, errors.New("the state is not this browser's"))
 	}
 	login, err := p.store.TakeSSOLogin(r.Context(), hash(state))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.User{}, "", BadState, errors.New("the state was used already, or expired")
+		return refuse(BadState, errors.New("the state was used already, or expired"))
 	}
 	if err != nil {
-		return store.User{}, "", Unavailable, err
+		return refuse(Unavailable, err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
 	tok, err := p.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(login.Verifier))
 	if err != nil {
-		return store.User{}, "", BadToken, fmt.Errorf("redeem the code: %w", err)
+		return refuse(BadToken, fmt.Errorf("redeem the code: %w", err))
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
-		return store.User{}, "", BadToken, errors.New("no ID token in the answer")
+		return refuse(BadToken, errors.New("no ID token in the answer"))
 	}
 	idt, err := p.verifier.Verify(ctx, raw)
 	if err != nil {
-		return store.User{}, "", BadToken, err
+		return refuse(BadToken, err)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(login.Nonce)) != 1 {
-		return store.User{}, "", BadToken, errors.New("the ID token's nonce is not the one sent")
+		return outcome{subject: idt.Subject, reason: BadToken, err: errors.New("the ID token's nonce is not the one sent")}
 	}
 	email, verified, err := p.email(ctx, idt, tok)
-	if err != nil {
-		return store.User{}, "", BadToken, err
-	}
-	if !verified {
-		return store.User{Email: email}, "", Unverified, errors.New("email not verified")
+	o := outcome{user: store.User{Email: email}, subject: idt.Subject, idToken: raw}
+	switch {
+	case err != nil:
+		o.reason, o.err = BadToken, err
+		return o
+	case !verified:
+		o.reason, o.err = Unverified, errors.New("the provider does not say the email is verified")
+		return o
 	}
 	u, err := p.store.UserByEmail(r.Context(), email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.User{Email: email}, "", Unknown, nil
+		o.reason, o.err = Unknown, errors.New("no Puente user has this email")
 	case err != nil:
-		return store.User{}, "", Unavailable, err
+		o.reason, o.err = Unavailable, err
 	case !u.Active:
-		return u, "", Deactivated, nil
+		o.user, o.reason, o.err = u, Deactivated, errors.New("the user with this email is deactivated")
+	default:
+		o.user, o.next = u, login.Next
 	}
-	return u, login.Next, "", nil
+	return o
 }
 
 // email is the person's address and whether the provider verified it: from
 // the ID token if it carries it, else from the UserInfo endpoint, whose
 // subject must be the ID token's. Only an email_verified claim that says
 // true vouches for the address: a claim that is missing, where the email
-// is, counts as unverified, and the sign-in is refused.
+// is, counts as unverified, and the sign-in is refused. Microsoft Entra ID
+// never states email_verified for organisational accounts: in the ID
+// token, where email_verified is missing, its optional claim xms_edov
+// (the email's domain is verified by the person's own tenant) set to true
+// vouches instead.
 func (p *Provider) email(ctx context.Context, idt *oidc.IDToken, tok *oauth2.Token) (string, bool, error) {
 	var claims struct {
 		Email         string          `json:"email"`
 		EmailVerified json.RawMessage `json:"email_verified"`
+		DomainOwner   json.RawMessage `json:"xms_edov"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		return "", false, err
 	}
 	if claims.Email != "" {
 		v := strings.Trim(string(claims.EmailVerified), `"`)
+		if claims.EmailVerified == nil {
+			v = strings.Trim(string(claims.DomainOwner), `"`)
+		}
 		return strings.ToLower(claims.Email), v == "true", nil
 	}
 	info, err := p.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))

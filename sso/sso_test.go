@@ -36,6 +36,19 @@ var idpPeople = []testidp.Person{
 	{Username: "unverified", Email: "carmen@example.org", Verified: false},
 	{Username: "gone", Email: "gone@example.org", Verified: true},
 	{Username: "silent", Email: "silent@example.org", OmitVerified: true},
+	// Microsoft Entra ID: no email_verified, but xms_edov when asked for.
+	{Username: "entra", Email: "Rosa.Quispe@example.org", OmitVerified: true, DomainVerified: true},
+}
+
+// idpEmail is the email the provider has for username, lowercased as
+// Puente reads it.
+func idpEmail(username string) string {
+	for _, p := range idpPeople {
+		if p.Username == username {
+			return strings.ToLower(p.Email)
+		}
+	}
+	return ""
 }
 
 // knobs make the provider misbehave, one way per test.
@@ -86,7 +99,7 @@ func setup(t *testing.T, k knobs) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle(sso.Prefix, p.Handler(func(w http.ResponseWriter, r *http.Request, u store.User) error {
+	mux.Handle(sso.Prefix, p.Handler(func(w http.ResponseWriter, r *http.Request, u store.User, _ string) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.signedIn = append(b.signedIn, u)
@@ -208,6 +221,17 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+// TestEntrasDomainVerifiedVouches: an ID token without email_verified but
+// with Entra ID's xms_edov true signs its person in.
+func TestEntrasDomainVerifiedVouches(t *testing.T) {
+	t.Parallel()
+	b := setup(t, knobs{claimsInIDToken: true})
+	rosa := b.addUser(t, "rosa.quispe@example.org", true)
+	if code, body := b.signIn(t, "entra"); code != http.StatusOK || body != "signed in as "+rosa.ID+" at /priorities" {
+		t.Fatalf("xms_edov true: %d %q\n%s", code, body, b.log.String())
+	}
+}
+
 func TestSignInRefusals(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -247,6 +271,11 @@ func TestSignInRefusals(t *testing.T) {
 			}
 			if log := b.log.String(); !strings.Contains(log, c.logged) {
 				t.Errorf("refused for another reason than %q:\n%s", c.logged, log)
+			}
+			// The log line says who was refused, as far as the provider said.
+			if log, email := b.log.String(), idpEmail(c.user); strings.Contains(c.contains, email) &&
+				(!strings.Contains(log, "email="+email) || !strings.Contains(log, "subject=u-"+c.user) || strings.Contains(log, "error=<nil>")) {
+				t.Errorf("the refusal's log line does not name %s and subject u-%s:\n%s", email, c.user, log)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -47,6 +48,8 @@ func (a *App) sessionActor(r *http.Request) (pipeline.Actor, error) {
 // startSession signs the user in: a new random session ID in an HttpOnly,
 // SameSite=Lax cookie (Secure over TLS), its hash stored with its absolute
 // end. The cookie lives as long; the idle timeout is the store's to judge.
+// The ID token of a single sign-on in the request's context is kept with
+// the session.
 func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails on Linux
@@ -56,11 +59,39 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string
 	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
 		return err
 	}
+	if s, ok := a.d.Store.(idTokenStore); ok {
+		if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
+			if err := s.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
+				return err
+			}
+		}
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
 	})
 	return nil
+}
+
+// idTokenKey holds, in a request's context, the ID token of the single
+// sign-on that opens a session.
+type idTokenKey struct{}
+
+// idTokenStore is what a SessionStore also does when it can keep single
+// sign-on's ID token with a session (a *store.Store can): sign-out then
+// hands the token back to the provider to end its session too.
+type idTokenStore interface {
+	SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken string) error
+	WebSessionIDToken(ctx context.Context, idHash []byte) (string, error)
+}
+
+// sessionIDToken is the ID token kept with the session under idHash:
+// empty for one single sign-on did not open.
+func (a *App) sessionIDToken(ctx context.Context, idHash []byte) (string, error) {
+	if s, ok := a.d.Store.(idTokenStore); ok {
+		return s.WebSessionIDToken(ctx, idHash)
+	}
+	return "", nil
 }
 
 func (a *App) secure(r *http.Request) bool { return r.TLS != nil || a.d.SecureCookies }
@@ -160,9 +191,10 @@ func (a *App) replaceSession(w http.ResponseWriter, r *http.Request, userID stri
 }
 
 // signInWithSSO opens the session of a person single sign-on vouched for
-// and found among Puente's users; the flow then sends them on.
-func (a *App) signInWithSSO(w http.ResponseWriter, r *http.Request, u store.User) error {
-	return a.replaceSession(w, r, u.ID)
+// and found among Puente's users, keeping the provider's ID token with it
+// for sign-out; the flow then sends them on.
+func (a *App) signInWithSSO(w http.ResponseWriter, r *http.Request, u store.User, idToken string) error {
+	return a.replaceSession(w, r.WithContext(context.WithValue(r.Context(), idTokenKey{}, idToken)), u.ID)
 }
 
 // refusedBySSO tells a person single sign-on did not sign in why, in their
@@ -173,16 +205,67 @@ func (a *App) refusedBySSO(w http.ResponseWriter, r *http.Request, reason sso.Re
 	a.render(w, r, nil, reason.Status(), "sso", key+".title", struct{ Text, Email string }{key + ".text", email})
 }
 
-// signOut revokes the session server-side and forgets the cookie.
+// signOut revokes the session server-side and forgets the cookie. A
+// session single sign-on opened also ends at the provider when it offers
+// RP-Initiated Logout: the browser goes to its end_session_endpoint with
+// the session's ID token, and comes back to the signed-out page. Otherwise
+// the provider's own session lives on, and would sign the next person at
+// this browser straight back in: the signed-out page says so.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
+	var idToken string
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if idToken, err = a.sessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
+			a.serverError(w, r, nil, err)
+			return
+		}
 		if err := a.d.Store.DeleteWebSession(r.Context(), hashSessionID(c.Value)); err != nil {
 			a.serverError(w, r, nil, err)
 			return
 		}
 	}
 	a.clearSessionCookie(w, r)
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	if a.d.SSO != nil && idToken != "" {
+		if end := a.d.SSO.EndSessionURL(idToken); end != "" {
+			http.Redirect(w, r, end, http.StatusSeeOther)
+			return
+		}
+	}
+	http.Redirect(w, r, sso.SignedOutPath, http.StatusSeeOther)
+}
+
+// signedOutPage is the sign-in page, saying the person is signed out; with
+// a provider that cannot end its own session, also that it may be open.
+func (a *App) signedOutPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := a.sessionActor(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	notice := "signout.done"
+	if a.d.SSO != nil && a.d.SSO.EndSessionURL("") == "" {
+		notice = "signout.provider_open"
+	}
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: "/", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil},
+		withNotice(notice))
+}
+
+// allowSignOut widens the pages' Content-Security-Policy, when single
+// sign-on can end the provider's session, so that its form-action also
+// allows the provider's end_session_endpoint: sign-out is a form whose
+// answer redirects there, and browsers hold such redirects to form-action.
+func (a *App) allowSignOut(next http.Handler) http.Handler {
+	if a.d.SSO == nil {
+		return next
+	}
+	u, err := url.Parse(a.d.SSO.EndSessionURL(""))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return next
+	}
+	policy := strings.Replace(csp, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", policy)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // setLanguage remembers the language picked with the switch for a year.

@@ -228,13 +228,16 @@ func (f fakeSignOn) Handler(onLogin sso.OnLogin, onRefusal sso.OnRefusal) http.H
 			onRefusal(w, r, sso.Reason(reason), "stranger@example.org")
 			return
 		}
-		if err := onLogin(w, r, f.user); err != nil {
+		if err := onLogin(w, r, f.user, "id-token"); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 }
+
+// EndSessionURL is empty: a provider without RP-Initiated Logout.
+func (fakeSignOn) EndSessionURL(string) string { return "" }
 
 // TestSignInOffersSingleSignOn: with SSO set, the sign-in page links to it,
 // its paths reach it, and a person it signs in has a session.

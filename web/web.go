@@ -74,6 +74,9 @@ type Deps struct {
 // serves the flow's paths.
 type SignOn interface {
 	Handler(onLogin sso.OnLogin, onRefusal sso.OnRefusal) http.Handler
+	// EndSessionURL is where sign-out sends the browser for the provider
+	// to end its session too; empty when it cannot.
+	EndSessionURL(idToken string) string
 }
 
 // SessionStore keeps the web app's sign-in sessions and finds the owner of
@@ -155,6 +158,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /signin", a.signIn)
 	mux.HandleFunc("POST /signin/dev", a.signInDev)
 	mux.HandleFunc("POST /signout", a.signOut)
+	mux.HandleFunc("GET "+sso.SignedOutPath, a.signedOutPage)
 	mux.HandleFunc("POST /language", a.setLanguage)
 
 	mux.Handle("GET /{$}", a.auth(a.home))
@@ -190,7 +194,7 @@ func (a *App) routes() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(a.crossOrigin))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(a.allowSignOut(cop.Handler(mux)))
 }
 
 // csp allows nothing but this server's own styles and images and forms

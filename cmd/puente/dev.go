@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
@@ -36,6 +37,20 @@ func dev(ctx context.Context, args []string) error {
 		return err
 	}
 	log := cfg.logger()
+	// What the person set is checked before anything starts: the single
+	// sign-on's provider and secret, and a database of their own.
+	if cfg.People.BaseURL == "" {
+		cfg.People.BaseURL = "http://" + localAddr(cfg.Addr)
+	}
+	if err := cfg.SSO.check(ctx, cfg.People.BaseURL, log); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL != "" {
+		if err := devstack.PingDatabase(ctx, cfg.DatabaseURL, 5*time.Second); err != nil {
+			return fmt.Errorf("DATABASE_URL %s does not answer (%s): unset DATABASE_URL for puente dev to run its own PostgreSQL, or start the server it names",
+				devstack.Redacted(cfg.DatabaseURL), lastLine(err))
+		}
+	}
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return err
@@ -113,6 +128,12 @@ func dev(ctx context.Context, args []string) error {
 	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
+	// `puente users …` run in this clone finds the database here.
+	unnote, err := devstack.NoteDatabaseURL(dataDir, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer unnote()
 	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {
 		return err
@@ -154,6 +175,13 @@ Press Ctrl-C to stop everything.
 		return gaveUp.error
 	}
 	return err
+}
+
+// lastLine is the last line of an error's text: pgx lists each address it
+// tried on a line of its own, the cause at the end.
+func lastLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // childFailed is why dev ends when a child could not be kept running.

@@ -18,7 +18,9 @@ import (
 
 	"github.com/puente-dev/puente/devstack"
 	"github.com/puente-dev/puente/internal/testenv"
+	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/sso"
 )
 
 // devTools builds the tools `puente dev` starts (the Temporal CLI and
@@ -42,12 +44,17 @@ func TestDevStack(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	dataDir, err := os.MkdirTemp("", "puente-dev-test-")
+	// The data dir is a clone's .puente, as in `puente dev` run at its root.
+	clone, err := os.MkdirTemp("", "puente-dev-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = os.Chmod(dataDir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	_ = os.Chmod(clone, 0o755)
+	t.Cleanup(func() { os.RemoveAll(clone) })
+	dataDir := filepath.Join(clone, ".puente")
+	if err := os.MkdirAll(filepath.Join(clone, "docs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	ports := make([]int, 5)
 	for i := range ports {
@@ -56,12 +63,17 @@ func TestDevStack(t *testing.T) {
 		}
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	// Single sign-on on, against a real provider, with the right secret:
+	// dev starts and says so.
+	idp := testidp.Start(t, testidp.Options{Clients: []testidp.Client{{ID: "puente-dev", Secret: "dev-s3cret",
+		RedirectURI: "http://" + addr + sso.CallbackPath, PostLogoutRedirectURI: "http://" + addr + sso.SignedOutPath}}})
 	out := &testenv.SyncBuffer{}
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--addr", addr,
 			"--temporal-port", fmt.Sprint(ports[1]), "--temporal-ui-port", fmt.Sprint(ports[2]),
 			"--mailpit-port", fmt.Sprint(ports[3]), "--mailpit-smtp-port", fmt.Sprint(ports[4]))
-		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=", "PUENTE_LOG_FORMAT=json")
+		cmd.Env = append(os.Environ(), "PUENTE_BIN_DIR="+binDir, "DATABASE_URL=", "PUENTE_LOG_FORMAT=json",
+			"PUENTE_OIDC_ISSUER="+idp.Issuer, "PUENTE_OIDC_CLIENT_ID=puente-dev", "PUENTE_OIDC_CLIENT_SECRET=dev-s3cret")
 		pr, pw := io.Pipe()
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, pw), out
 		if err := cmd.Start(); err != nil {
@@ -105,6 +117,25 @@ func TestDevStack(t *testing.T) {
 
 	cmd := start()
 	base := "http://" + addr
+	// `puente users` run in the clone, without DATABASE_URL, finds dev's
+	// database (its port changes on every start).
+	runUsers := func(args ...string) (string, error) {
+		c := exec.Command(bin, append([]string{"users"}, args...)...)
+		c.Dir = filepath.Join(clone, "docs")
+		c.Env = append(os.Environ(), "DATABASE_URL=", "PUENTE_DATA_DIR=")
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := runUsers("add", "--name", "Rosa Quispe", "--email", "rosa.quispe@example.org", "--role", "manager"); err != nil ||
+		!strings.Contains(out, `"token": "pte_`) || !strings.Contains(out, "using the database of puente dev") {
+		t.Errorf("users add in the clone without DATABASE_URL: %v\n%s", err, out)
+	}
+	if out, err := runUsers("list"); err != nil || !strings.Contains(out, "rosa.quispe@example.org") {
+		t.Errorf("users list in the clone without DATABASE_URL: %v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), `"msg":"single sign-on on"`) {
+		t.Errorf("dev did not say single sign-on is on:\n%s", out.String())
+	}
 	if code, body := get(t, base+"/readyz", ""); code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
@@ -223,6 +254,9 @@ func TestDevStack(t *testing.T) {
 		t.Errorf("Mailpit holds %+v, want the one email to %s", mails.Messages, expert.Email)
 	}
 	stop(cmd)
+	if out, err := runUsers("list"); err == nil || !strings.Contains(out, "set DATABASE_URL") {
+		t.Errorf("users list once dev stopped: %v\n%s", err, out)
+	}
 
 	cmd = start()
 	code, again := get(t, base+resp.Header.Get("Location"), fp.Token)
@@ -301,4 +335,23 @@ func processesMentioning(dir string) []string {
 		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	return out
+}
+
+// TestDevSaysWhenDatabaseURLDoesNotAnswer: a DATABASE_URL left exported
+// from an earlier run stops `puente dev` at once, with one sentence saying
+// so and what to do, before it starts anything.
+func TestDevSaysWhenDatabaseURLDoesNotAnswer(t *testing.T) {
+	dataDir := t.TempDir()
+	cmd := exec.Command(puenteBinary(t), "dev", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://puente:s3cret@127.0.0.1:1/puente?sslmode=disable", "PUENTE_OIDC_ISSUER=")
+	out, err := cmd.CombinedOutput()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err == nil || len(lines) != 1 ||
+		!strings.HasPrefix(lines[0], "puente: DATABASE_URL postgres://puente:xxxxx@127.0.0.1:1/puente?sslmode=disable does not answer (") ||
+		!strings.HasSuffix(lines[0], "connection refused): unset DATABASE_URL for puente dev to run its own PostgreSQL, or start the server it names") {
+		t.Errorf("puente dev with a dead DATABASE_URL: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) != 0 {
+		t.Errorf("dev started something in its data dir: %v", entries)
+	}
 }

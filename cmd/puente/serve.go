@@ -41,7 +41,11 @@ func serveCmd(ctx context.Context, name string, args []string, withAPI, withWork
 	if cfg.DatabaseURL == "" {
 		return errors.New("set DATABASE_URL or --database-url")
 	}
-	return serve(ctx, &cfg, cfg.logger(), withAPI, withWorker, nil)
+	log := cfg.logger()
+	if err := cfg.SSO.check(ctx, cfg.People.BaseURL, log); err != nil {
+		return err
+	}
+	return serve(ctx, &cfg, log, withAPI, withWorker, nil)
 }
 
 // serve runs the API and/or the worker until ctx ends, then stops them in

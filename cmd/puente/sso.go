@@ -57,21 +57,59 @@ func (s *ssoConfig) validate() error {
 	return nil
 }
 
+// config is the flow's configuration: people come back from the provider
+// to the callback under baseURL, and after signing out to the signed-out
+// page under it; both must be registered there.
+func (s *ssoConfig) config(baseURL string) (sso.Config, error) {
+	if baseURL == "" {
+		return sso.Config{}, errors.New("set PUENTE_BASE_URL (--base-url): single sign-on sends people back to it")
+	}
+	base := strings.TrimRight(baseURL, "/")
+	return sso.Config{Issuer: s.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		RedirectURL: base + sso.CallbackPath, PostLogoutURL: base + sso.SignedOutPath}, nil
+}
+
+// check runs single sign-on's self-check at start, before anything else
+// starts (sso.Check): a provider that does not answer, or refuses the
+// client's credentials, stops the command with one sentence naming the
+// setting; one that takes them is logged, with what the provider must
+// have registered. Nothing when single sign-on is off.
+func (s *ssoConfig) check(ctx context.Context, baseURL string, log *slog.Logger) error {
+	if s.Issuer == "" {
+		return nil
+	}
+	cfg, err := s.config(baseURL)
+	if err != nil {
+		return err
+	}
+	method, logout, err := sso.Check(ctx, cfg)
+	switch {
+	case errors.Is(err, sso.ErrClientRefused):
+		return fmt.Errorf("single sign-on: %v, so every sign-in would fail: check oidc-client-secret (PUENTE_OIDC_CLIENT_SECRET, "+
+			"or the file PUENTE_OIDC_CLIENT_SECRET_FILE names) and oidc-client-id (PUENTE_OIDC_CLIENT_ID)", err)
+	case errors.Is(err, sso.ErrInconclusive):
+		log.Warn("single sign-on: the self-check could not tell whether the client secret is right; a wrong one shows at the first sign-in", "error", err)
+	case err != nil:
+		return fmt.Errorf("single sign-on (PUENTE_OIDC_ISSUER): %w", err)
+	}
+	log.Info("single sign-on on", "issuer", s.Issuer, "client_id", s.ClientID, "client_secret_sent_with", method,
+		"redirect_url", cfg.RedirectURL, "post_logout_redirect_url", cfg.PostLogoutURL, "provider_sign_out", logout)
+	return nil
+}
+
 // provider connects to the identity provider (its discovery document),
-// or returns nil when single sign-on is off. People come back from it to
-// the callback under baseURL, which must be registered there.
+// or returns nil when single sign-on is off. check has run first.
 func (s *ssoConfig) provider(ctx context.Context, baseURL string, st *store.Store, log *slog.Logger) (*sso.Provider, error) {
 	if s.Issuer == "" {
 		return nil, nil
 	}
-	if baseURL == "" {
-		return nil, errors.New("set PUENTE_BASE_URL (--base-url): single sign-on sends people back to it")
+	cfg, err := s.config(baseURL)
+	if err != nil {
+		return nil, err
 	}
-	redirect := strings.TrimRight(baseURL, "/") + sso.CallbackPath
-	p, err := sso.New(ctx, sso.Config{Issuer: s.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret, RedirectURL: redirect}, st, log)
+	p, err := sso.New(ctx, cfg, st, log)
 	if err != nil {
 		return nil, fmt.Errorf("single sign-on (PUENTE_OIDC_ISSUER): %w", err)
 	}
-	log.Info("single sign-on on", "issuer", s.Issuer, "redirect_url", redirect)
 	return p, nil
 }

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/puente-dev/puente/devstack"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -52,11 +53,29 @@ func usersFlags(name string) (*flag.FlagSet, *config) {
 	return fs, &cfg
 }
 
+// openPeople opens the database DATABASE_URL names or, without it, the one
+// of the `puente dev` running in this clone (devstack.FindDatabaseURL).
 func openPeople(ctx context.Context, cfg *config) (*people.Service, func(), error) {
-	if cfg.DatabaseURL == "" {
-		return nil, nil, errors.New("set DATABASE_URL or --database-url")
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, nil, err
+		}
+		url, note, err := devstack.FindDatabaseURL(os.Getenv("PUENTE_DATA_DIR"), wd)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, errors.New("set DATABASE_URL or --database-url (or run this inside a clone where puente dev is running)")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := devstack.PingDatabase(ctx, url, 5*time.Second); err != nil {
+			return nil, nil, fmt.Errorf("the dev database noted in %s does not answer (%s): start puente dev, or set DATABASE_URL", note, lastLine(err))
+		}
+		fmt.Fprintf(os.Stderr, "using the database of puente dev (noted in %s)\n", note)
+		dbURL = url
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
+	st, err := store.Open(ctx, dbURL, 2)
 	if err != nil {
 		return nil, nil, err
 	}

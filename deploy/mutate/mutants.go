@@ -58,8 +58,8 @@ var mutants = []mutant{
 	{
 		Name: "cross-origin-check", File: "web/web.go",
 		Why:      "state-changing requests from other sites are served (CSRF)",
-		Original: `return securityHeaders(cop.Handler(mux))`,
-		Mutant:   `return securityHeaders(mux)`,
+		Original: `return securityHeaders(a.allowSignOut(cop.Handler(mux)))`,
+		Mutant:   `return securityHeaders(a.allowSignOut(mux))`,
 		Package:  "./web", Run: "TestCrossOriginPostsAreRefused",
 		Smoke: true,
 	},
@@ -150,6 +150,20 @@ var mutants = []mutant{
 		Original: `if !live {`,
 		Mutant:   `if false {`,
 		Package:  "./sso", Run: "TestAnExpiredSignInAttemptCannotComplete",
+	},
+	{
+		Name: "sso-wrong-secret-passes-the-check", File: "sso/sso.go",
+		Why:      "a wrong client secret passes the start-up check: it shows only at the first person's sign-in",
+		Original: `case answer.ErrorCode == "invalid_client" || answer.Response.StatusCode == http.StatusUnauthorized:`,
+		Mutant:   `case false:`,
+		Package:  "./sso", Run: "TestCheckTellsAWrongSecretFromARightOne",
+	},
+	{
+		Name: "sso-sign-out-keeps-the-provider-session", File: "web/auth.go",
+		Why:      "sign-out ends Puente's session only: single sign-on signs the next person at the computer straight back in",
+		Original: `if end := a.d.SSO.EndSessionURL(idToken); end != "" {`,
+		Mutant:   `if end := a.d.SSO.EndSessionURL(idToken); false && end != "" {`,
+		Package:  "./web", Run: "TestSignOutEndsTheProvidersSession",
 	},
 	{
 		Name: "open-redirect", File: "internal/onsite/onsite.go",

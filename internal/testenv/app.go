@@ -79,10 +79,10 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	base := "http://" + srv.Listener.Addr().String()
 	var idp *testidp.IdP
 	if opts.SSO != nil {
-		idp = testidp.Start(t, testidp.Options{People: opts.SSO,
-			Clients: []testidp.Client{{ID: "puente", Secret: "s3cret", RedirectURI: base + sso.CallbackPath}}})
+		idp = testidp.Start(t, testidp.Options{People: opts.SSO, Clients: []testidp.Client{{ID: "puente", Secret: "s3cret",
+			RedirectURI: base + sso.CallbackPath, PostLogoutRedirectURI: base + sso.SignedOutPath}}})
 		p, err := sso.New(ctx, sso.Config{Issuer: idp.Issuer, ClientID: "puente", ClientSecret: "s3cret",
-			RedirectURL: base + sso.CallbackPath}, st, quiet())
+			RedirectURL: base + sso.CallbackPath, PostLogoutURL: base + sso.SignedOutPath}, st, quiet())
 		if err != nil {
 			t.Fatalf("testenv: single sign-on: %v", err)
 		}

@@ -9,6 +9,8 @@ package testidp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -41,12 +43,18 @@ type Person struct {
 	// OmitVerified leaves email_verified out of both, whatever Verified
 	// says: a provider that says nothing about the address.
 	OmitVerified bool
+	// DomainVerified adds Microsoft Entra ID's xms_edov claim, true: the
+	// email's domain is verified by the person's own tenant.
+	DomainVerified bool
 }
 
 // Client is an application registered with the provider.
 type Client struct {
 	ID, Secret  string
 	RedirectURI string
+	// PostLogoutRedirectURI, when set, is where the provider may send the
+	// browser back to after ending its session.
+	PostLogoutRedirectURI string
 }
 
 // Options are the provider's people and clients, and how it misbehaves.
@@ -62,7 +70,17 @@ type Options struct {
 	// ClaimsInIDToken puts the email in the ID token; otherwise only the
 	// UserInfo endpoint gives it.
 	ClaimsInIDToken bool
+	// NoEndSession leaves end_session_endpoint out of the discovery
+	// document: a provider without RP-Initiated Logout.
+	NoEndSession bool
+	// AuthMethods, when set, replaces the discovery document's
+	// token_endpoint_auth_methods_supported (the provider still takes
+	// client_secret_basic and client_secret_post alike).
+	AuthMethods []string
 }
+
+// sessionCookie holds the provider's own login session.
+const sessionCookie = "testidp_session"
 
 // IdP is a running provider.
 type IdP struct {
@@ -70,6 +88,10 @@ type IdP struct {
 	Issuer string
 	mu     sync.Mutex
 	swap   string
+	// sessions are the login sessions: the cookie's value → the subject.
+	sessions map[string]string
+	// secretSentWith is how the last token request sent its client secret.
+	secretSentWith string
 }
 
 // Start runs a provider until the test ends. The example's server sets the
@@ -86,17 +108,41 @@ func Start(t testing.TB, o Options) *IdP {
 		clients[c.ID] = storage.WebClient(c.ID, c.Secret, c.RedirectURI)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	idp := &IdP{Issuer: "http://" + srv.Listener.Addr().String()}
+	idp := &IdP{Issuer: "http://" + srv.Listener.Addr().String(), sessions: map[string]string{}}
 	people := map[string]Person{}
 	for _, p := range o.People {
 		people["u-"+p.Username] = p
 	}
-	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o, people: people}
+	logouts := map[string]string{}
+	for _, c := range o.Clients {
+		logouts[c.ID] = c.PostLogoutRedirectURI
+	}
+	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o, people: people, idp: idp, logouts: logouts}
 	provider := exampleop.SetupServer(idp.Issuer, stor, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		idp.mu.Lock()
 		swap := idp.swap
 		idp.mu.Unlock()
+		switch {
+		case r.URL.Path == "/login/username" && r.Method == http.MethodGet:
+			idp.resume(w, r, stor, provider)
+			return
+		case r.URL.Path == "/login/username" && r.Method == http.MethodPost:
+			idp.login(w, r, provider)
+			return
+		case r.URL.Path == "/.well-known/openid-configuration" && (o.NoEndSession || o.AuthMethods != nil):
+			rewrite(t, w, r, provider, func(doc map[string]any) {
+				if o.NoEndSession {
+					delete(doc, "end_session_endpoint")
+				}
+				if o.AuthMethods != nil {
+					doc["token_endpoint_auth_methods_supported"] = o.AuthMethods
+				}
+			})
+			return
+		case r.URL.Path == "/oauth/token":
+			idp.noteSecret(r)
+		}
 		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
 			provider.ServeHTTP(w, r)
 			return
@@ -117,6 +163,103 @@ func Start(t testing.TB, o Options) *IdP {
 	return idp
 }
 
+// resume answers the redirect to the login page: a browser with a live
+// login session is signed in at once, as that session's person, without a
+// password; any other gets the login page.
+func (p *IdP) resume(w http.ResponseWriter, r *http.Request, stor tampering, provider http.Handler) {
+	id := r.URL.Query().Get("authRequestID")
+	var subject string
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		p.mu.Lock()
+		subject = p.sessions[c.Value]
+		p.mu.Unlock()
+	}
+	user := stor.people[subject]
+	if subject == "" || stor.Storage.CheckUsernamePassword(user.Username, Password, id) != nil {
+		provider.ServeHTTP(w, r)
+		return
+	}
+	// The example provider's authorization endpoint is /auth; its
+	// callback completes the request the login marked done.
+	http.Redirect(w, r, p.Issuer+"/auth/callback?id="+url.QueryEscape(id), http.StatusFound)
+}
+
+// login checks a username and password at the login page, as the example
+// does, and on success opens a login session in a cookie.
+func (p *IdP) login(w http.ResponseWriter, r *http.Request, provider http.Handler) {
+	// Read the form first: the provider reads it from a copy of r.
+	_ = r.ParseForm()
+	rec := httptest.NewRecorder()
+	provider.ServeHTTP(rec, r)
+	if rec.Code == http.StatusFound {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		id := base64.RawURLEncoding.EncodeToString(b)
+		p.mu.Lock()
+		p.sessions[id] = "u-" + r.PostFormValue("username")
+		p.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// noteSecret notes how a token request sends its client secret.
+func (p *IdP) noteSecret(r *http.Request) {
+	how := "none"
+	if _, _, ok := r.BasicAuth(); ok {
+		how = "client_secret_basic"
+	} else if r.ParseForm() == nil && r.PostForm.Get("client_secret") != "" {
+		how = "client_secret_post"
+	}
+	p.mu.Lock()
+	p.secretSentWith = how
+	p.mu.Unlock()
+}
+
+// SecretSentWith is how the last token request sent its client secret:
+// client_secret_basic, client_secret_post or none.
+func (p *IdP) SecretSentWith() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.secretSentWith
+}
+
+// LoginSessions is how many login sessions the provider holds.
+func (p *IdP) LoginSessions() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sessions)
+}
+
+// endSessions ends every login session of the subject.
+func (p *IdP) endSessions(subject string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, s := range p.sessions {
+		if s == subject {
+			delete(p.sessions, id)
+		}
+	}
+}
+
+// rewrite serves the provider's JSON answer to r, changed by edit.
+func rewrite(t testing.TB, w http.ResponseWriter, r *http.Request, provider http.Handler, edit func(map[string]any)) {
+	rec := httptest.NewRecorder()
+	provider.ServeHTTP(rec, r)
+	var doc map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Errorf("testidp: %s %s: %v", r.URL.Path, rec.Body, err)
+	}
+	edit(doc)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rec.Code)
+	_ = json.NewEncoder(w).Encode(doc)
+}
+
 // SwapIDToken makes the provider's token answers carry token as their ID
 // token from now on: a token substituted on the way.
 func (p *IdP) SwapIDToken(token string) {
@@ -135,7 +278,8 @@ type Response struct {
 // SignIn follows from — a client's start of the flow, or the provider's
 // authorization URL — to the provider's login page with browser, signs in
 // there as username, and follows the redirects back. browser should keep
-// cookies, as a browser does.
+// cookies, as a browser does, and hold no login session at the provider:
+// with one, the provider signs it in without its login page.
 func SignIn(t testing.TB, browser *http.Client, from, username string) Response {
 	t.Helper()
 	resp, err := browser.Get(from)
@@ -178,6 +322,16 @@ type tampering struct {
 	*storage.Storage
 	o      Options
 	people map[string]Person // by subject
+	idp    *IdP
+	// logouts are the clients' post-logout redirect URIs, by client ID.
+	logouts map[string]string
+}
+
+// TerminateSession ends the person's login sessions at the provider, as
+// well as the example's tokens: RP-Initiated Logout.
+func (s tampering) TerminateSession(ctx context.Context, userID, clientID string) error {
+	s.idp.endSessions(userID)
+	return s.Storage.TerminateSession(ctx, userID, clientID)
 }
 
 // SetUserinfoFromRequest fills the claims of an ID token.
@@ -210,6 +364,9 @@ func (s tampering) stateVerified(info *oidc.UserInfo) {
 	if !p.OmitVerified {
 		info.AppendClaims("email_verified", p.Verified)
 	}
+	if p.DomainVerified {
+		info.AppendClaims("xms_edov", true)
+	}
 }
 
 type tamperedRequest struct {
@@ -236,7 +393,15 @@ func (s tampering) AuthRequestByID(ctx context.Context, id string) (op.AuthReque
 
 type tamperedClient struct {
 	op.Client
-	o Options
+	o      Options
+	logout string
+}
+
+func (c tamperedClient) PostLogoutRedirectURIs() []string {
+	if c.logout == "" {
+		return nil
+	}
+	return []string{c.logout}
 }
 
 func (c tamperedClient) IDTokenLifetime() time.Duration {
@@ -253,5 +418,5 @@ func (s tampering) GetClientByClientID(ctx context.Context, id string) (op.Clien
 	if err != nil {
 		return nil, err
 	}
-	return tamperedClient{c, s.o}, nil
+	return tamperedClient{c, s.o, s.logouts[id]}, nil
 }
