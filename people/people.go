@@ -136,8 +136,28 @@ func asInvalid(err error) error {
 	return err
 }
 
-// Add creates a user and its first token.
-func (s *Service) Add(ctx context.Context, u store.User) (store.User, Issued, error) {
+// Console is the actor of `puente users`: whoever may open the database
+// manages its users.
+var Console = pipeline.Actor{Name: "puente users", Role: pipeline.Manager}
+
+// The one rule of user management, for the CLI, the API and the web app
+// alike: managers (pipeline.ManageUsers) manage every user; anyone reads
+// their own record and rotates or revokes their own tokens. A refusal is a KindForbidden
+// *pipeline.Error and changes nothing.
+func mayManage(by pipeline.Actor) error { return by.Demand(pipeline.ManageUsers) }
+
+func selfOrManager(by pipeline.Actor, id string) error {
+	if by.ID != "" && by.ID == id {
+		return nil
+	}
+	return mayManage(by)
+}
+
+// Add creates a user and its first token, for a manager.
+func (s *Service) Add(ctx context.Context, by pipeline.Actor, u store.User) (store.User, Issued, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, Issued{}, err
+	}
 	Normalize(&u)
 	if err := check(u); err != nil {
 		return store.User{}, Issued{}, err
@@ -150,8 +170,12 @@ func (s *Service) Add(ctx context.Context, u store.User) (store.User, Issued, er
 	return u, iss, nil
 }
 
-// Update changes a user's name, email, language, preference or scope.
-func (s *Service) Update(ctx context.Context, id string, c store.UserChanges) (store.User, error) {
+// Update changes a user's name, email, language, preference or scope, for
+// a manager.
+func (s *Service) Update(ctx context.Context, by pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, err
+	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
 		return store.User{}, err
@@ -176,13 +200,20 @@ func (s *Service) SetPreferences(ctx context.Context, id, language, notify strin
 	return s.Store.SetPreferences(ctx, id, language, notify)
 }
 
-// List lists users by name, one keyset page at a time.
-func (s *Service) List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error) {
+// List lists users by name, one keyset page at a time, for a manager.
+func (s *Service) List(ctx context.Context, by pipeline.Actor, f store.UserFilter, pg store.Page) ([]store.User, string, error) {
+	if err := mayManage(by); err != nil {
+		return nil, "", err
+	}
 	return s.Store.Users(ctx, f, pg)
 }
 
-// Get returns a user, deactivated or not, with their tokens' dates.
-func (s *Service) Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error) {
+// Get returns a user, deactivated or not, with their tokens' dates, for a
+// manager or the user themselves.
+func (s *Service) Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
+	if err := selfOrManager(by, id); err != nil {
+		return store.User{}, nil, err
+	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
 		return store.User{}, nil, err
@@ -192,21 +223,38 @@ func (s *Service) Get(ctx context.Context, id string) (store.User, []store.Token
 }
 
 // Deactivate ends a user's access at once: tokens and web sessions stop
-// working with the transaction's commit. by is the manager doing it.
+// working with the transaction's commit. by is the manager doing it, who
+// may not deactivate themselves (ErrSelf).
 func (s *Service) Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, err
+	}
 	if by.ID == id {
 		return store.User{}, ErrSelf
 	}
 	return s.Store.Deactivate(ctx, id)
 }
 
-// RotateToken revokes the user's tokens and issues a new one.
-func (s *Service) RotateToken(ctx context.Context, id string) (Issued, error) {
+// RotateToken revokes the user's tokens and issues a new one, for a
+// manager or the user themselves.
+func (s *Service) RotateToken(ctx context.Context, by pipeline.Actor, id string) (Issued, error) {
+	if err := selfOrManager(by, id); err != nil {
+		return Issued{}, err
+	}
 	iss, hash := s.issue()
 	if err := s.Store.RotateToken(ctx, id, hash, iss.ExpiresAt); err != nil {
 		return Issued{}, err
 	}
 	return iss, nil
+}
+
+// RevokeTokens revokes every token of the user, for a manager or the user
+// themselves.
+func (s *Service) RevokeTokens(ctx context.Context, by pipeline.Actor, id string) error {
+	if err := selfOrManager(by, id); err != nil {
+		return err
+	}
+	return s.Store.RevokeTokens(ctx, id)
 }
 
 // Authenticate resolves a bearer token to its user, refusing an unknown,

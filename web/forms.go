@@ -252,5 +252,3 @@ func planOp(p *pipeline.Plan, op string) (bool, error) {
 	}
 	return true, nil
 }
-
-func parseInt(s string) (int, error) { return strconv.Atoi(s) }

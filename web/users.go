@@ -15,13 +15,26 @@ import (
 // preferences page use: the same path as `puente users` and /v1/users,
 // where every rule of a user record is checked (a *people.Service).
 type People interface {
-	Add(ctx context.Context, u store.User) (store.User, people.Issued, error)
-	Update(ctx context.Context, id string, c store.UserChanges) (store.User, error)
+	Add(ctx context.Context, by pipeline.Actor, u store.User) (store.User, people.Issued, error)
+	Update(ctx context.Context, by pipeline.Actor, id string, c store.UserChanges) (store.User, error)
 	Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error)
-	RotateToken(ctx context.Context, id string) (people.Issued, error)
+	RotateToken(ctx context.Context, by pipeline.Actor, id string) (people.Issued, error)
 	SetPreferences(ctx context.Context, id, language, notify string) (store.User, error)
-	List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error)
-	Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error)
+	List(ctx context.Context, by pipeline.Actor, f store.UserFilter, pg store.Page) ([]store.User, string, error)
+	Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error)
+}
+
+// peopleRefusal answers an error of the people service that no form shows:
+// no such user, one's own deactivation, or a kind of refusal (errorKinds).
+func (a *App) peopleRefusal(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+	case errors.Is(err, people.ErrSelf):
+		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
+	default:
+		a.refusal(w, r, actor, err)
+	}
 }
 
 // userFields maps the people package's field names to the form's, which
@@ -79,9 +92,12 @@ func choices() userChoices {
 		Countries: pipeline.Lists.CountryCodes(), Themes: pipeline.Lists.ThemeCodes()}
 }
 
+// newUserForm is the add form's defaults.
+var newUserForm = userForm{Language: "es", Notify: store.NotifyImmediate, Role: pipeline.FocalPoint}
+
 // users lists the users, by name, with the form to add one.
 func (a *App) users(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	a.usersPage(w, r, actor, http.StatusOK, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate, Role: pipeline.FocalPoint}}, nil)
+	a.usersPage(w, r, actor, http.StatusOK, usersData{In: newUserForm}, nil)
 }
 
 func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, d usersData, ps pipeline.Problems) {
@@ -95,9 +111,9 @@ func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.A
 		d.Active = ""
 	}
 	var err error
-	d.Items, d.Next, err = a.d.People.List(r.Context(), f, store.Page{Limit: 100, Cursor: q.Get("cursor")})
+	d.Items, d.Next, err = a.d.People.List(r.Context(), actor, f, pageOf(r, 100))
 	if err != nil && !errors.Is(err, store.ErrBadCursor) {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	d.Choices = choices()
@@ -110,7 +126,7 @@ func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 		return
 	}
 	in := readUserForm(r)
-	u, iss, err := a.d.People.Add(r.Context(), store.User{
+	u, iss, err := a.d.People.Add(r.Context(), actor, store.User{
 		Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
 		Email: in.Email, Language: in.Language, Notify: in.Notify})
 	if ps, ok := userProblems(err); ok {
@@ -118,11 +134,10 @@ func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 		return
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
-	a.usersPage(w, r, actor, http.StatusCreated, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate,
-		Role: pipeline.FocalPoint}, Created: &u, Token: &iss}, nil)
+	a.usersPage(w, r, actor, http.StatusCreated, usersData{In: newUserForm, Created: &u, Token: &iss}, nil)
 }
 
 type userData struct {
@@ -142,13 +157,9 @@ func (a *App) user(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 }
 
 func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *userForm, iss *people.Issued, ps pipeline.Problems) {
-	u, tokens, err := a.d.People.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
+	u, tokens, err := a.d.People.Get(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	if in == nil {
@@ -173,18 +184,14 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.
 		themes = []string{}
 	}
 	id := r.PathValue("id")
-	_, err := a.d.People.Update(r.Context(), id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
+	_, err := a.d.People.Update(r.Context(), actor, id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
 		Notify: &in.Notify, Countries: &countries, Themes: &themes})
 	if ps, ok := userProblems(err); ok {
 		a.userPage(w, r, actor, http.StatusUnprocessableEntity, &in, nil, ps)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	redirect(w, r, "/users/"+id, "notice.user_saved")
@@ -193,17 +200,11 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.
 // deactivateUser ends a user's access at once.
 func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	id := r.PathValue("id")
-	_, err := a.d.People.Deactivate(r.Context(), actor, id)
-	switch {
-	case errors.Is(err, people.ErrSelf):
-		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
-	case errors.Is(err, store.ErrNotFound):
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-	case err != nil:
-		a.serverError(w, r, &actor, err)
-	default:
-		redirect(w, r, "/users/"+id, "notice.user_deactivated")
+	if _, err := a.d.People.Deactivate(r.Context(), actor, id); err != nil {
+		a.peopleRefusal(w, r, actor, err)
+		return
 	}
+	redirect(w, r, "/users/"+id, "notice.user_deactivated")
 }
 
 // rotateUserToken gives a user a new token, shown this once, and revokes
@@ -211,16 +212,12 @@ func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipel
 // own gets a new session in this browser, as rotateOwnToken).
 func (a *App) rotateUserToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	id := r.PathValue("id")
-	iss, err := a.d.People.RotateToken(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
+	iss, err := a.d.People.RotateToken(r.Context(), actor, id)
 	if err == nil && id == actor.ID {
 		err = a.replaceSession(w, r, actor.ID)
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	a.userPage(w, r, actor, http.StatusOK, nil, &iss, nil)
@@ -244,7 +241,7 @@ func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline
 
 func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems) {
 	if u == nil {
-		got, _, err := a.d.People.Get(r.Context(), actor.ID)
+		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
 			a.serverError(w, r, &actor, err)
 			return
@@ -266,7 +263,7 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")
 	u, err := a.d.People.SetPreferences(r.Context(), actor.ID, lang, mode)
 	if ps, ok := userProblems(err); ok {
-		got, _, gerr := a.d.People.Get(r.Context(), actor.ID)
+		got, _, gerr := a.d.People.Get(r.Context(), actor, actor.ID)
 		if gerr != nil {
 			a.serverError(w, r, &actor, gerr)
 			return
@@ -288,7 +285,7 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 // rotation ends all their web sessions; this browser, which asked for it,
 // gets a new one.
 func (a *App) rotateOwnToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	iss, err := a.d.People.RotateToken(r.Context(), actor.ID)
+	iss, err := a.d.People.RotateToken(r.Context(), actor, actor.ID)
 	if err == nil {
 		err = a.replaceSession(w, r, actor.ID)
 	}

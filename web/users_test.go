@@ -31,7 +31,7 @@ func (f *fakePeople) find(id string) int {
 	return slices.IndexFunc(f.users, func(u store.User) bool { return u.ID == id })
 }
 
-func (f *fakePeople) Add(_ context.Context, u store.User) (store.User, people.Issued, error) {
+func (f *fakePeople) Add(_ context.Context, _ pipeline.Actor, u store.User) (store.User, people.Issued, error) {
 	people.Normalize(&u)
 	if ps := people.Validate(u); len(ps) > 0 {
 		return store.User{}, people.Issued{}, &people.InvalidError{Problems: ps}
@@ -47,7 +47,7 @@ func (f *fakePeople) Add(_ context.Context, u store.User) (store.User, people.Is
 	return u, people.Issued{Token: "pte_new" + u.ID, ExpiresAt: time.Now().Add(90 * 24 * time.Hour)}, nil
 }
 
-func (f *fakePeople) Update(_ context.Context, id string, c store.UserChanges) (store.User, error) {
+func (f *fakePeople) Update(_ context.Context, _ pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
 	i := f.find(id)
 	if i < 0 {
 		return store.User{}, store.ErrNotFound
@@ -74,7 +74,7 @@ func (f *fakePeople) Deactivate(_ context.Context, by pipeline.Actor, id string)
 	return f.users[i], nil
 }
 
-func (f *fakePeople) RotateToken(_ context.Context, id string) (people.Issued, error) {
+func (f *fakePeople) RotateToken(_ context.Context, _ pipeline.Actor, id string) (people.Issued, error) {
 	if i := f.find(id); i < 0 || !f.users[i].Active {
 		return people.Issued{}, store.ErrNotFound
 	}
@@ -93,11 +93,11 @@ func (f *fakePeople) SetPreferences(_ context.Context, id, language, notify stri
 	return f.users[i], nil
 }
 
-func (f *fakePeople) List(context.Context, store.UserFilter, store.Page) ([]store.User, string, error) {
+func (f *fakePeople) List(context.Context, pipeline.Actor, store.UserFilter, store.Page) ([]store.User, string, error) {
 	return f.users, "", nil
 }
 
-func (f *fakePeople) Get(_ context.Context, id string) (store.User, []store.TokenInfo, error) {
+func (f *fakePeople) Get(_ context.Context, _ pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
 	i := f.find(id)
 	if i < 0 {
 		return store.User{}, nil, store.ErrNotFound

@@ -80,7 +80,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer done()
-	u, iss, err := svc.Add(ctx, store.User{
+	u, iss, err := svc.Add(ctx, people.Console, store.User{
 		Actor: pipeline.Actor{Name: *name, Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes)},
 		Email: *email, Language: *language, Notify: *notify})
 	if err := flagProblems(err); err != nil {
@@ -242,7 +242,7 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 		})
 	}
 	return onUser(ctx, "token rotate", args, func(svc *people.Service, u store.User) error {
-		iss, err := svc.RotateToken(ctx, u.ID)
+		iss, err := svc.RotateToken(ctx, people.Console, u.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%s is deactivated: no token is issued to them", u.Name)
 		}
