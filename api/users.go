@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -40,22 +39,6 @@ type preferences struct {
 	Notify   string `json:"notify"`
 }
 
-// peopleError maps the people package's errors to problems, in one place.
-func peopleError(err error) error {
-	var inv *people.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		return invalid("the user is not valid", inv.Problems)
-	case errors.Is(err, store.ErrNotFound):
-		return problem(http.StatusNotFound, "no such user")
-	case errors.Is(err, store.ErrBadCursor):
-		return invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
-	case errors.Is(err, people.ErrSelf):
-		return problem(http.StatusConflict, err.Error())
-	}
-	return err
-}
-
 // me handles GET /v1/me: the caller's own record.
 func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, userOf(c))
@@ -74,7 +57,7 @@ func (s *Server) setPreferences(c echo.Context) error {
 	}
 	u, err := s.people.SetPreferences(c.Request().Context(), userOf(c).ID, in.Language, in.Notify)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
 }
@@ -89,7 +72,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	}
 	items, next, err := s.people.List(c.Request().Context(), actorOf(c), f, pg)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, newPage(items, next))
 }
@@ -117,7 +100,7 @@ func (s *Server) addUser(c echo.Context) error {
 	}
 	u, iss, err := s.people.Add(c.Request().Context(), actorOf(c), u)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/users/"+u.ID)
 	return c.JSON(http.StatusCreated, newUser{u, iss})
@@ -127,7 +110,7 @@ func (s *Server) addUser(c echo.Context) error {
 func (s *Server) getUser(c echo.Context) error {
 	u, tokens, err := s.people.Get(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, userDetail{u, tokens})
 }
@@ -145,7 +128,7 @@ func (s *Server) patchUser(c echo.Context) error {
 	}
 	u, err := s.people.Update(c.Request().Context(), actorOf(c), c.Param("id"), in)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
 }
@@ -155,7 +138,7 @@ func (s *Server) patchUser(c echo.Context) error {
 func (s *Server) deactivateUser(c echo.Context) error {
 	u, err := s.people.Deactivate(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
 }
@@ -165,7 +148,7 @@ func (s *Server) deactivateUser(c echo.Context) error {
 func (s *Server) rotateToken(c echo.Context) error {
 	iss, err := s.people.RotateToken(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, iss)
 }
@@ -173,7 +156,7 @@ func (s *Server) rotateToken(c echo.Context) error {
 // revokeTokens handles DELETE /v1/users/{id}/token (managers, or the user).
 func (s *Server) revokeTokens(c echo.Context) error {
 	if err := s.people.RevokeTokens(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }

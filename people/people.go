@@ -42,24 +42,20 @@ type Issued struct {
 	ExpiresAt time.Time `json:"token_expires_at"`
 }
 
-// InvalidError lists every problem of a user record, field by field.
-type InvalidError struct{ Problems pipeline.Problems }
-
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.Field + " " + p.Message
-	}
-	return "user not valid: " + strings.Join(parts, "; ")
-}
-
 // ErrUnknownToken is Authenticate's answer to a token nobody was given; the
 // other refusals are the store's (store.Token.Check).
 var ErrUnknownToken = errors.New("the token is not valid")
 
-// ErrSelf refuses a manager's deactivation of their own account, which would
-// lock them out mid-task.
-var ErrSelf = errors.New("you cannot deactivate yourself")
+// The refusals of user management are *pipeline.Error values, whose kinds
+// every caller maps as it maps the service's: a record's problems are
+// KindInvalid, and these two are known by name.
+var (
+	// ErrNoUser answers a user id that names nobody.
+	ErrNoUser = pipeline.Errorf(pipeline.KindNotFound, "no such user")
+	// ErrSelf refuses a manager's deactivation of their own account, which
+	// would lock them out mid-task.
+	ErrSelf = pipeline.Errorf(pipeline.KindConflict, "you cannot deactivate yourself")
+)
 
 func (s *Service) ttl() time.Duration {
 	if s.TokenTTL > 0 {
@@ -123,15 +119,21 @@ func Validate(u store.User) pipeline.Problems {
 
 func check(u store.User) error {
 	if ps := Validate(u); len(ps) > 0 {
-		return &InvalidError{Problems: ps}
+		return pipeline.Invalid("the user is not valid", ps)
 	}
 	return nil
 }
 
-// asInvalid turns the store's duplicate-email error into a field problem.
-func asInvalid(err error) error {
-	if errors.Is(err, store.ErrEmailTaken) {
-		return &InvalidError{Problems: pipeline.Problems{{Field: "email", Message: "is already used by another user"}}}
+// refused turns the store's answers that a caller shows into their kinds:
+// no such user, a cursor it did not issue, an address already taken.
+func refused(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNoUser
+	case errors.Is(err, store.ErrBadCursor):
+		return pipeline.Invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+	case errors.Is(err, store.ErrEmailTaken):
+		return pipeline.Invalid("the user is not valid", pipeline.Problems{{Field: "email", Message: "is already used by another user"}})
 	}
 	return err
 }
@@ -165,7 +167,7 @@ func (s *Service) Add(ctx context.Context, by pipeline.Actor, u store.User) (sto
 	iss, hash := s.issue()
 	u, err := s.Store.AddUser(ctx, u, hash, iss.ExpiresAt)
 	if err != nil {
-		return store.User{}, Issued{}, asInvalid(err)
+		return store.User{}, Issued{}, refused(err)
 	}
 	return u, iss, nil
 }
@@ -178,7 +180,7 @@ func (s *Service) Update(ctx context.Context, by pipeline.Actor, id string, c st
 	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, refused(err)
 	}
 	u = c.Apply(u)
 	Normalize(&u)
@@ -186,7 +188,7 @@ func (s *Service) Update(ctx context.Context, by pipeline.Actor, id string, c st
 		return store.User{}, err
 	}
 	u, err = s.Store.UpdateUser(ctx, u)
-	return u, asInvalid(err)
+	return u, refused(err)
 }
 
 // SetPreferences is a user's own choice of language and notifications.
@@ -195,9 +197,10 @@ func (s *Service) SetPreferences(ctx context.Context, id, language, notify strin
 	ps.OneOf("language", language, true, store.Languages)
 	ps.OneOf("notify", notify, true, store.NotifyModes)
 	if len(ps) > 0 {
-		return store.User{}, &InvalidError{Problems: ps}
+		return store.User{}, pipeline.Invalid("the preferences are not valid", ps)
 	}
-	return s.Store.SetPreferences(ctx, id, language, notify)
+	u, err := s.Store.SetPreferences(ctx, id, language, notify)
+	return u, refused(err)
 }
 
 // List lists users by name, one keyset page at a time, for a manager.
@@ -205,7 +208,8 @@ func (s *Service) List(ctx context.Context, by pipeline.Actor, f store.UserFilte
 	if err := mayManage(by); err != nil {
 		return nil, "", err
 	}
-	return s.Store.Users(ctx, f, pg)
+	users, next, err := s.Store.Users(ctx, f, pg)
+	return users, next, refused(err)
 }
 
 // Get returns a user, deactivated or not, with their tokens' dates, for a
@@ -216,7 +220,7 @@ func (s *Service) Get(ctx context.Context, by pipeline.Actor, id string) (store.
 	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
-		return store.User{}, nil, err
+		return store.User{}, nil, refused(err)
 	}
 	tokens, err := s.Store.Tokens(ctx, id)
 	return u, tokens, err
@@ -232,7 +236,8 @@ func (s *Service) Deactivate(ctx context.Context, by pipeline.Actor, id string) 
 	if by.ID == id {
 		return store.User{}, ErrSelf
 	}
-	return s.Store.Deactivate(ctx, id)
+	u, err := s.Store.Deactivate(ctx, id)
+	return u, refused(err)
 }
 
 // RotateToken revokes the user's tokens and issues a new one, for a
@@ -243,7 +248,7 @@ func (s *Service) RotateToken(ctx context.Context, by pipeline.Actor, id string)
 	}
 	iss, hash := s.issue()
 	if err := s.Store.RotateToken(ctx, id, hash, iss.ExpiresAt); err != nil {
-		return Issued{}, err
+		return Issued{}, refused(err)
 	}
 	return iss, nil
 }
@@ -254,7 +259,7 @@ func (s *Service) RevokeTokens(ctx context.Context, by pipeline.Actor, id string
 	if err := selfOrManager(by, id); err != nil {
 		return err
 	}
-	return s.Store.RevokeTokens(ctx, id)
+	return refused(s.Store.RevokeTokens(ctx, id))
 }
 
 // Authenticate resolves a bearer token to its user, refusing an unknown,

@@ -24,36 +24,31 @@ type People interface {
 	Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error)
 }
 
-// peopleRefusal answers an error of the people service that no form shows:
-// no such user, one's own deactivation, or a kind of refusal (errorKinds).
+// peopleRefusal answers an error of the people service that no form
+// shows: one's own deactivation has its message, the rest their kind's
+// (errorKinds).
 func (a *App) peopleRefusal(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, err error) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-	case errors.Is(err, people.ErrSelf):
+	if errors.Is(err, people.ErrSelf) {
 		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
-	default:
-		a.refusal(w, r, actor, err)
+		return
 	}
+	a.refusal(w, r, actor, err)
 }
 
 // userFields maps the people package's field names to the form's, which
 // avoid the catalogue's labels of plan fields with the same names.
 var userFields = map[string]string{"name": "user_name", "language": "user_language"}
 
+// userProblems is the fields at fault of a refused user record, named as
+// the forms name them.
 func userProblems(err error) (pipeline.Problems, bool) {
-	var inv *people.InvalidError
-	if !errors.As(err, &inv) {
-		return nil, false
-	}
-	ps := make(pipeline.Problems, len(inv.Problems))
-	for i, p := range inv.Problems {
-		if f, ok := userFields[p.Field]; ok {
-			p.Field = f
+	kind, ps := kindOf(err)
+	for i := range ps {
+		if f, ok := userFields[ps[i].Field]; ok {
+			ps[i].Field = f
 		}
-		ps[i] = p
 	}
-	return ps, true
+	return ps, kind == pipeline.KindInvalid
 }
 
 // userForm is the add and edit forms' content.
@@ -112,7 +107,7 @@ func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.A
 	}
 	var err error
 	d.Items, d.Next, err = a.d.People.List(r.Context(), actor, f, pageOf(r, 100))
-	if err != nil && !errors.Is(err, store.ErrBadCursor) {
+	if err != nil {
 		a.peopleRefusal(w, r, actor, err)
 		return
 	}

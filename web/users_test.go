@@ -34,11 +34,11 @@ func (f *fakePeople) find(id string) int {
 func (f *fakePeople) Add(_ context.Context, _ pipeline.Actor, u store.User) (store.User, people.Issued, error) {
 	people.Normalize(&u)
 	if ps := people.Validate(u); len(ps) > 0 {
-		return store.User{}, people.Issued{}, &people.InvalidError{Problems: ps}
+		return store.User{}, people.Issued{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	for _, o := range f.users {
 		if o.Email == u.Email {
-			return store.User{}, people.Issued{}, &people.InvalidError{Problems: pipeline.Problems{{Field: "email", Message: "is already used by another user"}}}
+			return store.User{}, people.Issued{}, pipeline.Invalid("the user is not valid", pipeline.Problems{{Field: "email", Message: "is already used by another user"}})
 		}
 	}
 	f.n++
@@ -50,12 +50,12 @@ func (f *fakePeople) Add(_ context.Context, _ pipeline.Actor, u store.User) (sto
 func (f *fakePeople) Update(_ context.Context, _ pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, store.ErrNotFound
+		return store.User{}, people.ErrNoUser
 	}
 	u := c.Apply(f.users[i])
 	people.Normalize(&u)
 	if ps := people.Validate(u); len(ps) > 0 {
-		return store.User{}, &people.InvalidError{Problems: ps}
+		return store.User{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	f.users[i] = u
 	return u, nil
@@ -67,7 +67,7 @@ func (f *fakePeople) Deactivate(_ context.Context, by pipeline.Actor, id string)
 	}
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, store.ErrNotFound
+		return store.User{}, people.ErrNoUser
 	}
 	now := time.Now()
 	f.users[i].Active, f.users[i].DeactivatedAt = false, &now
@@ -76,7 +76,7 @@ func (f *fakePeople) Deactivate(_ context.Context, by pipeline.Actor, id string)
 
 func (f *fakePeople) RotateToken(_ context.Context, _ pipeline.Actor, id string) (people.Issued, error) {
 	if i := f.find(id); i < 0 || !f.users[i].Active {
-		return people.Issued{}, store.ErrNotFound
+		return people.Issued{}, people.ErrNoUser
 	}
 	return people.Issued{Token: "pte_rotated" + id, ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
@@ -86,7 +86,7 @@ func (f *fakePeople) SetPreferences(_ context.Context, id, language, notify stri
 	ps.OneOf("language", language, true, store.Languages)
 	ps.OneOf("notify", notify, true, store.NotifyModes)
 	if len(ps) > 0 {
-		return store.User{}, &people.InvalidError{Problems: ps}
+		return store.User{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	i := f.find(id)
 	f.users[i].Language, f.users[i].Notify = language, notify
@@ -100,7 +100,7 @@ func (f *fakePeople) List(context.Context, pipeline.Actor, store.UserFilter, sto
 func (f *fakePeople) Get(_ context.Context, _ pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, nil, store.ErrNotFound
+		return store.User{}, nil, people.ErrNoUser
 	}
 	now := time.Now()
 	return f.users[i], []store.TokenInfo{{ID: "t1", CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastUsedAt: &now}}, nil
