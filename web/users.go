@@ -51,17 +51,11 @@ func userProblems(err error) (pipeline.Problems, bool) {
 	return ps, kind == pipeline.KindInvalid
 }
 
-// userForm is the add and edit forms' content.
-type userForm struct {
-	Name, Email, Language, Notify string
-	Role                          pipeline.Role
-	Countries, Themes             []string
-}
-
-func readUserForm(r *http.Request) userForm {
-	return userForm{Name: r.PostFormValue("user_name"), Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"),
-		Notify: r.PostFormValue("notify"), Role: pipeline.Role(r.PostFormValue("role")),
-		Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}
+// userForm reads the add and edit forms, whose fields are a user record's.
+func userForm(r *http.Request) store.User {
+	return store.User{Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"), Notify: r.PostFormValue("notify"),
+		Actor: pipeline.Actor{Name: r.PostFormValue("user_name"), Role: pipeline.Role(r.PostFormValue("role")),
+			Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}}
 }
 
 type usersData struct {
@@ -69,7 +63,7 @@ type usersData struct {
 	Next  string
 	// Active is the list's filter: "true", "false" or "" (everyone).
 	Active string
-	In     userForm
+	In     store.User
 	// Created and Token show a new user's token, this once.
 	Created *store.User
 	Token   *people.Issued
@@ -88,7 +82,7 @@ func choices() userChoices {
 }
 
 // newUserForm is the add form's defaults.
-var newUserForm = userForm{Language: "es", Notify: store.NotifyImmediate, Role: pipeline.FocalPoint}
+var newUserForm = store.User{Language: "es", Notify: store.NotifyImmediate, Actor: pipeline.Actor{Role: pipeline.FocalPoint}}
 
 // users lists the users, by name, with the form to add one.
 func (a *App) users(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
@@ -120,10 +114,8 @@ func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 	if !a.readForm(w, r, &actor) {
 		return
 	}
-	in := readUserForm(r)
-	u, iss, err := a.d.People.Add(r.Context(), actor, store.User{
-		Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
-		Email: in.Email, Language: in.Language, Notify: in.Notify})
+	in := userForm(r)
+	u, iss, err := a.d.People.Add(r.Context(), actor, in)
 	if ps, ok := userProblems(err); ok {
 		a.usersPage(w, r, actor, http.StatusUnprocessableEntity, usersData{In: in}, ps)
 		return
@@ -138,7 +130,7 @@ func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 type userData struct {
 	U      store.User
 	Tokens []store.TokenInfo
-	In     userForm
+	In     store.User
 	// Token is a new token, shown this once.
 	Token   *people.Issued
 	Choices userChoices
@@ -151,15 +143,14 @@ func (a *App) user(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	a.userPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *userForm, iss *people.Issued, ps pipeline.Problems) {
+func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *store.User, iss *people.Issued, ps pipeline.Problems) {
 	u, tokens, err := a.d.People.Get(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	if in == nil {
-		in = &userForm{Name: u.Name, Email: u.Email, Language: u.Language, Notify: u.Notify, Role: u.Role,
-			Countries: u.Countries, Themes: u.Themes}
+		in = &u
 	}
 	a.render(w, r, &actor, status, "user", "user.title", userData{U: u, Tokens: tokens, In: *in, Token: iss,
 		Choices: choices(), Self: u.ID == actor.ID}, withTitle(u.Name), withProblems(ps), withNotice(noticeOf(r)))
@@ -170,15 +161,8 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.
 	if !a.readForm(w, r, &actor) {
 		return
 	}
-	in := readUserForm(r)
-	countries, themes := in.Countries, in.Themes
-	if countries == nil {
-		countries = []string{}
-	}
-	if themes == nil {
-		themes = []string{}
-	}
-	id := r.PathValue("id")
+	in, id := userForm(r), r.PathValue("id")
+	countries, themes := append([]string{}, in.Countries...), append([]string{}, in.Themes...)
 	_, err := a.d.People.Update(r.Context(), actor, id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
 		Notify: &in.Notify, Countries: &countries, Themes: &themes})
 	if ps, ok := userProblems(err); ok {
@@ -238,7 +222,7 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 	if u == nil {
 		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
-			a.serverError(w, r, &actor, err)
+			a.refusal(w, r, actor, err)
 			return
 		}
 		u = &got
@@ -258,17 +242,14 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")
 	u, err := a.d.People.SetPreferences(r.Context(), actor.ID, lang, mode)
 	if ps, ok := userProblems(err); ok {
-		got, _, gerr := a.d.People.Get(r.Context(), actor, actor.ID)
-		if gerr != nil {
-			a.serverError(w, r, &actor, gerr)
+		if u, _, err = a.d.People.Get(r.Context(), actor, actor.ID); err == nil {
+			u.Language, u.Notify = lang, mode
+			a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, &u, nil, ps)
 			return
 		}
-		got.Language, got.Notify = lang, mode
-		a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, &got, nil, ps)
-		return
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.refusal(w, r, actor, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: u.Language, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -285,7 +266,7 @@ func (a *App) rotateOwnToken(w http.ResponseWriter, r *http.Request, actor pipel
 		err = a.replaceSession(w, r, actor.ID)
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.refusal(w, r, actor, err)
 		return
 	}
 	a.preferencesPage(w, r, actor, http.StatusOK, nil, &iss, nil)
