@@ -100,8 +100,7 @@ func Validate(u store.User) pipeline.Problems {
 			ps.Add("email", "must be a plain address such as ana.ruiz@example.org")
 		}
 	}
-	ps.OneOf("language", u.Language, true, store.Languages)
-	ps.OneOf("notify", u.Notify, true, store.NotifyModes)
+	ps = append(ps, ValidatePreferences(u.Language, u.Notify)...)
 	ps.OneOf("role", string(u.Role), true, []string{string(pipeline.FocalPoint), string(pipeline.Expert), string(pipeline.Manager)})
 	if u.Role == pipeline.FocalPoint {
 		ps.Countries("countries", u.Countries, 1)
@@ -149,10 +148,10 @@ var Console = pipeline.Actor{Name: "puente users", Role: pipeline.Manager}
 func mayManage(by pipeline.Actor) error { return by.Demand(pipeline.ManageUsers) }
 
 func selfOrManager(by pipeline.Actor, id string) error {
-	if by.ID != "" && by.ID == id {
+	if (by.ID != "" && by.ID == id) || by.May(pipeline.ManageUsers) {
 		return nil
 	}
-	return mayManage(by)
+	return pipeline.Errorf(pipeline.KindForbidden, "only a manager or the user themselves may do this")
 }
 
 // Add creates a user and its first token, for a manager.
@@ -191,12 +190,18 @@ func (s *Service) Update(ctx context.Context, by pipeline.Actor, id string, c st
 	return u, refused(err)
 }
 
-// SetPreferences is a user's own choice of language and notifications.
-func (s *Service) SetPreferences(ctx context.Context, id, language, notify string) (store.User, error) {
+// ValidatePreferences lists the problems of a language and a notification
+// preference.
+func ValidatePreferences(language, notify string) pipeline.Problems {
 	var ps pipeline.Problems
 	ps.OneOf("language", language, true, store.Languages)
 	ps.OneOf("notify", notify, true, store.NotifyModes)
-	if len(ps) > 0 {
+	return ps
+}
+
+// SetPreferences is a user's own choice of language and notifications.
+func (s *Service) SetPreferences(ctx context.Context, id, language, notify string) (store.User, error) {
+	if ps := ValidatePreferences(language, notify); len(ps) > 0 {
 		return store.User{}, pipeline.Invalid("the preferences are not valid", ps)
 	}
 	u, err := s.Store.SetPreferences(ctx, id, language, notify)

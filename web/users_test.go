@@ -82,10 +82,7 @@ func (f *fakePeople) RotateToken(_ context.Context, _ pipeline.Actor, id string)
 }
 
 func (f *fakePeople) SetPreferences(_ context.Context, id, language, notify string) (store.User, error) {
-	var ps pipeline.Problems
-	ps.OneOf("language", language, true, store.Languages)
-	ps.OneOf("notify", notify, true, store.NotifyModes)
-	if len(ps) > 0 {
+	if ps := people.ValidatePreferences(language, notify); len(ps) > 0 {
 		return store.User{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	i := f.find(id)
