@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -59,57 +58,54 @@ func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	if !a.readForm(w, r, &actor) {
 		return
 	}
-	id := r.PathValue("id")
-	p, err := a.d.Service.Priority(r.Context(), actor, id)
+	p, err := a.d.Service.Priority(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		a.refusal(w, r, actor, err)
 		return
 	}
 	plan, ps := planForm(r.PostForm)
 	v, op := version(r), r.PostForm.Get("op")
-	if row, err := planOp(&plan, op); row {
-		if err != nil {
-			a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
-			return
-		}
+	row, err := planOp(&plan, op)
+	switch {
+	case row && err != nil:
+		a.fail(w, r, &actor, http.StatusBadRequest, "error.bad_form")
+	case row:
 		d := planView(p, plan, v)
 		d.Unsaved = true
 		a.render(w, r, &actor, http.StatusOK, "plan", "plan.title", d)
-		return
+	case len(ps) > 0:
+		a.render(w, r, &actor, http.StatusUnprocessableEntity, "plan", "plan.title", planView(p, plan, v), withProblems(ps))
+	default:
+		a.savePlan(w, r, actor, p, plan, v, op == "submit")
 	}
-	if len(ps) == 0 {
-		v, err = a.savePlan(r.Context(), actor, id, v, plan, op == "submit")
-		switch {
-		case err == nil && op == "submit":
-			redirect(w, r, "/priorities/"+id, "notice.plan_submitted")
-			return
-		case err == nil:
-			redirect(w, r, "/priorities/"+id+"/plan", "notice.plan_saved")
-			return
-		}
-		var kind pipeline.Kind
-		if kind, ps, err = a.problems(w, r, actor, err, pipeline.KindInvalid, pipeline.KindStale); err != nil {
-			return
-		}
-		if kind == pipeline.KindStale {
-			d := planView(p, plan, p.Version)
-			d.Stale = true
-			a.render(w, r, &actor, http.StatusPreconditionFailed, "plan", "plan.title", d)
-			return
-		}
-		ps = trimFields(ps, "plan.")
-	}
-	a.render(w, r, &actor, http.StatusUnprocessableEntity, "plan", "plan.title", planView(p, plan, v), withProblems(ps))
 }
 
-// savePlan replaces the draft at version v and, if submit, submits it. The
-// version it returns is the form's from now on: the saved draft's when only
-// the submission was refused.
-func (a *App) savePlan(ctx context.Context, actor pipeline.Actor, id string, v int, plan pipeline.Plan, submit bool) (int, error) {
-	saved, err := a.d.Service.Act(ctx, actor, id, v, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.DraftPlan}, Plan: &plan})
-	if err != nil || !submit {
-		return v, err
+// savePlan replaces p's draft with plan at version v and, if submit,
+// submits it. A refusal shows the editor again: stale, or with the fields
+// at fault, at the saved draft's version when only the submission was
+// refused.
+func (a *App) savePlan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, p *pipeline.Priority, plan pipeline.Plan, v int, submit bool) {
+	ctx := r.Context()
+	saved, err := a.d.Service.Act(ctx, actor, p.ID, v, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.DraftPlan}, Plan: &plan})
+	switch {
+	case err == nil && !submit:
+		redirect(w, r, "/priorities/"+p.ID+"/plan", "notice.plan_saved")
+		return
+	case err == nil:
+		v = saved.Version
+		if _, err = a.d.Service.Act(ctx, actor, p.ID, v, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.SubmitPlan}}); err == nil {
+			redirect(w, r, "/priorities/"+p.ID, "notice.plan_submitted")
+			return
+		}
 	}
-	_, err = a.d.Service.Act(ctx, actor, id, saved.Version, pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.SubmitPlan}})
-	return saved.Version, err
+	kind, ps, err := a.problems(w, r, actor, err, pipeline.KindInvalid, pipeline.KindStale)
+	switch {
+	case err != nil:
+	case kind == pipeline.KindStale:
+		d := planView(p, plan, p.Version)
+		d.Stale = true
+		a.render(w, r, &actor, http.StatusPreconditionFailed, "plan", "plan.title", d)
+	default:
+		a.render(w, r, &actor, http.StatusUnprocessableEntity, "plan", "plan.title", planView(p, plan, v), withProblems(trimFields(ps, "plan.")))
+	}
 }

@@ -226,19 +226,24 @@ func (a *App) priority(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 	a.render(w, r, &actor, http.StatusOK, "priority", "priority.title", d, withNotice(noticeOf(r)), withTitle(d.P.Ref))
 }
 
-// decide takes one decision at the version the page showed. A refusal shows
-// the page again with the current state, explained: stale, or the fields at
-// fault next to the decision's inputs.
+// decide takes one decision at the version the page showed.
 func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	if !a.readForm(w, r, &actor) {
 		return
 	}
 	id, in := r.PathValue("id"), decisionForm(r)
 	_, err := a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: in})
-	if err == nil {
-		redirect(w, r, "/priorities/"+id, "notice.decided")
+	if err != nil {
+		a.decisionRefused(w, r, actor, id, in.Decision, err)
 		return
 	}
+	redirect(w, r, "/priorities/"+id, "notice.decided")
+}
+
+// decisionRefused shows the priority page again after a refused decision:
+// the current state, with the refusal explained — stale, or the fields at
+// fault next to the decision's inputs.
+func (a *App) decisionRefused(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, id string, dec pipeline.Decision, err error) {
 	kind, ps := kindOf(err)
 	k, known := errorKinds[kind]
 	if !known || kind == pipeline.KindNotFound {
@@ -262,7 +267,7 @@ func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 			}
 		}
 		for i := range d.Decisions {
-			d.Decisions[i].Open = d.Decisions[i].Decision == in.Decision
+			d.Decisions[i].Open = d.Decisions[i].Decision == dec
 		}
 	default:
 		d.Error = k.msg
