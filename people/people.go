@@ -1,7 +1,7 @@
 // Package people is the user lifecycle: who may use Puente, how to reach
 // them, their API tokens and how a token becomes a user on each request. It
-// validates every change once — for the CLI, the API and the web app alike —
-// and leaves the SQL to the store.
+// decides who may make each change and validates it, once — for the CLI,
+// the API and the web app alike — and leaves the SQL to the store.
 package people
 
 import (
@@ -141,10 +141,11 @@ func refused(err error) error {
 // manages its users.
 var Console = pipeline.Actor{Name: "puente users", Role: pipeline.Manager}
 
-// The one rule of user management, for the CLI, the API and the web app
-// alike: managers (pipeline.ManageUsers) manage every user; anyone reads
-// their own record and rotates or revokes their own tokens. A refusal is a KindForbidden
-// *pipeline.Error and changes nothing.
+// mayManage and selfOrManager are the one rule of user management, for the
+// CLI, the API and the web app alike: managers (pipeline.ManageUsers)
+// manage every user; anyone reads their own record and rotates or revokes
+// their own tokens. A refusal is a KindForbidden *pipeline.Error, checked
+// before anything is read or changed.
 func mayManage(by pipeline.Actor) error { return by.Demand(pipeline.ManageUsers) }
 
 func selfOrManager(by pipeline.Actor, id string) error {
