@@ -7,16 +7,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/puente-dev/puente/service"
-	"github.com/puente-dev/puente/store"
 )
 
 // pipelineDashboard handles GET /v1/pipeline (managers): per stage the count,
 // the overdue count and the median and p90 time in stage; counts by theme and
 // by country; approvals per week for the last 12 weeks.
 func (s *Server) pipelineDashboard(c echo.Context) error {
-	q := newQuery(c, "theme", "country", "session_id")
-	f := store.DashboardFilter{Theme: q.v.Get("theme"), Country: q.v.Get("country"), SessionID: q.v.Get("session_id")}
-	q.ps = append(q.ps, service.CheckDashboardFilter(f)...)
+	q := newQuery(c, service.DashboardParams...)
+	f, ps := service.ReadDashboardFilter(q.v)
+	q.ps = append(q.ps, ps...)
 	if q.v.Has("limit") || q.v.Has("cursor") {
 		q.ps.Add("limit", "the dashboard is not paginated")
 	}

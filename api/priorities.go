@@ -110,30 +110,18 @@ func (s *Server) events(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": evs})
 }
 
-// filterParams are the query parameters of the priority filters
-// (docs/architecture.md, API overview).
-var filterParams = []string{"stage", "theme", "country", "session_id", "assignee", "overdue", "q"}
-
-// filter reads the priority filters: the list and the CSV export share them.
-// The service's rule (service.CheckFilter) judges the values; their
-// problems are listed with the query's others, in one 422.
+// filter reads the priority filters (service.ReadFilter): the list and the
+// CSV export share them. Their problems are listed with the query's others,
+// in one 422.
 func (q *query) filter() store.Filter {
-	f := store.Filter{
-		Stage:     pipeline.Stage(q.v.Get("stage")),
-		Theme:     q.v.Get("theme"),
-		Country:   q.v.Get("country"),
-		SessionID: q.v.Get("session_id"),
-		Assignee:  q.v.Get("assignee"),
-		Overdue:   q.boolean("overdue"),
-		Q:         strings.TrimSpace(q.v.Get("q")),
-	}
-	q.ps = append(q.ps, service.CheckFilter(f)...)
+	f, ps := service.ReadFilter(q.v)
+	q.ps = append(q.ps, ps...)
 	return f
 }
 
 // listPriorities handles GET /v1/priorities.
 func (s *Server) listPriorities(c echo.Context) error {
-	q := newQuery(c, filterParams...)
+	q := newQuery(c, service.FilterParams...)
 	f := q.filter()
 	return list(c, q, func(pg store.Page) ([]*pipeline.Priority, string, error) {
 		return s.svc.Priorities(ctx(c), actorOf(c), f, pg)

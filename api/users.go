@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -40,20 +39,6 @@ type preferences struct {
 	Notify   string `json:"notify"`
 }
 
-// peopleError maps the people package's errors to problems, in one place.
-func peopleError(err error) error {
-	var inv *people.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		return invalid("the user is not valid", inv.Problems)
-	case errors.Is(err, store.ErrNotFound):
-		return problem(http.StatusNotFound, "no such user")
-	case errors.Is(err, people.ErrSelf):
-		return problem(http.StatusConflict, err.Error())
-	}
-	return err
-}
-
 // me handles GET /v1/me: the caller's own record.
 func (s *Server) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, userOf(c))
@@ -72,7 +57,7 @@ func (s *Server) setPreferences(c echo.Context) error {
 	}
 	u, err := s.people.SetPreferences(c.Request().Context(), userOf(c).ID, in.Language, in.Notify)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
 }
@@ -85,10 +70,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	items, next, err := s.store.Users(c.Request().Context(), f, pg)
-	if errors.Is(err, store.ErrBadCursor) {
-		return invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
-	}
+	items, next, err := s.people.List(c.Request().Context(), actorOf(c), f, pg)
 	if err != nil {
 		return err
 	}
@@ -116,9 +98,9 @@ func (s *Server) addUser(c echo.Context) error {
 		people.Normalize(&u)
 		return invalid("the user is not valid", ps.Merge(people.Validate(u)))
 	}
-	u, iss, err := s.people.Add(c.Request().Context(), u)
+	u, iss, err := s.people.Add(c.Request().Context(), actorOf(c), u)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/users/"+u.ID)
 	return c.JSON(http.StatusCreated, newUser{u, iss})
@@ -126,12 +108,7 @@ func (s *Server) addUser(c echo.Context) error {
 
 // getUser handles GET /v1/users/{id} (managers): the user and their tokens.
 func (s *Server) getUser(c echo.Context) error {
-	ctx := c.Request().Context()
-	u, err := s.store.Person(ctx, c.Param("id"))
-	if err != nil {
-		return peopleError(err)
-	}
-	tokens, err := s.store.Tokens(ctx, u.ID)
+	u, tokens, err := s.people.Get(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -149,9 +126,9 @@ func (s *Server) patchUser(c echo.Context) error {
 	if len(ps) > 0 {
 		return invalid("the changes are not valid", ps)
 	}
-	u, err := s.people.Update(c.Request().Context(), c.Param("id"), in)
+	u, err := s.people.Update(c.Request().Context(), actorOf(c), c.Param("id"), in)
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
 }
@@ -161,35 +138,25 @@ func (s *Server) patchUser(c echo.Context) error {
 func (s *Server) deactivateUser(c echo.Context) error {
 	u, err := s.people.Deactivate(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, u)
-}
-
-// selfOrManager admits managers and the user named by the path.
-func selfOrManager(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if a := actorOf(c); a.Role != pipeline.Manager && a.ID != c.Param("id") {
-			return problem(http.StatusForbidden, "only a manager or the user themselves may do this")
-		}
-		return next(c)
-	}
 }
 
 // rotateToken handles POST /v1/users/{id}/token (managers, or the user):
 // every token of the user is revoked and a new one is shown, once.
 func (s *Server) rotateToken(c echo.Context) error {
-	iss, err := s.people.RotateToken(c.Request().Context(), c.Param("id"))
+	iss, err := s.people.RotateToken(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
-		return peopleError(err)
+		return err
 	}
 	return c.JSON(http.StatusCreated, iss)
 }
 
 // revokeTokens handles DELETE /v1/users/{id}/token (managers, or the user).
 func (s *Server) revokeTokens(c echo.Context) error {
-	if err := s.store.RevokeTokens(c.Request().Context(), c.Param("id")); err != nil {
-		return peopleError(err)
+	if err := s.people.RevokeTokens(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }

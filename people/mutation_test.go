@@ -21,7 +21,7 @@ func TestTokensLastDefaultTokenTTLUnlessSet(t *testing.T) {
 	t.Parallel()
 	svc := setup(t)
 	svc.TokenTTL = 0
-	_, iss, err := svc.Add(context.Background(), store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
+	_, iss, err := svc.Add(context.Background(), people.Console, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestAuthenticateRecordsUseAgainAfterTheInterval(t *testing.T) {
 	t.Cleanup(st.Close)
 	var logs testenv.SyncBuffer
 	svc := &people.Service{Store: st, TokenTTL: time.Hour, Log: slog.New(slog.NewTextHandler(&logs, nil))}
-	_, iss, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
+	_, iss, err := svc.Add(ctx, people.Console, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}

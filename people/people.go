@@ -1,7 +1,7 @@
 // Package people is the user lifecycle: who may use Puente, how to reach
 // them, their API tokens and how a token becomes a user on each request. It
-// validates every change once — for the CLI, the API and the web app alike —
-// and leaves the SQL to the store.
+// decides who may make each change and validates it, once — for the CLI,
+// the API and the web app alike — and leaves the SQL to the store.
 package people
 
 import (
@@ -42,24 +42,20 @@ type Issued struct {
 	ExpiresAt time.Time `json:"token_expires_at"`
 }
 
-// InvalidError lists every problem of a user record, field by field.
-type InvalidError struct{ Problems pipeline.Problems }
-
-func (e *InvalidError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.Field + " " + p.Message
-	}
-	return "user not valid: " + strings.Join(parts, "; ")
-}
-
 // ErrUnknownToken is Authenticate's answer to a token nobody was given; the
 // other refusals are the store's (store.Token.Check).
 var ErrUnknownToken = errors.New("the token is not valid")
 
-// ErrSelf refuses a manager's deactivation of their own account, which would
-// lock them out mid-task.
-var ErrSelf = errors.New("you cannot deactivate yourself")
+// The refusals of user management are *pipeline.Error values, whose kinds
+// every caller maps as it maps the service's: a record's problems are
+// KindInvalid, and these two are known by name.
+var (
+	// ErrNoUser answers a user id that names nobody.
+	ErrNoUser = pipeline.Errorf(pipeline.KindNotFound, "no such user")
+	// ErrSelf refuses a manager's deactivation of their own account, which
+	// would lock them out mid-task.
+	ErrSelf = pipeline.Errorf(pipeline.KindConflict, "you cannot deactivate yourself")
+)
 
 func (s *Service) ttl() time.Duration {
 	if s.TokenTTL > 0 {
@@ -104,8 +100,7 @@ func Validate(u store.User) pipeline.Problems {
 			ps.Add("email", "must be a plain address such as ana.ruiz@example.org")
 		}
 	}
-	ps.OneOf("language", u.Language, true, store.Languages)
-	ps.OneOf("notify", u.Notify, true, store.NotifyModes)
+	ps = append(ps, ValidatePreferences(u.Language, u.Notify)...)
 	ps.OneOf("role", string(u.Role), true, []string{string(pipeline.FocalPoint), string(pipeline.Expert), string(pipeline.Manager)})
 	if u.Role == pipeline.FocalPoint {
 		ps.Countries("countries", u.Countries, 1)
@@ -123,21 +118,48 @@ func Validate(u store.User) pipeline.Problems {
 
 func check(u store.User) error {
 	if ps := Validate(u); len(ps) > 0 {
-		return &InvalidError{Problems: ps}
+		return pipeline.Invalid("the user is not valid", ps)
 	}
 	return nil
 }
 
-// asInvalid turns the store's duplicate-email error into a field problem.
-func asInvalid(err error) error {
-	if errors.Is(err, store.ErrEmailTaken) {
-		return &InvalidError{Problems: pipeline.Problems{{Field: "email", Message: "is already used by another user"}}}
+// refused turns the store's answers that a caller shows into their kinds:
+// no such user, a cursor it did not issue, an address already taken.
+func refused(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNoUser
+	case errors.Is(err, store.ErrBadCursor):
+		return pipeline.Invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+	case errors.Is(err, store.ErrEmailTaken):
+		return pipeline.Invalid("the user is not valid", pipeline.Problems{{Field: "email", Message: "is already used by another user"}})
 	}
 	return err
 }
 
-// Add creates a user and its first token.
-func (s *Service) Add(ctx context.Context, u store.User) (store.User, Issued, error) {
+// Console is the actor of `puente users`: whoever may open the database
+// manages its users.
+var Console = pipeline.Actor{Name: "puente users", Role: pipeline.Manager}
+
+// mayManage and selfOrManager are the one rule of user management, for the
+// CLI, the API and the web app alike: managers (pipeline.ManageUsers)
+// manage every user; anyone reads their own record and rotates or revokes
+// their own tokens. A refusal is a KindForbidden *pipeline.Error, checked
+// before anything is read or changed.
+func mayManage(by pipeline.Actor) error { return by.Demand(pipeline.ManageUsers) }
+
+func selfOrManager(by pipeline.Actor, id string) error {
+	if (by.ID != "" && by.ID == id) || by.May(pipeline.ManageUsers) {
+		return nil
+	}
+	return pipeline.Errorf(pipeline.KindForbidden, "only a manager or the user themselves may do this")
+}
+
+// Add creates a user and its first token, for a manager.
+func (s *Service) Add(ctx context.Context, by pipeline.Actor, u store.User) (store.User, Issued, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, Issued{}, err
+	}
 	Normalize(&u)
 	if err := check(u); err != nil {
 		return store.User{}, Issued{}, err
@@ -145,16 +167,20 @@ func (s *Service) Add(ctx context.Context, u store.User) (store.User, Issued, er
 	iss, hash := s.issue()
 	u, err := s.Store.AddUser(ctx, u, hash, iss.ExpiresAt)
 	if err != nil {
-		return store.User{}, Issued{}, asInvalid(err)
+		return store.User{}, Issued{}, refused(err)
 	}
 	return u, iss, nil
 }
 
-// Update changes a user's name, email, language, preference or scope.
-func (s *Service) Update(ctx context.Context, id string, c store.UserChanges) (store.User, error) {
+// Update changes a user's name, email, language, preference or scope, for
+// a manager.
+func (s *Service) Update(ctx context.Context, by pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, err
+	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, refused(err)
 	}
 	u = c.Apply(u)
 	Normalize(&u)
@@ -162,51 +188,84 @@ func (s *Service) Update(ctx context.Context, id string, c store.UserChanges) (s
 		return store.User{}, err
 	}
 	u, err = s.Store.UpdateUser(ctx, u)
-	return u, asInvalid(err)
+	return u, refused(err)
+}
+
+// ValidatePreferences lists the problems of a language and a notification
+// preference.
+func ValidatePreferences(language, notify string) pipeline.Problems {
+	var ps pipeline.Problems
+	ps.OneOf("language", language, true, store.Languages)
+	ps.OneOf("notify", notify, true, store.NotifyModes)
+	return ps
 }
 
 // SetPreferences is a user's own choice of language and notifications.
 func (s *Service) SetPreferences(ctx context.Context, id, language, notify string) (store.User, error) {
-	var ps pipeline.Problems
-	ps.OneOf("language", language, true, store.Languages)
-	ps.OneOf("notify", notify, true, store.NotifyModes)
-	if len(ps) > 0 {
-		return store.User{}, &InvalidError{Problems: ps}
+	if ps := ValidatePreferences(language, notify); len(ps) > 0 {
+		return store.User{}, pipeline.Invalid("the preferences are not valid", ps)
 	}
-	return s.Store.SetPreferences(ctx, id, language, notify)
+	u, err := s.Store.SetPreferences(ctx, id, language, notify)
+	return u, refused(err)
 }
 
-// List lists users by name, one keyset page at a time.
-func (s *Service) List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error) {
-	return s.Store.Users(ctx, f, pg)
+// List lists users by name, one keyset page at a time, for a manager.
+func (s *Service) List(ctx context.Context, by pipeline.Actor, f store.UserFilter, pg store.Page) ([]store.User, string, error) {
+	if err := mayManage(by); err != nil {
+		return nil, "", err
+	}
+	users, next, err := s.Store.Users(ctx, f, pg)
+	return users, next, refused(err)
 }
 
-// Get returns a user, deactivated or not, with their tokens' dates.
-func (s *Service) Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error) {
+// Get returns a user, deactivated or not, with their tokens' dates, for a
+// manager or the user themselves.
+func (s *Service) Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
+	if err := selfOrManager(by, id); err != nil {
+		return store.User{}, nil, err
+	}
 	u, err := s.Store.Person(ctx, id)
 	if err != nil {
-		return store.User{}, nil, err
+		return store.User{}, nil, refused(err)
 	}
 	tokens, err := s.Store.Tokens(ctx, id)
 	return u, tokens, err
 }
 
 // Deactivate ends a user's access at once: tokens and web sessions stop
-// working with the transaction's commit. by is the manager doing it.
+// working with the transaction's commit. by is the manager doing it, who
+// may not deactivate themselves (ErrSelf).
 func (s *Service) Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error) {
+	if err := mayManage(by); err != nil {
+		return store.User{}, err
+	}
 	if by.ID == id {
 		return store.User{}, ErrSelf
 	}
-	return s.Store.Deactivate(ctx, id)
+	u, err := s.Store.Deactivate(ctx, id)
+	return u, refused(err)
 }
 
-// RotateToken revokes the user's tokens and issues a new one.
-func (s *Service) RotateToken(ctx context.Context, id string) (Issued, error) {
-	iss, hash := s.issue()
-	if err := s.Store.RotateToken(ctx, id, hash, iss.ExpiresAt); err != nil {
+// RotateToken revokes the user's tokens and issues a new one, for a
+// manager or the user themselves.
+func (s *Service) RotateToken(ctx context.Context, by pipeline.Actor, id string) (Issued, error) {
+	if err := selfOrManager(by, id); err != nil {
 		return Issued{}, err
 	}
+	iss, hash := s.issue()
+	if err := s.Store.RotateToken(ctx, id, hash, iss.ExpiresAt); err != nil {
+		return Issued{}, refused(err)
+	}
 	return iss, nil
+}
+
+// RevokeTokens revokes every token of the user, for a manager or the user
+// themselves.
+func (s *Service) RevokeTokens(ctx context.Context, by pipeline.Actor, id string) error {
+	if err := selfOrManager(by, id); err != nil {
+		return err
+	}
+	return refused(s.Store.RevokeTokens(ctx, id))
 }
 
 // Authenticate resolves a bearer token to its user, refusing an unknown,

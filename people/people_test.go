@@ -77,7 +77,7 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 	t.Parallel()
 	svc := setup(t)
 	ctx := context.Background()
-	u, iss, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
+	u, iss, err := svc.Add(ctx, people.Console, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +87,10 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 	if got, err := svc.Authenticate(ctx, iss.Token); err != nil || got.ID != u.ID || got.Email != "ana@example.org" {
 		t.Fatalf("authenticate: %+v %v", got, err)
 	}
-	if _, _, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Ana 2", Role: pipeline.Manager}, Email: "ANA@example.org"}); err == nil {
+	if _, _, err := svc.Add(ctx, people.Console, store.User{Actor: pipeline.Actor{Name: "Ana 2", Role: pipeline.Manager}, Email: "ANA@example.org"}); err == nil {
 		t.Error("a second user with the same email")
 	}
-	next, err := svc.RotateToken(ctx, u.ID)
+	next, err := svc.RotateToken(ctx, people.Console, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, "pte_nothing"); !errors.Is(err, people.ErrUnknownToken) {
 		t.Errorf("unknown token: %v", err)
 	}
-	other, _, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Jean", Role: pipeline.Manager}, Email: "jean@example.org"})
+	other, _, err := svc.Add(ctx, people.Console, store.User{Actor: pipeline.Actor{Name: "Jean", Role: pipeline.Manager}, Email: "jean@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestAuthenticateSaysWhyATokenIsRefused(t *testing.T) {
 func BenchmarkAuthenticate(b *testing.B) {
 	svc := setup(b)
 	ctx := context.Background()
-	u, iss, err := svc.Add(ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
+	u, iss, err := svc.Add(ctx, people.Console, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@example.org"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -128,5 +128,53 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if got, err := svc.Authenticate(ctx, iss.Token); err != nil || got.ID != u.ID {
 			b.Fatal(got, err)
 		}
+	}
+}
+
+// TestOnlyManagersManageUsers holds the one rule of user management, the
+// API's and the web app's alike: an actor who is not a manager is refused
+// every change and read of other users, and nothing changes; anyone may
+// rotate their own token.
+func TestOnlyManagersManageUsers(t *testing.T) {
+	t.Parallel()
+	svc := setup(t)
+	ctx := context.Background()
+	fp, _, err := svc.Add(ctx, people.Console, store.User{Email: "rosa@example.org",
+		Actor: pipeline.Actor{Name: "Rosa", Role: pipeline.FocalPoint, Countries: []string{"PE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	luis, _, err := svc.Add(ctx, people.Console, store.User{Email: "luis@example.org",
+		Actor: pipeline.Actor{Name: "Luis", Role: pipeline.Expert, Themes: []string{"cybercrime"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Renamed"
+	refusals := map[string]error{}
+	_, _, refusals["add"] = svc.Add(ctx, fp.Actor, store.User{Email: "intruder@example.org",
+		Actor: pipeline.Actor{Name: "Intruder", Role: pipeline.Manager}})
+	_, refusals["update"] = svc.Update(ctx, fp.Actor, luis.ID, store.UserChanges{Name: &name})
+	_, refusals["deactivate"] = svc.Deactivate(ctx, fp.Actor, luis.ID)
+	_, refusals["rotate"] = svc.RotateToken(ctx, fp.Actor, luis.ID)
+	refusals["revoke"] = svc.RevokeTokens(ctx, fp.Actor, luis.ID)
+	_, _, refusals["list"] = svc.List(ctx, fp.Actor, store.UserFilter{}, store.Page{Limit: 10})
+	_, _, refusals["get"] = svc.Get(ctx, fp.Actor, luis.ID)
+	for what, err := range refusals {
+		if pipeline.KindOfError(err) != pipeline.KindForbidden {
+			t.Errorf("%s by a focal point: %v, want forbidden", what, err)
+		}
+	}
+	got, tokens, err := svc.Get(ctx, people.Console, luis.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Luis" || !got.Active || len(tokens) != 1 || tokens[0].RevokedAt != nil {
+		t.Errorf("a refused change changed the user: %+v, tokens %+v", got, tokens)
+	}
+	if _, err := svc.Store.UserByEmail(ctx, "intruder@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused add added a user: %v", err)
+	}
+	if _, err := svc.RotateToken(ctx, fp.Actor, fp.ID); err != nil {
+		t.Errorf("a focal point rotating their own token: %v", err)
 	}
 }

@@ -1,6 +1,11 @@
 package service
 
 import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -28,6 +33,49 @@ func CheckFilter(f store.Filter) pipeline.Problems {
 	ps.UUID("assignee", f.Assignee, false)
 	ps.Text("q", f.Q, false, MaxSearch)
 	return ps
+}
+
+// FilterParams are the query parameters of a priority filter, in the API's
+// list and CSV export and in the web app's list and CSV link alike.
+var FilterParams = []string{"stage", "theme", "country", "session_id", "assignee", "overdue", "q"}
+
+// DashboardParams are the query parameters of the dashboard's filter, a
+// part of the list's; the IATI export takes them too.
+var DashboardParams = []string{"theme", "country", "session_id"}
+
+// ReadFilter reads a priority filter from a query string, for every caller,
+// and lists what breaks CheckFilter, and an overdue that is not a boolean.
+func ReadFilter(q url.Values) (store.Filter, pipeline.Problems) {
+	f := store.Filter{Stage: pipeline.Stage(q.Get("stage")), Theme: q.Get("theme"), Country: q.Get("country"),
+		SessionID: q.Get("session_id"), Assignee: q.Get("assignee"), Q: strings.TrimSpace(q.Get("q"))}
+	var ps pipeline.Problems
+	if v := q.Get("overdue"); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			ps.Add("overdue", "must be true or false")
+		} else {
+			f.Overdue = &b
+		}
+	}
+	return f, append(ps, CheckFilter(f)...)
+}
+
+// ReadDashboardFilter reads the dashboard's filter from a query string and
+// lists what breaks CheckDashboardFilter.
+func ReadDashboardFilter(q url.Values) (store.DashboardFilter, pipeline.Problems) {
+	f := store.DashboardFilter{Theme: q.Get("theme"), Country: q.Get("country"), SessionID: q.Get("session_id")}
+	return f, CheckDashboardFilter(f)
+}
+
+// CountriesFirst lists the codelist's countries with mine first, in their
+// order: a person's own countries are the ones they mostly pick.
+func CountriesFirst(mine []string) []string {
+	out := append([]string{}, mine...)
+	for _, c := range pipeline.Lists.CountryCodes() {
+		if !slices.Contains(mine, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // CheckDashboardFilter is CheckFilter for the dashboard's filter, a part of

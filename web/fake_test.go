@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -109,17 +110,19 @@ func (f *fakeService) CreateSession(context.Context, pipeline.Actor, pipeline.Se
 	f.changes++
 	return pipeline.Session{ID: f.p.SessionID}, f.err
 }
-func (f *fakeService) ExportPriorities(_ context.Context, a pipeline.Actor, flt store.Filter, fn func(*pipeline.Priority) error) error {
-	if err := a.Demand(pipeline.ExportData); err != nil {
-		return err
-	}
-	if err := badFilter(service.CheckFilter(flt)); err != nil {
-		return err
-	}
-	return fn(f.p)
+func (f *fakeService) ExportCSV(_ context.Context, a pipeline.Actor, flt store.Filter, w http.ResponseWriter) (bool, error) {
+	return service.WriteCSV(w, func(fn func(*pipeline.Priority) error) error {
+		if err := a.Demand(pipeline.ExportData); err != nil {
+			return err
+		}
+		if err := badFilter(service.CheckFilter(flt)); err != nil {
+			return err
+		}
+		return fn(f.p)
+	})
 }
-func (f *fakeService) PublishedPriorities(_ context.Context, _ pipeline.Actor, _ store.Filter, fn func(*pipeline.Priority) error) error {
-	return fn(f.p)
+func (f *fakeService) ExportIATI(_ context.Context, _ pipeline.Actor, _ store.Filter, w http.ResponseWriter) (bool, error) {
+	return service.WriteIATI(w, func(fn func(*pipeline.Priority) error) error { return fn(f.p) })
 }
 
 // fakeExpert is the one expert the fake service knows, assigned to its priority.

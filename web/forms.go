@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,11 +69,10 @@ var indicatorField = regexp.MustCompile(`^actions\[(\d+)\]\.indicators\[(\d+)\]\
 const maxRows = 200
 
 // planForm reads the plan editor's fields, named as the engine names them
-// (actions[0].indicators[1].target), into a Plan. Lists typed one per line
-// (beneficiaries, EU partners) are split into their items.
+// (actions[0].indicators[1].target), into a Plan.
 func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 	var ps pipeline.Problems
-	p := pipeline.Plan{Objective: f.Get("objective"), ExpectedOutcome: f.Get("expected_outcome")}
+	p := pipeline.Plan{Objective: f.Get("objective"), ExpectedOutcome: f.Get("expected_outcome"), Actions: []pipeline.Action{}}
 	if g := f.Get("gender_marker"); g != "" {
 		n, err := strconv.Atoi(g)
 		if err != nil {
@@ -80,66 +80,19 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 		}
 		p.GenderMarker = n
 	}
-	action := func(i int) *pipeline.Action {
-		for len(p.Actions) <= i {
-			p.Actions = append(p.Actions, pipeline.Action{})
-		}
-		return &p.Actions[i]
-	}
 	for k, vs := range f {
 		if m := indicatorField.FindStringSubmatch(k); m != nil {
 			i, _ := strconv.Atoi(m[1])
 			j, _ := strconv.Atoi(m[2])
-			if i >= maxRows || j >= maxRows {
-				continue
+			if i < maxRows && j < maxRows {
+				a := growTo(&p.Actions, i)
+				setIndicator(growTo(&a.Indicators, j), &ps, k, m[3], vs[0])
 			}
-			a := action(i)
-			for len(a.Indicators) <= j {
-				a.Indicators = append(a.Indicators, pipeline.Indicator{})
+		} else if m := actionField.FindStringSubmatch(k); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			if i < maxRows {
+				setAction(growTo(&p.Actions, i), &ps, k, m[2], vs)
 			}
-			in := &a.Indicators[j]
-			v := vs[0]
-			switch m[3] {
-			case "name":
-				in.Name = v
-			case "unit":
-				in.Unit = v
-			case "baseline":
-				in.Baseline = parseNumber(&ps, k, v)
-			case "target":
-				in.Target = parseNumber(&ps, k, v)
-			}
-			continue
-		}
-		m := actionField.FindStringSubmatch(k)
-		if m == nil {
-			continue
-		}
-		i, _ := strconv.Atoi(m[1])
-		if i >= maxRows {
-			continue
-		}
-		a := action(i)
-		v := vs[0]
-		switch m[2] {
-		case "type":
-			a.Type = v
-		case "title":
-			a.Title = v
-		case "description":
-			a.Description = v
-		case "beneficiaries":
-			a.Beneficiaries = splitLines(v)
-		case "countries":
-			a.Countries = vs
-		case "start_date":
-			a.StartDate = v
-		case "end_date":
-			a.EndDate = v
-		case "budget_eur":
-			a.BudgetEUR = parseEUR(&ps, k, v)
-		case "eu_partners":
-			a.EUPartners = splitLines(v)
 		}
 	}
 	for i := range p.Actions {
@@ -151,18 +104,58 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 		}
 		// A row left blank is no indicator: the editor shows one blank row
 		// under every action to type into.
-		kept := []pipeline.Indicator{}
-		for _, in := range a.Indicators {
-			if in != (pipeline.Indicator{}) {
-				kept = append(kept, in)
-			}
-		}
-		a.Indicators = kept
-	}
-	if p.Actions == nil {
-		p.Actions = []pipeline.Action{}
+		a.Indicators = slices.DeleteFunc(append([]pipeline.Indicator{}, a.Indicators...),
+			func(in pipeline.Indicator) bool { return in == pipeline.Indicator{} })
 	}
 	return p, ps
+}
+
+// setAction sets an action's field from its input k. Lists typed one per
+// line (beneficiaries, EU partners) are split into their items.
+func setAction(a *pipeline.Action, ps *pipeline.Problems, k, field string, vs []string) {
+	switch v := vs[0]; field {
+	case "type":
+		a.Type = v
+	case "title":
+		a.Title = v
+	case "description":
+		a.Description = v
+	case "beneficiaries":
+		a.Beneficiaries = splitLines(v)
+	case "countries":
+		a.Countries = vs
+	case "start_date":
+		a.StartDate = v
+	case "end_date":
+		a.EndDate = v
+	case "budget_eur":
+		a.BudgetEUR = parseEUR(ps, k, v)
+	case "eu_partners":
+		a.EUPartners = splitLines(v)
+	}
+}
+
+// setIndicator sets an indicator's field from its input k.
+func setIndicator(in *pipeline.Indicator, ps *pipeline.Problems, k, field, v string) {
+	switch field {
+	case "name":
+		in.Name = v
+	case "unit":
+		in.Unit = v
+	case "baseline":
+		in.Baseline = parseNumber(ps, k, v)
+	case "target":
+		in.Target = parseNumber(ps, k, v)
+	}
+}
+
+// growTo is the i-th element of *s, which it lengthens with zero elements
+// up to it.
+func growTo[T any](s *[]T, i int) *T {
+	for len(*s) <= i {
+		*s = append(*s, *new(T))
+	}
+	return &(*s)[i]
 }
 
 func parseNumber(ps *pipeline.Problems, field, v string) float64 {
@@ -252,5 +245,3 @@ func planOp(p *pipeline.Plan, op string) (bool, error) {
 	}
 	return true, nil
 }
-
-func parseInt(s string) (int, error) { return strconv.Atoi(s) }

@@ -52,14 +52,14 @@ type askedPeople struct {
 	asked []string
 }
 
-func (p *askedPeople) Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error) {
+func (p *askedPeople) Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
 	p.asked = append(p.asked, id)
-	return p.fakePeople.Get(ctx, id)
+	return p.fakePeople.Get(ctx, by, id)
 }
 
-func (p *askedPeople) Update(ctx context.Context, id string, c store.UserChanges) (store.User, error) {
+func (p *askedPeople) Update(ctx context.Context, by pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
 	p.asked = append(p.asked, id)
-	return p.fakePeople.Update(ctx, id, c)
+	return p.fakePeople.Update(ctx, by, id, c)
 }
 
 func (p *askedPeople) Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error) {
@@ -67,9 +67,9 @@ func (p *askedPeople) Deactivate(ctx context.Context, by pipeline.Actor, id stri
 	return p.fakePeople.Deactivate(ctx, by, id)
 }
 
-func (p *askedPeople) RotateToken(ctx context.Context, id string) (people.Issued, error) {
+func (p *askedPeople) RotateToken(ctx context.Context, by pipeline.Actor, id string) (people.Issued, error) {
 	p.asked = append(p.asked, id)
-	return p.fakePeople.RotateToken(ctx, id)
+	return p.fakePeople.RotateToken(ctx, by, id)
 }
 
 type askedBundle struct {

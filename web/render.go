@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,20 +40,11 @@ var funcs = template.FuncMap{
 		return m
 	},
 	"join":     strings.Join,
-	"contains": func(list []string, v string) bool { return containsString(list, v) },
+	"contains": slices.Contains[[]string],
 	"add":      func(a, b int) int { return a + b },
 	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
 	"lines":    func(v []string) string { return strings.Join(v, "\n") },
 	"asset":    func(p string) string { return "/static/" + p + "?v=" + assetVersion },
-}
-
-func containsString(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // parsePages parses each page with the layout and the shared partials.
@@ -191,6 +183,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Act
 func withProblems(ps pipeline.Problems) func(*page) { return func(p *page) { p.Problems = ps } }
 
 func withNotice(id string) func(*page) { return func(p *page) { p.Notice = id } }
+
+func withTitle(s string) func(*page) { return func(p *page) { p.Title = p.Title + " " + s } }
 
 type errorData struct {
 	Status  int

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -25,8 +27,8 @@ type Service interface {
 	Events(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Event, error)
 	Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]*pipeline.Priority, string, error)
 	Pipeline(ctx context.Context, a pipeline.Actor, f store.DashboardFilter, now time.Time) (*store.Dashboard, error)
-	ExportPriorities(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority) error) error
-	PublishedPriorities(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority) error) error
+	ExportCSV(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)
+	ExportIATI(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)
 
 	Sessions(ctx context.Context, a pipeline.Actor, pg store.Page) ([]pipeline.Session, string, error)
 	Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error)
@@ -64,4 +66,51 @@ func kindOf(err error) (pipeline.Kind, pipeline.Problems) {
 		return e.Kind, e.Problems
 	}
 	return 0, nil
+}
+
+// refusal answers an error of the service: its kind decides the status and
+// message (errorKinds); anything else is a logged 500.
+func (a *App) refusal(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, err error) {
+	kind, _ := kindOf(err)
+	if k, ok := errorKinds[kind]; ok {
+		a.fail(w, r, &actor, k.status, k.msg)
+		return
+	}
+	a.serverError(w, r, &actor, err)
+}
+
+// problems is the kind and the fields at fault of err when it is a refusal
+// of one of kinds, which the page shows in its form. Any other error is
+// answered here (refusal) and returned: the handler is done.
+func (a *App) problems(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, err error, kinds ...pipeline.Kind) (pipeline.Kind, pipeline.Problems, error) {
+	if err == nil {
+		return 0, nil, nil
+	}
+	if kind, ps := kindOf(err); slices.Contains(kinds, kind) {
+		return kind, ps, nil
+	}
+	a.refusal(w, r, actor, err)
+	return 0, nil, err
+}
+
+// trimFields names the fields of ps as the form does, without the prefix
+// the engine's input gives them ("plan.", "changes.").
+func trimFields(ps pipeline.Problems, prefix string) pipeline.Problems {
+	for i := range ps {
+		ps[i].Field = strings.TrimPrefix(ps[i].Field, prefix)
+	}
+	return ps
+}
+
+// statusOf is a page's status: 422 when it shows problems.
+func statusOf(ps pipeline.Problems) int {
+	if len(ps) > 0 {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusOK
+}
+
+// pageOf is the page of a list the request asks for, n items long.
+func pageOf(r *http.Request, n int) store.Page {
+	return store.Page{Limit: n, Cursor: r.URL.Query().Get("cursor")}
 }

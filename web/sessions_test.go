@@ -63,7 +63,7 @@ func (b *liveBundle) wait(d time.Duration) {
 // person adds a manager and returns their id and token.
 func (b *liveBundle) person(t *testing.T, email string) (string, string) {
 	t.Helper()
-	u, iss, err := b.people.Add(b.ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: email})
+	u, iss, err := b.people.Add(b.ctx, peoplesvc.Console, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: email})
 	require.NoError(t, err)
 	return u.ID, iss.Token
 }
@@ -135,7 +135,7 @@ func TestCredentialChangesSignOut(t *testing.T) {
 	t.Parallel()
 	b := setupLive(t)
 	for name, change := range map[string]func(id string) error{
-		"rotate": func(id string) error { _, err := b.people.RotateToken(b.ctx, id); return err },
+		"rotate": func(id string) error { _, err := b.people.RotateToken(b.ctx, peoplesvc.Console, id); return err },
 		"revoke": func(id string) error { return b.st.RevokeTokens(b.ctx, id) },
 	} {
 		t.Run(name, func(t *testing.T) {

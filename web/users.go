@@ -15,45 +15,47 @@ import (
 // preferences page use: the same path as `puente users` and /v1/users,
 // where every rule of a user record is checked (a *people.Service).
 type People interface {
-	Add(ctx context.Context, u store.User) (store.User, people.Issued, error)
-	Update(ctx context.Context, id string, c store.UserChanges) (store.User, error)
+	Add(ctx context.Context, by pipeline.Actor, u store.User) (store.User, people.Issued, error)
+	Update(ctx context.Context, by pipeline.Actor, id string, c store.UserChanges) (store.User, error)
 	Deactivate(ctx context.Context, by pipeline.Actor, id string) (store.User, error)
-	RotateToken(ctx context.Context, id string) (people.Issued, error)
+	RotateToken(ctx context.Context, by pipeline.Actor, id string) (people.Issued, error)
 	SetPreferences(ctx context.Context, id, language, notify string) (store.User, error)
-	List(ctx context.Context, f store.UserFilter, pg store.Page) ([]store.User, string, error)
-	Get(ctx context.Context, id string) (store.User, []store.TokenInfo, error)
+	List(ctx context.Context, by pipeline.Actor, f store.UserFilter, pg store.Page) ([]store.User, string, error)
+	Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error)
+}
+
+// peopleRefusal answers an error of the people service that no form
+// shows: one's own deactivation has its message, the rest their kind's
+// (errorKinds).
+func (a *App) peopleRefusal(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, err error) {
+	if errors.Is(err, people.ErrSelf) {
+		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
+		return
+	}
+	a.refusal(w, r, actor, err)
 }
 
 // userFields maps the people package's field names to the form's, which
 // avoid the catalogue's labels of plan fields with the same names.
 var userFields = map[string]string{"name": "user_name", "language": "user_language"}
 
+// userProblems is the fields at fault of a refused user record, named as
+// the forms name them.
 func userProblems(err error) (pipeline.Problems, bool) {
-	var inv *people.InvalidError
-	if !errors.As(err, &inv) {
-		return nil, false
-	}
-	ps := make(pipeline.Problems, len(inv.Problems))
-	for i, p := range inv.Problems {
-		if f, ok := userFields[p.Field]; ok {
-			p.Field = f
+	kind, ps := kindOf(err)
+	for i := range ps {
+		if f, ok := userFields[ps[i].Field]; ok {
+			ps[i].Field = f
 		}
-		ps[i] = p
 	}
-	return ps, true
+	return ps, kind == pipeline.KindInvalid
 }
 
-// userForm is the add and edit forms' content.
-type userForm struct {
-	Name, Email, Language, Notify string
-	Role                          pipeline.Role
-	Countries, Themes             []string
-}
-
-func readUserForm(r *http.Request) userForm {
-	return userForm{Name: r.PostFormValue("user_name"), Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"),
-		Notify: r.PostFormValue("notify"), Role: pipeline.Role(r.PostFormValue("role")),
-		Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}
+// userForm reads the add and edit forms, whose fields are a user record's.
+func userForm(r *http.Request) store.User {
+	return store.User{Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"), Notify: r.PostFormValue("notify"),
+		Actor: pipeline.Actor{Name: r.PostFormValue("user_name"), Role: pipeline.Role(r.PostFormValue("role")),
+			Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}}
 }
 
 type usersData struct {
@@ -61,7 +63,7 @@ type usersData struct {
 	Next  string
 	// Active is the list's filter: "true", "false" or "" (everyone).
 	Active string
-	In     userForm
+	In     store.User
 	// Created and Token show a new user's token, this once.
 	Created *store.User
 	Token   *people.Issued
@@ -79,9 +81,12 @@ func choices() userChoices {
 		Countries: pipeline.Lists.CountryCodes(), Themes: pipeline.Lists.ThemeCodes()}
 }
 
+// newUserForm is the add form's defaults.
+var newUserForm = store.User{Language: "es", Notify: store.NotifyImmediate, Actor: pipeline.Actor{Role: pipeline.FocalPoint}}
+
 // users lists the users, by name, with the form to add one.
 func (a *App) users(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	a.usersPage(w, r, actor, http.StatusOK, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate, Role: pipeline.FocalPoint}}, nil)
+	a.usersPage(w, r, actor, http.StatusOK, usersData{In: newUserForm}, nil)
 }
 
 func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, d usersData, ps pipeline.Problems) {
@@ -95,9 +100,9 @@ func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.A
 		d.Active = ""
 	}
 	var err error
-	d.Items, d.Next, err = a.d.People.List(r.Context(), f, store.Page{Limit: 100, Cursor: q.Get("cursor")})
-	if err != nil && !errors.Is(err, store.ErrBadCursor) {
-		a.serverError(w, r, &actor, err)
+	d.Items, d.Next, err = a.d.People.List(r.Context(), actor, f, pageOf(r, 100))
+	if err != nil {
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	d.Choices = choices()
@@ -109,26 +114,23 @@ func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Act
 	if !a.readForm(w, r, &actor) {
 		return
 	}
-	in := readUserForm(r)
-	u, iss, err := a.d.People.Add(r.Context(), store.User{
-		Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
-		Email: in.Email, Language: in.Language, Notify: in.Notify})
+	in := userForm(r)
+	u, iss, err := a.d.People.Add(r.Context(), actor, in)
 	if ps, ok := userProblems(err); ok {
 		a.usersPage(w, r, actor, http.StatusUnprocessableEntity, usersData{In: in}, ps)
 		return
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
-	a.usersPage(w, r, actor, http.StatusCreated, usersData{In: userForm{Language: "es", Notify: store.NotifyImmediate,
-		Role: pipeline.FocalPoint}, Created: &u, Token: &iss}, nil)
+	a.usersPage(w, r, actor, http.StatusCreated, usersData{In: newUserForm, Created: &u, Token: &iss}, nil)
 }
 
 type userData struct {
 	U      store.User
 	Tokens []store.TokenInfo
-	In     userForm
+	In     store.User
 	// Token is a new token, shown this once.
 	Token   *people.Issued
 	Choices userChoices
@@ -141,19 +143,14 @@ func (a *App) user(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	a.userPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *userForm, iss *people.Issued, ps pipeline.Problems) {
-	u, tokens, err := a.d.People.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
+func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *store.User, iss *people.Issued, ps pipeline.Problems) {
+	u, tokens, err := a.d.People.Get(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	if in == nil {
-		in = &userForm{Name: u.Name, Email: u.Email, Language: u.Language, Notify: u.Notify, Role: u.Role,
-			Countries: u.Countries, Themes: u.Themes}
+		in = &u
 	}
 	a.render(w, r, &actor, status, "user", "user.title", userData{U: u, Tokens: tokens, In: *in, Token: iss,
 		Choices: choices(), Self: u.ID == actor.ID}, withTitle(u.Name), withProblems(ps), withNotice(noticeOf(r)))
@@ -164,27 +161,16 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.
 	if !a.readForm(w, r, &actor) {
 		return
 	}
-	in := readUserForm(r)
-	countries, themes := in.Countries, in.Themes
-	if countries == nil {
-		countries = []string{}
-	}
-	if themes == nil {
-		themes = []string{}
-	}
-	id := r.PathValue("id")
-	_, err := a.d.People.Update(r.Context(), id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
+	in, id := userForm(r), r.PathValue("id")
+	countries, themes := append([]string{}, in.Countries...), append([]string{}, in.Themes...)
+	_, err := a.d.People.Update(r.Context(), actor, id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
 		Notify: &in.Notify, Countries: &countries, Themes: &themes})
 	if ps, ok := userProblems(err); ok {
 		a.userPage(w, r, actor, http.StatusUnprocessableEntity, &in, nil, ps)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	redirect(w, r, "/users/"+id, "notice.user_saved")
@@ -193,17 +179,11 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.
 // deactivateUser ends a user's access at once.
 func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	id := r.PathValue("id")
-	_, err := a.d.People.Deactivate(r.Context(), actor, id)
-	switch {
-	case errors.Is(err, people.ErrSelf):
-		a.fail(w, r, &actor, http.StatusConflict, "error.deactivate_self")
-	case errors.Is(err, store.ErrNotFound):
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-	case err != nil:
-		a.serverError(w, r, &actor, err)
-	default:
-		redirect(w, r, "/users/"+id, "notice.user_deactivated")
+	if _, err := a.d.People.Deactivate(r.Context(), actor, id); err != nil {
+		a.peopleRefusal(w, r, actor, err)
+		return
 	}
+	redirect(w, r, "/users/"+id, "notice.user_deactivated")
 }
 
 // rotateUserToken gives a user a new token, shown this once, and revokes
@@ -211,16 +191,12 @@ func (a *App) deactivateUser(w http.ResponseWriter, r *http.Request, actor pipel
 // own gets a new session in this browser, as rotateOwnToken).
 func (a *App) rotateUserToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
 	id := r.PathValue("id")
-	iss, err := a.d.People.RotateToken(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
-		return
-	}
+	iss, err := a.d.People.RotateToken(r.Context(), actor, id)
 	if err == nil && id == actor.ID {
 		err = a.replaceSession(w, r, actor.ID)
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.peopleRefusal(w, r, actor, err)
 		return
 	}
 	a.userPage(w, r, actor, http.StatusOK, nil, &iss, nil)
@@ -244,9 +220,9 @@ func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline
 
 func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems) {
 	if u == nil {
-		got, _, err := a.d.People.Get(r.Context(), actor.ID)
+		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
-			a.serverError(w, r, &actor, err)
+			a.refusal(w, r, actor, err)
 			return
 		}
 		u = &got
@@ -266,17 +242,14 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")
 	u, err := a.d.People.SetPreferences(r.Context(), actor.ID, lang, mode)
 	if ps, ok := userProblems(err); ok {
-		got, _, gerr := a.d.People.Get(r.Context(), actor.ID)
-		if gerr != nil {
-			a.serverError(w, r, &actor, gerr)
+		if u, _, err = a.d.People.Get(r.Context(), actor, actor.ID); err == nil {
+			u.Language, u.Notify = lang, mode
+			a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, &u, nil, ps)
 			return
 		}
-		got.Language, got.Notify = lang, mode
-		a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, &got, nil, ps)
-		return
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.refusal(w, r, actor, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: u.Language, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -288,12 +261,12 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 // rotation ends all their web sessions; this browser, which asked for it,
 // gets a new one.
 func (a *App) rotateOwnToken(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	iss, err := a.d.People.RotateToken(r.Context(), actor.ID)
+	iss, err := a.d.People.RotateToken(r.Context(), actor, actor.ID)
 	if err == nil {
 		err = a.replaceSession(w, r, actor.ID)
 	}
 	if err != nil {
-		a.serverError(w, r, &actor, err)
+		a.refusal(w, r, actor, err)
 		return
 	}
 	a.preferencesPage(w, r, actor, http.StatusOK, nil, &iss, nil)

@@ -31,14 +31,14 @@ func (f *fakePeople) find(id string) int {
 	return slices.IndexFunc(f.users, func(u store.User) bool { return u.ID == id })
 }
 
-func (f *fakePeople) Add(_ context.Context, u store.User) (store.User, people.Issued, error) {
+func (f *fakePeople) Add(_ context.Context, _ pipeline.Actor, u store.User) (store.User, people.Issued, error) {
 	people.Normalize(&u)
 	if ps := people.Validate(u); len(ps) > 0 {
-		return store.User{}, people.Issued{}, &people.InvalidError{Problems: ps}
+		return store.User{}, people.Issued{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	for _, o := range f.users {
 		if o.Email == u.Email {
-			return store.User{}, people.Issued{}, &people.InvalidError{Problems: pipeline.Problems{{Field: "email", Message: "is already used by another user"}}}
+			return store.User{}, people.Issued{}, pipeline.Invalid("the user is not valid", pipeline.Problems{{Field: "email", Message: "is already used by another user"}})
 		}
 	}
 	f.n++
@@ -47,15 +47,15 @@ func (f *fakePeople) Add(_ context.Context, u store.User) (store.User, people.Is
 	return u, people.Issued{Token: "pte_new" + u.ID, ExpiresAt: time.Now().Add(90 * 24 * time.Hour)}, nil
 }
 
-func (f *fakePeople) Update(_ context.Context, id string, c store.UserChanges) (store.User, error) {
+func (f *fakePeople) Update(_ context.Context, _ pipeline.Actor, id string, c store.UserChanges) (store.User, error) {
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, store.ErrNotFound
+		return store.User{}, people.ErrNoUser
 	}
 	u := c.Apply(f.users[i])
 	people.Normalize(&u)
 	if ps := people.Validate(u); len(ps) > 0 {
-		return store.User{}, &people.InvalidError{Problems: ps}
+		return store.User{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	f.users[i] = u
 	return u, nil
@@ -67,40 +67,37 @@ func (f *fakePeople) Deactivate(_ context.Context, by pipeline.Actor, id string)
 	}
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, store.ErrNotFound
+		return store.User{}, people.ErrNoUser
 	}
 	now := time.Now()
 	f.users[i].Active, f.users[i].DeactivatedAt = false, &now
 	return f.users[i], nil
 }
 
-func (f *fakePeople) RotateToken(_ context.Context, id string) (people.Issued, error) {
+func (f *fakePeople) RotateToken(_ context.Context, _ pipeline.Actor, id string) (people.Issued, error) {
 	if i := f.find(id); i < 0 || !f.users[i].Active {
-		return people.Issued{}, store.ErrNotFound
+		return people.Issued{}, people.ErrNoUser
 	}
 	return people.Issued{Token: "pte_rotated" + id, ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
 
 func (f *fakePeople) SetPreferences(_ context.Context, id, language, notify string) (store.User, error) {
-	var ps pipeline.Problems
-	ps.OneOf("language", language, true, store.Languages)
-	ps.OneOf("notify", notify, true, store.NotifyModes)
-	if len(ps) > 0 {
-		return store.User{}, &people.InvalidError{Problems: ps}
+	if ps := people.ValidatePreferences(language, notify); len(ps) > 0 {
+		return store.User{}, pipeline.Invalid("the user is not valid", ps)
 	}
 	i := f.find(id)
 	f.users[i].Language, f.users[i].Notify = language, notify
 	return f.users[i], nil
 }
 
-func (f *fakePeople) List(context.Context, store.UserFilter, store.Page) ([]store.User, string, error) {
+func (f *fakePeople) List(context.Context, pipeline.Actor, store.UserFilter, store.Page) ([]store.User, string, error) {
 	return f.users, "", nil
 }
 
-func (f *fakePeople) Get(_ context.Context, id string) (store.User, []store.TokenInfo, error) {
+func (f *fakePeople) Get(_ context.Context, _ pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
 	i := f.find(id)
 	if i < 0 {
-		return store.User{}, nil, store.ErrNotFound
+		return store.User{}, nil, people.ErrNoUser
 	}
 	now := time.Now()
 	return f.users[i], []store.TokenInfo{{ID: "t1", CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastUsedAt: &now}}, nil

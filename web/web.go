@@ -147,6 +147,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.Serv
 
 // routes is the web app's one route table. Every handler below sees the
 // request's language; those wrapped in a.auth also its signed-in actor.
+// The capabilities that gate routes are the API's for the same acts (a
+// batch triage chooses who reviews each priority: AssignExperts).
 // State-changing requests pass the cross-origin check first.
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -163,27 +165,27 @@ func (a *App) routes() http.Handler {
 
 	mux.Handle("GET /{$}", a.auth(a.home))
 	mux.Handle("GET /priorities", a.auth(a.list))
-	mux.Handle("GET /priorities/new", a.auth(a.newPriority, pipeline.FocalPoint))
-	mux.Handle("POST /priorities", a.auth(a.submit, pipeline.FocalPoint))
+	mux.Handle("GET /priorities/new", a.auth(a.newPriority, pipeline.SubmitPriorities))
+	mux.Handle("POST /priorities", a.auth(a.submit, pipeline.SubmitPriorities))
 	mux.Handle("GET /priorities/{id}", a.auth(a.priority))
 	mux.Handle("POST /priorities/{id}/decisions", a.auth(a.decide))
 	mux.Handle("GET /priorities/{id}/edit", a.auth(a.editPage))
 	mux.Handle("POST /priorities/{id}/edit", a.auth(a.edit))
 	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
 	mux.Handle("POST /priorities/{id}/plan", a.auth(a.plan))
-	mux.Handle("GET /dashboard", a.auth(a.dashboard, pipeline.Manager))
+	mux.Handle("GET /dashboard", a.auth(a.dashboard, pipeline.ViewPipeline))
 	mux.Handle("GET /sessions", a.auth(a.sessions))
-	mux.Handle("POST /sessions", a.auth(a.createSession, pipeline.Manager))
+	mux.Handle("POST /sessions", a.auth(a.createSession, pipeline.CreateSessions))
 	mux.Handle("GET /sessions/{id}", a.auth(a.session))
-	mux.Handle("POST /sessions/{id}/triage", a.auth(a.triage, pipeline.Manager))
-	mux.Handle("GET /export/priorities.csv", a.auth(a.exportCSV, pipeline.Manager))
-	mux.Handle("GET /export/iati.xml", a.auth(a.exportIATI, pipeline.Manager))
-	mux.Handle("GET /users", a.auth(a.users, pipeline.Manager))
-	mux.Handle("POST /users", a.auth(a.addUser, pipeline.Manager))
-	mux.Handle("GET /users/{id}", a.auth(a.user, pipeline.Manager))
-	mux.Handle("POST /users/{id}", a.auth(a.updateUser, pipeline.Manager))
-	mux.Handle("POST /users/{id}/deactivate", a.auth(a.deactivateUser, pipeline.Manager))
-	mux.Handle("POST /users/{id}/token", a.auth(a.rotateUserToken, pipeline.Manager))
+	mux.Handle("POST /sessions/{id}/triage", a.auth(a.triage, pipeline.AssignExperts))
+	mux.Handle("GET /export/priorities.csv", a.auth(a.exportCSV, pipeline.ExportData))
+	mux.Handle("GET /export/iati.xml", a.auth(a.exportIATI, pipeline.ExportData))
+	mux.Handle("GET /users", a.auth(a.users, pipeline.ManageUsers))
+	mux.Handle("POST /users", a.auth(a.addUser, pipeline.ManageUsers))
+	mux.Handle("GET /users/{id}", a.auth(a.user, pipeline.ManageUsers))
+	mux.Handle("POST /users/{id}", a.auth(a.updateUser, pipeline.ManageUsers))
+	mux.Handle("POST /users/{id}/deactivate", a.auth(a.deactivateUser, pipeline.ManageUsers))
+	mux.Handle("POST /users/{id}/token", a.auth(a.rotateUserToken, pipeline.ManageUsers))
 	mux.Handle("GET /preferences", a.auth(a.preferences))
 	mux.Handle("POST /preferences", a.auth(a.setPreferences))
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
@@ -230,11 +232,11 @@ const (
 	sessionKey
 )
 
-// auth admits signed-in people (of the given roles, if any): others go to
-// the sign-in page, or get 403 for another role. A path's {id} that is not
+// auth admits signed-in people (with the given capabilities, if any):
+// others go to the sign-in page, or get 403 for another role. A path's {id} that is not
 // an identifier (pipeline.IsID) names nothing: 404 before any handler.
 // Authenticated pages are never stored by caches.
-func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), roles ...pipeline.Role) http.Handler {
+func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), caps ...pipeline.Capability) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		session, err := a.webSession(r)
@@ -252,7 +254,7 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), r
 			a.serverError(w, r, nil, err)
 			return
 		}
-		if len(roles) > 0 && !slices.Contains(roles, actor.Role) {
+		if slices.ContainsFunc(caps, func(c pipeline.Capability) bool { return !actor.May(c) }) {
 			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
 			return
 		}

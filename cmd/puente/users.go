@@ -99,7 +99,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer done()
-	u, iss, err := svc.Add(ctx, store.User{
+	u, iss, err := svc.Add(ctx, people.Console, store.User{
 		Actor: pipeline.Actor{Name: *name, Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes)},
 		Email: *email, Language: *language, Notify: *notify})
 	if err := flagProblems(err); err != nil {
@@ -114,8 +114,8 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 
 // flagProblems prints a validation error's problems as the flags they concern.
 func flagProblems(err error) error {
-	var inv *people.InvalidError
-	if !errors.As(err, &inv) {
+	var inv *pipeline.Error
+	if !errors.As(err, &inv) || inv.Kind != pipeline.KindInvalid {
 		return err
 	}
 	for _, p := range inv.Problems {
@@ -261,8 +261,8 @@ func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate boo
 		})
 	}
 	return onUser(ctx, "token rotate", args, func(svc *people.Service, u store.User) error {
-		iss, err := svc.RotateToken(ctx, u.ID)
-		if errors.Is(err, store.ErrNotFound) {
+		iss, err := svc.RotateToken(ctx, people.Console, u.ID)
+		if errors.Is(err, people.ErrNoUser) {
 			return fmt.Errorf("%s is deactivated: no token is issued to them", u.Name)
 		}
 		if err != nil {

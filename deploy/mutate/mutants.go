@@ -64,6 +64,14 @@ var mutants = []mutant{
 		Smoke: true,
 	},
 
+	{
+		Name: "users-managed-by-anyone", File: "people/people.go",
+		Why:      "a focal point adds, changes or deactivates users",
+		Original: `func mayManage(by pipeline.Actor) error { return by.Demand(pipeline.ManageUsers) }`,
+		Mutant:   `func mayManage(by pipeline.Actor) error { return nil }`,
+		Package:  "./people", Run: "TestOnlyManagersManageUsers",
+	},
+
 	// Bearer tokens and failed authentication (store/users.go, api/security.go).
 	{
 		Name: "token-of-deactivated-user", File: "store/users.go",
@@ -261,7 +269,7 @@ var mutants = []mutant{
 		Package:  "./notify", Run: "TestNotifierSendsEachMessageOnceInItsLanguage|TestAPermanentRefusalIsRecordedNotRetried",
 	},
 
-	// Exports (export/csv.go, service/published.go, store/priorities.go).
+	// Exports (export/csv.go, service/exports.go, store/priorities.go).
 	{
 		Name: "csv-formula-escaping", File: "export/csv.go",
 		Why:      "a cell starting with = reaches the spreadsheet as a formula",
@@ -271,7 +279,7 @@ var mutants = []mutant{
 		Smoke: true,
 	},
 	{
-		Name: "iati-publishes-restricted", File: "service/published.go",
+		Name: "iati-publishes-restricted", File: "service/exports.go",
 		Why:      "the IATI export publishes restricted priorities",
 		Original: `f.Stage, f.PublicOnly = pipeline.Approved, true`,
 		Mutant:   `f.Stage = pipeline.Approved`,
