@@ -401,27 +401,41 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 // idPattern is an id as the store writes it: a lowercase, hyphenated UUID.
 var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
+// exportPage is how many priorities EachPriority reads per statement.
+const exportPage = 500
+
 // EachPriority streams every priority the actor may see that passes f, oldest
-// first, to fn, without holding them all in memory: for exports.
+// first, to fn, without holding them all in memory: for exports. It reads
+// them a keyset page at a time, so that each statement is as short as a
+// list's, however long fn takes over the whole export.
 func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn func(*pipeline.Priority) error) error {
-	var w where
-	w.scope(a, "")
-	w.filter(f)
-	rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+` ORDER BY created_at, id`, w.args...)
-	if err != nil {
-		return fmt.Errorf("export priorities: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPriority(rows)
+	var last *pipeline.Priority
+	for {
+		var w where
+		w.scope(a, "")
+		w.filter(f)
+		if last != nil {
+			w.add("(created_at, id) > (?, ?::uuid)", last.CreatedAt, last.ID)
+		}
+		rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
+			` ORDER BY created_at, id LIMIT `+strconv.Itoa(exportPage), w.args...)
 		if err != nil {
 			return fmt.Errorf("export priorities: %w", err)
 		}
-		if err := fn(p); err != nil {
-			return err
+		page, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pipeline.Priority, error) { return scanPriority(r) })
+		if err != nil {
+			return fmt.Errorf("export priorities: %w", err)
 		}
+		for _, p := range page {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		last = page[len(page)-1]
 	}
-	return rows.Err()
 }
 
 // Events returns a priority's audit trail, oldest first.

@@ -8,10 +8,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -28,7 +33,7 @@ var migrations embed.FS
 
 // Store reads and writes Puente's tables.
 type Store struct {
-	pool *boundedPool
+	pool *pgxpool.Pool
 }
 
 // Option adjusts how Open connects.
@@ -37,12 +42,27 @@ type Option func(*options)
 type options struct {
 	pool    *pgxpool.Config
 	timeout time.Duration
+	tracing bool
+}
+
+// DefaultTimeout bounds each wait on PostgreSQL when Open is given no
+// WithTimeout: far above any query Puente makes at 100,000 priorities
+// (tens of milliseconds), far below a user's patience.
+const DefaultTimeout = 5 * time.Second
+
+// WithTimeout bounds each wait on PostgreSQL to d — connecting, taking a
+// connection from the pool, a statement (on the server too, as its
+// statement_timeout), a batch — unless the database URL sets its own
+// statement_timeout or connect_timeout; 0 removes the bound. A wait cut
+// short is an error Unavailable recognises.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) { o.timeout = d }
 }
 
 // WithTracing records a span per query, batch and connection acquire
 // (otelpgx) through the global OpenTelemetry tracer provider.
 func WithTracing() Option {
-	return func(o *options) { o.pool.ConnConfig.Tracer = otelpgx.NewTracer() }
+	return func(o *options) { o.tracing = true }
 }
 
 // Open connects a pool to the database at url. maxConns ≤ 0 keeps pgx's
@@ -60,19 +80,110 @@ func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*Sto
 	for _, opt := range opts {
 		opt(&o)
 	}
-	o.bound()
+	var tracers []pgx.QueryTracer
+	if o.timeout > 0 {
+		cc := cfg.ConnConfig
+		if _, set := cc.RuntimeParams["statement_timeout"]; !set {
+			cc.RuntimeParams["statement_timeout"] = fmt.Sprint(o.timeout.Milliseconds())
+		}
+		if cc.ConnectTimeout == 0 {
+			cc.ConnectTimeout = o.timeout
+		}
+		cfg.PingTimeout = o.timeout
+		tracers = append(tracers, waitBound(o.timeout))
+	}
+	if o.tracing {
+		tracers = append(tracers, otelpgx.NewTracer())
+	}
+	if len(tracers) > 0 {
+		cfg.ConnConfig.Tracer = multitracer.New(tracers...)
+	}
 	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{pool: &boundedPool{Pool: p, timeout: o.timeout}}, nil
+	return &Store{pool: p}, nil
+}
+
+// waitBound gives each wait of a connection on PostgreSQL a deadline: a
+// statement with its rows, a batch with its results, taking a connection
+// from the pool. These are pgx's tracer hooks, which it calls around every
+// one of them on every connection the pool opens (a Lease's included), so no
+// query can wait unbounded. statement_timeout alone would not do: a server
+// that is hung, or cut off by the network, cannot say it gave up.
+type waitBound time.Duration
+
+type endWait struct{}
+
+func (b waitBound) start(ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(b))
+	return context.WithValue(ctx, endWait{}, cancel)
+}
+
+func (waitBound) end(ctx context.Context) {
+	if cancel, ok := ctx.Value(endWait{}).(context.CancelFunc); ok {
+		cancel()
+	}
+}
+
+func (b waitBound) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return b.start(ctx)
+}
+
+func (b waitBound) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	b.end(ctx)
+}
+
+func (b waitBound) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return b.start(ctx)
+}
+
+func (waitBound) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+func (b waitBound) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
+	b.end(ctx)
+}
+
+func (b waitBound) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
+	return b.start(ctx)
+}
+
+func (b waitBound) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireEndData) {
+	b.end(ctx)
+}
+
+// Unavailable reports whether err says PostgreSQL is down, starting,
+// stopping, overloaded or slower than the bound, rather than that a
+// statement was wrong: nothing is wrong with the request, and the same
+// request may succeed later (the API answers 503 + Retry-After).
+func Unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		code := pgErr.Code
+		return strings.HasPrefix(code, "08") || // connection exception
+			strings.HasPrefix(code, "53") || // insufficient resources: too many connections, disk full
+			code == "57P01" || // admin_shutdown
+			code == "57P02" || // crash_shutdown
+			code == "57P03" || // cannot_connect_now: starting up or shutting down
+			code == "57014" || // query_canceled: statement_timeout
+			code == "55P03" // lock_not_available: lock_timeout
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed)
 }
 
 // Close closes the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// Ping checks that PostgreSQL answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+// Ping checks that PostgreSQL answers a statement, within the bound as any
+// other (pgx's own Ping bypasses the query hooks).
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, "-- ping")
+	return err
+}
 
 // migrationLockID is the advisory lock that serialises migrations and the
 // codelist refresh: goose's default id, so a goose CLI run against the same
