@@ -103,7 +103,7 @@ func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []
 	if err != nil {
 		return nil, fmt.Errorf("notify candidates: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	return pgx.CollectRows(rows, pgx.RowToStructByName[User])
 }
 
 // DigestReaders are the active users with an address who asked for the
@@ -114,7 +114,7 @@ func (s *Store) DigestReaders(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest readers: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	return pgx.CollectRows(rows, pgx.RowToStructByName[User])
 }
 
 // Digest is one day's digest email to one user, as the digest log records it.

@@ -24,20 +24,16 @@ func (s *Store) CreateSession(ctx context.Context, in pipeline.SessionInput, by 
 	return ses, nil
 }
 
-const sessionColumns = `id::text, title, kind, to_char(date, 'YYYY-MM-DD'), venue, countries, created_by::text, created_at`
-
-func scanSession(row pgx.Row) (pipeline.Session, error) {
-	var s pipeline.Session
-	err := row.Scan(&s.ID, &s.Title, &s.Kind, &s.Date, &s.Venue, &s.Countries, &s.CreatedBy, &s.CreatedAt)
-	return s, notFound(err)
-}
+// sessionColumns are a session's columns named as pipeline.Session's fields.
+const sessionColumns = `id::text AS id, title, kind, to_char(date, 'YYYY-MM-DD') AS date, venue, countries,
+	created_by::text AS created_by, created_at`
 
 // Session returns one session.
 func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error) {
 	if !idPattern.MatchString(id) {
 		return pipeline.Session{}, ErrNotFound
 	}
-	return scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
+	return one[pipeline.Session](s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
 }
 
 // Sessions lists sessions, latest date first, one keyset page at a time.
@@ -55,7 +51,7 @@ func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, stri
 	if err != nil {
 		return nil, "", fmt.Errorf("list sessions: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Session, error) { return scanSession(r) })
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[pipeline.Session])
 	if err != nil {
 		return nil, "", fmt.Errorf("list sessions: %w", err)
 	}

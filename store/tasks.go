@@ -69,7 +69,7 @@ func (s *Store) Tasks(ctx context.Context, a pipeline.Actor, pg Page) ([]*pipeli
 	if err != nil {
 		return nil, "", fmt.Errorf("tasks: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pipeline.Priority, error) { return scanPriority(r) })
+	items, err := pgx.CollectRows(rows, scanPriority)
 	if err != nil {
 		return nil, "", fmt.Errorf("tasks: %w", err)
 	}

@@ -106,15 +106,9 @@ func emailTaken(err error) error {
 	return err
 }
 
-const userColumns = `u.id::text, u.name, u.role, u.countries, u.themes, coalesce(u.email, ''), u.language, u.notify,
-	u.active, u.created_at, u.deactivated_at`
-
-func scanUser(row pgx.Row) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.Email, &u.Language, &u.Notify,
-		&u.Active, &u.CreatedAt, &u.DeactivatedAt)
-	return u, notFound(err)
-}
+// userColumns are a user's columns named as User's fields.
+const userColumns = `u.id::text AS id, u.name, u.role, u.countries, u.themes, coalesce(u.email, '') AS email, u.language,
+	u.notify, u.active, u.created_at, u.deactivated_at`
 
 // Token is what an API request's bearer token resolves to: the token's row
 // and its user, whatever their state; the caller judges expiry, revocation
@@ -265,7 +259,7 @@ func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
 	var u User
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET active = false, deactivated_at = coalesce(deactivated_at, now())
+		u, err = one[User](tx.Query(ctx, `UPDATE users u SET active = false, deactivated_at = coalesce(deactivated_at, now())
 			WHERE id = $1 RETURNING `+userColumns, id))
 		if err != nil {
 			return err
@@ -322,7 +316,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 	if u.Themes == nil {
 		u.Themes = []string{}
 	}
-	out, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
+	out, err := one[User](s.pool.Query(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
 		notify = $5, countries = $6, themes = $7 WHERE id = $1 RETURNING `+userColumns,
 		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes))
 	if err != nil {
@@ -336,12 +330,12 @@ func (s *Store) Person(ctx context.Context, id string) (User, error) {
 	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
+	return one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
 }
 
 // UserByEmail returns the user with the email (any case), deactivated or not.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE email = lower($1)`, email))
+	return one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE email = lower($1)`, email))
 }
 
 // User returns an active user by id: one who may act and be assigned work.
@@ -350,7 +344,7 @@ func (s *Store) User(ctx context.Context, id string) (pipeline.Actor, error) {
 	if !pipeline.IsID(id) {
 		return pipeline.Actor{}, ErrNotFound
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
+	u, err := one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
 	return u.Actor, err
 }
 
@@ -387,7 +381,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", err)
 	}
@@ -414,7 +408,7 @@ func decodeNameCursor(c string) (name, id string, err error) {
 // LeastLoadedExpert is the active expert of theme with the fewest open
 // priorities assigned (ties: the one registered first).
 func (s *Store) LeastLoadedExpert(ctx context.Context, theme string) (pipeline.Actor, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+	u, err := one[User](s.pool.Query(ctx, `
 		SELECT `+userColumns+`
 		FROM users u
 		LEFT JOIN LATERAL (
@@ -432,7 +426,7 @@ func (s *Store) SetPreferences(ctx context.Context, id, language, notify string)
 	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
-	return scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
+	return one[User](s.pool.Query(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
 		id, language, notify))
 }
 
