@@ -196,6 +196,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // database waits for Puente too.
 const migrationLockID = lock.DefaultLockID
 
+// ErrBeforeBaseline is Migrate's answer for a database migrated before
+// Puente 1.0: 1.0 squashed those migrations into one baseline, which cannot
+// be applied over them. Such a database is recreated.
+var ErrBeforeBaseline = errors.New("the database was made by a Puente before 1.0 and must be recreated")
+
 // Migrate applies every pending migration with goose, then refreshes the
 // codelist tables from the embedded reference data. Several processes may run
 // it at once (N replicas, two `puente migrate`): goose holds a PostgreSQL
@@ -218,6 +223,13 @@ func Migrate(ctx context.Context, url string) error {
 		goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	v, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if v > 0 && v < provider.ListSources()[0].Version {
+		return ErrBeforeBaseline
 	}
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("migrate up: %w", err)
