@@ -244,6 +244,15 @@ type Page struct {
 	Cursor string
 }
 
+// cut ends a list that read up to pg.Limit+1 rows: the page, and the
+// cursor of the next one after its last row ("" when this is the last page).
+func cut[T any](items []T, pg Page, cursor func(T) string) ([]T, string, error) {
+	if len(items) <= pg.Limit {
+		return items, "", nil
+	}
+	return items[:pg.Limit], cursor(items[pg.Limit-1]), nil
+}
+
 // ErrBadCursor is returned for a cursor this store did not issue.
 var ErrBadCursor = errors.New("bad cursor")
 
@@ -336,21 +345,12 @@ func (s *Store) Priorities(ctx context.Context, a pipeline.Actor, f Filter, pg P
 	}
 	q := `SELECT ` + priorityColumns + ` FROM priorities WHERE ` + w.sql() +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + strconv.Itoa(pg.Limit+1)
-	rows, err := s.pool.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list priorities: %w", err)
-	}
+	rows, _ := s.pool.Query(ctx, q, w.args...)
 	items, err := pgx.CollectRows(rows, scanPriority)
 	if err != nil {
 		return nil, "", fmt.Errorf("list priorities: %w", err)
 	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return items, next, nil
+	return cut(items, pg, func(p *pipeline.Priority) string { return encodeCursor(p.CreatedAt, p.ID) })
 }
 
 // encodeCursor makes an opaque keyset cursor of the last row's sort key.
@@ -405,11 +405,8 @@ func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn
 		if last != nil {
 			w.add("(created_at, id) > (?, ?::uuid)", last.CreatedAt, last.ID)
 		}
-		rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
+		rows, _ := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
 			` ORDER BY created_at, id LIMIT `+strconv.Itoa(exportPage), w.args...)
-		if err != nil {
-			return fmt.Errorf("export priorities: %w", err)
-		}
 		page, err := pgx.CollectRows(rows, scanPriority)
 		if err != nil {
 			return fmt.Errorf("export priorities: %w", err)
@@ -428,11 +425,8 @@ func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn
 
 // Events returns a priority's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
+	rows, _ := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
 		kind, from_stage, to_stage, comment, data FROM events WHERE priority_id = $1 ORDER BY seq`, priorityID)
-	if err != nil {
-		return nil, fmt.Errorf("events of %s: %w", priorityID, err)
-	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Event, error) {
 		var e pipeline.Event
 		var data []byte

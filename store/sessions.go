@@ -46,23 +46,16 @@ func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, stri
 		}
 		w.add("(date, id) < (?::date, ?::uuid)", at.Format("2006-01-02"), key[0])
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
+	rows, _ := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
 		` ORDER BY date DESC, id DESC LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list sessions: %w", err)
-	}
 	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[pipeline.Session])
 	if err != nil {
 		return nil, "", fmt.Errorf("list sessions: %w", err)
 	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		d, _ := parseDate(last.Date)
-		next = encodeCursor(d, last.ID)
-	}
-	return items, next, nil
+	return cut(items, pg, func(ses pipeline.Session) string {
+		d, _ := parseDate(ses.Date)
+		return encodeCursor(d, ses.ID)
+	})
 }
 
 // StageCounts counts a session's priorities by stage, within what the actor may see.
@@ -70,22 +63,15 @@ func (s *Store) StageCounts(ctx context.Context, a pipeline.Actor, sessionID str
 	var w where
 	w.scope(a, "")
 	w.add("session_id = ?::uuid", sessionID)
-	rows, err := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("count by stage: %w", err)
-	}
-	defer rows.Close()
 	out := map[pipeline.Stage]int{}
 	for _, st := range pipeline.Stages {
 		out[st] = 0
 	}
-	for rows.Next() {
-		var st pipeline.Stage
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
+	var st pipeline.Stage
+	var n int
+	rows, _ := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
+	if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("count by stage: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

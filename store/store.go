@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"strings"
 	"time"
@@ -46,7 +47,6 @@ type Store struct {
 type Option func(*options)
 
 type options struct {
-	pool    *pgxpool.Config
 	timeout time.Duration
 	tracing bool
 }
@@ -82,7 +82,7 @@ func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*Sto
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
-	o := options{pool: cfg, timeout: DefaultTimeout}
+	o := options{timeout: DefaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -219,8 +219,11 @@ func Migrate(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"),
-		goose.WithSessionLocker(locker))
+	dir, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, dir, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -241,12 +241,8 @@ type TokenInfo struct {
 
 // Tokens lists the user's tokens, newest first.
 func (s *Store) Tokens(ctx context.Context, userID string) ([]TokenInfo, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id::text, created_at, expires_at, last_used_at, revoked_at
-		FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[TokenInfo])
+	return all[TokenInfo](s.pool.Query(ctx, `SELECT id::text AS id, created_at, expires_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID))
 }
 
 // Deactivate marks the user inactive, revokes their tokens and ends their web
@@ -376,22 +372,13 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 		}
 		w.add("(u.name, u.id) > (?, ?::uuid)", name, id)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE `+w.sql()+
+	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE `+w.sql()+
 		` ORDER BY u.name, u.id LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list users: %w", err)
-	}
 	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", err)
 	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(last.ID + "|" + last.Name))
-	}
-	return items, next, nil
+	return cut(items, pg, func(u User) string { return base64.RawURLEncoding.EncodeToString([]byte(u.ID + "|" + u.Name)) })
 }
 
 func decodeNameCursor(c string) (name, id string, err error) {
@@ -451,11 +438,7 @@ func needsReassignment(ctx context.Context, tx pgx.Tx, f DashboardFilter, limit 
 	w.add("assignee IN (SELECT id FROM users WHERE NOT active)")
 	w.add("stage NOT IN ('approved', 'rejected', 'withdrawn')")
 	f.narrow(&w)
-	rows, err := tx.Query(ctx, `SELECT id::text, ref, title, stage, assignee::text,
-		(SELECT name FROM users WHERE id = assignee), due_at
-		FROM priorities WHERE `+w.sql()+` ORDER BY due_at NULLS LAST, id LIMIT `+strconv.Itoa(limit), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("needs reassignment: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Orphan])
+	return all[Orphan](tx.Query(ctx, `SELECT id::text AS id, ref, title, stage, assignee::text AS assignee_id,
+		(SELECT name FROM users WHERE id = assignee) AS assignee_name, due_at
+		FROM priorities WHERE `+w.sql()+` ORDER BY due_at NULLS LAST, id LIMIT `+strconv.Itoa(limit), w.args...))
 }
