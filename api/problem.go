@@ -86,7 +86,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		p = problem(kindStatus[pe.Kind], pe.Message, pe.Problems...)
 	case errors.As(err, &he):
 		p = problem(he.Code, fmt.Sprint(he.Message))
-	case errors.Is(err, store.ErrUnavailable):
+	case store.Unavailable(err):
 		s.log.WarnContext(c.Request().Context(), "database unavailable", "error", err,
 			"method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
 		p = problem(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry later")

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/store"
 )
 
 // ErrNoPostgres says the PostgreSQL server binaries are missing.
@@ -44,6 +46,7 @@ type Postgres struct {
 	URL string
 	// AdminURL connects to the postgres maintenance database.
 	AdminURL string
+	database string
 }
 
 // pgBin finds a PostgreSQL server binary.
@@ -153,6 +156,7 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 		Dir:      dir,
 		AdminURL: fmt.Sprintf("postgres://puente@127.0.0.1:%d/postgres?sslmode=disable", port),
 		URL:      fmt.Sprintf("postgres://puente@127.0.0.1:%d/%s?sslmode=disable", port, o.Database),
+		database: o.Database,
 	}
 	err = proc.waitFor(time.Minute, o.LogPath, func() error {
 		return pg.ensureDatabase(ctx, o.Database)
@@ -194,5 +198,41 @@ func (pg *Postgres) ensureDatabase(ctx context.Context, name string) error {
 		return nil
 	}
 	_, err = conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}
+
+// MigrateDev migrates the database of `puente dev` at url; pg is the private
+// cluster that holds it, nil for one of DATABASE_URL. A database made
+// before Puente 1.0 cannot be migrated (store.ErrBeforeBaseline): in pg it
+// is dropped and created again, empty, and say is told so in one sentence;
+// one of DATABASE_URL is left alone, with an error saying what to do.
+func MigrateDev(ctx context.Context, pg *Postgres, url string, say func(string)) error {
+	err := store.Migrate(ctx, url)
+	if !errors.Is(err, store.ErrBeforeBaseline) {
+		return err
+	}
+	if pg == nil {
+		return fmt.Errorf("%w: drop it or point DATABASE_URL at an empty one", err)
+	}
+	say("The dev database was made by a Puente before 1.0, whose schema starts anew: it has been recreated empty, and the demo users seeded again.")
+	if err := pg.recreateDatabase(ctx); err != nil {
+		return fmt.Errorf("recreate the dev database: %w", err)
+	}
+	return store.Migrate(ctx, url)
+}
+
+// recreateDatabase drops the cluster's database, disconnecting its
+// sessions, and creates it again.
+func (pg *Postgres) recreateDatabase(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, pg.AdminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	name := pgx.Identifier{pg.database}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
 	return err
 }

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/puente-dev/puente/store"
 )
 
 // privateFolder is a 0700 folder, as /root is: as root, the postgres account
@@ -90,4 +93,49 @@ func TestPostgresExistingClusterOutOfReach(t *testing.T) {
 		t.Fatalf("want one sentence naming the folder and the fixes, got: %v", err)
 	}
 	t.Log(err)
+}
+
+// A dev database made before Puente 1.0 is dropped and created again by
+// MigrateDev, which says so once; one of DATABASE_URL is left alone.
+func TestMigrateDevRecreatesADatabaseFromBeforeTheBaseline(t *testing.T) {
+	ctx := context.Background()
+	dir := privateFolder(t)
+	pg, err := StartPostgres(ctx, PostgresOptions{Dir: filepath.Join(dir, "pg"), LogPath: filepath.Join(dir, "pg.log"), Database: "puente"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pg.Stop(10 * time.Second) }()
+	conn, err := pgx.Connect(ctx, pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
+		is_applied boolean NOT NULL, tstamp timestamp NOT NULL DEFAULT now());
+		INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (24, true);
+		CREATE TABLE old_only (n int)`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := MigrateDev(ctx, nil, pg.URL, func(s string) { t.Errorf("said %q about a DATABASE_URL", s) }); !errors.Is(err, store.ErrBeforeBaseline) {
+		t.Fatalf("MigrateDev of a DATABASE_URL: %v, want ErrBeforeBaseline", err)
+	}
+	var said []string
+	if err := MigrateDev(ctx, pg, pg.URL, func(s string) { said = append(said, s) }); err != nil {
+		t.Fatalf("MigrateDev: %v", err)
+	}
+	if len(said) != 1 {
+		t.Errorf("said %q, want one sentence", said)
+	}
+	conn, err = pgx.Connect(ctx, pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var old, priorities bool
+	err = conn.QueryRow(ctx, `SELECT to_regclass('old_only') IS NOT NULL, to_regclass('priorities') IS NOT NULL`).Scan(&old, &priorities)
+	if err != nil || old || !priorities {
+		t.Errorf("after MigrateDev: old table %v, priorities %v: %v", old, priorities, err)
+	}
 }

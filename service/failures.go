@@ -3,12 +3,8 @@ package service
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -78,7 +74,7 @@ func classify(err error) error {
 		return pipeline.Errorf(pipeline.KindTimeout, "the workflow did not answer in time; the change may still apply: reload the priority before retrying")
 	case temporalDown(err):
 		return pipeline.Errorf(pipeline.KindUnavailable, "Temporal is unavailable and the change was not confirmed: reload the priority before retrying")
-	case unavailable(err):
+	case store.Unavailable(err):
 		return pipeline.Errorf(pipeline.KindUnavailable, "the database is unavailable; retry later")
 	}
 	return err
@@ -88,26 +84,4 @@ func temporalDown(err error) bool {
 	var un *serviceerror.Unavailable
 	var exhausted *serviceerror.ResourceExhausted
 	return errors.As(err, &un) || errors.As(err, &exhausted)
-}
-
-// unavailable reports whether err says PostgreSQL could not be reached or
-// did not answer in time, rather than that a statement was wrong.
-func unavailable(err error) bool {
-	if errors.Is(err, store.ErrUnavailable) {
-		return true
-	}
-	var connect *pgconn.ConnectError
-	var netErr net.Error
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch {
-		case pgErr.Code[:2] == "08", pgErr.Code[:2] == "53",
-			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", pgErr.Code == "57014":
-			return true
-		}
-		return false
-	}
-	return errors.As(err, &connect) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -99,7 +99,7 @@ func readFailed(err error) error {
 		return pipeline.Errorf(pipeline.KindNotFound, "not found")
 	case pipeline.KindOfError(err) != 0:
 		return err
-	case unavailable(err):
+	case store.Unavailable(err):
 		return &pipeline.Error{Kind: pipeline.KindUnavailable, Message: "the database is unavailable; retry later"}
 	}
 	return err

@@ -43,7 +43,7 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 		}
 		w.add("(sa.approved_at, sa.priority_id, sa.idx) < (?, ?::uuid, ?)", at, key[0], idx)
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, _ := s.pool.Query(ctx, `
 		SELECT sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title, sa.description,
 			sa.beneficiaries, sa.countries, to_char(sa.start_date, 'YYYY-MM-DD'), to_char(sa.end_date, 'YYYY-MM-DD'),
 			(sa.budget_eur * 100)::int8, sa.eu_partners, sa.indicators
@@ -51,9 +51,6 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 		WHERE `+w.sql()+`
 		ORDER BY sa.approved_at DESC, sa.priority_id DESC, sa.idx DESC
 		LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("support actions: %w", err)
-	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.SupportAction, error) {
 		var sa pipeline.SupportAction
 		var indicators []byte
@@ -70,11 +67,7 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 	if err != nil {
 		return nil, "", fmt.Errorf("support actions: %w", err)
 	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = encodeCursor(last.ApprovedAt, last.PriorityID, strconv.Itoa(last.Index))
-	}
-	return items, next, nil
+	return cut(items, pg, func(sa pipeline.SupportAction) string {
+		return encodeCursor(sa.ApprovedAt, sa.PriorityID, strconv.Itoa(sa.Index))
+	})
 }

@@ -92,11 +92,8 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 	if d.NeedsReassignment, err = needsReassignment(ctx, tx, f, maxOrphans); err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `SELECT a.priority_id::text, coalesce(r.ref, ''), a.error, a.at
+	rows, _ := tx.Query(ctx, `SELECT a.priority_id::text, coalesce(r.ref, ''), a.error, a.at
 		FROM attention a LEFT JOIN priority_refs r USING (priority_id) ORDER BY a.at DESC LIMIT 100`)
-	if err != nil {
-		return nil, fmt.Errorf("dashboard attention: %w", err)
-	}
 	attention, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Attention])
 	if err != nil {
 		return nil, fmt.Errorf("dashboard attention: %w", err)
@@ -125,27 +122,20 @@ func dashboardCounts(ctx context.Context, tx pgx.Tx, f DashboardFilter, d *Dashb
 	q := `SELECT 'stage', stage, sum(n), coalesce(sum(n) FILTER (WHERE overdue), 0) FROM ` + src + ` WHERE country = $1 AND ` + theme + ` GROUP BY stage
 		UNION ALL SELECT 'theme', theme, sum(n), 0 FROM ` + src + ` WHERE country = $1 AND ` + theme + ` GROUP BY theme
 		UNION ALL SELECT 'country', country, sum(n), 0 FROM ` + src + ` WHERE country <> '*' AND ($3 = '' OR country = $3) AND ` + theme + ` GROUP BY country`
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("dashboard counts: %w", err)
-	}
-	defer rows.Close()
 	stages := map[pipeline.Stage]*StageStats{}
 	for _, st := range pipeline.Stages {
 		stages[st] = &StageStats{Stage: st}
 	}
 	themes, countries := map[string]int{}, map[string]int{}
-	for rows.Next() {
-		var dim, key string
-		var n, overdue int
-		if err := rows.Scan(&dim, &key, &n, &overdue); err != nil {
-			return nil, fmt.Errorf("dashboard counts: %w", err)
-		}
+	var dim, key string
+	var n, overdue int
+	rows, _ := tx.Query(ctx, q, args...)
+	_, err := pgx.ForEachRow(rows, []any{&dim, &key, &n, &overdue}, func() error {
 		switch dim {
 		case "stage":
 			st, ok := stages[pipeline.Stage(key)]
 			if !ok {
-				return nil, fmt.Errorf("dashboard counts: unknown stage %q", key)
+				return fmt.Errorf("unknown stage %q", key)
 			}
 			st.Count, st.Overdue = n, overdue
 			d.Total += n
@@ -154,8 +144,9 @@ func dashboardCounts(ctx context.Context, tx pgx.Tx, f DashboardFilter, d *Dashb
 		case "country":
 			countries[key] = n
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("dashboard counts: %w", err)
 	}
 	d.ByTheme, d.ByCountry = sortedCounts(themes), sortedCounts(countries)
@@ -238,20 +229,11 @@ func approvalsPerWeek(ctx context.Context, tx pgx.Tx, f DashboardFilter, now tim
 		q = `SELECT to_char(date_trunc('week', stage_entered_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)
 			FROM priorities WHERE ` + w.sql() + ` GROUP BY 1`
 	}
-	rows, err := tx.Query(ctx, q, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("approvals per week: %w", err)
-	}
 	weeks := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("approvals per week: %w", err)
-		}
-		weeks[k] = n
-	}
-	if err := rows.Err(); err != nil {
+	var week string
+	var n int
+	rows, _ := tx.Query(ctx, q, w.args...)
+	if _, err := pgx.ForEachRow(rows, []any{&week, &n}, func() error { weeks[week] = n; return nil }); err != nil {
 		return nil, fmt.Errorf("approvals per week: %w", err)
 	}
 	out := make([]Count, 12)
@@ -289,20 +271,14 @@ func sortedCounts(m map[string]int) []Count {
 // StageTotals counts, per stage, the priorities and the overdue ones, from
 // the trigger-kept counters: for the business gauges of /metrics.
 func (s *Store) StageTotals(ctx context.Context) (map[pipeline.Stage][2]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT stage, sum(n), coalesce(sum(n) FILTER (WHERE overdue), 0)
+	out := map[pipeline.Stage][2]int{}
+	var st pipeline.Stage
+	var n, overdue int
+	rows, _ := s.pool.Query(ctx, `SELECT stage, sum(n), coalesce(sum(n) FILTER (WHERE overdue), 0)
 		FROM pipeline_counts WHERE country = '*' GROUP BY stage`)
+	_, err := pgx.ForEachRow(rows, []any{&st, &n, &overdue}, func() error { out[st] = [2]int{n, overdue}; return nil })
 	if err != nil {
 		return nil, fmt.Errorf("stage totals: %w", err)
 	}
-	defer rows.Close()
-	out := map[pipeline.Stage][2]int{}
-	for rows.Next() {
-		var st pipeline.Stage
-		var n, overdue int
-		if err := rows.Scan(&st, &n, &overdue); err != nil {
-			return nil, fmt.Errorf("stage totals: %w", err)
-		}
-		out[st] = [2]int{n, overdue}
-	}
-	return out, rows.Err()
+	return out, nil
 }

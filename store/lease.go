@@ -33,7 +33,8 @@ func (l *Lease) Held(ctx context.Context) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil {
-		if l.conn.Ping(ctx) == nil {
+		// A statement rather than Ping, which would wait unbounded.
+		if _, err := l.conn.Exec(ctx, "-- ping"); err == nil {
 			return true
 		}
 		_ = l.conn.Close(ctx)

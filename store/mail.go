@@ -75,12 +75,9 @@ func (s *Store) Mails(ctx context.Context, priorityID string) ([]Mail, error) {
 	if !pipeline.IsID(priorityID) {
 		return nil, ErrNotFound
 	}
-	rows, err := s.pool.Query(ctx, `SELECT priority_id::text, seq, recipient_id::text, message_id, kind, email, language,
-		status, attempts, error, created_at, sent_at FROM mail_log WHERE priority_id = $1 ORDER BY seq, recipient_id`, priorityID)
-	if err != nil {
-		return nil, fmt.Errorf("mail log of %s: %w", priorityID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Mail])
+	return all[Mail](s.pool.Query(ctx, `SELECT priority_id::text AS priority_id, seq, recipient_id::text AS recipient_id,
+		message_id, kind, email, language, status, attempts, error, created_at, sent_at
+		FROM mail_log WHERE priority_id = $1 ORDER BY seq, recipient_id`, priorityID))
 }
 
 // NotifyCandidates are the active users with an address whom an event of a
@@ -96,25 +93,17 @@ func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []
 	if countries == nil {
 		countries = []string{}
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
+	return all[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE u.active AND u.email IS NOT NULL
 		AND (u.role = 'manager' OR (u.role = 'focal_point' AND u.countries && $1) OR u.id = ANY($2::uuid[]))
-		ORDER BY u.id`, countries, valid)
-	if err != nil {
-		return nil, fmt.Errorf("notify candidates: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+		ORDER BY u.id`, countries, valid))
 }
 
 // DigestReaders are the active users with an address who asked for the
 // daily digest (alone or with immediate emails), by id.
 func (s *Store) DigestReaders(ctx context.Context) ([]User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
-		WHERE u.active AND u.email IS NOT NULL AND u.notify IN ('digest', 'both') ORDER BY u.id`)
-	if err != nil {
-		return nil, fmt.Errorf("digest readers: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	return all[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.active AND u.email IS NOT NULL AND u.notify IN ('digest', 'both') ORDER BY u.id`))
 }
 
 // Digest is one day's digest email to one user, as the digest log records it.

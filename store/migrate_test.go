@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -90,5 +91,36 @@ func TestConcurrentMigrations(t *testing.T) {
 			t.Errorf("trial %d: %d themes and %d countries, want %d and %d", trial, themes, countries,
 				len(pipeline.Lists.Themes), len(pipeline.Lists.Countries))
 		}
+	}
+}
+
+// preBaseline makes the database at url look migrated before 1.0: goose's
+// table with the last version of the old chain applied, and a table of ours.
+func preBaseline(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
+		is_applied boolean NOT NULL, tstamp timestamp NOT NULL DEFAULT now());
+		INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (24, true);
+		CREATE TABLE priorities (id uuid PRIMARY KEY)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A database migrated before the 1.0 baseline is refused with
+// ErrBeforeBaseline, untouched, rather than failing halfway through the
+// baseline on a table that exists.
+func TestMigrateRefusesADatabaseFromBeforeTheBaseline(t *testing.T) {
+	t.Parallel()
+	url := freshDatabase(t, fmt.Sprintf("old_%d", time.Now().UnixNano()%1e9))
+	preBaseline(t, url)
+	if err := store.Migrate(context.Background(), url); !errors.Is(err, store.ErrBeforeBaseline) {
+		t.Fatalf("Migrate: %v, want ErrBeforeBaseline", err)
 	}
 }

@@ -34,8 +34,9 @@ const upsertPriority = `
 INSERT INTO priorities (id, ref, session_id, title, description, theme, pillar, countries,
     institution, urgency, sensitivity, stage, assignee, triaged_by, plan_authors,
     stage_entered_at, due_at, overdue, version, submitted_by, created_at, updated_at, plan, request_hash, run_id, event_seq)
-VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, '')::uuid,
-    NULLIF($14, '')::uuid, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+VALUES (@id, @ref, NULLIF(@session_id, '')::uuid, @title, @description, @theme, @pillar, @countries,
+    @institution, @urgency, @sensitivity, @stage, NULLIF(@assignee, '')::uuid, NULLIF(@triaged_by, '')::uuid, @plan_authors,
+    @stage_entered_at, @due_at, @overdue, @version, @submitted_by, @created_at, @updated_at, @plan, @request_hash, @run_id, @event_seq)
 ON CONFLICT (id) DO UPDATE SET
     title = EXCLUDED.title, description = EXCLUDED.description, theme = EXCLUDED.theme,
     pillar = EXCLUDED.pillar, countries = EXCLUDED.countries, institution = EXCLUDED.institution,
@@ -48,7 +49,7 @@ WHERE (priorities.version, priorities.event_seq) < (EXCLUDED.version, EXCLUDED.e
 
 const insertEvent = `
 INSERT INTO events (priority_id, seq, at, actor_id, actor_name, actor_role, kind, from_stage, to_stage, comment, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+VALUES (@priority_id, @seq, @at, @actor_id, @actor_name, @actor_role, @kind, @from_stage, @to_stage, @comment, @data)
 ON CONFLICT (priority_id, seq) DO NOTHING`
 
 const approveActions = `
@@ -141,14 +142,15 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 	p := c.Priority
 	b := &pgx.Batch{}
 	b.Queue(lockPriority, p.ID)
-	b.Queue(upsertPriority, priorityArgs(p, c.RunID)...)
+	b.Queue(upsertPriority, priorityArgs(p, c.RunID))
 	for _, e := range c.Events {
 		data, err := nullJSON(e.Data)
 		if err != nil {
 			return fmt.Errorf("event %d data: %w", e.Seq, err)
 		}
-		b.Queue(insertEvent, e.PriorityID, e.Seq, e.At, e.Actor.ID, e.Actor.Name, string(e.Actor.Role),
-			string(e.Kind), string(e.FromStage), string(e.ToStage), e.Comment, data)
+		b.Queue(insertEvent, pgx.NamedArgs{"priority_id": e.PriorityID, "seq": e.Seq, "at": e.At,
+			"actor_id": e.Actor.ID, "actor_name": e.Actor.Name, "actor_role": string(e.Actor.Role), "kind": string(e.Kind),
+			"from_stage": string(e.FromStage), "to_stage": string(e.ToStage), "comment": e.Comment, "data": data})
 	}
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
@@ -180,18 +182,20 @@ func (s *Store) MarkAttention(ctx context.Context, priorityID, reason string) er
 	return err
 }
 
-func priorityArgs(p *pipeline.Priority, runID string) []any {
-	var plan []byte
-	if p.Plan != nil {
-		plan, _ = json.Marshal(p.Plan)
-	}
+// priorityArgs names the columns of a priority's row for upsertPriority.
+func priorityArgs(p *pipeline.Priority, runID string) pgx.NamedArgs {
 	authors := p.PlanAuthors
 	if authors == nil {
 		authors = []string{}
 	}
-	return []any{p.ID, p.Ref, p.SessionID, p.Title, p.Description, p.Theme, p.Pillar, p.Countries,
-		p.Institution, p.Urgency, p.Sensitivity, string(p.Stage), p.Assignee, p.TriagedBy, authors,
-		p.StageEnteredAt, p.DueAt, p.Overdue, p.Version, p.SubmittedBy, p.CreatedAt, p.UpdatedAt, plan, p.RequestHash, runID, p.EventSeq}
+	return pgx.NamedArgs{
+		"id": p.ID, "ref": p.Ref, "session_id": p.SessionID, "title": p.Title, "description": p.Description,
+		"theme": p.Theme, "pillar": p.Pillar, "countries": p.Countries, "institution": p.Institution,
+		"urgency": p.Urgency, "sensitivity": p.Sensitivity, "stage": string(p.Stage), "assignee": p.Assignee,
+		"triaged_by": p.TriagedBy, "plan_authors": authors, "stage_entered_at": p.StageEnteredAt, "due_at": p.DueAt,
+		"overdue": p.Overdue, "version": p.Version, "submitted_by": p.SubmittedBy, "created_at": p.CreatedAt,
+		"updated_at": p.UpdatedAt, "plan": p.Plan, "request_hash": p.RequestHash, "run_id": runID, "event_seq": p.EventSeq,
+	}
 }
 
 func nullJSON(m map[string]any) (any, error) {
@@ -201,40 +205,24 @@ func nullJSON(m map[string]any) (any, error) {
 	return json.Marshal(m)
 }
 
-const priorityColumns = `id::text, ref, coalesce(session_id::text, ''), title, description, theme, pillar,
-    countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, ''),
-    coalesce(triaged_by::text, ''), plan_authors, stage_entered_at, due_at, overdue, version,
-    submitted_by::text, created_at, updated_at, plan, request_hash, run_id, event_seq`
+// priorityColumns are a priority's columns named as pipeline.Priority's
+// fields, for pgx.RowToAddrOfStructByName (absent ids read as "", no plan
+// authors as nil).
+const priorityColumns = `id::text AS id, ref, coalesce(session_id::text, '') AS session_id, title, description, theme, pillar,
+    countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, '') AS assignee,
+    coalesce(triaged_by::text, '') AS triaged_by, nullif(plan_authors, '{}') AS plan_authors, stage_entered_at,
+    due_at, overdue, version, submitted_by::text AS submitted_by, created_at, updated_at, plan, request_hash, run_id,
+    event_seq`
 
-func scanPriority(row pgx.Row) (*pipeline.Priority, error) {
-	var p pipeline.Priority
-	var plan []byte
-	err := row.Scan(&p.ID, &p.Ref, &p.SessionID, &p.Title, &p.Description, &p.Theme, &p.Pillar,
-		&p.Countries, &p.Institution, &p.Urgency, &p.Sensitivity, &p.Stage, &p.Assignee,
-		&p.TriagedBy, &p.PlanAuthors, &p.StageEnteredAt, &p.DueAt, &p.Overdue, &p.Version,
-		&p.SubmittedBy, &p.CreatedAt, &p.UpdatedAt, &plan, &p.RequestHash, &p.RunID, &p.EventSeq)
-	if err != nil {
-		return nil, notFound(err)
-	}
-	if len(plan) > 0 {
-		p.Plan = new(pipeline.Plan)
-		if err := json.Unmarshal(plan, p.Plan); err != nil {
-			return nil, fmt.Errorf("decode plan of %s: %w", p.ID, err)
-		}
-	}
-	if len(p.PlanAuthors) == 0 {
-		p.PlanAuthors = nil
-	}
-	return &p, nil
-}
+var scanPriority = pgx.RowToAddrOfStructByName[pipeline.Priority]
 
 // Priority returns one priority, unscoped: callers check visibility.
 func (s *Store) Priority(ctx context.Context, id string) (*pipeline.Priority, error) {
-	p, err := scanPriority(s.pool.QueryRow(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE id = $1`, id))
+	p, err := one[pipeline.Priority](s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("priority %s: %w", id, err)
 	}
-	return p, nil
+	return &p, nil
 }
 
 // Filter narrows a list of priorities. Zero values do not filter.
@@ -254,6 +242,15 @@ type Filter struct {
 type Page struct {
 	Limit  int
 	Cursor string
+}
+
+// cut ends a list that read up to pg.Limit+1 rows: the page, and the
+// cursor of the next one after its last row ("" when this is the last page).
+func cut[T any](items []T, pg Page, cursor func(T) string) ([]T, string, error) {
+	if len(items) <= pg.Limit {
+		return items, "", nil
+	}
+	return items[:pg.Limit], cursor(items[pg.Limit-1]), nil
 }
 
 // ErrBadCursor is returned for a cursor this store did not issue.
@@ -348,21 +345,12 @@ func (s *Store) Priorities(ctx context.Context, a pipeline.Actor, f Filter, pg P
 	}
 	q := `SELECT ` + priorityColumns + ` FROM priorities WHERE ` + w.sql() +
 		` ORDER BY created_at DESC, id DESC LIMIT ` + strconv.Itoa(pg.Limit+1)
-	rows, err := s.pool.Query(ctx, q, w.args...)
+	rows, _ := s.pool.Query(ctx, q, w.args...)
+	items, err := pgx.CollectRows(rows, scanPriority)
 	if err != nil {
 		return nil, "", fmt.Errorf("list priorities: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pipeline.Priority, error) { return scanPriority(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("list priorities: %w", err)
-	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return items, next, nil
+	return cut(items, pg, func(p *pipeline.Priority) string { return encodeCursor(p.CreatedAt, p.ID) })
 }
 
 // encodeCursor makes an opaque keyset cursor of the last row's sort key.
@@ -401,36 +389,44 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 // idPattern is an id as the store writes it: a lowercase, hyphenated UUID.
 var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
+// exportPage is how many priorities EachPriority reads per statement.
+const exportPage = 500
+
 // EachPriority streams every priority the actor may see that passes f, oldest
-// first, to fn, without holding them all in memory: for exports.
+// first, to fn, without holding them all in memory: for exports. It reads
+// them a keyset page at a time, so that each statement is as short as a
+// list's, however long fn takes over the whole export.
 func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn func(*pipeline.Priority) error) error {
-	var w where
-	w.scope(a, "")
-	w.filter(f)
-	rows, err := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+` ORDER BY created_at, id`, w.args...)
-	if err != nil {
-		return fmt.Errorf("export priorities: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPriority(rows)
+	var last *pipeline.Priority
+	for {
+		var w where
+		w.scope(a, "")
+		w.filter(f)
+		if last != nil {
+			w.add("(created_at, id) > (?, ?::uuid)", last.CreatedAt, last.ID)
+		}
+		rows, _ := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
+			` ORDER BY created_at, id LIMIT `+strconv.Itoa(exportPage), w.args...)
+		page, err := pgx.CollectRows(rows, scanPriority)
 		if err != nil {
 			return fmt.Errorf("export priorities: %w", err)
 		}
-		if err := fn(p); err != nil {
-			return err
+		for _, p := range page {
+			if err := fn(p); err != nil {
+				return err
+			}
 		}
+		if len(page) < exportPage {
+			return nil
+		}
+		last = page[len(page)-1]
 	}
-	return rows.Err()
 }
 
 // Events returns a priority's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
+	rows, _ := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
 		kind, from_stage, to_stage, comment, data FROM events WHERE priority_id = $1 ORDER BY seq`, priorityID)
-	if err != nil {
-		return nil, fmt.Errorf("events of %s: %w", priorityID, err)
-	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Event, error) {
 		var e pipeline.Event
 		var data []byte

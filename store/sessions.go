@@ -24,20 +24,16 @@ func (s *Store) CreateSession(ctx context.Context, in pipeline.SessionInput, by 
 	return ses, nil
 }
 
-const sessionColumns = `id::text, title, kind, to_char(date, 'YYYY-MM-DD'), venue, countries, created_by::text, created_at`
-
-func scanSession(row pgx.Row) (pipeline.Session, error) {
-	var s pipeline.Session
-	err := row.Scan(&s.ID, &s.Title, &s.Kind, &s.Date, &s.Venue, &s.Countries, &s.CreatedBy, &s.CreatedAt)
-	return s, notFound(err)
-}
+// sessionColumns are a session's columns named as pipeline.Session's fields.
+const sessionColumns = `id::text AS id, title, kind, to_char(date, 'YYYY-MM-DD') AS date, venue, countries,
+	created_by::text AS created_by, created_at`
 
 // Session returns one session.
 func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error) {
 	if !idPattern.MatchString(id) {
 		return pipeline.Session{}, ErrNotFound
 	}
-	return scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
+	return one[pipeline.Session](s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
 }
 
 // Sessions lists sessions, latest date first, one keyset page at a time.
@@ -50,23 +46,16 @@ func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, stri
 		}
 		w.add("(date, id) < (?::date, ?::uuid)", at.Format("2006-01-02"), key[0])
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
+	rows, _ := s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE `+w.sql()+
 		` ORDER BY date DESC, id DESC LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[pipeline.Session])
 	if err != nil {
 		return nil, "", fmt.Errorf("list sessions: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Session, error) { return scanSession(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("list sessions: %w", err)
-	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		d, _ := parseDate(last.Date)
-		next = encodeCursor(d, last.ID)
-	}
-	return items, next, nil
+	return cut(items, pg, func(ses pipeline.Session) string {
+		d, _ := parseDate(ses.Date)
+		return encodeCursor(d, ses.ID)
+	})
 }
 
 // StageCounts counts a session's priorities by stage, within what the actor may see.
@@ -74,22 +63,15 @@ func (s *Store) StageCounts(ctx context.Context, a pipeline.Actor, sessionID str
 	var w where
 	w.scope(a, "")
 	w.add("session_id = ?::uuid", sessionID)
-	rows, err := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("count by stage: %w", err)
-	}
-	defer rows.Close()
 	out := map[pipeline.Stage]int{}
 	for _, st := range pipeline.Stages {
 		out[st] = 0
 	}
-	for rows.Next() {
-		var st pipeline.Stage
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
+	var st pipeline.Stage
+	var n int
+	rows, _ := s.pool.Query(ctx, `SELECT stage, count(*) FROM priorities WHERE `+w.sql()+` GROUP BY stage`, w.args...)
+	if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("count by stage: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -64,20 +64,11 @@ func (s *Store) Tasks(ctx context.Context, a pipeline.Actor, pg Page) ([]*pipeli
 	if len(branches) == 0 {
 		return nil, "", nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT * FROM (`+strings.Join(branches, " UNION ALL ")+
+	rows, _ := s.pool.Query(ctx, `SELECT * FROM (`+strings.Join(branches, " UNION ALL ")+
 		`) AS t ORDER BY due_at, id LIMIT `+limit, args...)
+	items, err := pgx.CollectRows(rows, scanPriority)
 	if err != nil {
 		return nil, "", fmt.Errorf("tasks: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pipeline.Priority, error) { return scanPriority(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("tasks: %w", err)
-	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = encodeCursor(*last.DueAt, last.ID)
-	}
-	return items, next, nil
+	return cut(items, pg, func(p *pipeline.Priority) string { return encodeCursor(*p.DueAt, p.ID) })
 }

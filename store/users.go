@@ -106,15 +106,9 @@ func emailTaken(err error) error {
 	return err
 }
 
-const userColumns = `u.id::text, u.name, u.role, u.countries, u.themes, coalesce(u.email, ''), u.language, u.notify,
-	u.active, u.created_at, u.deactivated_at`
-
-func scanUser(row pgx.Row) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.Email, &u.Language, &u.Notify,
-		&u.Active, &u.CreatedAt, &u.DeactivatedAt)
-	return u, notFound(err)
-}
+// userColumns are a user's columns named as User's fields.
+const userColumns = `u.id::text AS id, u.name, u.role, u.countries, u.themes, coalesce(u.email, '') AS email, u.language,
+	u.notify, u.active, u.created_at, u.deactivated_at`
 
 // Token is what an API request's bearer token resolves to: the token's row
 // and its user, whatever their state; the caller judges expiry, revocation
@@ -247,12 +241,8 @@ type TokenInfo struct {
 
 // Tokens lists the user's tokens, newest first.
 func (s *Store) Tokens(ctx context.Context, userID string) ([]TokenInfo, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id::text, created_at, expires_at, last_used_at, revoked_at
-		FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens of %s: %w", userID, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[TokenInfo])
+	return all[TokenInfo](s.pool.Query(ctx, `SELECT id::text AS id, created_at, expires_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID))
 }
 
 // Deactivate marks the user inactive, revokes their tokens and ends their web
@@ -265,7 +255,7 @@ func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
 	var u User
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET active = false, deactivated_at = coalesce(deactivated_at, now())
+		u, err = one[User](tx.Query(ctx, `UPDATE users u SET active = false, deactivated_at = coalesce(deactivated_at, now())
 			WHERE id = $1 RETURNING `+userColumns, id))
 		if err != nil {
 			return err
@@ -322,7 +312,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 	if u.Themes == nil {
 		u.Themes = []string{}
 	}
-	out, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
+	out, err := one[User](s.pool.Query(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
 		notify = $5, countries = $6, themes = $7 WHERE id = $1 RETURNING `+userColumns,
 		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes))
 	if err != nil {
@@ -336,12 +326,12 @@ func (s *Store) Person(ctx context.Context, id string) (User, error) {
 	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
+	return one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1`, id))
 }
 
 // UserByEmail returns the user with the email (any case), deactivated or not.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE email = lower($1)`, email))
+	return one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE email = lower($1)`, email))
 }
 
 // User returns an active user by id: one who may act and be assigned work.
@@ -350,7 +340,7 @@ func (s *Store) User(ctx context.Context, id string) (pipeline.Actor, error) {
 	if !pipeline.IsID(id) {
 		return pipeline.Actor{}, ErrNotFound
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
+	u, err := one[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1 AND active`, id))
 	return u.Actor, err
 }
 
@@ -382,22 +372,13 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 		}
 		w.add("(u.name, u.id) > (?, ?::uuid)", name, id)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE `+w.sql()+
+	rows, _ := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE `+w.sql()+
 		` ORDER BY u.name, u.id LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
-	if err != nil {
-		return nil, "", fmt.Errorf("list users: %w", err)
-	}
-	next := ""
-	if len(items) > pg.Limit {
-		items = items[:pg.Limit]
-		last := items[len(items)-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(last.ID + "|" + last.Name))
-	}
-	return items, next, nil
+	return cut(items, pg, func(u User) string { return base64.RawURLEncoding.EncodeToString([]byte(u.ID + "|" + u.Name)) })
 }
 
 func decodeNameCursor(c string) (name, id string, err error) {
@@ -414,7 +395,7 @@ func decodeNameCursor(c string) (name, id string, err error) {
 // LeastLoadedExpert is the active expert of theme with the fewest open
 // priorities assigned (ties: the one registered first).
 func (s *Store) LeastLoadedExpert(ctx context.Context, theme string) (pipeline.Actor, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+	u, err := one[User](s.pool.Query(ctx, `
 		SELECT `+userColumns+`
 		FROM users u
 		LEFT JOIN LATERAL (
@@ -432,7 +413,7 @@ func (s *Store) SetPreferences(ctx context.Context, id, language, notify string)
 	if !pipeline.IsID(id) {
 		return User{}, ErrNotFound
 	}
-	return scanUser(s.pool.QueryRow(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
+	return one[User](s.pool.Query(ctx, `UPDATE users u SET language = $2, notify = $3 WHERE id = $1 RETURNING `+userColumns,
 		id, language, notify))
 }
 
@@ -457,11 +438,7 @@ func needsReassignment(ctx context.Context, tx pgx.Tx, f DashboardFilter, limit 
 	w.add("assignee IN (SELECT id FROM users WHERE NOT active)")
 	w.add("stage NOT IN ('approved', 'rejected', 'withdrawn')")
 	f.narrow(&w)
-	rows, err := tx.Query(ctx, `SELECT id::text, ref, title, stage, assignee::text,
-		(SELECT name FROM users WHERE id = assignee), due_at
-		FROM priorities WHERE `+w.sql()+` ORDER BY due_at NULLS LAST, id LIMIT `+strconv.Itoa(limit), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("needs reassignment: %w", err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Orphan])
+	return all[Orphan](tx.Query(ctx, `SELECT id::text AS id, ref, title, stage, assignee::text AS assignee_id,
+		(SELECT name FROM users WHERE id = assignee) AS assignee_name, due_at
+		FROM priorities WHERE `+w.sql()+` ORDER BY due_at NULLS LAST, id LIMIT `+strconv.Itoa(limit), w.args...))
 }

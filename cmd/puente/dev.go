@@ -96,6 +96,7 @@ func dev(ctx context.Context, args []string) error {
 	}
 
 	pgWhere := "(DATABASE_URL)"
+	var devPG *devstack.Postgres
 	if cfg.DatabaseURL == "" {
 		// A fixed port, so that a restarted server is where the pool looks.
 		port, err := devstack.FreePort()
@@ -124,8 +125,9 @@ func dev(ctx context.Context, args []string) error {
 		go failWith(ctx, fail, pgsup)
 		cfg.DatabaseURL = pg.URL
 		pgWhere = "(data in " + pg.Dir + ")"
+		devPG = pg
 	}
-	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
+	if err := devstack.MigrateDev(ctx, devPG, cfg.DatabaseURL, func(s string) { log.Warn(s) }); err != nil {
 		return err
 	}
 	// `puente users …` run in this clone finds the database here.
