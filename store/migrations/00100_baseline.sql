@@ -62,7 +62,10 @@ CREATE TABLE web_sessions (
     user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at   timestamptz NOT NULL DEFAULT now(),
     expires_at   timestamptz NOT NULL,
-    last_seen_at timestamptz NOT NULL DEFAULT now()
+    last_seen_at timestamptz NOT NULL DEFAULT now(),
+    -- A session opened with single sign-on keeps the provider's ID token, for
+    -- sign-out to hand back as id_token_hint (RP-Initiated Logout).
+    id_token     text
 );
 CREATE INDEX web_sessions_user_idx ON web_sessions (user_id);
 CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);
