@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
@@ -18,7 +19,7 @@ func (s *Server) pipelineDashboard(c echo.Context) error {
 	f := store.DashboardFilter{Theme: q.v.Get("theme"), Country: q.v.Get("country"), SessionID: q.v.Get("session_id")}
 	q.ps = append(q.ps, service.CheckDashboardFilter(f)...)
 	if q.v.Has("limit") || q.v.Has("cursor") {
-		q.ps.Add("limit", "the dashboard is not paginated")
+		q.ps.Add("limit", pipeline.NotPaginated)
 	}
 	if err := q.err(); err != nil {
 		return err

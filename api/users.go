@@ -87,7 +87,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	}
 	items, next, err := s.store.Users(c.Request().Context(), f, pg)
 	if errors.Is(err, store.ErrBadCursor) {
-		return invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+		return invalid("the query is not valid", pipeline.Problems{pipeline.Problem("cursor", pipeline.NotACursor)})
 	}
 	if err != nil {
 		return err

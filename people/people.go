@@ -96,12 +96,12 @@ func Validate(u store.User) pipeline.Problems {
 	ps.Text("name", u.Name, true, pipeline.MaxName)
 	switch {
 	case u.Email == "":
-		ps.Add("email", "is required")
+		ps.Add("email", pipeline.Required)
 	case len(u.Email) > MaxEmail:
-		ps.Add("email", "must be at most %d characters", MaxEmail)
+		ps.Add("email", pipeline.TooLong, "count", MaxEmail)
 	default:
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || a.Name != "" {
-			ps.Add("email", "must be a plain address such as ana.ruiz@example.org")
+			ps.Add("email", pipeline.NotAnEmail)
 		}
 	}
 	ps.OneOf("language", u.Language, true, store.Languages)
@@ -113,7 +113,7 @@ func Validate(u store.User) pipeline.Problems {
 		ps.Countries("countries", u.Countries, 0)
 	}
 	if u.Role == pipeline.Expert && len(u.Themes) == 0 {
-		ps.Add("themes", "an expert needs at least one theme")
+		ps.Add("themes", pipeline.ExpertNeedsTheme)
 	}
 	for i, t := range u.Themes {
 		ps.OneOf(fmt.Sprintf("themes[%d]", i), t, true, pipeline.Lists.ThemeCodes())
@@ -131,7 +131,7 @@ func check(u store.User) error {
 // asInvalid turns the store's duplicate-email error into a field problem.
 func asInvalid(err error) error {
 	if errors.Is(err, store.ErrEmailTaken) {
-		return &InvalidError{Problems: pipeline.Problems{{Field: "email", Message: "is already used by another user"}}}
+		return &InvalidError{Problems: pipeline.Problems{pipeline.Problem("email", pipeline.EmailTaken)}}
 	}
 	return err
 }

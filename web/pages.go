@@ -83,7 +83,7 @@ func (a *App) list(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	var ps pipeline.Problems
 	items, next, err := a.d.Service.Priorities(r.Context(), actor, f, store.Page{Limit: 50, Cursor: q.Get("cursor")})
 	if errors.Is(err, store.ErrBadCursor) {
-		ps.Add("cursor", "is not a cursor")
+		ps.Add("cursor", pipeline.NotACursor)
 	} else if err != nil {
 		if kind, kps := kindOf(err); kind == pipeline.KindInvalid {
 			ps = kps
@@ -169,7 +169,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		return
 	}
 	if kind == pipeline.KindForbidden {
-		ps = pipeline.Problems{{Field: "countries", Message: "must include one of your countries"}}
+		ps = pipeline.Problems{pipeline.Problem("countries", pipeline.OwnCountry)}
 	}
 	d, derr := a.submitData(r.Context(), actor, in, key)
 	if derr != nil {
