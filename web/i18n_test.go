@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -153,5 +154,23 @@ func TestFieldErrorsComeFromTheirCodes(t *testing.T) {
 			require.Contains(t, body, template.HTMLEscapeString(i18n.For(lang).Problem(p)), lang)
 		}
 		require.NotContains(t, body, "English prose", lang)
+	}
+}
+
+// TestTemplateLinesFitTheScreen: no template line needs scrolling to read.
+// A long line breaks before or after an action, the break trimmed with
+// "{{-" or "-}}" so that the page is the same.
+func TestTemplateLinesFitTheScreen(t *testing.T) {
+	t.Parallel()
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := fs.ReadFile(templateFiles, f)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(b), "\n") {
+			if n := utf8.RuneCountInString(line); n > 160 {
+				t.Errorf("%s:%d is %d characters long", f, i+1, n)
+			}
+		}
 	}
 }
