@@ -154,6 +154,15 @@ func TestFieldErrorsComeFromTheirCodes(t *testing.T) {
 			require.Contains(t, body, template.HTMLEscapeString(i18n.For(lang).Problem(p)), lang)
 		}
 		require.NotContains(t, body, "English prose", lang)
+
+		// A session's triage lists each refused priority's problems the same way.
+		mgr := b.client(t, b.users[pipeline.Manager], lang)
+		id := b.fake.p.ID
+		status, body = post(t, mgr, b.srv.URL+"/sessions/"+b.fake.p.SessionID+"/triage",
+			url.Values{"id": {id}, "decision-" + id: {"reject"}, "reason-" + id: {"x"}})
+		require.Equal(t, http.StatusOK, status, lang)
+		require.Contains(t, body, template.HTMLEscapeString(msgs[0]), lang)
+		require.NotContains(t, body, "English prose", lang)
 	}
 }
 
