@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -48,7 +49,7 @@ type InvalidError struct{ Problems pipeline.Problems }
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		parts[i] = p.Field + " " + p.Message
+		parts[i] = p.Field + " " + i18n.English().Problem(p)
 	}
 	return "user not valid: " + strings.Join(parts, "; ")
 }
