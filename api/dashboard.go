@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 )
 
@@ -17,7 +18,7 @@ func (s *Server) pipelineDashboard(c echo.Context) error {
 	f, ps := service.ReadDashboardFilter(q.v)
 	q.ps = append(q.ps, ps...)
 	if q.v.Has("limit") || q.v.Has("cursor") {
-		q.ps.Add("limit", "the dashboard is not paginated")
+		q.ps.Add("limit", pipeline.NotPaginated)
 	}
 	if err := q.err(); err != nil {
 		return err

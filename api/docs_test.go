@@ -29,6 +29,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/puente-dev/puente/internal/journey"
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -194,6 +195,19 @@ func TestOpenAPIEnumsMatchCodelists(t *testing.T) {
 	require.Equal(t, strs(pipeline.Urgencies), enum("Urgency"))
 	require.Equal(t, strs(pipeline.Sensitivities), enum("Sensitivity"))
 	require.Equal(t, strs(pipeline.SessionKinds), enum("SessionKind"))
+	// Every problem code the catalogues translate, documented for clients.
+	fe, _ := m.Components.Schemas.Get("FieldError")
+	code, _ := fe.Schema().Properties.Get("code")
+	var documented, codes []string
+	for _, n := range code.Schema().Enum {
+		documented = append(documented, n.Value)
+	}
+	for _, id := range i18n.IDs {
+		if c, ok := strings.CutPrefix(id, "code."); ok {
+			codes = append(codes, c)
+		}
+	}
+	require.ElementsMatch(t, codes, documented)
 	detail, _ := m.Components.Schemas.Get("SessionDetail")
 	byStage, _ := detail.Schema().AllOf[1].Schema().Properties.Get("priorities_by_stage")
 	require.Equal(t, stageNames(pipeline.Stages), slices.Collect(byStage.Schema().Properties.KeysFromOldest()))
@@ -574,7 +588,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	built(http.MethodGet, "/v1/export/iati.xml", 200, "application/xml; charset=utf-8", []byte(`<iati-activities version="2.03"/>`))
 
 	prob(http.MethodPost, "/v1/priorities", invalid("the submission is not valid",
-		pipeline.Problems{{Field: "title", Message: "is required"}, {Field: "countries[0]", Message: "is not a CELAC country code"}}))
+		pipeline.Problems{pipeline.Problem("title", pipeline.Required),
+			pipeline.Problem("countries[0]", pipeline.UnknownCountry, "value", `"XX"`)}))
 	prob(http.MethodPost, "/v1/priorities", problem(http.StatusForbidden, "a focal point submits priorities for its own countries"))
 	prob(http.MethodGet, "/v1/priorities/"+pid, problem(http.StatusNotFound, "no priority "+pid))
 	prob(http.MethodPost, "/v1/priorities/"+pid+"/decisions", problem(http.StatusPreconditionFailed, "the priority is at version 4"))
@@ -582,7 +597,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	prob(http.MethodPut, "/v1/priorities/"+pid+"/plan", problem(http.StatusGatewayTimeout, "the workflow did not answer in time"))
 	prob(http.MethodGet, "/v1/pipeline", problem(http.StatusForbidden, "this needs the role manager, not expert"))
 	prob(http.MethodGet, "/v1/export/iati.xml", problem(http.StatusNotFound, "no approved public plan to export yet"))
-	prob(http.MethodGet, "/v1/tasks", invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}}))
+	prob(http.MethodGet, "/v1/tasks", invalid("the query is not valid", pipeline.Problems{pipeline.Problem("cursor", pipeline.NotACursor)}))
 }
 
 // TestOpenAPIDescribesRequests: the request schemas accept what the API

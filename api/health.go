@@ -52,7 +52,7 @@ func (s *Server) readyz(c echo.Context) error {
 	for i, ch := range checks {
 		status[ch.name] = "ok"
 		if errs[i] != nil {
-			down = append(down, pipeline.FieldError{Field: ch.name, Message: errs[i].Error()})
+			down = append(down, pipeline.Problem(ch.name, pipeline.Unavailable, "error", errs[i].Error()))
 		}
 	}
 	if len(down) > 0 {

@@ -69,7 +69,7 @@ func newQuery(c echo.Context, known ...string) *query {
 	q := &query{v: c.QueryParams()}
 	for k := range q.v {
 		if !slices.Contains(known, k) && k != "limit" && k != "cursor" {
-			q.ps.Add(strictjson.SafeName(k), "is not a known query parameter")
+			q.ps.Add(strictjson.SafeName(k), pipeline.UnknownParameter)
 		}
 	}
 	return q
@@ -88,7 +88,7 @@ func (q *query) boolean(name string) *bool {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		q.ps.Add(name, "must be true or false")
+		q.ps.Add(name, pipeline.NotABoolean)
 		return nil
 	}
 	return &b
@@ -99,7 +99,7 @@ func (q *query) page() store.Page {
 	if l := q.v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 200 {
-			q.ps.Add("limit", "must be an integer from 1 to 200")
+			q.ps.Add("limit", pipeline.OutOfRange, "min", 1, "max", 200)
 		}
 		pg.Limit = n
 	}

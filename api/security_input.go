@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -18,12 +19,12 @@ const maxIdempotencyKey = 255
 func idempotencyKeyProblems(key string) pipeline.Problems {
 	var ps pipeline.Problems
 	if len(key) > maxIdempotencyKey {
-		ps.Add("Idempotency-Key", "must be at most %d characters", maxIdempotencyKey)
+		ps.Add("Idempotency-Key", pipeline.TooLong, "count", maxIdempotencyKey)
 		return ps
 	}
 	for i := range len(key) {
 		if key[i] < 0x20 || key[i] > 0x7e {
-			ps.Add("Idempotency-Key", "must be printable ASCII (byte %d is 0x%02x)", i, key[i])
+			ps.Add("Idempotency-Key", pipeline.NotPrintable, "index", i, "byte", fmt.Sprintf("0x%02x", key[i]))
 			break
 		}
 	}
@@ -50,7 +51,8 @@ const (
 )
 
 // bounded is the problem cut to a size no request can inflate: at most
-// maxProblemErrors field errors, each text at most maxProblemText characters.
+// maxProblemErrors field errors, each text at most maxProblemText characters;
+// each field error's message is its code's in English.
 // The JSON encoder escapes what remains.
 func (p *Problem) bounded() *Problem {
 	q := *p
@@ -58,11 +60,14 @@ func (p *Problem) bounded() *Problem {
 	q.Errors = nil
 	for i, e := range p.Errors {
 		if i == maxProblemErrors {
-			q.Errors = append(q.Errors, pipeline.FieldError{Field: "(more)",
-				Message: fmt.Sprintf("and %d more problems", len(p.Errors)-maxProblemErrors)})
+			e = pipeline.Problem("(more)", pipeline.MoreProblems, "count", len(p.Errors)-maxProblemErrors)
+		}
+		e.Field = cut(e.Field, maxProblemText)
+		e.Message = cut(i18n.English().Problem(e), maxProblemText)
+		q.Errors = append(q.Errors, e)
+		if i == maxProblemErrors {
 			break
 		}
-		q.Errors = append(q.Errors, pipeline.FieldError{Field: cut(e.Field, maxProblemText), Message: cut(e.Message, maxProblemText)})
 	}
 	return &q
 }

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -20,7 +20,7 @@ const DigestLimit = 30
 // ComposeDigest writes u's digest of day: the tasks waiting for them,
 // overdue first, then soonest due. more is how many are not listed.
 func ComposeDigest(u store.User, tasks []*pipeline.Priority, more int, day, baseURL, domain string) Message {
-	ph := phrasesFor(u.Language)
+	l := i18n.For(u.Language)
 	base := strings.TrimRight(baseURL, "/")
 	overdue := 0
 	for _, p := range tasks {
@@ -28,34 +28,32 @@ func ComposeDigest(u store.User, tasks []*pipeline.Priority, more int, day, base
 			overdue++
 		}
 	}
-	fill := strings.NewReplacer("{n}", strconv.Itoa(len(tasks)+more), "{overdue}", strconv.Itoa(overdue),
-		"{more}", strconv.Itoa(more)).Replace
-	subject := ph.digestSubject
+	subject := l.T("mail.digest.subject", "N", l.Num(len(tasks)+more))
 	if overdue > 0 {
-		subject = ph.digestSubjectOverdue
+		subject = l.T("mail.digest.subject_overdue", "N", l.Num(len(tasks)+more), "Overdue", l.Num(overdue))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s,\n\n%s\n", ph.greeting, u.Name, ph.digestIntro)
+	fmt.Fprintf(&b, "%s\n\n%s\n", l.T("mail.greeting", "Name", u.Name), l.T("mail.digest.intro"))
 	for _, p := range tasks {
-		fmt.Fprintf(&b, "\n- %s %s — %s", p.Ref, p.Title, ph.stage[p.Stage])
+		fmt.Fprintf(&b, "\n- %s %s — %s", p.Ref, p.Title, l.Stage(p.Stage))
 		if p.DueAt != nil {
-			fmt.Fprintf(&b, " — %s: %s", ph.due, ph.date(*p.DueAt))
+			fmt.Fprintf(&b, " — %s: %s", l.T("mail.due"), l.Date(*p.DueAt))
 		}
 		if p.Overdue {
-			fmt.Fprintf(&b, " — %s", ph.digestOverdue)
+			fmt.Fprintf(&b, " — %s", l.T("mail.digest.overdue"))
 		}
 		fmt.Fprintf(&b, "\n  %s/priorities/%s\n", base, p.ID)
 	}
 	if more > 0 {
-		fmt.Fprintf(&b, "\n%s: %s/\n", fill(ph.digestMore), base)
+		fmt.Fprintf(&b, "\n%s: %s/\n", l.T("mail.digest.more", "More", l.Num(more)), base)
 	}
-	fmt.Fprintf(&b, "\n-- \n%s\n", ph.digestFooter)
+	fmt.Fprintf(&b, "\n-- \n%s\n", l.T("mail.digest.footer"))
 	return Message{
 		ID:       fmt.Sprintf("digest.%s.%s@%s", day, u.ID, domain),
 		To:       u.Email,
 		ToName:   u.Name,
-		Language: phrasesLang(u.Language),
-		Subject:  fill(subject),
+		Language: l.Lang,
+		Subject:  subject,
 		Body:     b.String(),
 	}
 }

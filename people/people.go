@@ -92,12 +92,12 @@ func Validate(u store.User) pipeline.Problems {
 	ps.Text("name", u.Name, true, pipeline.MaxName)
 	switch {
 	case u.Email == "":
-		ps.Add("email", "is required")
+		ps.Add("email", pipeline.Required)
 	case len(u.Email) > MaxEmail:
-		ps.Add("email", "must be at most %d characters", MaxEmail)
+		ps.Add("email", pipeline.TooLong, "count", MaxEmail)
 	default:
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || a.Name != "" {
-			ps.Add("email", "must be a plain address such as ana.ruiz@example.org")
+			ps.Add("email", pipeline.NotAnEmail)
 		}
 	}
 	ps = append(ps, ValidatePreferences(u.Language, u.Notify)...)
@@ -108,7 +108,7 @@ func Validate(u store.User) pipeline.Problems {
 		ps.Countries("countries", u.Countries, 0)
 	}
 	if u.Role == pipeline.Expert && len(u.Themes) == 0 {
-		ps.Add("themes", "an expert needs at least one theme")
+		ps.Add("themes", pipeline.ExpertNeedsTheme)
 	}
 	for i, t := range u.Themes {
 		ps.OneOf(fmt.Sprintf("themes[%d]", i), t, true, pipeline.Lists.ThemeCodes())
@@ -130,9 +130,9 @@ func refused(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrNoUser
 	case errors.Is(err, store.ErrBadCursor):
-		return pipeline.Invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+		return pipeline.Invalid("the query is not valid", pipeline.Problems{pipeline.Problem("cursor", pipeline.NotACursor)})
 	case errors.Is(err, store.ErrEmailTaken):
-		return pipeline.Invalid("the user is not valid", pipeline.Problems{{Field: "email", Message: "is already used by another user"}})
+		return pipeline.Invalid("the user is not valid", pipeline.Problems{pipeline.Problem("email", pipeline.EmailTaken)})
 	}
 	return err
 }

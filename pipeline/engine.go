@@ -99,7 +99,7 @@ func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error
 		return Transition{}, Errorf(KindStale, "the priority is at version %d, not %d: reload it and try again", p.Version, version)
 	}
 	if !d.Valid() && !d.Edit() {
-		return Transition{}, Invalid("the decision is not valid", Problems{{Field: "decision", Message: "must be one of " + decisionList()}})
+		return Transition{}, Invalid("the decision is not valid", Problems{Problem("decision", NotOneOf, "allowed", decisionList())})
 	}
 	t, ok := Lookup(p.Stage, d)
 	if !ok {
@@ -159,22 +159,23 @@ func actProblems(p *Priority, t Transition, act Act) Problems {
 	switch act.Decision {
 	case Edit:
 		if act.Changes.Empty() {
-			return Problems{{Field: "(body)", Message: "name at least one field to change"}}
+			return Problems{Problem("(body)", NoChanges)}
 		}
 		return append(act.Changes.Validate(""), act.TextProblems()...)
 	case DraftPlan:
 		if act.Plan == nil {
-			return Problems{{Field: "(body)", Message: "is required: the plan"}}
+			return Problems{Problem("(body)", Required)}
 		}
 		return append(act.Plan.Validate(false), act.TextProblems()...)
 	}
 	ps := act.DecisionInput.Validate(t)
 	if act.Decision == SubmitPlan {
 		if p.Plan == nil {
-			ps.Add("plan", "is required: draft it with PUT /v1/priorities/%s/plan", p.ID)
+			ps.Add("plan", NoPlan)
 		} else {
 			for _, pr := range p.Plan.Validate(true) {
-				ps = append(ps, FieldError{Field: "plan." + pr.Field, Message: pr.Message})
+				pr.Field = "plan." + pr.Field
+				ps = append(ps, pr)
 			}
 		}
 	}
@@ -223,13 +224,13 @@ func ExpertWanted(p *Priority, act Act) (id, theme string, ok bool) {
 func judgeExpert(ps *Problems, e *Actor, id, theme string) {
 	switch {
 	case e == nil && id == "":
-		ps.Add("expert_id", "no expert covers theme %q: name one", theme)
+		ps.Add("expert_id", NoExpert, "theme", theme)
 	case e == nil || e.ID != id && id != "":
-		ps.Add("expert_id", "no user has this id")
+		ps.Add("expert_id", UnknownUser)
 	case e.Role != Expert:
-		ps.Add("expert_id", "this user is not an expert")
+		ps.Add("expert_id", NotAnExpert)
 	case theme != "" && !slices.Contains(e.Themes, theme):
-		ps.Add("expert_id", "this expert does not cover theme %q", theme)
+		ps.Add("expert_id", NotThemeExpert, "theme", theme)
 	}
 }
 

@@ -282,18 +282,18 @@ func TestExpertJudgement(t *testing.T) {
 		act  Act
 		msg  string
 	}{
-		{"accept, nobody covers the theme", Act{DecisionInput: DecisionInput{Decision: Accept}}, `no expert covers theme "cybercrime": name one`},
-		{"accept names an unknown user", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: "00000000-0000-4000-8000-00000000000a"}}, "no user has this id"},
-		{"accept names a focal point", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: "00000000-0000-4000-8000-000000000009"}, Expert: &stranger}, "this user is not an expert"},
-		{"accept names an expert of another theme", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: eOther.ID}, Expert: &eOther}, `this expert does not cover theme "cybercrime"`},
-		{"accept moves the theme away from the expert", Act{DecisionInput: DecisionInput{Decision: Accept, Theme: "money_laundering", ExpertID: eTheme.ID}, Expert: &eTheme}, `this expert does not cover theme "money_laundering"`},
-		{"reassign to an expert of another theme", Act{DecisionInput: DecisionInput{Decision: Reassign, ExpertID: eOther.ID}, Expert: &eOther}, `this expert does not cover theme "cybercrime"`},
-		{"the caller found someone else", Act{DecisionInput: DecisionInput{Decision: Reassign, ExpertID: eOther.ID}, Expert: &eTheme}, "no user has this id"},
+		{"accept, nobody covers the theme", Act{DecisionInput: DecisionInput{Decision: Accept}}, "no_expert theme=cybercrime"},
+		{"accept names an unknown user", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: "00000000-0000-4000-8000-00000000000a"}}, "unknown_user"},
+		{"accept names a focal point", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: "00000000-0000-4000-8000-000000000009"}, Expert: &stranger}, "not_an_expert"},
+		{"accept names an expert of another theme", Act{DecisionInput: DecisionInput{Decision: Accept, ExpertID: eOther.ID}, Expert: &eOther}, "not_theme_expert theme=cybercrime"},
+		{"accept moves the theme away from the expert", Act{DecisionInput: DecisionInput{Decision: Accept, Theme: "money_laundering", ExpertID: eTheme.ID}, Expert: &eTheme}, "not_theme_expert theme=money_laundering"},
+		{"reassign to an expert of another theme", Act{DecisionInput: DecisionInput{Decision: Reassign, ExpertID: eOther.ID}, Expert: &eOther}, "not_theme_expert theme=cybercrime"},
+		{"the caller found someone else", Act{DecisionInput: DecisionInput{Decision: Reassign, ExpertID: eOther.ID}, Expert: &eTheme}, "unknown_user"},
 	}
 	for _, c := range cases {
 		err := Check(mFree, &triage, 0, c.act)
 		var e *Error
-		if !asError(err, &e) || e.Kind != KindInvalid || len(e.Problems) != 1 || e.Problems[0].Field != "expert_id" || e.Problems[0].Message != c.msg {
+		if !asError(err, &e) || e.Kind != KindInvalid || len(e.Problems) != 1 || e.Problems[0].Field != "expert_id" || describe(e.Problems[0]) != c.msg {
 			t.Errorf("%s: %v %+v, want expert_id: %s", c.name, err, e, c.msg)
 		}
 	}

@@ -11,19 +11,35 @@ import (
 	"unicode/utf8"
 )
 
-// FieldError says what is wrong with one field of a request.
+// FieldError says what is wrong with one field of a request: a stable
+// Code, its Params (numbers, dates as YYYY-MM-DD, quoted values) and, for
+// API clients, the English Message the API renders from the catalogue.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string         `json:"field"`
+	Code    Code           `json:"code"`
+	Params  map[string]any `json:"params,omitempty"`
+	Message string         `json:"message"`
+}
+
+// Problem is a FieldError with params given as name/value pairs.
+func Problem(field string, code Code, params ...any) FieldError {
+	fe := FieldError{Field: field, Code: code}
+	for i := 0; i+1 < len(params); i += 2 {
+		if fe.Params == nil {
+			fe.Params = map[string]any{}
+		}
+		fe.Params[params[i].(string)] = params[i+1]
+	}
+	return fe
 }
 
 // Problems collects every FieldError of a request, so that one response can
 // list them all instead of one per round trip.
 type Problems []FieldError
 
-// Add records a problem with field.
-func (ps *Problems) Add(field, format string, args ...any) {
-	*ps = append(*ps, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+// Add records a problem with field: its code and params as name/value pairs.
+func (ps *Problems) Add(field string, code Code, params ...any) {
+	*ps = append(*ps, Problem(field, code, params...))
 }
 
 // Has reports whether field already has a problem.
@@ -67,20 +83,16 @@ func (ps *Problems) Multiline(field, v string, required bool, max int) {
 func (ps *Problems) text(field, v string, required bool, max int, multiline bool) {
 	switch {
 	case !utf8.ValidString(v):
-		ps.Add(field, "must be valid UTF-8")
+		ps.Add(field, InvalidUTF8)
 	case required && strings.TrimSpace(v) == "":
-		ps.Add(field, "is required")
+		ps.Add(field, Required)
 	case utf8.RuneCountInString(v) > max:
-		ps.Add(field, "must be at most %d characters", max)
+		ps.Add(field, TooLong, "count", max)
 	default:
 		if r, ok := controlChar(v, multiline); ok {
-			if multiline {
-				ps.Add(field, "must not contain control characters (%U) other than tab and newline", r)
-			} else {
-				ps.Add(field, "must not contain control characters (%U) other than tab; it is one line", r)
-			}
+			ps.Add(field, ControlCharacter, "char", fmt.Sprintf("%U", r))
 		} else if r, ok := bidiControl(v); ok && !multiline {
-			ps.Add(field, "must not contain bidirectional control characters (%U); they make a line read other than it is", r)
+			ps.Add(field, BidiControl, "char", fmt.Sprintf("%U", r))
 		}
 	}
 }
@@ -122,11 +134,11 @@ func controlChar(v string, multiline bool) (rune, bool) {
 func (ps *Problems) Quantity(field string, v float64) {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		ps.Add(field, "must be a number")
+		ps.Add(field, NotANumber)
 	case v < 0 || math.Signbit(v):
-		ps.Add(field, "must not be negative")
+		ps.Add(field, Negative)
 	case v > MaxQuantity:
-		ps.Add(field, "must be at most 1,000,000,000")
+		ps.Add(field, TooLarge, "max", 1_000_000_000)
 	}
 }
 
@@ -135,11 +147,11 @@ func (ps *Problems) Quantity(field string, v float64) {
 func (ps *Problems) Budget(field string, v EUR, complete bool) {
 	switch {
 	case v.cents < 0:
-		ps.Add(field, "must not be negative")
+		ps.Add(field, Negative)
 	case v.cents > MaxEUR.cents:
-		ps.Add(field, "must be at most 1,000,000,000")
+		ps.Add(field, TooLarge, "max", 1_000_000_000)
 	case complete && v.IsZero():
-		ps.Add(field, "must be more than 0")
+		ps.Add(field, NotPositive)
 	}
 }
 
@@ -147,26 +159,26 @@ func (ps *Problems) Budget(field string, v EUR, complete bool) {
 func (ps *Problems) OneOf(field, v string, required bool, allowed []string) {
 	switch {
 	case v == "" && required:
-		ps.Add(field, "is required")
+		ps.Add(field, Required)
 	case v != "" && !slices.Contains(allowed, v):
-		ps.Add(field, "must be one of %s", strings.Join(allowed, ", "))
+		ps.Add(field, NotOneOf, "allowed", strings.Join(allowed, ", "))
 	}
 }
 
 // Countries checks a list of CELAC country codes: at least min, no repeats.
 func (ps *Problems) Countries(field string, cs []string, min int) {
 	if len(cs) < min {
-		ps.Add(field, "needs at least %d country", min)
+		ps.Add(field, TooFewCountries, "count", min)
 	}
 	if len(cs) > len(Lists.Countries) {
-		ps.Add(field, "must have at most %d countries", len(Lists.Countries))
+		ps.Add(field, TooMany, "count", len(Lists.Countries))
 		return
 	}
 	for i, c := range cs {
 		if _, ok := Lists.CountryByCode(c); !ok {
-			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%s is not a CELAC country code (ISO 3166-1 alpha-2)", quoteShort(c))
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), UnknownCountry, "value", quoteShort(c))
 		} else if slices.Index(cs, c) != i {
-			ps.Add(fmt.Sprintf("%s[%d]", field, i), "%q is listed twice", c)
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), Duplicate, "value", quoteShort(c))
 		}
 	}
 }
@@ -184,9 +196,9 @@ func quoteShort(v string) string {
 func (ps *Problems) UUID(field, v string, required bool) {
 	switch {
 	case v == "" && required:
-		ps.Add(field, "is required")
+		ps.Add(field, Required)
 	case v != "" && !IsID(v):
-		ps.Add(field, "must be a UUID")
+		ps.Add(field, NotAnID)
 	}
 }
 
@@ -211,17 +223,17 @@ var (
 func (ps *Problems) Date(field, v string, required bool) (time.Time, bool) {
 	if v == "" {
 		if required {
-			ps.Add(field, "is required")
+			ps.Add(field, Required)
 		}
 		return time.Time{}, false
 	}
 	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		ps.Add(field, "must be a date as YYYY-MM-DD")
+		ps.Add(field, NotADate)
 		return time.Time{}, false
 	}
 	if d.Before(MinDate) || d.After(MaxDate) {
-		ps.Add(field, "must be from %s to %s", MinDate.Format(time.DateOnly), MaxDate.Format(time.DateOnly))
+		ps.Add(field, DateOutOfRange, "min", MinDate.Format(time.DateOnly), "max", MaxDate.Format(time.DateOnly))
 		return time.Time{}, false
 	}
 	return d, true
@@ -362,30 +374,30 @@ func (d *DecisionInput) Validate(t Transition) Problems {
 	var ps Problems
 	for _, f := range t.Requires {
 		if strings.TrimSpace(d.field(f)) == "" {
-			ps.Add(string(f), "is required for %s", d.Decision)
+			ps.Add(string(f), Required, "decision", string(d.Decision))
 		}
 	}
 	ps = append(ps, d.TextProblems()...)
 	if d.Reason != "" && !slices.Contains(t.Requires, FieldReason) {
-		ps.Add("reason", "is not used by %s (use comment)", d.Decision)
+		ps.Add("reason", NotUsed, "decision", string(d.Decision))
 	}
 	if d.Theme != "" {
 		if d.Decision != Accept {
-			ps.Add("theme", "is only used by accept")
+			ps.Add("theme", NotUsed, "decision", string(d.Decision))
 		} else {
 			ps.OneOf("theme", d.Theme, false, Lists.ThemeCodes())
 		}
 	}
 	if d.ExpertID != "" {
 		if d.Decision != Accept && d.Decision != Reassign {
-			ps.Add("expert_id", "is only used by accept and reassign")
+			ps.Add("expert_id", NotUsed, "decision", string(d.Decision))
 		} else {
 			ps.UUID("expert_id", d.ExpertID, false)
 		}
 	}
 	if d.Changes != nil {
 		if d.Decision != Resubmit {
-			ps.Add("changes", "is only used by resubmit")
+			ps.Add("changes", NotUsed, "decision", string(d.Decision))
 		} else {
 			ps = append(ps, d.Changes.Validate("changes.")...)
 		}
@@ -413,13 +425,13 @@ func (p *Plan) Validate(complete bool) Problems {
 	ps.Multiline("objective", p.Objective, complete, MaxText)
 	ps.Multiline("expected_outcome", p.ExpectedOutcome, complete, MaxText)
 	if p.GenderMarker < 0 || p.GenderMarker > 2 {
-		ps.Add("gender_marker", "must be 0 (not targeted), 1 (significant) or 2 (principal)")
+		ps.Add("gender_marker", NotGenderMarker)
 	}
 	if complete && len(p.Actions) == 0 {
-		ps.Add("actions", "needs at least one complete support action")
+		ps.Add("actions", NoActions)
 	}
 	if len(p.Actions) > MaxActions {
-		ps.Add("actions", "must have at most %d actions", MaxActions)
+		ps.Add("actions", TooMany, "count", MaxActions)
 		return ps
 	}
 	for i, a := range p.Actions {
@@ -433,7 +445,7 @@ func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 	ps.Text(prefix+"title", a.Title, complete, MaxTitle)
 	ps.Multiline(prefix+"description", a.Description, complete, MaxText)
 	if complete && len(a.Beneficiaries) == 0 {
-		ps.Add(prefix+"beneficiaries", "needs at least one beneficiary institution")
+		ps.Add(prefix+"beneficiaries", NoBeneficiaries)
 	}
 	ps.names(prefix+"beneficiaries", a.Beneficiaries)
 	min := 0
@@ -444,15 +456,15 @@ func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 	start, okStart := ps.Date(prefix+"start_date", a.StartDate, complete)
 	end, okEnd := ps.Date(prefix+"end_date", a.EndDate, complete)
 	if okStart && okEnd && end.Before(start) {
-		ps.Add(prefix+"end_date", "must not be before start_date")
+		ps.Add(prefix+"end_date", EndBeforeStart)
 	}
 	ps.Budget(prefix+"budget_eur", a.BudgetEUR, complete)
 	ps.names(prefix+"eu_partners", a.EUPartners)
 	if complete && len(a.Indicators) == 0 {
-		ps.Add(prefix+"indicators", "needs at least one indicator")
+		ps.Add(prefix+"indicators", NoIndicators)
 	}
 	if len(a.Indicators) > MaxItems {
-		ps.Add(prefix+"indicators", "must have at most %d indicators", MaxItems)
+		ps.Add(prefix+"indicators", TooMany, "count", MaxItems)
 		return
 	}
 	for i, in := range a.Indicators {
@@ -468,7 +480,7 @@ func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 // each a required one-line text.
 func (ps *Problems) names(field string, vs []string) {
 	if len(vs) > MaxItems {
-		ps.Add(field, "must have at most %d entries", MaxItems)
+		ps.Add(field, TooMany, "count", MaxItems)
 		return
 	}
 	for i, v := range vs {

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 )
@@ -86,8 +88,8 @@ func TestDecisionValidate(t *testing.T) {
 
 func TestMergeKeepsFirstProblemPerField(t *testing.T) {
 	t.Parallel()
-	a := Problems{{Field: "urgency", Message: "must be a string"}}
-	b := Problems{{Field: "urgency", Message: "is required"}, {Field: "title", Message: "is required"}}
+	a := Problems{Problem("urgency", NotAString)}
+	b := Problems{Problem("urgency", Required), Problem("title", Required)}
 	if got := fields(a.Merge(b)); !slices.Equal(got, []string{"urgency", "title"}) {
 		t.Errorf("merge: %v", got)
 	}
@@ -110,4 +112,14 @@ func TestCodelists(t *testing.T) {
 		"regional_workshop", "study", "tool_development", "jit_support"}) {
 		t.Errorf("support types %v", Lists.SupportTypes)
 	}
+}
+
+// describe writes a problem as its code and params, in the params' order.
+func describe(fe FieldError) string {
+	s := string(fe.Code)
+	keys := slices.Sorted(maps.Keys(fe.Params))
+	for _, k := range keys {
+		s += fmt.Sprintf(" %s=%v", k, fe.Params[k])
+	}
+	return s
 }

@@ -51,7 +51,7 @@ func ReadFilter(q url.Values) (store.Filter, pipeline.Problems) {
 	var ps pipeline.Problems
 	if v := q.Get("overdue"); v != "" {
 		if b, err := strconv.ParseBool(v); err != nil {
-			ps.Add("overdue", "must be true or false")
+			ps.Add("overdue", pipeline.NotABoolean)
 		} else {
 			f.Overdue = &b
 		}

@@ -97,7 +97,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 	in.Normalize()
 	if in.SessionID != "" {
 		if _, err := s.store.Session(ctx, in.SessionID); errors.Is(err, store.ErrNotFound) {
-			return nil, pipeline.Invalid("the submission is not valid", pipeline.Problems{{Field: "session_id", Message: "no such session"}})
+			return nil, pipeline.Invalid("the submission is not valid", pipeline.Problems{pipeline.Problem("session_id", pipeline.UnknownSession)})
 		} else if err != nil {
 			return nil, readFailed(err)
 		}
@@ -185,7 +185,7 @@ func (s *Service) resubmitted(ctx context.Context, id, hash string) (*pipeline.P
 func sameSubmission(p *pipeline.Priority, hash string) (*pipeline.Priority, error) {
 	if p.RequestHash != hash {
 		return nil, pipeline.Invalid("this Idempotency-Key was used with another request body",
-			pipeline.Problems{{Field: "Idempotency-Key", Message: "was already used with another request body"}})
+			pipeline.Problems{pipeline.Problem("Idempotency-Key", pipeline.KeyReused)})
 	}
 	return p, nil
 }

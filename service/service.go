@@ -94,7 +94,7 @@ func readFailed(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrBadCursor):
-		return pipeline.Invalid("the query is not valid", pipeline.Problems{{Field: "cursor", Message: "is not a cursor this API issued"}})
+		return pipeline.Invalid("the query is not valid", pipeline.Problems{pipeline.Problem("cursor", pipeline.NotACursor)})
 	case errors.Is(err, store.ErrNotFound):
 		return pipeline.Errorf(pipeline.KindNotFound, "not found")
 	case pipeline.KindOfError(err) != 0:

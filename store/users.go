@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -43,7 +44,7 @@ const (
 var NotifyModes = []string{NotifyImmediate, NotifyDigest, NotifyBoth}
 
 // Languages are the languages Puente speaks to its users, by ISO 639-1 code.
-var Languages = []string{"es", "pt", "en"}
+var Languages = i18n.Languages
 
 // User is a person of the programme: the Actor the pipeline's rules judge,
 // how to reach them, and whether they may still sign in.

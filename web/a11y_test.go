@@ -47,8 +47,8 @@ func TestStatesAccessible(t *testing.T) {
 	fp.Check("fp-home")
 	fp.Go(b.srv.URL + "/priorities/new")
 	fp.Check("fp-new")
-	b.fake.err = pipeline.Invalid("the submission is not valid", pipeline.Problems{{Field: "title", Message: "is required"},
-		{Field: "countries", Message: "needs at least 1 country"}, {Field: "urgency", Message: "is required"}})
+	b.fake.err = pipeline.Invalid("the submission is not valid", pipeline.Problems{pipeline.Problem("title", pipeline.Required),
+		pipeline.Problem("countries", pipeline.TooFewCountries, "count", 1), pipeline.Problem("urgency", pipeline.Required)})
 	fp.Submit("form[action='/priorities'] button[type=submit]")
 	fp.Check("fp-new-errors")
 	b.fake.err = nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/internal/authlimit"
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
@@ -271,7 +272,7 @@ func (a *App) allowSignOut(next http.Handler) http.Handler {
 // setLanguage remembers the language picked with the switch for a year.
 func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostFormValue("lang")
-	if _, ok := a.cat.locales[lang]; ok {
+	if i18n.Has(lang) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
 	}

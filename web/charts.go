@@ -5,7 +5,6 @@ import (
 	"html"
 	"html/template"
 	"strings"
-	"time"
 
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -64,7 +63,7 @@ func weeklyChart(l *locale, weeks []store.Count) template.HTML {
 		if c.Count > max {
 			max = c.Count
 		}
-		desc = append(desc, l.T("dash.week_of", "Date", l.shortDate(c.Key))+": "+l.Num(c.Count))
+		desc = append(desc, l.T("dash.week_of", "Date", l.ShortDate(c.Key))+": "+l.Num(c.Count))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart weekly" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="weekly-t weekly-d" xmlns="http://www.w3.org/2000/svg">`, w, h)
@@ -83,7 +82,7 @@ func weeklyChart(l *locale, weeks []store.Count) template.HTML {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="chart-small" text-anchor="middle">%s</text>`, x+slot*0.35, h-bottom-bh-4, html.EscapeString(l.Num(c.Count)))
 		}
 		if i%2 == len(weeks)%2 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" class="chart-small" text-anchor="middle">%s</text>`, x+slot*0.35, h-bottom+18, html.EscapeString(l.shortDate(c.Key)))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" class="chart-small" text-anchor="middle">%s</text>`, x+slot*0.35, h-bottom+18, html.EscapeString(l.ShortDate(c.Key)))
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -95,13 +94,4 @@ func max1(n int) int {
 		return 1
 	}
 	return n
-}
-
-// shortDate formats a YYYY-MM-DD day as "20 Jun".
-func (l *locale) shortDate(day string) string {
-	d, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return l.T("format.short_date", "Day", d.Day(), "Month", l.T(fmt.Sprintf("month_short.%d", d.Month())))
 }

@@ -76,7 +76,7 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 	if g := f.Get("gender_marker"); g != "" {
 		n, err := strconv.Atoi(g)
 		if err != nil {
-			ps.Add("gender_marker", "must be a whole number")
+			ps.Add("gender_marker", pipeline.NotAnInteger)
 		}
 		p.GenderMarker = n
 	}
@@ -165,7 +165,7 @@ func parseNumber(ps *pipeline.Problems, field, v string) float64 {
 	}
 	n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 	if err != nil {
-		ps.Add(field, "must be a number")
+		ps.Add(field, pipeline.NotANumber)
 	}
 	return n
 }
@@ -180,11 +180,11 @@ func parseEUR(ps *pipeline.Problems, field, v string) pipeline.EUR {
 	eur, err := pipeline.ParseEUR(strings.ReplaceAll(v, ",", "."))
 	switch {
 	case errors.Is(err, pipeline.ErrTooPrecise):
-		ps.Add(field, "must have at most two decimals (whole cents)")
+		ps.Add(field, pipeline.TooPrecise)
 	case errors.Is(err, pipeline.ErrAmountTooHigh):
-		ps.Add(field, "must be at most 1,000,000,000")
+		ps.Add(field, pipeline.TooLarge, "max", 1_000_000_000)
 	case err != nil:
-		ps.Add(field, "must be a number")
+		ps.Add(field, pipeline.NotANumber)
 	}
 	return eur
 }

@@ -1,58 +1,30 @@
 package web
 
 import (
-	"encoding/json"
+	"html/template"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/puente-dev/puente/people"
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
-	"github.com/puente-dev/puente/store"
 )
-
-func loadCatalogue(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	b, err := fs.ReadFile(localeFiles, "locales/"+lang+".json")
-	require.NoError(t, err)
-	var m map[string]string
-	require.NoError(t, json.Unmarshal(b, &m))
-	return m
-}
-
-// TestCataloguesHaveEveryKey fails when a message is missing, or empty, in
-// any language.
-func TestCataloguesHaveEveryKey(t *testing.T) {
-	t.Parallel()
-	langs := []string{"en", "es", "pt"}
-	cats := map[string]map[string]string{}
-	for _, l := range langs {
-		cats[l] = loadCatalogue(t, l)
-	}
-	for _, a := range langs {
-		for k := range cats[a] {
-			for _, b := range langs {
-				v, ok := cats[b][k]
-				require.Truef(t, ok, "%s.json lacks %q (present in %s.json)", b, k, a)
-				require.NotEmptyf(t, strings.TrimSpace(v), "%s.json: %q is empty", b, k)
-			}
-		}
-	}
-}
 
 // TestEveryCodeAndUsedKeyIsTranslated checks that every code of the domain
 // (stages, decisions, themes, pillars…) and every message ID the templates
-// and the Go code use exists in the English catalogue, and so, by the test
-// above, in every language.
+// and the Go code use exists in the catalogues (in every language: i18n's
+// TestEveryLanguageHasEveryMessage).
 func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 	t.Parallel()
-	en := loadCatalogue(t, "en")
 	need := map[string]bool{}
 	for _, s := range pipeline.Stages {
 		need["stage."+string(s)] = true
@@ -88,7 +60,7 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 			need[m[1]] = true
 		}
 	}
-	goKey := regexp.MustCompile(`"((?:error|notice|signin|triage|priority|plan|dash|format|err|home|list|submit|edit|sessions|session)\.[a-z_0-9]+)"`)
+	goKey := regexp.MustCompile(`"((?:error|notice|signin|triage|priority|plan|dash|format|home|list|submit|edit|sessions|session)\.[a-z_0-9]+)"`)
 	gofiles, err := filepath.Glob("*.go")
 	require.NoError(t, err)
 	for _, f := range gofiles {
@@ -101,95 +73,113 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 			need[m[1]] = true
 		}
 	}
-	for _, p := range problemMessages {
-		need[p.id] = true
-	}
 	for _, r := range sso.Reasons {
 		need["sso."+string(r)+".title"], need["sso."+string(r)+".text"] = true, true
 	}
 	require.Greater(t, len(need), 250, "the scan found too few keys to be working")
 	for k := range need {
-		require.Containsf(t, en, k, "en.json lacks %q", k)
+		require.Containsf(t, i18n.IDs, k, "the catalogues lack %q", k)
 	}
 }
 
-// TestEveryProblemTranslates runs the engine's validations on bad input and
-// checks that the web app has a translation for every message they give.
-func TestEveryProblemTranslates(t *testing.T) {
+// literal finds what a person could read in a template that is not a
+// message: the text between tags, and the attributes people read, once the
+// template's actions, comments, scripts, styles and character references are
+// taken out. Punctuation, numbers and symbols are no words.
+var (
+	templateNoise = regexp.MustCompile(`(?s)\{\{.*?\}\}|<!--.*?-->|<(script|style)\b.*?</(script|style)>|&#?[A-Za-z0-9]+;`)
+	textNode      = regexp.MustCompile(`>([^<>]*)<`)
+	readAttr      = regexp.MustCompile(`\b(title|alt|aria-label|aria-description|aria-roledescription|placeholder|label|summary)="([^"]*)"`)
+	word          = regexp.MustCompile(`\p{L}`)
+)
+
+func literals(src string) []string {
+	src = templateNoise.ReplaceAllString(src, "")
+	var out []string
+	for _, m := range textNode.FindAllStringSubmatch(src, -1) {
+		if word.MatchString(m[1]) {
+			out = append(out, strings.TrimSpace(m[1]))
+		}
+	}
+	for _, m := range readAttr.FindAllStringSubmatch(src, -1) {
+		if word.MatchString(m[2]) {
+			out = append(out, m[1]+"="+m[2])
+		}
+	}
+	return out
+}
+
+// TestTemplatesHoldNoLiteralText fails when a template writes words of its
+// own instead of a message of the catalogues.
+func TestTemplatesHoldNoLiteralText(t *testing.T) {
 	t.Parallel()
-	cat, err := newCatalog()
+	require.Equal(t, []string{"Save", "title=Close"}, literals(`<p>{{.T "a"}}</p><b>Save</b> <a title="Close" href="/x">×</a>`+
+		`<i title="{{.T "b"}}">12 · €</i><!-- note --><script>let a = 1</script>`))
+	files, err := fs.Glob(templateFiles, "templates/*.html")
 	require.NoError(t, err)
-	var ps pipeline.Problems
-	long := strings.Repeat("x", 20000)
-	ps = append(ps, (&pipeline.Submission{}).Validate()...)
-	ps = append(ps, (&pipeline.Submission{Title: long, SessionID: "nope", Theme: "x", Countries: []string{"XX", "PE", "PE"}}).Validate()...)
-	ps = append(ps, (&pipeline.SessionInput{Date: "20-06-2025"}).Validate()...)
-	bad := pipeline.Plan{GenderMarker: 7, Actions: []pipeline.Action{
-		{StartDate: "2026-02-01", EndDate: "2026-01-01", BudgetEUR: pipeline.Euros(-1)},
-		{BudgetEUR: pipeline.Euros(2e9), Indicators: []pipeline.Indicator{{}}},
-		{},
-		{Title: "a\x00b", Description: "\xff", StartDate: "0000-01-01", Beneficiaries: make([]string, 51),
-			Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Baseline: -1, Target: 2e9}}},
-	}}
-	ps = append(ps, bad.Validate(true)...)
-	ps = append(ps, (&pipeline.Plan{}).Validate(true)...)
-	for _, tr := range pipeline.Table {
-		in := pipeline.DecisionInput{Decision: tr.Decision, Reason: "r", Theme: "nope", ExpertID: "x"}
-		ps = append(ps, in.Validate(tr)...)
-		ps = append(ps, (&pipeline.DecisionInput{Decision: tr.Decision}).Validate(tr)...)
-	}
-	var cents pipeline.Problems
-	parseEUR(&cents, "budget_eur", "0,005")
-	ps = append(ps, cents...)
-	ps = append(ps, people.Validate(store.User{Actor: pipeline.Actor{Role: pipeline.Expert}, Email: "x", Language: "fr", Notify: "never"})...)
-	ps = append(ps, pipeline.Problems{{Message: "is already used by another user"}}...)
-	ps = append(ps, pipeline.Problems{{Message: "must be a number"}, {Message: "no such session"},
-		{Message: "no user has this id"}, {Message: "this user is not an expert"}}...)
-	require.NotEmpty(t, ps)
-	for _, lang := range []string{"en", "es", "pt"} {
-		l := cat.locales[lang]
-		for _, p := range ps {
-			got, ok := l.problem(p.Message)
-			require.Truef(t, ok, "%s: no translation for %s %q", lang, p.Field, p.Message)
-			require.NotContainsf(t, got, "⟦", "%s: %q", lang, p.Message)
+	for _, f := range files {
+		b, err := fs.ReadFile(templateFiles, f)
+		require.NoError(t, err)
+		for _, l := range literals(string(b)) {
+			t.Errorf("%s: %q is not from the catalogues", f, l)
 		}
 	}
 }
 
-// europeanPortuguese are words and phrases of European Portuguese that
-// Brazilian Portuguese says otherwise (utilizador: usuário, guardar: salvar,
-// equipa: equipe, registar: cadastrar, ecrã: tela, a sua: sua…). Puente
-// serves Latin America and the Caribbean: its Portuguese is pt-BR only.
-var europeanPortuguese = []string{
-	"utilizador", "utilizadores", "guardar", "guardado", "guardada", "guardadas", "guarde",
-	"equipa", "equipas", "registar", "registado", "registada", "registo", "ecrã", "ficheiro", "ficheiros",
-	"contacto", "contactos", "planeamento", "fornecedor", "perspetiva", "género", "reapresentar",
-	"a sua", "as suas", "o seu", "os seus", "a minha", "as minhas", "o meu", "os meus",
-	"sessão iniciada", "início de sessão",
-}
-
-// europeanWordsIn returns the European Portuguese words found in
-// text, each as a whole word and whatever its case.
-func europeanWordsIn(text string) []string {
-	var found []string
-	for _, w := range europeanPortuguese {
-		re := regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])` + regexp.QuoteMeta(w) + `($|[^\p{L}\p{N}])`)
-		if re.MatchString(text) {
-			found = append(found, w)
-		}
-	}
-	return found
-}
-
-// TestPortugueseIsBrazilian fails when a European Portuguese word comes back
-// into pt.json, so the catalogue stays in one variant, pt-BR.
-func TestPortugueseIsBrazilian(t *testing.T) {
+// TestFieldErrorsComeFromTheirCodes posts a submission the engine refuses,
+// in each language: the page says what is wrong with each field in the
+// page's language, from the problem's code and params, and never shows the
+// English message the API sends beside them.
+func TestFieldErrorsComeFromTheirCodes(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, []string{"utilizador", "guarde", "a sua"}, europeanWordsIn("Utilizador: guarde A SUA senha"))
-	require.Empty(t, europeanWordsIn("Usuário: salve sua senha, guardas e registros do seu perfil"))
-	for k, v := range loadCatalogue(t, "pt") {
-		if found := europeanWordsIn(v); len(found) > 0 {
-			t.Errorf("pt.json %q says %q, European Portuguese; pt-BR: %q", k, found, v)
+	b := setupRender(t)
+	ps := (&pipeline.Submission{Title: strings.Repeat("x", 300), Theme: "security", Countries: []string{"XX"}}).Validate()
+	for i := range ps {
+		ps[i].Message = "English prose"
+	}
+	b.fake.err = pipeline.Invalid("the submission is not valid", ps)
+	want := map[string][]string{
+		"es": {"debe tener como máximo 200 caracteres", "es obligatorio", `"XX" no es el código de un país de la CELAC`},
+		"pt": {"deve ter no máximo 200 caracteres", "é obrigatório", `"XX" não é o código de um país da CELAC`},
+		"en": {"must be at most 200 characters", "is required", `"XX" is not a CELAC country code`},
+	}
+	for lang, msgs := range want {
+		c := b.client(t, b.users[pipeline.FocalPoint], lang)
+		status, body := post(t, c, b.srv.URL+"/priorities", url.Values{"title": {"x"}})
+		require.Equal(t, http.StatusUnprocessableEntity, status, lang)
+		for _, m := range msgs {
+			require.Contains(t, body, template.HTMLEscapeString(m), lang)
+		}
+		for _, p := range ps {
+			require.Contains(t, body, template.HTMLEscapeString(i18n.For(lang).Problem(p)), lang)
+		}
+		require.NotContains(t, body, "English prose", lang)
+
+		// A session's triage lists each refused priority's problems the same way.
+		mgr := b.client(t, b.users[pipeline.Manager], lang)
+		id := b.fake.p.ID
+		status, body = post(t, mgr, b.srv.URL+"/sessions/"+b.fake.p.SessionID+"/triage",
+			url.Values{"id": {id}, "decision-" + id: {"reject"}, "reason-" + id: {"x"}})
+		require.Equal(t, http.StatusOK, status, lang)
+		require.Contains(t, body, template.HTMLEscapeString(msgs[0]), lang)
+		require.NotContains(t, body, "English prose", lang)
+	}
+}
+
+// TestTemplateLinesFitTheScreen: no template line needs scrolling to read.
+// A long line breaks before or after an action, the break trimmed with
+// "{{-" or "-}}" so that the page is the same.
+func TestTemplateLinesFitTheScreen(t *testing.T) {
+	t.Parallel()
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := fs.ReadFile(templateFiles, f)
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(b), "\n") {
+			if n := utf8.RuneCountInString(line); n > 160 {
+				t.Errorf("%s:%d is %d characters long", f, i+1, n)
+			}
 		}
 	}
 }

@@ -106,7 +106,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 		return
 	}
 	if kind == pipeline.KindForbidden {
-		ps = pipeline.Problems{{Field: "countries", Message: "must include one of your countries"}}
+		ps = pipeline.Problems{pipeline.Problem("countries", pipeline.OwnCountry)}
 	}
 	a.submitForm(w, r, actor, http.StatusUnprocessableEntity, in, key, ps)
 }
@@ -150,7 +150,6 @@ type priorityData struct {
 	Stale                bool
 	Error                string
 	Form                 map[string]string
-	ErrMsgs              map[string]string
 }
 
 // priorityPage gathers a priority's page: the caller must see it (the
@@ -260,12 +259,6 @@ func (a *App) decisionRefused(w http.ResponseWriter, r *http.Request, actor pipe
 		d.Stale = true
 	case pipeline.KindInvalid:
 		d.Form = map[string]string{"comment": r.PostForm.Get("comment"), "reason": r.PostForm.Get("reason")}
-		d.ErrMsgs = map[string]string{}
-		for _, p := range ps {
-			if _, ok := d.ErrMsgs[p.Field]; !ok {
-				d.ErrMsgs[p.Field] = p.Message
-			}
-		}
 		for i := range d.Decisions {
 			d.Decisions[i].Open = d.Decisions[i].Decision == dec
 		}

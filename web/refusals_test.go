@@ -265,8 +265,8 @@ func TestRefusalsOnTheRealStack(t *testing.T) {
 			Errors []pipeline.FieldError `json:"errors"`
 		}
 		r.Problem(t, &pr)
-		require.Equal(t, []pipeline.FieldError{{Field: "title",
-			Message: "must not contain bidirectional control characters (U+202E); they make a line read other than it is"}}, pr.Errors)
+		require.Equal(t, []pipeline.FieldError{{Field: "title", Code: pipeline.BidiControl, Params: map[string]any{"char": "U+202E"},
+			Message: "must not contain invisible direction marks (U+202E): they make text read other than it is"}}, pr.Errors)
 
 		form := url.Values{"title": {title}, "description": {"y"}, "theme": {"money_laundering"}, "pillar": {"justice"},
 			"countries": {"PE"}, "institution": {"Fiscalía"}, "urgency": {"low"}, "sensitivity": {"public"}}

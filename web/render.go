@@ -12,10 +12,10 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -103,6 +103,9 @@ func (p *page) Err(name string) template.HTML {
 	return template.HTML(`<small class="field-error" id="` + fieldID(name) + `-err">` + template.HTMLEscapeString(msg) + `</small>`)
 }
 
+// ProblemOf is a field's problem message, or "".
+func (p *page) ProblemOf(name string) string { return p.problemBy[name] }
+
 // HasErr reports whether a field has a problem.
 func (p *page) HasErr(name string) bool { _, ok := p.problemBy[name]; return ok }
 
@@ -110,7 +113,7 @@ func (p *page) HasErr(name string) bool { _, ok := p.problemBy[name]; return ok 
 func (p *page) ErrorList() []struct{ Field, ID, Label, Message string } {
 	var out []struct{ Field, ID, Label, Message string }
 	for _, pr := range p.Problems {
-		out = append(out, struct{ Field, ID, Label, Message string }{pr.Field, fieldID(pr.Field), p.FieldLabel(pr.Field), p.Problem(pr.Message)})
+		out = append(out, struct{ Field, ID, Label, Message string }{pr.Field, fieldID(pr.Field), p.FieldLabel(pr.Field), p.Problem(pr)})
 	}
 	return out
 }
@@ -150,14 +153,14 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, name, title string, body any, opts ...func(*page)) {
 	l := a.cat.pick(r)
 	p := &page{locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
-		Langs: []string{"es", "pt", "en"}, DevMode: len(a.d.DevUsers) > 0}
+		Langs: i18n.Languages, DevMode: len(a.d.DevUsers) > 0}
 	for _, o := range opts {
 		o(p)
 	}
 	p.problemBy = map[string]string{}
 	for _, pr := range p.Problems {
 		if _, ok := p.problemBy[pr.Field]; !ok {
-			p.problemBy[pr.Field] = l.Problem(pr.Message)
+			p.problemBy[pr.Field] = l.Problem(pr)
 		}
 	}
 	t, ok := a.pages[name]
@@ -314,13 +317,6 @@ func noticeOf(r *http.Request) string {
 		return n
 	}
 	return ""
-}
-
-// messageIDs lists every message ID of the English catalogue.
-func messageIDs(c *catalog) []string {
-	ids := append([]string(nil), c.ids["en"]...)
-	sort.Strings(ids)
-	return ids
 }
 
 // Described ties a group of inputs (a fieldset) to its problem message.

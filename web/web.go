@@ -99,7 +99,7 @@ const (
 // App is the web app, an http.Handler.
 type App struct {
 	d       Deps
-	cat     *catalog
+	cat     catalog
 	pages   map[string]*pageTemplate
 	mux     *http.ServeMux
 	handler http.Handler
@@ -126,18 +126,11 @@ func New(d Deps) (*App, error) {
 	if d.Namespace == "" {
 		d.Namespace = "default"
 	}
-	cat, err := newCatalog()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range cat.locales {
-		l.warm(messageIDs(cat))
-	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	a := &App{d: d, cat: cat, pages: pages}
+	a := &App{d: d, pages: pages}
 	a.handler = a.routes()
 	return a, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -119,7 +120,7 @@ func flagProblems(err error) error {
 		return err
 	}
 	for _, p := range inv.Problems {
-		fmt.Fprintf(os.Stderr, "--%s %s\n", p.Field, p.Message)
+		fmt.Fprintf(os.Stderr, "--%s %s\n", p.Field, i18n.English().Problem(p))
 	}
 	return errors.New("nothing changed")
 }

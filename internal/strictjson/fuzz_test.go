@@ -154,8 +154,8 @@ func acceptBody(t *testing.T, body []byte, dst any, validate func() pipeline.Pro
 	}
 	ps = ps.Merge(validate())
 	for _, p := range ps {
-		if p.Field == "" || p.Message == "" {
-			t.Errorf("a problem without a field or message: %+v", p)
+		if p.Field == "" || p.Code == "" {
+			t.Errorf("a problem without a field or code: %+v", p)
 		}
 	}
 	if len(ps) > 0 {

@@ -63,11 +63,11 @@ func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.P
 	eur, err := pipeline.ParseEUR(string(raw))
 	switch {
 	case errors.Is(err, pipeline.ErrTooPrecise):
-		ps.Add(fieldName(path), "must have at most two decimals (whole cents)")
+		ps.Add(fieldName(path), pipeline.TooPrecise)
 	case errors.Is(err, pipeline.ErrAmountTooHigh):
-		ps.Add(fieldName(path), "must be at most 1,000,000,000")
+		ps.Add(fieldName(path), pipeline.TooLarge, "max", 1_000_000_000)
 	case err != nil:
-		ps.Add(fieldName(path), "must be a number of euros")
+		ps.Add(fieldName(path), pipeline.NotANumber)
 	default:
 		v.Set(reflect.ValueOf(eur))
 	}
@@ -96,7 +96,7 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline
 		}
 		var elems []json.RawMessage
 		if raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
-			ps.Add(fieldName(path), "must be an array")
+			ps.Add(fieldName(path), pipeline.NotAnArray)
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(elems), len(elems))
@@ -106,7 +106,7 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline
 		v.Set(s)
 	default:
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
-			ps.Add(fieldName(path), "must be %s", kindText(v.Kind()))
+			ps.Add(fieldName(path), kindCode(v.Kind()))
 		}
 	}
 }
@@ -114,7 +114,7 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline
 func decodeObject(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
 	var m map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-		ps.Add(fieldName(path), "must be an object")
+		ps.Add(fieldName(path), pipeline.NotAnObject)
 		return
 	}
 	fields := map[string]int{}
@@ -133,7 +133,7 @@ func decodeObject(raw json.RawMessage, v reflect.Value, path string, ps *pipelin
 	for _, k := range keys {
 		i, ok := fields[k]
 		if !ok {
-			ps.Add(joinField(path, SafeName(k)), "is not a known field")
+			ps.Add(joinField(path, SafeName(k)), pipeline.UnknownField)
 			continue
 		}
 		decodeValue(m[k], v.Field(i), joinField(path, k), ps)
@@ -156,19 +156,19 @@ func fieldName(path string) string {
 	return path
 }
 
-func kindText(k reflect.Kind) string {
+func kindCode(k reflect.Kind) pipeline.Code {
 	switch k {
 	case reflect.String:
-		return "a string"
+		return pipeline.NotAString
 	case reflect.Bool:
-		return "true or false"
+		return pipeline.NotABoolean
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
+		return pipeline.NotAnInteger
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return pipeline.NotANumber
 	}
-	return "a " + k.String()
+	return pipeline.NotAnObject
 }
 
 // maxScanProblems bounds the problems scanJSON lists: one body could
@@ -224,7 +224,7 @@ func scanJSON(body []byte) pipeline.Problems {
 		}
 		if err != nil {
 			// The caller checked the body is JSON: no other error can happen.
-			ps.Add("(body)", "is not valid JSON")
+			ps.Add("(body)", pipeline.NotJSON)
 			break
 		}
 		switch t := tok.(type) {
@@ -246,17 +246,17 @@ func scanJSON(body []byte) pipeline.Problems {
 			if top != nil && top.object && top.wantKey {
 				top.wantKey = false
 				top.key = SafeName(t)
-				if msg := badString(raw); msg != "" {
-					ps.Add(joinField(top.path, top.key), "has a name that %s", msg)
+				if badString(raw) != "" {
+					ps.Add(joinField(top.path, top.key), pipeline.BadKey)
 				}
 				if top.keys[t] {
-					ps.Add(joinField(top.path, top.key), "is given more than once")
+					ps.Add(joinField(top.path, top.key), pipeline.DuplicateKey)
 				}
 				top.keys[t] = true
 				continue
 			}
-			if msg := badString(raw); msg != "" {
-				ps.Add(fieldName(valuePath()), "%s", msg)
+			if code := badString(raw); code != "" {
+				ps.Add(fieldName(valuePath()), code)
 			}
 			done()
 		default:
@@ -268,22 +268,22 @@ func scanJSON(body []byte) pipeline.Problems {
 
 // badString says what is wrong with a JSON string literal (quotes included)
 // that json.Valid accepted, or "".
-func badString(lit []byte) string {
+func badString(lit []byte) pipeline.Code {
 	if !utf8.Valid(lit) {
-		return "must be valid UTF-8"
+		return pipeline.InvalidUTF8
 	}
 	pendingHigh := false
 	for i := 1; i < len(lit)-1; i++ {
 		if lit[i] != '\\' {
 			if pendingHigh {
-				return "must not hold an unpaired UTF-16 surrogate escape"
+				return pipeline.LoneSurrogate
 			}
 			continue
 		}
 		i++
 		if lit[i] != 'u' {
 			if pendingHigh {
-				return "must not hold an unpaired UTF-16 surrogate escape"
+				return pipeline.LoneSurrogate
 			}
 			continue
 		}
@@ -292,22 +292,22 @@ func badString(lit []byte) string {
 		switch {
 		case r >= 0xd800 && r < 0xdc00:
 			if pendingHigh {
-				return "must not hold an unpaired UTF-16 surrogate escape"
+				return pipeline.LoneSurrogate
 			}
 			pendingHigh = true
 		case r >= 0xdc00 && r < 0xe000:
 			if !pendingHigh {
-				return "must not hold an unpaired UTF-16 surrogate escape"
+				return pipeline.LoneSurrogate
 			}
 			pendingHigh = false
 		default:
 			if pendingHigh {
-				return "must not hold an unpaired UTF-16 surrogate escape"
+				return pipeline.LoneSurrogate
 			}
 		}
 	}
 	if pendingHigh {
-		return "must not hold an unpaired UTF-16 surrogate escape"
+		return pipeline.LoneSurrogate
 	}
 	return ""
 }

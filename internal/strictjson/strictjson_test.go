@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/strictjson"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -18,7 +19,7 @@ func problems(t *testing.T, body string, dst any) []string {
 	}
 	var out []string
 	for _, p := range ps {
-		out = append(out, p.Field+": "+p.Message)
+		out = append(out, p.Field+": "+i18n.English().Problem(p))
 	}
 	return out
 }
@@ -32,9 +33,9 @@ func TestWhatEncodingJSONLetsThrough(t *testing.T) {
 		{`{"decision":"accept","decision":"reject"}`, "decision: is given more than once"},
 		{`{"decision":"accept","\u0064ecision":"reject"}`, "decision: is given more than once"},
 		{`{"actions":[{"title":"a"},{"indicators":[{"name":"x","name":"y"}]}]}`, "actions[1].indicators[0].name: is given more than once"},
-		{"{\"objective\":\"caf\xe9\"}", "objective: must be valid UTF-8"},
-		{"{\"actions\":[{\"beneficiaries\":[\"ok\",\"\xff\"]}]}", "actions[0].beneficiaries[1]: must be valid UTF-8"},
-		{"{\"ob\xffjective\":\"x\"}", "\"ob\ufffdjective\": has a name that must be valid UTF-8"},
+		{"{\"objective\":\"caf\xe9\"}", "objective: must be valid UTF-8 text"},
+		{"{\"actions\":[{\"beneficiaries\":[\"ok\",\"\xff\"]}]}", "actions[0].beneficiaries[1]: must be valid UTF-8 text"},
+		{"{\"ob\xffjective\":\"x\"}", "\"ob\ufffdjective\": has a name that is not valid text (UTF-8)"},
 		{`{"objective":"\ud800"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
 		{`{"objective":"\udc00\ud800"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
 		{`{"objective":"\ud800x"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
@@ -98,8 +99,8 @@ func TestBudgetsAreWholeCents(t *testing.T) {
 		`{"actions":[{"budget_eur":null}]}`:      "",
 		`{"actions":[{"budget_eur":0.005}]}`:     "actions[0].budget_eur: must have at most two decimals (whole cents)",
 		`{"actions":[{"budget_eur":1e400}]}`:     "actions[0].budget_eur: must be at most 1,000,000,000",
-		`{"actions":[{"budget_eur":"45000"}]}`:   "actions[0].budget_eur: must be a number of euros",
-		`{"actions":[{"budget_eur":[1]}]}`:       "actions[0].budget_eur: must be a number of euros",
+		`{"actions":[{"budget_eur":"45000"}]}`:   "actions[0].budget_eur: must be a number",
+		`{"actions":[{"budget_eur":[1]}]}`:       "actions[0].budget_eur: must be a number",
 		`{"actions":[{"budget_eur":1e-2}]}`:      "",
 		`{"actions":[{"budget_eur":12.3456e1}]}`: "actions[0].budget_eur: must have at most two decimals (whole cents)",
 		`{"actions":[{"budget_eur":12.345e1}]}`:  "",
