@@ -39,9 +39,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 // TestReplayRecordedHistories replays against this code (so the code makes
 // this history): no version marker — each would cost a search-attribute
 // upsert — the last flush sends its mail itself — one activity in the
-// whole run — and the closed stage's search attributes go out in the task
-// that completes the run, where the server's visibility store writes them
-// once, with the close.
+// whole run — and each move of stage is indexed by the update that makes
+// it, so the run ends with its last flush.
 func TestTodaysHistory(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("testdata/journey.json")
@@ -66,8 +65,8 @@ func TestTodaysHistory(t *testing.T) {
 	if n := count["MARKER_RECORDED"]; n != 0 {
 		t.Errorf("%d markers, want none", n)
 	}
-	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 1 {
-		t.Errorf("%d search-attribute upserts, want 1 (the closed stage's)", n)
+	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 9 {
+		t.Errorf("%d search-attribute upserts, want 9 (one per update but the plan's)", n)
 	}
 	if n := count["ACTIVITY_TASK_SCHEDULED"]; n != 1 {
 		t.Errorf("%d activities, want 1 (the last flush, with its mail)", n)
@@ -75,8 +74,8 @@ func TestTodaysHistory(t *testing.T) {
 	if n := count["WORKFLOW_EXECUTION_UPDATE_COMPLETED"]; n != 10 {
 		t.Errorf("%d updates, want the journey's 10", n)
 	}
-	want := []string{"WORKFLOW_TASK_COMPLETED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES", "WORKFLOW_EXECUTION_COMPLETED"}
-	if len(types) < 3 || !slices.Equal(types[len(types)-3:], want) {
-		t.Errorf("the run ends with %v, want %v", types[max(0, len(types)-3):], want)
+	want := []string{"ACTIVITY_TASK_COMPLETED", "WORKFLOW_TASK_SCHEDULED", "WORKFLOW_TASK_STARTED", "WORKFLOW_TASK_COMPLETED", "WORKFLOW_EXECUTION_COMPLETED"}
+	if len(types) < len(want) || !slices.Equal(types[len(types)-len(want):], want) {
+		t.Errorf("the run ends with %v, want %v", types[max(0, len(types)-len(want)):], want)
 	}
 }
