@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.temporal.io/api/enums/v1"
@@ -261,5 +262,37 @@ func TestPrioritiesAreScoped(t *testing.T) {
 	slices.Sort(fields)
 	if r.StatusCode != http.StatusUnprocessableEntity || !slices.Equal(fields, []string{"bogus", "country", "limit", "stage"}) {
 		t.Errorf("bad query: %s %s", r.Status, r.Body)
+	}
+}
+
+// TestASubmissionAnswersAfterItsWorkflowsFirstTask: a submission is
+// answered once its workflow has done its first task (started eagerly in
+// this process), so a decision sent at once meets a workflow at rest and
+// takes the short path. Twelve at once, to load the worker.
+func TestASubmissionAnswersAfterItsWorkflowsFirstTask(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ids := make(chan string, 12)
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			p := b.submit(t, b.fpPE, submission())
+			// At once, before anything else reaches the workflow.
+			desc, err := b.app.Temporal.DescribeWorkflow(context.Background(), workflows.ID(p.ID), "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			d := desc.RawResponse
+			if d.PendingWorkflowTask != nil || d.WorkflowExecutionInfo.GetHistoryLength() < 4 {
+				t.Errorf("priority %s answered with its first task %v pending (history of %d events)",
+					p.ID, d.PendingWorkflowTask.GetState(), d.WorkflowExecutionInfo.GetHistoryLength())
+			}
+			ids <- p.ID
+		})
+	}
+	wg.Wait()
+	if len(ids) != 12 {
+		t.Fatalf("%d of 12 submissions answered", len(ids))
 	}
 }

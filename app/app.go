@@ -38,6 +38,8 @@ type Config struct {
 	SLAs pipeline.SLAs
 	// UpdateTimeout bounds a change's wait for its workflow (see service.Config).
 	UpdateTimeout time.Duration
+	// FirstTasks is the watch dialed into Temporal (see TemporalOptions).
+	FirstTasks *service.FirstTasks
 	// TokenTTL is the lifetime of the API tokens issued; 0: people's default.
 	TokenTTL time.Duration
 	Logger   *slog.Logger
@@ -84,7 +86,7 @@ type App struct {
 // New wires the parts; nothing runs until Start.
 func New(c Config) *App {
 	a := &App{Service: service.New(service.Config{Store: c.Store, Temporal: c.Temporal, TaskQueue: c.TaskQueue,
-		SLAs: c.SLAs, Logger: c.Logger, UpdateTimeout: c.UpdateTimeout})}
+		SLAs: c.SLAs, Logger: c.Logger, UpdateTimeout: c.UpdateTimeout, FirstTasks: c.FirstTasks})}
 	if c.Worker {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}
@@ -110,12 +112,16 @@ func New(c Config) *App {
 	return a
 }
 
-// TemporalOptions adds what the app needs of a Temporal client to o: a
-// payload walk without goroutines.
-func TemporalOptions(o *client.Options) {
+// TemporalOptions adds what the app needs of a Temporal client to o: the
+// watch of eager first tasks, returned for Config.FirstTasks, and a payload
+// walk without goroutines.
+func TemporalOptions(o *client.Options) *service.FirstTasks {
 	// No payload goes to external storage (Puente sets no driver), so the
 	// SDK's walk of each task's payloads need not fan out over goroutines.
 	o.ExternalStorage.Concurrency.MaxOperationsPerMessage = 1
+	ft := service.NewFirstTasks()
+	o.ConnectionOptions.DialOptions = append(o.ConnectionOptions.DialOptions, ft.DialOption())
+	return ft
 }
 
 // Start starts the worker, if the app has one.

@@ -191,14 +191,15 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	quiet := slog.New(slog.DiscardHandler)
 	opts := client.Options{HostPort: tmp.Address, Logger: tlog.NewStructuredLogger(quiet),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
-	app.TemporalOptions(&opts)
+	firstTasks := app.TemporalOptions(&opts)
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer tc.Close()
 
-	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet, Worker: true, API: true})
+	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: workflows.TaskQueue, Logger: quiet, Worker: true, API: true,
+		FirstTasks: firstTasks})
 	if err := puente.Start(); err != nil {
 		return nil, err
 	}

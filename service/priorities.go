@@ -128,6 +128,11 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		RequestID: requestID(ctx)}
 	sctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
 	defer cancel()
+	// The start is eager: when this process runs a worker, the workflow's
+	// first task comes back in the start's answer and runs here, while the
+	// read model is written; the answer waits for both (see FirstTasks).
+	firstTask, forget := s.firstTasks.expect(workflows.ID(id))
+	defer forget()
 	run, err := s.temporal.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
 		ID:                       workflows.ID(id),
 		TaskQueue:                s.taskQueue,
@@ -150,6 +155,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 	// builds from it, which is what the engine builds from it here.
 	out := pipeline.Submit(req.Submitted, s.slas)
 	s.record(ctx, out.Priority, []pipeline.Event{out.Event}, run.GetRunID())
+	awaitFirstTask(sctx, firstTask)
 	return &out.Priority, nil
 }
 

@@ -31,6 +31,10 @@ type Config struct {
 	// UpdateTimeout bounds how long a change waits for its workflow; past
 	// it the outcome is unknown (KindTimeout). 0 means DefaultUpdateTimeout.
 	UpdateTimeout time.Duration
+	// FirstTasks, added to Temporal's client too (DialOption), lets a
+	// submission answer once its workflow's first task is done; nil answers
+	// at once.
+	FirstTasks *FirstTasks
 }
 
 // DefaultUpdateTimeout is how long a change waits for its workflow by default.
@@ -47,13 +51,15 @@ type Service struct {
 	slas          pipeline.SLAs
 	log           *slog.Logger
 	updateTimeout time.Duration
+	firstTasks    *FirstTasks
 	// downUntil is when Temporal is next assumed up (Unix ns; see temporalUp).
 	downUntil atomic.Int64
 }
 
 // New returns the service over its dependencies.
 func New(c Config) *Service {
-	s := &Service{store: c.Store, temporal: c.Temporal, taskQueue: c.TaskQueue, slas: c.SLAs, log: c.Logger, updateTimeout: c.UpdateTimeout}
+	s := &Service{store: c.Store, temporal: c.Temporal, taskQueue: c.TaskQueue, slas: c.SLAs, log: c.Logger, updateTimeout: c.UpdateTimeout,
+		firstTasks: c.FirstTasks}
 	if s.slas == nil {
 		s.slas = pipeline.DefaultSLAs()
 	}

@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		host, _ := os.Hostname()
 		opts.Identity = worker.Identity(os.Getpid(), host)
 	}
-	app.TemporalOptions(&opts)
+	firstTasks := app.TemporalOptions(&opts)
 	tc, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		}
 	}
 	var draining atomic.Bool
-	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs,
+	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, FirstTasks: firstTasks,
 		UpdateTimeout: cfg.UpdateTimeout, TokenTTL: cfg.People.TokenTTL, Logger: log, Metrics: tel.Registry,
 		Draining: &draining, Notifier: notifier, MetricsToken: cfg.MetricsToken, TrustedProxies: proxies,
 		Web: webCfg, Worker: withWorker, API: withAPI})

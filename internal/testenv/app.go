@@ -66,7 +66,7 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 	}
 	t.Cleanup(st.Close)
 	topts := client.Options{HostPort: TemporalAddress(t), Logger: tlog.NewStructuredLogger(quiet())}
-	app.TemporalOptions(&topts)
+	firstTasks := app.TemporalOptions(&topts)
 	tc, err := client.DialContext(ctx, topts)
 	if err != nil {
 		t.Fatalf("testenv: dial Temporal: %v", err)
@@ -88,7 +88,7 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 		}
 		opts.Web.SSO = p
 	}
-	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout,
+	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout, FirstTasks: firstTasks,
 		Logger: quiet(), Worker: true, API: true, Web: opts.Web})
 	if err := a.Start(); err != nil {
 		t.Fatalf("testenv: %v", err)
