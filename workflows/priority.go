@@ -31,7 +31,7 @@ func PriorityWorkflow(ctx workflow.Context, in Input) error {
 	}
 	out := pipeline.Submit(in.Submission.submitted(in.PriorityID), w.slas)
 	w.p = &out.Priority
-	w.indexed = w.indexedValues() // the service starts the run with them (StartAttributes)
+	w.noteStartAttributes(ctx)
 	w.pending(ctx, out.Event)
 	w.logChange(ctx, in.Submission.RequestID, out.Event)
 	if err := w.setup(ctx); err != nil {
@@ -52,12 +52,21 @@ type priority struct {
 	// and flushDue is when the workflow writes them itself (zero: nothing due).
 	unflushed []pipeline.Event
 	flushDue  time.Time
-	// indexed is what the search attributes say.
-	indexed indexed
+	// indexed is what the search attributes last said, and indexedAt when.
+	indexed   indexed
+	indexedAt time.Time
+	// indexPending is true while a change waits for the next upsert.
+	indexPending bool
 }
 
-// readFlush is what the run loop can wake up for besides the SLA events.
-const readFlush pipeline.EventKind = "flush"
+// indexInterval is the shortest time between two search attribute upserts.
+const indexInterval = 30 * time.Second
+
+// What the run loop can wake up for besides the SLA events.
+const (
+	indexFlush pipeline.EventKind = "index"
+	readFlush  pipeline.EventKind = "flush"
+)
 
 // indexed are the values of the search attributes.
 type indexed struct {
@@ -153,9 +162,9 @@ func (w *priority) run(ctx workflow.Context) error {
 			tctx, disarm = workflow.WithCancel(ctx)
 			timer, armed = workflow.NewTimer(tctx, next.Sub(workflow.Now(ctx))), next
 		}
-		stage, entered, flush := w.p.Stage, w.p.StageEnteredAt, w.flushDue
+		stage, entered, pending, flush := w.p.Stage, w.p.StageEnteredAt, w.indexPending, w.flushDue
 		changed := func() bool {
-			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || !w.flushDue.Equal(flush)
+			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || w.indexPending != pending || !w.flushDue.Equal(flush)
 		}
 		if err := workflow.Await(ctx, func() bool { return changed() || (timer != nil && timer.IsReady()) }); err != nil {
 			return err
@@ -171,6 +180,9 @@ func (w *priority) run(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
+	// The closed stage's search attributes go out with the completion, which
+	// the server's visibility store writes once, with the close.
+	defer w.indexNow(ctx)
 	if err := w.flushAll(ctx); err != nil {
 		return err
 	}
@@ -178,9 +190,12 @@ func (w *priority) run(ctx workflow.Context) error {
 }
 
 // wake is the next thing the run loop must do on its own and when: an SLA
-// event of the current stage or a flush.
+// event of the current stage, a deferred search-attribute upsert or a flush.
 func (w *priority) wake() (time.Time, pipeline.EventKind) {
 	next, kind := pipeline.Due(w.p, w.slas, w.reminded)
+	if w.indexPending && (kind == "" || w.indexDue().Before(next)) {
+		next, kind = w.indexDue(), indexFlush
+	}
 	if !w.flushDue.IsZero() && (kind == "" || w.flushDue.Before(next)) {
 		next, kind = w.flushDue, readFlush
 	}
@@ -193,6 +208,8 @@ func (w *priority) wake() (time.Time, pipeline.EventKind) {
 // later.
 func (w *priority) doDue(ctx workflow.Context, kind pipeline.EventKind) {
 	switch kind {
+	case indexFlush:
+		w.flushSearchAttributes(ctx)
 	case readFlush:
 		err := w.flush(ctx)
 		var appErr *temporal.ApplicationError
@@ -276,22 +293,41 @@ func (w *priority) flush(ctx workflow.Context) error {
 
 // --- search attributes ---------------------------------------------------------
 
-// upsertSearchAttributes keeps the visibility fields in sync: an upsert
-// when a change moves one of them.
+// upsertSearchAttributes keeps the visibility fields in sync. Each upsert is
+// a visibility write on the server, so a priority upserts at most once per
+// indexInterval: a burst of decisions is indexed once, when it settles (or at
+// the latest when the priority reaches a terminal stage). The read model is
+// current; Temporal's visibility lags it by at most indexInterval.
 func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 	if w.indexedValues() == w.indexed {
+		w.indexPending = false
 		return
 	}
-	w.indexed = w.indexedValues()
-	err := workflow.UpsertTypedSearchAttributes(ctx,
-		StageKey.ValueSet(string(w.p.Stage)),
-		ThemeKey.ValueSet(w.p.Theme),
-		CountriesKey.ValueSet(w.p.Countries),
-		OverdueKey.ValueSet(w.p.Overdue),
-	)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	if !w.p.Stage.Open() {
+		w.indexPending = true // written with the completion (run)
+		return
 	}
+	if w.p.Stage.Open() && !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
+		w.indexPending = true
+		return
+	}
+	w.flushSearchAttributes(ctx)
+}
+
+// noteStartAttributes takes the search attributes the starter set, if they
+// describe the submission, as already written: the API sets them at start so
+// the first stage costs no upsert.
+func (w *priority) noteStartAttributes(ctx workflow.Context) {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	stage, _ := sa.GetKeyword(StageKey)
+	theme, _ := sa.GetKeyword(ThemeKey)
+	countries, _ := sa.GetKeywordList(CountriesKey)
+	overdue, _ := sa.GetBool(OverdueKey)
+	if stage == "" {
+		return // none set: the first upsert goes out at once
+	}
+	w.indexed = indexed{pipeline.Stage(stage), theme, strings.Join(countries, ","), overdue}
+	w.indexedAt = workflow.Now(ctx)
 }
 
 // StartAttributes are the search attributes of a priority just submitted.
@@ -304,9 +340,33 @@ func StartAttributes(s pipeline.Submission) temporal.SearchAttributes {
 	)
 }
 
+// indexNow writes the search attributes if a change waits for them.
+func (w *priority) indexNow(ctx workflow.Context) {
+	if w.indexPending {
+		w.flushSearchAttributes(ctx)
+	}
+}
+
+// flushSearchAttributes writes the search attributes now.
+func (w *priority) flushSearchAttributes(ctx workflow.Context) {
+	w.indexed, w.indexedAt, w.indexPending = w.indexedValues(), workflow.Now(ctx), false
+	err := workflow.UpsertTypedSearchAttributes(ctx,
+		StageKey.ValueSet(string(w.p.Stage)),
+		ThemeKey.ValueSet(w.p.Theme),
+		CountriesKey.ValueSet(w.p.Countries),
+		OverdueKey.ValueSet(w.p.Overdue),
+	)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+}
+
 func (w *priority) indexedValues() indexed {
 	return indexed{w.p.Stage, w.p.Theme, strings.Join(w.p.Countries, ","), w.p.Overdue}
 }
+
+// indexDue is when the next upsert may be written.
+func (w *priority) indexDue() time.Time { return w.indexedAt.Add(indexInterval) }
 
 // logChange logs a change with the HTTP request that caused it; the SDK's
 // logger adds the workflow ID, which the API's request log line carries too.
