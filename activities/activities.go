@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -34,22 +35,37 @@ type RecordInput struct {
 	Events   []pipeline.Event  `json:"events"`
 	// RunID is the recording workflow run, kept so the API can address it.
 	RunID string `json:"run_id,omitempty"`
+	// Notify are the events among Events to email people about once the
+	// write has committed (see Record).
+	Notify []pipeline.Event `json:"notify,omitempty"`
 }
 
-// RecordResult carries what the store assigned: the human reference of a
-// priority recorded without one.
+// RecordResult carries what the store assigned — the human reference of a
+// priority recorded without one — and whether the Notify events were sent.
 type RecordResult struct {
-	Ref string `json:"ref"`
+	Ref      string `json:"ref"`
+	Notified bool   `json:"notified,omitempty"`
 }
+
+// mailInRecord bounds the notifications Record sends after its write: a
+// mail server slower than that is left to the Notify activity, which
+// retries it without holding the read model's next write.
+const mailInRecord = 10 * time.Second
 
 // Record writes the priority, its events and, once approved, its support
 // actions in one transaction; a stale state never overwrites a newer one. A
 // write PostgreSQL refuses for its data marks the priority as needing
 // attention and fails for good, so the workflow does not retry it forever.
+//
+// Once the write has committed, Record emails the Notify events, each
+// (event, recipient) once (see notify.Notifier): one activity where a
+// change used to need two. A send that fails is not Record's failure — the
+// write stands, Notified is false, and the workflow hands the events to the
+// Notify activity, which retries with backoff.
 func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, error) {
 	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, RunID: in.RunID})
 	if err == nil {
-		return RecordResult{Ref: ref}, nil
+		return RecordResult{Ref: ref, Notified: a.notifyNow(ctx, in)}, nil
 	}
 	err = fmt.Errorf("record priority %s v%d: %w", in.Priority.ID, in.Priority.Version, err)
 	if !errors.Is(err, store.ErrRefused) {
@@ -61,4 +77,20 @@ func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, 
 		return RecordResult{}, errors.Join(err, aerr) // retried: the mark must land
 	}
 	return RecordResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrPermanent, err)
+}
+
+// notifyNow sends the Notify events of a committed write, within
+// mailInRecord, and reports whether they all went (or there were none).
+func (a *Activities) notifyNow(ctx context.Context, in RecordInput) bool {
+	if len(in.Notify) == 0 || a.Notifier == nil {
+		return true
+	}
+	mctx, cancel := context.WithTimeout(ctx, mailInRecord)
+	defer cancel()
+	if err := a.Notifier.Notify(mctx, &in.Priority, in.Notify, nil); err != nil {
+		activity.GetLogger(ctx).Warn("notifications not sent with the write; the Notify activity retries them",
+			"priority_id", in.Priority.ID, "error", err)
+		return false
+	}
+	return true
 }

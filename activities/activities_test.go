@@ -18,8 +18,8 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// recordEnv is a real PostgreSQL and a real Mailpit behind the Record and
-// Notify activities, run by the SDK's activity test environment.
+// recordEnv is a real PostgreSQL and a real Mailpit behind the Record
+// activity, run by the SDK's activity test environment.
 type recordEnv struct {
 	st     *store.Store
 	inbox  *testenv.Inbox
@@ -88,15 +88,6 @@ func (e *recordEnv) record(t *testing.T, in activities.RecordInput) activities.R
 	return res
 }
 
-func (e *recordEnv) notify(t *testing.T, in activities.NotifyInput) error {
-	t.Helper()
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(e.acts)
-	_, err := env.ExecuteActivity(e.acts.Notify, in)
-	return err
-}
-
 // requireRecorded checks that the read model holds the priority at the
 // accept, with both events.
 func (e *recordEnv) requireRecorded(t *testing.T) {
@@ -116,16 +107,16 @@ func (e *recordEnv) requireRecorded(t *testing.T) {
 	}
 }
 
-// TestNotifySendsTheMailOfItsEvents: after the flush that writes the
-// accept, Notify emails the expert the new task, once, even when the
+// TestRecordSendsTheMailOfItsWrite: the flush that writes the accept emails
+// the expert its new task in the same activity, once, even when the
 // activity runs twice.
-func TestNotifySendsTheMailOfItsEvents(t *testing.T) {
+func TestRecordSendsTheMailOfItsWrite(t *testing.T) {
 	t.Parallel()
 	e := newRecordEnv(t, nil)
-	e.record(t, activities.RecordInput{Priority: e.p, Events: e.events})
+	in := activities.RecordInput{Priority: e.p, Events: e.events, Notify: e.events[1:]}
 	for range 2 { // a retried activity
-		if err := e.notify(t, activities.NotifyInput{Priority: e.p, Events: e.events[1:]}); err != nil {
-			t.Fatalf("Notify with the mail server up: %v", err)
+		if res := e.record(t, in); !res.Notified {
+			t.Fatal("Notified = false with the mail server up")
 		}
 	}
 	e.requireRecorded(t)
@@ -135,9 +126,10 @@ func TestNotifySendsTheMailOfItsEvents(t *testing.T) {
 	}
 }
 
-// TestNotifyWithTheMailServerDown: the write stands and the Notify activity
-// fails, for Temporal to retry; nothing reaches the (other) mail server.
-func TestNotifyWithTheMailServerDown(t *testing.T) {
+// TestRecordWithTheMailServerDown: the write stands and the activity
+// succeeds, reporting the mail unsent for the Notify activity to retry;
+// nothing reaches the (other) mail server.
+func TestRecordWithTheMailServerDown(t *testing.T) {
 	t.Parallel()
 	port, err := devstack.FreePort() // nobody listens there
 	if err != nil {
@@ -149,9 +141,8 @@ func TestNotifyWithTheMailServerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newRecordEnv(t, down)
-	e.record(t, activities.RecordInput{Priority: e.p, Events: e.events})
-	if err := e.notify(t, activities.NotifyInput{Priority: e.p, Events: e.events[1:]}); err == nil {
-		t.Fatal("Notify succeeded with the mail server down")
+	if res := e.record(t, activities.RecordInput{Priority: e.p, Events: e.events, Notify: e.events[1:]}); res.Notified {
+		t.Fatal("Notified = true with the mail server down")
 	}
 	e.requireRecorded(t)
 	if n := len(e.inbox.Messages(t)); n != 0 {

@@ -22,13 +22,24 @@ const (
 
 // mailer sends the workflow's notifications once their events are in the
 // read model, never from an update handler and never in a decision's way:
-// the Notify activity sends them, one at a time, carrying every event
-// flushed since the last one handed over.
+// a flush carries them and the Record activity sends them after its write
+// has committed; a send that failed goes to the Notify activity, one at a
+// time, carrying every event since the last one handed over.
 type mailer struct {
 	// queued are flushed events that tell someone, not yet handed over.
 	queued []pipeline.Event
 	// sending is true while a Notify activity runs.
 	sending bool
+}
+
+// withFlush is what a flush of events sends itself: their notifiable events,
+// unless earlier ones are with the Notify activity (mail goes out in order,
+// one batch at a time; queued events always have a Notify running).
+func (m *mailer) withFlush(events []pipeline.Event) []pipeline.Event {
+	if m.sending {
+		return nil
+	}
+	return notifiable(events)
 }
 
 // flushed queues the notifiable events the read model now holds and starts

@@ -18,10 +18,10 @@ func kinds(evs []pipeline.Event) []pipeline.EventKind {
 	return out
 }
 
-// TestNotifiesAfterEachFlush: the events that tell someone are emailed
-// after the flush that writes them, once the read model has them — never
-// from the update — and the submission, the review's approval and drafts
-// go nowhere.
+// TestNotifiesAfterEachFlush: the events that tell someone are emailed by
+// the flush that writes them, after the read model has them — never from
+// the update, and with no Notify activity while mail works — and the
+// submission, the review's approval and drafts go nowhere.
 func TestNotifiesAfterEachFlush(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -35,6 +35,10 @@ func TestNotifiesAfterEachFlush(t *testing.T) {
 	require.NoError(t, b.env.GetWorkflowError())
 
 	require.Len(t, b.notified, 3, "one batch per flush that had something to tell")
+	require.Zero(t, b.byActivity, "every batch went with its flush")
+	for _, f := range b.flushes {
+		require.Equal(t, kinds(notifiable(f.Events)), kinds(f.Notify), "a flush carries exactly its notifiable events")
+	}
 	require.Equal(t, []pipeline.EventKind{"accept"}, kinds(b.notified[0].Events), "accept, approve and the draft flushed together")
 	require.Equal(t, []pipeline.EventKind{"submit_plan"}, kinds(b.notified[1].Events))
 	require.Equal(t, []pipeline.EventKind{"withdraw"}, kinds(b.notified[2].Events))
@@ -83,20 +87,25 @@ func TestMailDownNeverHoldsADecision(t *testing.T) {
 		require.False(t, b.notifiedAt[i].Before(back))
 		got = append(got, kinds(n.Events)...)
 	}
-	// The first batch's Notify activity retried until the server was back;
-	// the others queued behind it, in order, and went as one.
+	// The first batch failed with its flush and went to the Notify
+	// activity, which retried until the server was back; the others queued
+	// behind it (their flushes carried no mail) and went as one.
 	require.Equal(t, []pipeline.EventKind{"accept", "request_revision", "withdraw"}, got)
 	require.Len(t, b.notified, 2)
+	require.Equal(t, 2, b.byActivity)
+	require.Equal(t, []pipeline.EventKind{"accept"}, kinds(b.flushes[1].Notify))
+	require.Empty(t, b.flushes[2].Notify, "a batch waiting for the Notify activity keeps the order")
+	require.Empty(t, b.flushes[3].Notify)
 }
 
-// TestAClosedPriorityMailsBeforeItEnds: the decision that closes a
-// priority is flushed at once and its email sent before the run ends.
-func TestAClosedPriorityMailsBeforeItEnds(t *testing.T) {
+// TestFlushSendsTheMail: with the mail server up, the flush that records
+// a decision sends its email itself — no Notify activity runs.
+func TestFlushSendsTheMail(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.send(time.Hour, act(m1, pipeline.Reject, withReason("fuera de mandato")))
 	b.run(input(nil))
 	require.NoError(t, b.env.GetWorkflowError())
 	require.Len(t, b.notified, 1, "the rejection told the focal point")
-	require.Equal(t, []pipeline.EventKind{"reject"}, kinds(b.notified[0].Events))
+	require.Zero(t, b.byActivity, "Notify activities")
 }

@@ -19,8 +19,8 @@ var a *activities.Activities
 
 // PriorityWorkflow is the workflow of one priority, from submission to a
 // terminal stage, registered as WorkflowPriority. An update changes only the workflow's state; the read model is
-// written after Temporal holds the change (flush), and the Notify activity
-// sends the emails its events call for once the flush has written them.
+// written after Temporal holds the change (flush), and the flush sends the
+// emails its events call for once its write has committed.
 func PriorityWorkflow(ctx workflow.Context, in Input) error {
 	w := &priority{in: in, slas: in.SLAs}
 	if w.slas == nil {
@@ -180,11 +180,14 @@ func (w *priority) run(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
-	// The closed stage's search attributes go out with the completion, which
-	// the server's visibility store writes once, with the close.
+	// The closed stage's search attributes go out with the completion, or
+	// as soon as the end has to wait (a read model or mail server down).
 	defer w.indexNow(ctx)
 	if err := w.flushAll(ctx); err != nil {
 		return err
+	}
+	if !w.mailSent() {
+		w.indexNow(ctx)
 	}
 	return workflow.Await(ctx, w.mailSent)
 }
@@ -269,6 +272,7 @@ func (w *priority) flushAll(ctx workflow.Context) error {
 func (w *priority) flush(ctx workflow.Context) error {
 	in := activities.RecordInput{Priority: *w.p, Events: slices.Clone(w.unflushed),
 		RunID: workflow.GetInfo(ctx).WorkflowExecution.RunID}
+	in.Notify = w.mail.withFlush(in.Events)
 	w.flushDue = time.Time{}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: flushTimeout,
@@ -279,12 +283,15 @@ func (w *priority) flush(ctx workflow.Context) error {
 			NonRetryableErrorTypes: []string{activities.ErrPermanent},
 		},
 	})
-	if err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, nil); err != nil {
+	var res activities.RecordResult
+	if err := workflow.ExecuteActivity(actx, a.Record, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	last := in.Events[len(in.Events)-1].Seq
 	w.unflushed = slices.DeleteFunc(w.unflushed, func(ev pipeline.Event) bool { return ev.Seq <= last })
-	w.flushed(ctx, in.Events)
+	if in.Notify == nil || !res.Notified {
+		w.flushed(ctx, in.Events)
+	}
 	if len(w.unflushed) > 0 && w.flushDue.IsZero() {
 		w.flushDue = workflow.Now(ctx).Add(flushDelay)
 	}

@@ -50,10 +50,13 @@ type bundle struct {
 	fail func(now time.Time, in activities.RecordInput) error
 	// stages are the stages the search attributes were set to.
 	stages []string
-	// notified are the notifications the Notify activity sent, at the times
-	// in notifiedAt. failNotify, when set, decides whether sending mail fails.
+	// notified are the notifications that went out — sent by a flush or by
+	// the Notify activity — at the times in notifiedAt; byActivity counts
+	// those the Notify activity sent. failNotify, when set, decides whether
+	// sending mail fails, in either.
 	notified   []activities.NotifyInput
 	notifiedAt []time.Time
+	byActivity int
 	failNotify func(now time.Time) error
 }
 
@@ -104,12 +107,19 @@ func setup(t *testing.T) *bundle {
 			}
 			b.flushes = append(b.flushes, in)
 			b.flushedAt = append(b.flushedAt, b.env.Now())
-			return activities.RecordResult{Ref: in.Priority.Ref}, nil
+			// Like the activity: mail after the write, a failed send is
+			// reported, not returned.
+			sent := len(in.Notify) > 0 && b.mail(activities.NotifyInput{Priority: in.Priority, Events: in.Notify}) == nil
+			return activities.RecordResult{Ref: in.Priority.Ref, Notified: sent}, nil
 		})
 	b.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		return b.mail(in)
+		if err := b.mail(in); err != nil {
+			return err
+		}
+		b.byActivity++
+		return nil
 	})
 	b.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		b.mu.Lock()
