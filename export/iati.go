@@ -138,8 +138,7 @@ func (x *IATIWriter) Write(a Activity) error {
 		return err
 	}
 	if err := x.enc.Encode(act); err != nil {
-		x.err = fmt.Errorf("export: write activity %s: %w", act.Identifier, err)
-		return x.err
+		return x.fail("write activity "+act.Identifier, err)
 	}
 	x.n++
 	return nil
@@ -159,12 +158,10 @@ func (x *IATIWriter) Close() error {
 		return err
 	}
 	if err := x.enc.EncodeToken(xml.EndElement{Name: xml.Name{Local: "iati-activities"}}); err != nil {
-		x.err = fmt.Errorf("export: end IATI file: %w", err)
-		return x.err
+		return x.fail("end IATI file", err)
 	}
 	if err := x.enc.Close(); err != nil {
-		x.err = fmt.Errorf("export: flush IATI file: %w", err)
-		return x.err
+		return x.fail("flush IATI file", err)
 	}
 	if x.n == 0 {
 		return ErrNoActivities
@@ -187,14 +184,19 @@ func (x *IATIWriter) start() error {
 	// The declaration goes straight to w (the encoder has buffered nothing
 	// yet) so that it ends with a newline, which the encoder would not write.
 	if _, err := io.WriteString(x.w, xml.Header); err != nil {
-		x.err = fmt.Errorf("export: start IATI file: %w", err)
-		return x.err
+		return x.fail("start IATI file", err)
 	}
 	if err := x.enc.EncodeToken(root); err != nil {
-		x.err = fmt.Errorf("export: start IATI file: %w", err)
-		return x.err
+		return x.fail("start IATI file", err)
 	}
 	return nil
+}
+
+// fail records err, which every later Write and Close returns: the
+// document is broken from here on.
+func (x *IATIWriter) fail(doing string, err error) error {
+	x.err = fmt.Errorf("export: %s: %w", doing, err)
+	return x.err
 }
 
 // IATI codes used below, from the IATI 2.03 codelists.
@@ -327,14 +329,10 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	}
 
 	if len(actions) > 0 && !start.IsZero() && !end.IsZero() {
-		var sum pipeline.EUR
-		for _, ac := range actions {
-			sum = sum.Add(ac.BudgetEUR)
-		}
 		act.Budgets = []xBudget{{
 			Type: budgetOriginal, Status: budgetIndicative,
 			PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
-			Value: xValue{Currency: currency, ValueDate: date(start), Amount: sum.String()},
+			Value: xValue{Currency: currency, ValueDate: date(start), Amount: total(actions).String()},
 		}}
 	}
 
@@ -515,6 +513,15 @@ func distinct(ss []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// total is the sum of the actions' budgets.
+func total(actions []pipeline.Action) pipeline.EUR {
+	var sum pipeline.EUR
+	for _, a := range actions {
+		sum = sum.Add(a.BudgetEUR)
+	}
+	return sum
 }
 
 func firstNonBlank(ss ...string) string {

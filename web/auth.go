@@ -60,11 +60,9 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string
 	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
 		return err
 	}
-	if s, ok := a.d.Store.(idTokenStore); ok {
-		if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
-			if err := s.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
-				return err
-			}
+	if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
+		if err := a.d.Store.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
+			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -77,23 +75,6 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string
 // idTokenKey holds, in a request's context, the ID token of the single
 // sign-on that opens a session.
 type idTokenKey struct{}
-
-// idTokenStore is what a SessionStore also does when it can keep single
-// sign-on's ID token with a session (a *store.Store can): sign-out then
-// hands the token back to the provider to end its session too.
-type idTokenStore interface {
-	SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken string) error
-	WebSessionIDToken(ctx context.Context, idHash []byte) (string, error)
-}
-
-// sessionIDToken is the ID token kept with the session under idHash:
-// empty for one single sign-on did not open.
-func (a *App) sessionIDToken(ctx context.Context, idHash []byte) (string, error) {
-	if s, ok := a.d.Store.(idTokenStore); ok {
-		return s.WebSessionIDToken(ctx, idHash)
-	}
-	return "", nil
-}
 
 func (a *App) secure(r *http.Request) bool { return r.TLS != nil || a.d.SecureCookies }
 
@@ -215,7 +196,7 @@ func (a *App) refusedBySSO(w http.ResponseWriter, r *http.Request, reason sso.Re
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	var idToken string
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if idToken, err = a.sessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
+		if idToken, err = a.d.Store.WebSessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
 			a.serverError(w, r, nil, err)
 			return
 		}
@@ -273,10 +254,12 @@ func (a *App) allowSignOut(next http.Handler) http.Handler {
 func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostFormValue("lang")
 	if i18n.Has(lang) {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+		a.setLangCookie(w, r, lang)
 	}
 	http.Redirect(w, r, onsite.Path(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+func (a *App) setLangCookie(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+}

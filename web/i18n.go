@@ -12,12 +12,9 @@ const langCookie = "puente_lang"
 // locale renders one language of the shared catalogues.
 type locale = i18n.Locale
 
-// catalog picks each request's language among the catalogues' (i18n).
-type catalog struct{}
-
-// pick chooses the request's language: the switch's cookie, else
-// Accept-Language, else the fallback.
-func (catalog) pick(r *http.Request) *locale {
+// pickLocale chooses the request's language among the catalogues' (i18n):
+// the switch's cookie, else Accept-Language, else the fallback.
+func pickLocale(r *http.Request) *locale {
 	if ck, err := r.Cookie(langCookie); err == nil && i18n.Has(ck.Value) {
 		return i18n.For(ck.Value)
 	}

@@ -227,7 +227,7 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 		}
 		u = &got
 	}
-	session, _ := r.Context().Value(sessionKey).(store.WebSession)
+	session, _ := r.Context().Value(sessionKey{}).(store.WebSession)
 	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
 		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes()))},
 		withProblems(ps), withNotice(noticeOf(r)))
@@ -252,8 +252,7 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 		a.refusal(w, r, actor, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: u.Language, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+	a.setLangCookie(w, r, u.Language)
 	redirect(w, r, "/preferences", "notice.prefs_saved")
 }
 
