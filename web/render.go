@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
@@ -136,8 +135,6 @@ var fieldIDs = strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-", "(", "
 
 func fieldID(name string) string { return "f-" + fieldIDs.Replace(name) }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // render writes a page: Body is its data, title a message ID.
 func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, name, title string, body any, opts ...func(*page)) {
 	l := pickLocale(r)
@@ -157,10 +154,10 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Act
 		a.serverError(w, r, actor, fmt.Errorf("no template %q", name))
 		return
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+	// Rendered whole before the status goes out, so that a failing
+	// template is a clean 500, not half a page.
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		a.d.Logger.ErrorContext(r.Context(), "render page", "page", name, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
