@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -83,18 +82,13 @@ type submitData struct {
 // newPriority shows the submission form. Its idempotency key makes a
 // double-clicked or re-sent form one priority, never two.
 func (a *App) newPriority(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	s := pipeline.Submission{Countries: actor.Countries, Sensitivity: pipeline.Public, Urgency: "medium",
 		SessionID: r.URL.Query().Get("session_id")}
-	a.submitForm(w, r, actor, http.StatusOK, s, "web-"+hex.EncodeToString(b), nil)
+	a.submitForm(w, r, actor, http.StatusOK, s, "web-"+rand.Text(), nil)
 }
 
 // submit submits a priority through the service.
 func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	in, key := submissionForm(r), r.PostForm.Get("idempotency_key")
 	p, err := a.d.Service.Submit(r.Context(), actor, in, key)
 	if err == nil {
@@ -227,9 +221,6 @@ func (a *App) priority(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // decide takes one decision at the version the page showed.
 func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	id, in := r.PathValue("id"), decisionForm(r)
 	_, err := a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: in})
 	if err != nil {
@@ -296,9 +287,6 @@ func (a *App) editPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 // stale form keeps the person's text at the current version: the next save
 // overwrites knowingly.
 func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	id, ch, comment := r.PathValue("id"), changesForm(r), r.PostForm.Get("comment")
 	in, notice := pipeline.DecisionInput{Decision: pipeline.Edit, Changes: &ch}, "notice.saved"
 	if r.PostForm.Get("op") == "resubmit" {

@@ -218,9 +218,10 @@ func cacheForever(next http.Handler) http.Handler {
 type sessionKey struct{}
 
 // auth admits signed-in people (with the given capabilities, if any):
-// others go to the sign-in page, or get 403 for another role. A path's {id} that is not
-// an identifier (pipeline.IsID) names nothing: 404 before any handler.
-// Authenticated pages are never stored by caches.
+// others go to the sign-in page, or get 403 for another role. A path's {id}
+// that is not an identifier (pipeline.IsID) names nothing: 404 before any
+// handler. A POST's form is read here (readForm), so handlers find it in
+// r.PostForm. Authenticated pages are never stored by caches.
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), caps ...pipeline.Capability) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -245,6 +246,9 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), c
 		}
 		if id := r.PathValue("id"); id != "" && !pipeline.IsID(id) {
 			a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
+			return
+		}
+		if r.Method == http.MethodPost && !a.readForm(w, r, &actor) {
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, session)), actor)
