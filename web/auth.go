@@ -99,13 +99,19 @@ type signInData struct {
 
 // signInPage shows the token form and, in dev, the demo users.
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
+	a.signInForm(w, r, onsite.Path(r.FormValue("next")))
+}
+
+// signInForm is the sign-in page leading on to next; someone signed in
+// already goes home.
+func (a *App) signInForm(w http.ResponseWriter, r *http.Request, next string, opts ...func(*page)) {
 	w.Header().Set("Cache-Control", "no-store")
 	if _, err := a.sessionActor(r); err == nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: onsite.Path(r.FormValue("next")), DevUsers: a.d.DevUsers,
-		SSO: a.d.SSO != nil})
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: next, DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil},
+		opts...)
 }
 
 // signIn opens a session for the owner of a personal token. Failed
@@ -218,17 +224,11 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 // signedOutPage is the sign-in page, saying the person is signed out; with
 // a provider that cannot end its own session, also that it may be open.
 func (a *App) signedOutPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := a.sessionActor(r); err == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
 	notice := "signout.done"
 	if a.d.SSO != nil && a.d.SSO.EndSessionURL("") == "" {
 		notice = "signout.provider_open"
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: "/", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil},
-		withNotice(notice))
+	a.signInForm(w, r, "/", withNotice(notice))
 }
 
 // allowSignOut widens the pages' Content-Security-Policy, when single
@@ -257,6 +257,18 @@ func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 		a.setLangCookie(w, r, lang)
 	}
 	http.Redirect(w, r, onsite.Path(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// langCookie remembers the language a person picked with the switch.
+const langCookie = "puente_lang"
+
+// pickLocale chooses the request's language among the catalogues' (i18n):
+// the switch's cookie, else Accept-Language, else the fallback.
+func pickLocale(r *http.Request) *i18n.Locale {
+	if ck, err := r.Cookie(langCookie); err == nil && i18n.Has(ck.Value) {
+		return i18n.For(ck.Value)
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
 }
 
 func (a *App) setLangCookie(w http.ResponseWriter, r *http.Request, lang string) {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"strings"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -17,7 +18,7 @@ import (
 
 // funnelChart draws the open stages and approved as centred bars whose
 // widths follow their counts.
-func funnelChart(l *locale, d *store.Dashboard) template.HTML {
+func funnelChart(l *i18n.Locale, d *store.Dashboard) template.HTML {
 	stages := append(append([]pipeline.Stage{}, pipeline.OpenStages...), pipeline.Approved)
 	counts := map[pipeline.Stage]int{}
 	peak := 1
@@ -52,7 +53,7 @@ func funnelChart(l *locale, d *store.Dashboard) template.HTML {
 
 // weeklyChart draws approvals per week as vertical bars, the week's Monday
 // under every other bar.
-func weeklyChart(l *locale, weeks []store.Count) template.HTML {
+func weeklyChart(l *i18n.Locale, weeks []store.Count) template.HTML {
 	const w, h, top, bottom, left = 640.0, 260.0, 20.0, 40.0, 40.0
 	peak := 1
 	var desc []string

@@ -68,7 +68,7 @@ func parsePages() (map[string]*template.Template, error) {
 // page is what every template gets: the language (its methods translate and
 // format), the signed-in actor, and the page's own data in Body.
 type page struct {
-	*locale
+	*i18n.Locale
 	Actor     *pipeline.Actor
 	Title     string
 	Path      string
@@ -138,7 +138,7 @@ func fieldID(name string) string { return "f-" + fieldIDs.Replace(name) }
 // render writes a page: Body is its data, title a message ID.
 func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, name, title string, body any, opts ...func(*page)) {
 	l := pickLocale(r)
-	p := &page{locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
+	p := &page{Locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
 		Langs: i18n.Languages, DevMode: len(a.d.DevUsers) > 0}
 	for _, o := range opts {
 		o(p)
