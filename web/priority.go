@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -190,11 +191,9 @@ func (a *App) decisionViews(ctx context.Context, actor pipeline.Actor, p *pipeli
 		v := decisionView{Decision: dec, ID: "d-" + string(dec), Theme: dec == pipeline.Accept,
 			Expert: dec == pipeline.Accept || dec == pipeline.Reassign, Danger: dec == pipeline.Reject || dec == pipeline.Withdraw}
 		t, _ := pipeline.Lookup(p.Stage, dec)
-		for _, f := range t.Requires {
-			v.Reason = v.Reason || f == pipeline.FieldReason
-			v.CommentRequired = v.CommentRequired || f == pipeline.FieldComment
-			v.ExpertRequired = v.ExpertRequired || f == pipeline.FieldExpertID
-		}
+		v.Reason = slices.Contains(t.Requires, pipeline.FieldReason)
+		v.CommentRequired = slices.Contains(t.Requires, pipeline.FieldComment)
+		v.ExpertRequired = slices.Contains(t.Requires, pipeline.FieldExpertID)
 		if v.Expert {
 			theme := p.Theme
 			if dec == pipeline.Accept {

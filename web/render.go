@@ -283,17 +283,10 @@ func (a *App) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	a.fail(w, r, nil, http.StatusForbidden, "error.cross_origin")
 }
 
-// redirect answers a successful change with a redirect (post/redirect/get),
-// carrying a notice for the next page.
+// redirect answers a successful change with a redirect (post/redirect/get)
+// to a path without a query, carrying a notice for the next page.
 func redirect(w http.ResponseWriter, r *http.Request, to, notice string) {
-	if notice != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + "notice=" + url.QueryEscape(notice)
-	}
-	http.Redirect(w, r, onsite.Path(to), http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(to+"?notice="+url.QueryEscape(notice)), http.StatusSeeOther)
 }
 
 // noticeOf reads the notice a redirect carried, if it is one of ours.
