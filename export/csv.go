@@ -45,12 +45,7 @@ func (c *CSV) Write(p *pipeline.Priority) error {
 	}
 	actions, budget := "0", ""
 	if p.Plan != nil {
-		actions = strconv.Itoa(len(p.Plan.Actions))
-		var sum pipeline.EUR
-		for _, a := range p.Plan.Actions {
-			sum = sum.Add(a.BudgetEUR)
-		}
-		budget = sum.String()
+		actions, budget = strconv.Itoa(len(p.Plan.Actions)), total(p.Plan.Actions).String()
 	}
 	dueAt := ""
 	if p.DueAt != nil {

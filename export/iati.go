@@ -138,8 +138,7 @@ func (x *IATIWriter) Write(a Activity) error {
 		return err
 	}
 	if err := x.enc.Encode(act); err != nil {
-		x.err = fmt.Errorf("export: write activity %s: %w", act.Identifier, err)
-		return x.err
+		return x.fail("write activity "+act.Identifier, err)
 	}
 	x.n++
 	return nil
@@ -159,12 +158,10 @@ func (x *IATIWriter) Close() error {
 		return err
 	}
 	if err := x.enc.EncodeToken(xml.EndElement{Name: xml.Name{Local: "iati-activities"}}); err != nil {
-		x.err = fmt.Errorf("export: end IATI file: %w", err)
-		return x.err
+		return x.fail("end IATI file", err)
 	}
 	if err := x.enc.Close(); err != nil {
-		x.err = fmt.Errorf("export: flush IATI file: %w", err)
-		return x.err
+		return x.fail("flush IATI file", err)
 	}
 	if x.n == 0 {
 		return ErrNoActivities
@@ -187,14 +184,19 @@ func (x *IATIWriter) start() error {
 	// The declaration goes straight to w (the encoder has buffered nothing
 	// yet) so that it ends with a newline, which the encoder would not write.
 	if _, err := io.WriteString(x.w, xml.Header); err != nil {
-		x.err = fmt.Errorf("export: start IATI file: %w", err)
-		return x.err
+		return x.fail("start IATI file", err)
 	}
 	if err := x.enc.EncodeToken(root); err != nil {
-		x.err = fmt.Errorf("export: start IATI file: %w", err)
-		return x.err
+		return x.fail("start IATI file", err)
 	}
 	return nil
+}
+
+// fail records err, which every later Write and Close returns: the
+// document is broken from here on.
+func (x *IATIWriter) fail(doing string, err error) error {
+	x.err = fmt.Errorf("export: %s: %w", doing, err)
+	return x.err
 }
 
 // IATI codes used below, from the IATI 2.03 codelists.
@@ -270,7 +272,7 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 		Lang:            o.Lang,
 		DefaultCurrency: currency,
 		Identifier:      o.IdentifierPrefix + "-" + ref,
-		ReportingOrg: xReportingOrg{
+		ReportingOrg: xOrg{
 			Ref: o.ReportingOrgRef, Type: o.ReportingOrgType,
 			Narratives: []xNarrative{x.narrative(o.ReportingOrgName, o.Lang)},
 		},
@@ -282,16 +284,16 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	}
 
 	if s := strings.TrimSpace(p.Description); s != "" {
-		act.Descriptions = append(act.Descriptions, xDescription{Type: "1", Narratives: []xNarrative{text(s)}})
+		act.Descriptions = append(act.Descriptions, xText{Type: "1", Narratives: []xNarrative{text(s)}})
 	}
 	if p.Plan != nil {
 		objectives := strings.TrimSpace(strings.TrimSpace(p.Plan.Objective) + "\n\n" + strings.TrimSpace(p.Plan.ExpectedOutcome))
 		if objectives != "" {
-			act.Descriptions = append(act.Descriptions, xDescription{Type: "2", Narratives: []xNarrative{text(objectives)}})
+			act.Descriptions = append(act.Descriptions, xText{Type: "2", Narratives: []xNarrative{text(objectives)}})
 		}
 	}
 	if len(act.Descriptions) == 0 {
-		act.Descriptions = []xDescription{{Type: "1", Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}}}
+		act.Descriptions = []xText{{Type: "1", Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}}}
 	}
 
 	act.ParticipatingOrgs = x.participatingOrgs(p, actions)
@@ -327,14 +329,10 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	}
 
 	if len(actions) > 0 && !start.IsZero() && !end.IsZero() {
-		var sum pipeline.EUR
-		for _, ac := range actions {
-			sum = sum.Add(ac.BudgetEUR)
-		}
 		act.Budgets = []xBudget{{
 			Type: budgetOriginal, Status: budgetIndicative,
-			PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
-			Value: xValue{Currency: currency, ValueDate: date(start), Amount: sum.String()},
+			PeriodStart: xDate{ISODate: date(start)}, PeriodEnd: xDate{ISODate: date(end)},
+			Value: xValue{Currency: currency, ValueDate: date(start), Amount: total(actions).String()},
 		}}
 	}
 
@@ -348,15 +346,15 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 
 // participatingOrgs lists funder, accountable counterparts and implementers,
 // each name once per role.
-func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.Action) []xParticipatingOrg {
+func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.Action) []xOrg {
 	o := x.opts
-	orgs := []xParticipatingOrg{{
+	orgs := []xOrg{{
 		Role: roleFunding, Ref: o.ReportingOrgRef, Type: o.ReportingOrgType,
 		Narratives: []xNarrative{x.narrative(o.ReportingOrgName, o.Lang)},
 	}}
 	named := func(role string, names []string) {
 		for _, n := range distinct(names) {
-			orgs = append(orgs, xParticipatingOrg{Role: role, Narratives: []xNarrative{x.narrative(n, o.TextLang)}})
+			orgs = append(orgs, xOrg{Role: role, Narratives: []xNarrative{x.narrative(n, o.TextLang)}})
 		}
 	}
 	counterparts := []string{p.Institution}
@@ -366,7 +364,7 @@ func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.
 		partners = append(partners, a.EUPartners...)
 	}
 	named(roleAccountable, counterparts)
-	orgs = append(orgs, xParticipatingOrg{
+	orgs = append(orgs, xOrg{
 		Role: roleImplementing, Ref: o.ProgrammeRef,
 		Narratives: []xNarrative{x.narrative(o.ProgrammeName, o.Lang)},
 	})
@@ -403,7 +401,7 @@ func (x *IATIWriter) result(a pipeline.Action, baselineYear int) (xResult, bool)
 		}
 		if okStart && okEnd {
 			ind.Period = &xPeriod{
-				PeriodStart: xISODate{ISODate: date(start)}, PeriodEnd: xISODate{ISODate: date(end)},
+				PeriodStart: xDate{ISODate: date(start)}, PeriodEnd: xDate{ISODate: date(end)},
 				Target: xTarget{Value: number(in.Target)},
 			}
 		}
@@ -517,6 +515,15 @@ func distinct(ss []string) []string {
 	return out
 }
 
+// total is the sum of the actions' budgets.
+func total(actions []pipeline.Action) pipeline.EUR {
+	var sum pipeline.EUR
+	for _, a := range actions {
+		sum = sum.Add(a.BudgetEUR)
+	}
+	return sum
+}
+
 func firstNonBlank(ss ...string) string {
 	for _, s := range ss {
 		if strings.TrimSpace(s) != "" {
@@ -541,24 +548,24 @@ func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // declares the children of each element as an xsd:sequence.
 
 type xActivity struct {
-	XMLName           xml.Name            `xml:"iati-activity"`
-	LastUpdated       string              `xml:"last-updated-datetime,attr,omitempty"`
-	Lang              string              `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
-	DefaultCurrency   string              `xml:"default-currency,attr"`
-	Identifier        string              `xml:"iati-identifier"`
-	ReportingOrg      xReportingOrg       `xml:"reporting-org"`
-	Title             xText               `xml:"title"`
-	Descriptions      []xDescription      `xml:"description"`
-	ParticipatingOrgs []xParticipatingOrg `xml:"participating-org"`
-	Status            xCode               `xml:"activity-status"`
-	Dates             []xDate             `xml:"activity-date"`
-	Scope             *xCode              `xml:"activity-scope"`
-	Countries         []xCountry          `xml:"recipient-country"`
-	Sectors           []xSector           `xml:"sector"`
-	Tags              []xTag              `xml:"tag"`
-	PolicyMarkers     []xPolicyMarker     `xml:"policy-marker"`
-	Budgets           []xBudget           `xml:"budget"`
-	Results           []xResult           `xml:"result"`
+	XMLName           xml.Name        `xml:"iati-activity"`
+	LastUpdated       string          `xml:"last-updated-datetime,attr,omitempty"`
+	Lang              string          `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	DefaultCurrency   string          `xml:"default-currency,attr"`
+	Identifier        string          `xml:"iati-identifier"`
+	ReportingOrg      xOrg            `xml:"reporting-org"`
+	Title             xText           `xml:"title"`
+	Descriptions      []xText         `xml:"description"`
+	ParticipatingOrgs []xOrg          `xml:"participating-org"`
+	Status            xCode           `xml:"activity-status"`
+	Dates             []xDate         `xml:"activity-date"`
+	Scope             *xCode          `xml:"activity-scope"`
+	Countries         []xCountry      `xml:"recipient-country"`
+	Sectors           []xSector       `xml:"sector"`
+	Tags              []xTag          `xml:"tag"`
+	PolicyMarkers     []xPolicyMarker `xml:"policy-marker"`
+	Budgets           []xBudget       `xml:"budget"`
+	Results           []xResult       `xml:"result"`
 }
 
 type xNarrative struct {
@@ -566,25 +573,18 @@ type xNarrative struct {
 	Text string `xml:",chardata"`
 }
 
+// xText is a title or description; only an activity's description has a type.
 type xText struct {
-	Narratives []xNarrative `xml:"narrative"`
-}
-
-type xDescription struct {
 	Type       string       `xml:"type,attr,omitempty"`
 	Narratives []xNarrative `xml:"narrative"`
 }
 
-type xReportingOrg struct {
-	Ref        string       `xml:"ref,attr"`
-	Type       string       `xml:"type,attr"`
-	Narratives []xNarrative `xml:"narrative"`
-}
-
-type xParticipatingOrg struct {
+// xOrg is the reporting-org (ref and type always set, no role) or a
+// participating-org.
+type xOrg struct {
 	Ref        string       `xml:"ref,attr,omitempty"`
 	Type       string       `xml:"type,attr,omitempty"`
-	Role       string       `xml:"role,attr"`
+	Role       string       `xml:"role,attr,omitempty"`
 	Narratives []xNarrative `xml:"narrative"`
 }
 
@@ -592,8 +592,9 @@ type xCode struct {
 	Code string `xml:"code,attr"`
 }
 
+// xDate is an activity-date, with its type, or a period's start or end.
 type xDate struct {
-	Type    string `xml:"type,attr"`
+	Type    string `xml:"type,attr,omitempty"`
 	ISODate string `xml:"iso-date,attr"`
 }
 
@@ -620,10 +621,6 @@ type xPolicyMarker struct {
 	Significance string `xml:"significance,attr"`
 }
 
-type xISODate struct {
-	ISODate string `xml:"iso-date,attr"`
-}
-
 type xValue struct {
 	Currency  string `xml:"currency,attr"`
 	ValueDate string `xml:"value-date,attr"`
@@ -631,11 +628,11 @@ type xValue struct {
 }
 
 type xBudget struct {
-	Type        string   `xml:"type,attr"`
-	Status      string   `xml:"status,attr"`
-	PeriodStart xISODate `xml:"period-start"`
-	PeriodEnd   xISODate `xml:"period-end"`
-	Value       xValue   `xml:"value"`
+	Type        string `xml:"type,attr"`
+	Status      string `xml:"status,attr"`
+	PeriodStart xDate  `xml:"period-start"`
+	PeriodEnd   xDate  `xml:"period-end"`
+	Value       xValue `xml:"value"`
 }
 
 type xResult struct {
@@ -659,9 +656,9 @@ type xBaseline struct {
 }
 
 type xPeriod struct {
-	PeriodStart xISODate `xml:"period-start"`
-	PeriodEnd   xISODate `xml:"period-end"`
-	Target      xTarget  `xml:"target"`
+	PeriodStart xDate   `xml:"period-start"`
+	PeriodEnd   xDate   `xml:"period-end"`
+	Target      xTarget `xml:"target"`
 }
 
 type xTarget struct {

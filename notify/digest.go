@@ -3,7 +3,6 @@ package notify
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,18 +102,14 @@ func (n *Notifier) Digests(ctx context.Context, day string, progress func()) (in
 		if !claimed {
 			continue
 		}
-		sendErr := n.Mailer.Send(ctx, m)
-		if sendErr != nil && !errors.Is(sendErr, ErrRejected) {
-			return sent, fmt.Errorf("digest of %s to %s: %w", day, u.ID, sendErr)
+		rejected, err := n.deliver(ctx, m, "digest", "recipient_id", u.ID, "day", day)
+		if err != nil {
+			return sent, fmt.Errorf("digest of %s to %s: %w", day, u.ID, err)
 		}
-		if sendErr != nil {
-			n.refused(ctx, "digest refused for good: this person gets no email until their address is fixed",
-				"recipient_id", u.ID, "day", day, "message_id", m.ID, "error", sendErr)
-		}
-		if err := n.Store.DigestDone(ctx, u.ID, day, sendErr); err != nil {
+		if err := n.Store.DigestDone(ctx, u.ID, day, rejected); err != nil {
 			return sent, err
 		}
-		if sendErr == nil {
+		if rejected == nil {
 			sent++
 		}
 	}

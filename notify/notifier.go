@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -80,16 +81,25 @@ func (n *Notifier) send(ctx context.Context, ev pipeline.Event, kind Kind, p *pi
 	if err != nil || !claimed {
 		return err
 	}
-	err = n.Mailer.Send(ctx, m)
-	if err != nil && !errors.Is(err, ErrRejected) {
+	rejected, err := n.deliver(ctx, m, "mail", "recipient_id", u.ID, "priority_id", p.ID, "ref", p.Ref,
+		"seq", ev.Seq, "kind", string(kind))
+	if err != nil {
 		return fmt.Errorf("mail %s of priority %s event %d to %s: %w", kind, p.Ref, ev.Seq, u.ID, err)
 	}
-	if err != nil {
-		n.refused(ctx, "mail refused for good: this person gets no email until their address is fixed",
-			"recipient_id", u.ID, "priority_id", p.ID, "ref", p.Ref, "seq", ev.Seq, "kind", string(kind),
-			"message_id", m.ID, "error", err)
+	return n.Store.MailDone(ctx, p.ID, ev.Seq, u.ID, rejected)
+}
+
+// deliver sends m. A permanent refusal is no error to retry: it is
+// returned as rejected, for the caller to record, after leaving a sign
+// (refused) of what, with args, was refused.
+func (n *Notifier) deliver(ctx context.Context, m Message, what string, args ...any) (rejected, err error) {
+	err = n.Mailer.Send(ctx, m)
+	if !errors.Is(err, ErrRejected) {
+		return nil, err
 	}
-	return n.Store.MailDone(ctx, p.ID, ev.Seq, u.ID, err)
+	n.refused(ctx, what+" refused for good: this person gets no email until their address is fixed",
+		append(args, "message_id", m.ID, "error", err)...)
+	return err, nil
 }
 
 // RefusedMetric counts the messages the mail server refused for good,
@@ -101,15 +111,8 @@ const RefusedMetric = "puente_mail_refused"
 // and, inside a Temporal activity, one more on RefusedMetric in the
 // worker's metrics.
 func (n *Notifier) refused(ctx context.Context, msg string, args ...any) {
-	n.logger().ErrorContext(ctx, msg, args...)
+	cmp.Or(n.Log, slog.Default()).ErrorContext(ctx, msg, args...)
 	if activity.IsActivity(ctx) {
 		activity.GetMetricsHandler(ctx).Counter(RefusedMetric).Inc(1)
 	}
-}
-
-func (n *Notifier) logger() *slog.Logger {
-	if n.Log != nil {
-		return n.Log
-	}
-	return slog.Default()
 }

@@ -8,6 +8,7 @@ package notify
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -36,36 +37,32 @@ const (
 var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, ChangesRequested, Endorsed,
 	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated}
 
+// kinds are the messages events become; an approval only when it is the
+// final one (Approved, not the expert's review).
+var kinds = map[pipeline.EventKind]Kind{
+	pipeline.EventOf(pipeline.Accept):          TaskAssigned,
+	pipeline.EventReassigned:                   TaskAssigned,
+	pipeline.EventOf(pipeline.RequestRevision): RevisionRequested,
+	pipeline.EventOf(pipeline.Resubmit):        Resubmitted,
+	pipeline.EventOf(pipeline.SubmitPlan):      PlanSubmitted,
+	pipeline.EventOf(pipeline.RequestChanges):  ChangesRequested,
+	pipeline.EventOf(pipeline.Endorse):         Endorsed,
+	pipeline.EventOf(pipeline.Return):          Returned,
+	pipeline.EventOf(pipeline.Approve):         Approved,
+	pipeline.EventOf(pipeline.Reject):          Rejected,
+	pipeline.EventOf(pipeline.Withdraw):        Withdrawn,
+	pipeline.EventReminder:                     Reminder,
+	pipeline.EventEscalated:                    Escalated,
+}
+
 // KindOf is the message an event becomes, if any: submissions, drafts,
 // edits and the expert's own approval of a review tell nobody by email.
 func KindOf(ev pipeline.Event) (Kind, bool) {
-	switch ev.Kind {
-	case pipeline.EventOf(pipeline.Accept), pipeline.EventReassigned:
-		return TaskAssigned, true
-	case pipeline.EventOf(pipeline.RequestRevision):
-		return RevisionRequested, true
-	case pipeline.EventOf(pipeline.Resubmit):
-		return Resubmitted, true
-	case pipeline.EventOf(pipeline.SubmitPlan):
-		return PlanSubmitted, true
-	case pipeline.EventOf(pipeline.RequestChanges):
-		return ChangesRequested, true
-	case pipeline.EventOf(pipeline.Endorse):
-		return Endorsed, true
-	case pipeline.EventOf(pipeline.Return):
-		return Returned, true
-	case pipeline.EventOf(pipeline.Approve):
-		return Approved, ev.ToStage == pipeline.Approved
-	case pipeline.EventOf(pipeline.Reject):
-		return Rejected, true
-	case pipeline.EventOf(pipeline.Withdraw):
-		return Withdrawn, true
-	case pipeline.EventReminder:
-		return Reminder, true
-	case pipeline.EventEscalated:
-		return Escalated, true
+	k, ok := kinds[ev.Kind]
+	if k == Approved && ev.ToStage != pipeline.Approved {
+		return "", false
 	}
-	return "", false
+	return k, ok
 }
 
 // Recipients is who an event of p tells, by email, among users: a pure
@@ -105,15 +102,7 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 			out = append(out, u)
 		}
 	}
-	slices.SortFunc(out, func(a, b store.User) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b store.User) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 

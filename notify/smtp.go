@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,9 +49,7 @@ func (c SMTPConfig) Validate() error {
 	if c.Port <= 0 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d", c.Port))
 	}
-	switch c.TLS {
-	case TLSNone, TLSStartTLS, TLSImplicit:
-	default:
+	if !slices.Contains(TLSModes, c.TLS) {
 		errs = append(errs, fmt.Errorf("TLS mode %q: want %s", c.TLS, strings.Join(TLSModes, ", ")))
 	}
 	if _, err := mail.ParseAddress(c.From); err != nil {

@@ -60,11 +60,9 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string
 	if err := a.d.Store.CreateWebSession(r.Context(), hashSessionID(id), userID, now, expires); err != nil {
 		return err
 	}
-	if s, ok := a.d.Store.(idTokenStore); ok {
-		if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
-			if err := s.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
-				return err
-			}
+	if t, _ := r.Context().Value(idTokenKey{}).(string); t != "" {
+		if err := a.d.Store.SetWebSessionIDToken(r.Context(), hashSessionID(id), t); err != nil {
+			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -77,23 +75,6 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, userID string
 // idTokenKey holds, in a request's context, the ID token of the single
 // sign-on that opens a session.
 type idTokenKey struct{}
-
-// idTokenStore is what a SessionStore also does when it can keep single
-// sign-on's ID token with a session (a *store.Store can): sign-out then
-// hands the token back to the provider to end its session too.
-type idTokenStore interface {
-	SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken string) error
-	WebSessionIDToken(ctx context.Context, idHash []byte) (string, error)
-}
-
-// sessionIDToken is the ID token kept with the session under idHash:
-// empty for one single sign-on did not open.
-func (a *App) sessionIDToken(ctx context.Context, idHash []byte) (string, error) {
-	if s, ok := a.d.Store.(idTokenStore); ok {
-		return s.WebSessionIDToken(ctx, idHash)
-	}
-	return "", nil
-}
 
 func (a *App) secure(r *http.Request) bool { return r.TLS != nil || a.d.SecureCookies }
 
@@ -118,13 +99,19 @@ type signInData struct {
 
 // signInPage shows the token form and, in dev, the demo users.
 func (a *App) signInPage(w http.ResponseWriter, r *http.Request) {
+	a.signInForm(w, r, onsite.Path(r.FormValue("next")))
+}
+
+// signInForm is the sign-in page leading on to next; someone signed in
+// already goes home.
+func (a *App) signInForm(w http.ResponseWriter, r *http.Request, next string, opts ...func(*page)) {
 	w.Header().Set("Cache-Control", "no-store")
 	if _, err := a.sessionActor(r); err == nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: onsite.Path(r.FormValue("next")), DevUsers: a.d.DevUsers,
-		SSO: a.d.SSO != nil})
+	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: next, DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil},
+		opts...)
 }
 
 // signIn opens a session for the owner of a personal token. Failed
@@ -215,7 +202,7 @@ func (a *App) refusedBySSO(w http.ResponseWriter, r *http.Request, reason sso.Re
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	var idToken string
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if idToken, err = a.sessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
+		if idToken, err = a.d.Store.WebSessionIDToken(r.Context(), hashSessionID(c.Value)); err != nil {
 			a.serverError(w, r, nil, err)
 			return
 		}
@@ -237,17 +224,11 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 // signedOutPage is the sign-in page, saying the person is signed out; with
 // a provider that cannot end its own session, also that it may be open.
 func (a *App) signedOutPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := a.sessionActor(r); err == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
 	notice := "signout.done"
 	if a.d.SSO != nil && a.d.SSO.EndSessionURL("") == "" {
 		notice = "signout.provider_open"
 	}
-	a.render(w, r, nil, http.StatusOK, "signin", "signin.title", signInData{Next: "/", DevUsers: a.d.DevUsers, SSO: a.d.SSO != nil},
-		withNotice(notice))
+	a.signInForm(w, r, "/", withNotice(notice))
 }
 
 // allowSignOut widens the pages' Content-Security-Policy, when single
@@ -273,10 +254,24 @@ func (a *App) allowSignOut(next http.Handler) http.Handler {
 func (a *App) setLanguage(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostFormValue("lang")
 	if i18n.Has(lang) {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+		a.setLangCookie(w, r, lang)
 	}
 	http.Redirect(w, r, onsite.Path(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+// langCookie remembers the language a person picked with the switch.
+const langCookie = "puente_lang"
+
+// pickLocale chooses the request's language among the catalogues' (i18n):
+// the switch's cookie, else Accept-Language, else the fallback.
+func pickLocale(r *http.Request) *i18n.Locale {
+	if ck, err := r.Cookie(langCookie); err == nil && i18n.Has(ck.Value) {
+		return i18n.For(ck.Value)
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+func (a *App) setLangCookie(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+}

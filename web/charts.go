@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"strings"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -17,14 +18,14 @@ import (
 
 // funnelChart draws the open stages and approved as centred bars whose
 // widths follow their counts.
-func funnelChart(l *locale, d *store.Dashboard) template.HTML {
+func funnelChart(l *i18n.Locale, d *store.Dashboard) template.HTML {
 	stages := append(append([]pipeline.Stage{}, pipeline.OpenStages...), pipeline.Approved)
 	counts := map[pipeline.Stage]int{}
-	max := 1
+	peak := 1
 	for _, s := range d.Stages {
 		counts[s.Stage] = s.Count
-		if s.Count > max && (s.Stage.Open() || s.Stage == pipeline.Approved) {
-			max = s.Count
+		if s.Count > peak && (s.Stage.Open() || s.Stage == pipeline.Approved) {
+			peak = s.Count
 		}
 	}
 	const w, rowH, labelW = 640.0, 40.0, 170.0
@@ -40,10 +41,7 @@ func funnelChart(l *locale, d *store.Dashboard) template.HTML {
 	barArea := w - labelW - 70
 	for i, s := range stages {
 		y := float64(i) * rowH
-		bw := barArea * float64(counts[s]) / float64(max)
-		if bw < 2 {
-			bw = 2
-		}
+		bw := max(2, barArea*float64(counts[s])/float64(peak))
 		x := labelW + (barArea-bw)/2
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-label" text-anchor="end">%s</text>`, labelW-10, y+rowH/2+5, html.EscapeString(l.Stage(s)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="4" class="bar bar-%s"/>`, x, y+6, bw, rowH-12, s)
@@ -55,13 +53,13 @@ func funnelChart(l *locale, d *store.Dashboard) template.HTML {
 
 // weeklyChart draws approvals per week as vertical bars, the week's Monday
 // under every other bar.
-func weeklyChart(l *locale, weeks []store.Count) template.HTML {
+func weeklyChart(l *i18n.Locale, weeks []store.Count) template.HTML {
 	const w, h, top, bottom, left = 640.0, 260.0, 20.0, 40.0, 40.0
-	max := 1
+	peak := 1
 	var desc []string
 	for _, c := range weeks {
-		if c.Count > max {
-			max = c.Count
+		if c.Count > peak {
+			peak = c.Count
 		}
 		desc = append(desc, l.T("dash.week_of", "Date", l.ShortDate(c.Key))+": "+l.Num(c.Count))
 	}
@@ -70,12 +68,12 @@ func weeklyChart(l *locale, weeks []store.Count) template.HTML {
 	fmt.Fprintf(&b, `<title id="weekly-t">%s</title><desc id="weekly-d">%s</desc>`, html.EscapeString(l.T("dash.weekly")), html.EscapeString(strings.Join(desc, "; ")))
 	plotH := h - top - bottom
 	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" class="axis"/>`, left, h-bottom, w, h-bottom)
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-small" text-anchor="end">%s</text>`, left-6, top+4, html.EscapeString(l.Num(max)))
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-small" text-anchor="end">%s</text>`, left-6, top+4, html.EscapeString(l.Num(peak)))
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="chart-small" text-anchor="end">0</text>`, left-6, h-bottom+4)
-	n := float64(max1(len(weeks)))
+	n := float64(max(1, len(weeks)))
 	slot := (w - left) / n
 	for i, c := range weeks {
-		bh := plotH * float64(c.Count) / float64(max)
+		bh := plotH * float64(c.Count) / float64(peak)
 		x := left + float64(i)*slot + slot*0.15
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="bar bar-approved"/>`, x, h-bottom-bh, slot*0.7, bh)
 		if c.Count > 0 {
@@ -87,11 +85,4 @@ func weeklyChart(l *locale, weeks []store.Count) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
-}
-
-func max1(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return n
 }

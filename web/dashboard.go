@@ -46,7 +46,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request, actor pipeline.A
 			data.Approved = s.Count
 		}
 	}
-	l := a.cat.pick(r)
+	l := pickLocale(r)
 	data.Funnel, data.Weekly = funnelChart(l, d), weeklyChart(l, d.ApprovalsPerWeek)
 	a.render(w, r, &actor, statusOf(ps), "dashboard", "dash.title", data, withProblems(ps))
 }

@@ -176,6 +176,8 @@ func (f *fakeSessions) DeleteWebSession(_ context.Context, h []byte) error {
 	delete(f.sessions, string(h))
 	return nil
 }
+func (f *fakeSessions) SetWebSessionIDToken(context.Context, []byte, string) error { return nil }
+func (f *fakeSessions) WebSessionIDToken(context.Context, []byte) (string, error)  { return "", nil }
 func (f *fakeSessions) UserByTokenHash(_ context.Context, h []byte) (pipeline.Actor, error) {
 	u, ok := f.users[string(h)]
 	if !ok {

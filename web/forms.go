@@ -203,43 +203,43 @@ func splitLines(s string) []string {
 // indicator — to the plan being edited. It reports false for save/submit.
 func planOp(p *pipeline.Plan, op string) (bool, error) {
 	parts := strings.Split(op, ":")
-	idx := func(k int, n int) (int, error) {
+	// at is the row the op's k-th part names among n, or -1.
+	at := func(k, n int) int {
 		if len(parts) <= k {
-			return 0, fmt.Errorf("bad op %q", op)
+			return -1
 		}
-		i, err := strconv.Atoi(parts[k])
-		if err != nil || i < 0 || i >= n {
-			return 0, fmt.Errorf("bad op %q", op)
+		if i, err := strconv.Atoi(parts[k]); err == nil && i < n {
+			return i
 		}
-		return i, nil
+		return -1
 	}
+	bad := fmt.Errorf("bad op %q", op)
 	switch parts[0] {
 	case "add_action":
 		p.Actions = append(p.Actions, pipeline.Action{Beneficiaries: []string{}, Countries: []string{}, EUPartners: []string{},
 			Indicators: []pipeline.Indicator{{}}})
 	case "remove_action":
-		i, err := idx(1, len(p.Actions))
-		if err != nil {
-			return true, err
+		i := at(1, len(p.Actions))
+		if i < 0 {
+			return true, bad
 		}
-		p.Actions = append(p.Actions[:i], p.Actions[i+1:]...)
+		p.Actions = slices.Delete(p.Actions, i, i+1)
 	case "add_indicator":
-		i, err := idx(1, len(p.Actions))
-		if err != nil {
-			return true, err
+		i := at(1, len(p.Actions))
+		if i < 0 {
+			return true, bad
 		}
 		p.Actions[i].Indicators = append(p.Actions[i].Indicators, pipeline.Indicator{})
 	case "remove_indicator":
-		i, err := idx(1, len(p.Actions))
-		if err != nil {
-			return true, err
+		i := at(1, len(p.Actions))
+		j := -1
+		if i >= 0 {
+			j = at(2, len(p.Actions[i].Indicators))
 		}
-		j, err := idx(2, len(p.Actions[i].Indicators))
-		if err != nil {
-			return true, err
+		if j < 0 {
+			return true, bad
 		}
-		ins := p.Actions[i].Indicators
-		p.Actions[i].Indicators = append(ins[:j], ins[j+1:]...)
+		p.Actions[i].Indicators = slices.Delete(p.Actions[i].Indicators, j, j+1)
 	default:
 		return false, nil
 	}

@@ -55,9 +55,6 @@ func (a *App) planPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 // re-renders the form (nothing is saved); save replaces the draft; submit
 // saves it and submits it for validation.
 func (a *App) plan(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	p, err := a.d.Service.Priority(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		a.refusal(w, r, actor, err)

@@ -3,10 +3,10 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -83,18 +83,13 @@ type submitData struct {
 // newPriority shows the submission form. Its idempotency key makes a
 // double-clicked or re-sent form one priority, never two.
 func (a *App) newPriority(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	s := pipeline.Submission{Countries: actor.Countries, Sensitivity: pipeline.Public, Urgency: "medium",
 		SessionID: r.URL.Query().Get("session_id")}
-	a.submitForm(w, r, actor, http.StatusOK, s, "web-"+hex.EncodeToString(b), nil)
+	a.submitForm(w, r, actor, http.StatusOK, s, "web-"+rand.Text(), nil)
 }
 
 // submit submits a priority through the service.
 func (a *App) submit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	in, key := submissionForm(r), r.PostForm.Get("idempotency_key")
 	p, err := a.d.Service.Submit(r.Context(), actor, in, key)
 	if err == nil {
@@ -196,11 +191,9 @@ func (a *App) decisionViews(ctx context.Context, actor pipeline.Actor, p *pipeli
 		v := decisionView{Decision: dec, ID: "d-" + string(dec), Theme: dec == pipeline.Accept,
 			Expert: dec == pipeline.Accept || dec == pipeline.Reassign, Danger: dec == pipeline.Reject || dec == pipeline.Withdraw}
 		t, _ := pipeline.Lookup(p.Stage, dec)
-		for _, f := range t.Requires {
-			v.Reason = v.Reason || f == pipeline.FieldReason
-			v.CommentRequired = v.CommentRequired || f == pipeline.FieldComment
-			v.ExpertRequired = v.ExpertRequired || f == pipeline.FieldExpertID
-		}
+		v.Reason = slices.Contains(t.Requires, pipeline.FieldReason)
+		v.CommentRequired = slices.Contains(t.Requires, pipeline.FieldComment)
+		v.ExpertRequired = slices.Contains(t.Requires, pipeline.FieldExpertID)
 		if v.Expert {
 			theme := p.Theme
 			if dec == pipeline.Accept {
@@ -227,9 +220,6 @@ func (a *App) priority(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // decide takes one decision at the version the page showed.
 func (a *App) decide(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	id, in := r.PathValue("id"), decisionForm(r)
 	_, err := a.d.Service.Act(r.Context(), actor, id, version(r), pipeline.Act{DecisionInput: in})
 	if err != nil {
@@ -296,9 +286,6 @@ func (a *App) editPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 // stale form keeps the person's text at the current version: the next save
 // overwrites knowingly.
 func (a *App) edit(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	id, ch, comment := r.PathValue("id"), changesForm(r), r.PostForm.Get("comment")
 	in, notice := pipeline.DecisionInput{Decision: pipeline.Edit, Changes: &ch}, "notice.saved"
 	if r.PostForm.Get("op") == "resubmit" {

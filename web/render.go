@@ -10,10 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
@@ -26,8 +25,6 @@ var templateFiles embed.FS
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
 const assetVersion = "3"
-
-type pageTemplate struct{ t *template.Template }
 
 var funcs = template.FuncMap{
 	"fid":  fieldID,
@@ -48,12 +45,12 @@ var funcs = template.FuncMap{
 }
 
 // parsePages parses each page with the layout and the shared partials.
-func parsePages() (map[string]*pageTemplate, error) {
+func parsePages() (map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*pageTemplate{}
+	out := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || name == "partials" {
@@ -63,7 +60,7 @@ func parsePages() (map[string]*pageTemplate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", f, err)
 		}
-		out[name] = &pageTemplate{t: t}
+		out[name] = t
 	}
 	return out, nil
 }
@@ -71,7 +68,7 @@ func parsePages() (map[string]*pageTemplate, error) {
 // page is what every template gets: the language (its methods translate and
 // format), the signed-in actor, and the page's own data in Body.
 type page struct {
-	*locale
+	*i18n.Locale
 	Actor     *pipeline.Actor
 	Title     string
 	Path      string
@@ -82,9 +79,6 @@ type page struct {
 	Notice    string
 	problemBy map[string]string
 }
-
-// FieldID is the id of a form field's input.
-func (p *page) FieldID(name string) string { return fieldID(name) }
 
 // Invalid marks an input with a problem and ties it to its message.
 func (p *page) Invalid(name string) template.HTMLAttr {
@@ -109,50 +103,42 @@ func (p *page) ProblemOf(name string) string { return p.problemBy[name] }
 // HasErr reports whether a field has a problem.
 func (p *page) HasErr(name string) bool { _, ok := p.problemBy[name]; return ok }
 
+type summaryItem struct{ Field, ID, Label, Message string }
+
 // ErrorList lists every problem for the summary at the top of a form.
-func (p *page) ErrorList() []struct{ Field, ID, Label, Message string } {
-	var out []struct{ Field, ID, Label, Message string }
+func (p *page) ErrorList() []summaryItem {
+	var out []summaryItem
 	for _, pr := range p.Problems {
-		out = append(out, struct{ Field, ID, Label, Message string }{pr.Field, fieldID(pr.Field), p.FieldLabel(pr.Field), p.Problem(pr)})
+		out = append(out, summaryItem{pr.Field, fieldID(pr.Field), p.FieldLabel(pr.Field), p.Problem(pr)})
 	}
 	return out
 }
-
-var indexRE = regexp.MustCompile(`\[(\d+)\]`)
 
 // FieldLabel names a field for the error summary: "Action 2 · Title".
 func (p *page) FieldLabel(field string) string {
 	var parts []string
 	for _, seg := range strings.Split(field, ".") {
-		name, idx := seg, ""
-		if m := indexRE.FindStringSubmatchIndex(seg); m != nil {
-			name, idx = seg[:m[0]], seg[m[2]:m[3]]
-		}
+		name, idx, indexed := strings.Cut(strings.TrimSuffix(seg, "]"), "[")
 		label := p.T("field." + name)
 		if strings.HasPrefix(label, "⟦") {
 			label = name
 		}
-		if idx != "" {
-			var n int
-			fmt.Sscan(idx, &n)
-			label += " " + fmt.Sprint(n+1)
+		if n, err := strconv.Atoi(idx); indexed && err == nil {
+			label += " " + strconv.Itoa(n+1)
 		}
 		parts = append(parts, label)
 	}
 	return strings.Join(parts, " · ")
 }
 
-func fieldID(name string) string {
-	r := strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-", "(", "", ")", "")
-	return "f-" + r.Replace(name)
-}
+var fieldIDs = strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-", "(", "", ")", "")
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+func fieldID(name string) string { return "f-" + fieldIDs.Replace(name) }
 
 // render writes a page: Body is its data, title a message ID.
 func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Actor, status int, name, title string, body any, opts ...func(*page)) {
-	l := a.cat.pick(r)
-	p := &page{locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
+	l := pickLocale(r)
+	p := &page{Locale: l, Actor: actor, Title: l.T(title), Path: r.URL.RequestURI(), Body: body,
 		Langs: i18n.Languages, DevMode: len(a.d.DevUsers) > 0}
 	for _, o := range opts {
 		o(p)
@@ -168,10 +154,10 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, actor *pipeline.Act
 		a.serverError(w, r, actor, fmt.Errorf("no template %q", name))
 		return
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := t.t.ExecuteTemplate(buf, "layout", p); err != nil {
+	// Rendered whole before the status goes out, so that a failing
+	// template is a clean 500, not half a page.
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		a.d.Logger.ErrorContext(r.Context(), "render page", "page", name, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -297,17 +283,10 @@ func (a *App) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	a.fail(w, r, nil, http.StatusForbidden, "error.cross_origin")
 }
 
-// redirect answers a successful change with a redirect (post/redirect/get),
-// carrying a notice for the next page.
+// redirect answers a successful change with a redirect (post/redirect/get)
+// to a path without a query, carrying a notice for the next page.
 func redirect(w http.ResponseWriter, r *http.Request, to, notice string) {
-	if notice != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + "notice=" + url.QueryEscape(notice)
-	}
-	http.Redirect(w, r, onsite.Path(to), http.StatusSeeOther)
+	http.Redirect(w, r, onsite.Path(to+"?notice="+url.QueryEscape(notice)), http.StatusSeeOther)
 }
 
 // noticeOf reads the notice a redirect carried, if it is one of ours.

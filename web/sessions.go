@@ -33,9 +33,6 @@ func (a *App) sessionsPage(w http.ResponseWriter, r *http.Request, actor pipelin
 }
 
 func (a *App) createSession(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	in := sessionForm(r)
 	s, err := a.d.Service.CreateSession(r.Context(), actor, in)
 	if err == nil {
@@ -113,9 +110,6 @@ func (a *App) triage(w http.ResponseWriter, r *http.Request, actor pipeline.Acto
 	sv, err := a.d.Service.Session(r.Context(), actor, r.PathValue("id"))
 	if err != nil {
 		a.refusal(w, r, actor, err)
-		return
-	}
-	if !a.readForm(w, r, &actor) {
 		return
 	}
 	var results []triageResult

@@ -111,9 +111,6 @@ func (a *App) usersPage(w http.ResponseWriter, r *http.Request, actor pipeline.A
 
 // addUser creates a user and shows their token, this once.
 func (a *App) addUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	in := userForm(r)
 	u, iss, err := a.d.People.Add(r.Context(), actor, in)
 	if ps, ok := userProblems(err); ok {
@@ -158,9 +155,6 @@ func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 
 // updateUser changes a user's name, address, language, preference and scope.
 func (a *App) updateUser(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	in, id := userForm(r), r.PathValue("id")
 	countries, themes := append([]string{}, in.Countries...), append([]string{}, in.Themes...)
 	_, err := a.d.People.Update(r.Context(), actor, id, store.UserChanges{Name: &in.Name, Email: &in.Email, Language: &in.Language,
@@ -227,7 +221,7 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 		}
 		u = &got
 	}
-	session, _ := r.Context().Value(sessionKey).(store.WebSession)
+	session, _ := r.Context().Value(sessionKey{}).(store.WebSession)
 	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
 		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes()))},
 		withProblems(ps), withNotice(noticeOf(r)))
@@ -236,9 +230,6 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 // setPreferences saves the person's language and notification preference;
 // the new language also becomes the page's.
 func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
-	if !a.readForm(w, r, &actor) {
-		return
-	}
 	lang, mode := r.PostFormValue("user_language"), r.PostFormValue("notify")
 	u, err := a.d.People.SetPreferences(r.Context(), actor.ID, lang, mode)
 	if ps, ok := userProblems(err); ok {
@@ -252,8 +243,7 @@ func (a *App) setPreferences(w http.ResponseWriter, r *http.Request, actor pipel
 		a.refusal(w, r, actor, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: u.Language, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(r)})
+	a.setLangCookie(w, r, u.Language)
 	redirect(w, r, "/preferences", "notice.prefs_saved")
 }
 

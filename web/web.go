@@ -7,12 +7,15 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -79,13 +82,16 @@ type SignOn interface {
 	EndSessionURL(idToken string) string
 }
 
-// SessionStore keeps the web app's sign-in sessions and finds the owner of
-// a personal token (a *store.Store): the only reads the web app makes
-// without the service.
+// SessionStore keeps the web app's sign-in sessions, with the ID token of
+// those single sign-on opened (sign-out hands it back to the provider to
+// end its session too), and finds the owner of a personal token (a
+// *store.Store): the only reads the web app makes without the service.
 type SessionStore interface {
 	CreateWebSession(ctx context.Context, idHash []byte, userID string, now, expires time.Time) error
 	WebSession(ctx context.Context, idHash []byte, now time.Time, idle time.Duration) (store.WebSession, error)
 	DeleteWebSession(ctx context.Context, idHash []byte) error
+	SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken string) error
+	WebSessionIDToken(ctx context.Context, idHash []byte) (string, error)
 	UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Actor, error)
 }
 
@@ -99,8 +105,7 @@ const (
 // App is the web app, an http.Handler.
 type App struct {
 	d       Deps
-	cat     catalog
-	pages   map[string]*pageTemplate
+	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	handler http.Handler
 }
@@ -108,23 +113,15 @@ type App struct {
 // New builds the web app. It fails only on a broken embedded template or
 // catalogue, which the package's tests catch.
 func New(d Deps) (*App, error) {
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.SessionTTL == 0 {
-		d.SessionTTL = DefaultSessionTTL
-	}
-	if d.IdleTimeout == 0 {
-		d.IdleTimeout = DefaultIdleTimeout
-	}
+	d.Logger = cmp.Or(d.Logger, slog.Default())
+	d.SessionTTL = cmp.Or(d.SessionTTL, DefaultSessionTTL)
+	d.IdleTimeout = cmp.Or(d.IdleTimeout, DefaultIdleTimeout)
+	d.Namespace = cmp.Or(d.Namespace, "default")
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	if d.AuthLimiter == nil {
 		d.AuthLimiter = authlimit.New(nil)
-	}
-	if d.Namespace == "" {
-		d.Namespace = "default"
 	}
 	pages, err := parsePages()
 	if err != nil {
@@ -217,18 +214,14 @@ func cacheForever(next http.Handler) http.Handler {
 	})
 }
 
-type ctxKey int
-
-const (
-	actorKey ctxKey = iota
-	// sessionKey holds the request's store.WebSession.
-	sessionKey
-)
+// sessionKey holds, in a request's context, its store.WebSession.
+type sessionKey struct{}
 
 // auth admits signed-in people (with the given capabilities, if any):
-// others go to the sign-in page, or get 403 for another role. A path's {id} that is not
-// an identifier (pipeline.IsID) names nothing: 404 before any handler.
-// Authenticated pages are never stored by caches.
+// others go to the sign-in page, or get 403 for another role. A path's {id}
+// that is not an identifier (pipeline.IsID) names nothing: 404 before any
+// handler. A POST's form is read here (readForm), so handlers find it in
+// r.PostForm. Authenticated pages are never stored by caches.
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), caps ...pipeline.Capability) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -237,7 +230,7 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), c
 		if errors.Is(err, store.ErrNotFound) {
 			a.clearSessionCookie(w, r)
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
 			a.fail(w, r, nil, http.StatusUnauthorized, "error.signed_out")
@@ -255,8 +248,9 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), c
 			a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
 			return
 		}
-		ctx := context.WithValue(context.WithValue(r.Context(), actorKey, actor), sessionKey, session)
-		r = r.WithContext(ctx)
-		h(w, r, actor)
+		if r.Method == http.MethodPost && !a.readForm(w, r, &actor) {
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, session)), actor)
 	})
 }
