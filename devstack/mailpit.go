@@ -99,17 +99,13 @@ type Mailpit struct {
 // how a message resent after a crash shows once
 // (docs/architecture.md, Notifications by email).
 func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
-	smtpPort, uiPort := o.SMTPPort, o.UIPort
-	var err error
-	if smtpPort == 0 {
-		if smtpPort, err = FreePort(); err != nil {
-			return nil, err
-		}
+	smtpPort, err := portOr(o.SMTPPort)
+	if err != nil {
+		return nil, err
 	}
-	if uiPort == 0 {
-		if uiPort, err = FreePort(); err != nil {
-			return nil, err
-		}
+	uiPort, err := portOr(o.UIPort)
+	if err != nil {
+		return nil, err
 	}
 	m := &Mailpit{SMTPHost: "127.0.0.1", SMTPPort: smtpPort, URL: fmt.Sprintf("http://127.0.0.1:%d", uiPort)}
 	args := []string{
@@ -120,16 +116,8 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 	if o.DBFile != "" {
 		args = append(args, "--database", o.DBFile)
 	}
-	log, err := openLog(o.LogPath)
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
-	if m.Process, err = start("mailpit", exec.Command(o.Binary, args...), syscall.SIGTERM, log); err != nil {
-		return nil, err
-	}
 	client := &http.Client{Timeout: 2 * time.Second}
-	err = m.waitFor(time.Minute, o.LogPath, func() error {
+	m.Process, err = launch("mailpit", exec.Command(o.Binary, args...), syscall.SIGTERM, o.LogPath, time.Minute, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -144,7 +132,6 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 		return nil
 	})
 	if err != nil {
-		_ = m.Stop(5 * time.Second)
 		return nil, err
 	}
 	return m, nil

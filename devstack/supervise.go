@@ -42,9 +42,22 @@ type policy struct {
 // come back, and does not restart one that died six times in two minutes.
 var restartPolicy = policy{attempts: 5, window: 2 * time.Minute, backoff: time.Second}
 
-// Supervise watches p, which start started, until Stop.
-func Supervise(name string, p *Process, start StartFunc, log *slog.Logger) *Supervisor {
-	return supervise(name, p, start, log, restartPolicy)
+// Supervised starts a child service with start(ctx, o) and keeps it
+// running, restarting it the same way, until the supervisor's Stop.
+func Supervised[S interface{ process() *Process }, O any](ctx context.Context, name string,
+	start func(context.Context, O) (S, error), o O, log *slog.Logger) (S, *Supervisor, error) {
+	s, err := start(ctx, o)
+	if err != nil {
+		return s, nil, err
+	}
+	restart := func(ctx context.Context) (*Process, error) {
+		s, err := start(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return s.process(), nil
+	}
+	return s, supervise(name, s.process(), restart, log, restartPolicy), nil
 }
 
 func supervise(name string, p *Process, start StartFunc, log *slog.Logger, pol policy) *Supervisor {

@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		}
 		defer puente.Stop()
 		if notifier != nil {
-			at, err := cfg.People.digestTime()
+			at, err := worker.ParseDigestTime(cfg.People.DigestTime, cfg.People.DigestTimeZone)
 			if err != nil {
 				return err
 			}
