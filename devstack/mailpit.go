@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -141,19 +143,10 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 // — at the same time, each under its own lock: a cold start waits for the
 // slower build (downloads and links overlap), not for both in turn.
 func EnsureTools(ctx context.Context, binDir string, log io.Writer) (temporalCLI, mailpit string, err error) {
-	type built struct {
-		path string
-		err  error
-	}
-	mc := make(chan built, 1)
-	go func() {
-		p, err := EnsureMailpit(ctx, binDir, log)
-		mc <- built{p, err}
-	}()
-	temporalCLI, terr := EnsureTemporalCLI(ctx, binDir, log)
-	m := <-mc
-	if terr != nil {
-		return "", "", terr
-	}
-	return temporalCLI, m.path, m.err
+	var wg sync.WaitGroup
+	var merr error
+	wg.Go(func() { mailpit, merr = EnsureMailpit(ctx, binDir, log) })
+	temporalCLI, err = EnsureTemporalCLI(ctx, binDir, log)
+	wg.Wait()
+	return temporalCLI, mailpit, errors.Join(err, merr)
 }

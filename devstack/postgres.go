@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -59,8 +59,7 @@ func pgBin(name string) (string, error) {
 	if len(matches) == 0 {
 		return "", ErrNoPostgres
 	}
-	sort.Strings(matches)
-	return matches[len(matches)-1], nil
+	return slices.Max(matches), nil
 }
 
 // runAs is the unprivileged account the server runs under when we are root:

@@ -238,9 +238,6 @@ func (c *config) logger() *slog.Logger {
 
 // parseSLAs reads "stage=duration" pairs; durations are Go durations or whole days ("5d").
 func (c *config) parseSLAs(s string) error {
-	if c.SLAs == nil {
-		c.SLAs = pipeline.DefaultSLAs()
-	}
 	for _, kv := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		st := pipeline.Stage(k)
