@@ -48,9 +48,13 @@ func usersFlags(name string) (*flag.FlagSet, *config) {
 	return fs, &cfg
 }
 
-// openPeople opens the database DATABASE_URL names or, without it, the one
-// of the `puente dev` running in this clone (devstack.FindDatabaseURL).
-func openPeople(ctx context.Context, cfg *config) (*people.Service, func(), error) {
+// openPeople parses args into fs, then opens the database DATABASE_URL
+// names or, without it, the one of the `puente dev` running in this clone
+// (devstack.FindDatabaseURL).
+func openPeople(ctx context.Context, fs *flag.FlagSet, cfg *config, args []string) (*people.Service, func(), error) {
+	if err := cfg.parse(fs, args); err != nil {
+		return nil, nil, err
+	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		wd, err := os.Getwd()
@@ -86,10 +90,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "focal_point, expert or manager")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")
 	themes := fs.String("themes", "", "comma-separated theme codes (experts)")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
@@ -124,10 +125,7 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "only this role")
 	activeOnly := fs.Bool("active", false, "only active users")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
@@ -195,17 +193,14 @@ func onUser(ctx context.Context, name string, args []string, act func(*people.Se
 	fs, cfg := usersFlags(name)
 	id := fs.String("id", "", "the user's id")
 	email := fs.String("email", "", "the user's email")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	if (*id == "") == (*email == "") {
-		return errors.New("name the user with --id or --email (one of them)")
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
 	defer done()
+	if (*id == "") == (*email == "") {
+		return errors.New("name the user with --id or --email (one of them)")
+	}
 	var u store.User
 	if *id != "" {
 		u, err = svc.Store.Person(ctx, *id)
