@@ -107,8 +107,10 @@ func (s *Supervisor) watch() {
 		if s.isStopping() {
 			return
 		}
-		_, err := p.Exited()
-		exit := exitReason(err)
+		exit := "exit status 0" // how the child ended, as cmd.Wait reported it
+		if _, err := p.Exited(); err != nil {
+			exit = err.Error()
+		}
 		now := time.Now()
 		restarts = append(restarts, now)
 		for len(restarts) > 0 && now.Sub(restarts[0]) > s.window {
@@ -157,14 +159,6 @@ func (s *Supervisor) restart(down time.Time, exit string) bool {
 		case <-time.After(time.Duration(attempt) * s.backoff):
 		}
 	}
-}
-
-// exitReason is how a child ended, as cmd.Wait reported it.
-func exitReason(err error) string {
-	if err == nil {
-		return "exit status 0"
-	}
-	return err.Error()
 }
 
 func (s *Supervisor) giveUp(err error) {
