@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -99,17 +101,13 @@ type Mailpit struct {
 // how a message resent after a crash shows once
 // (docs/architecture.md, Notifications by email).
 func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
-	smtpPort, uiPort := o.SMTPPort, o.UIPort
-	var err error
-	if smtpPort == 0 {
-		if smtpPort, err = FreePort(); err != nil {
-			return nil, err
-		}
+	smtpPort, err := portOr(o.SMTPPort)
+	if err != nil {
+		return nil, err
 	}
-	if uiPort == 0 {
-		if uiPort, err = FreePort(); err != nil {
-			return nil, err
-		}
+	uiPort, err := portOr(o.UIPort)
+	if err != nil {
+		return nil, err
 	}
 	m := &Mailpit{SMTPHost: "127.0.0.1", SMTPPort: smtpPort, URL: fmt.Sprintf("http://127.0.0.1:%d", uiPort)}
 	args := []string{
@@ -120,16 +118,8 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 	if o.DBFile != "" {
 		args = append(args, "--database", o.DBFile)
 	}
-	log, err := openLog(o.LogPath)
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
-	if m.Process, err = start("mailpit", exec.Command(o.Binary, args...), syscall.SIGTERM, log); err != nil {
-		return nil, err
-	}
 	client := &http.Client{Timeout: 2 * time.Second}
-	err = m.waitFor(time.Minute, o.LogPath, func() error {
+	m.Process, err = launch("mailpit", exec.Command(o.Binary, args...), syscall.SIGTERM, o.LogPath, time.Minute, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -144,7 +134,6 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 		return nil
 	})
 	if err != nil {
-		_ = m.Stop(5 * time.Second)
 		return nil, err
 	}
 	return m, nil
@@ -154,19 +143,10 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 // — at the same time, each under its own lock: a cold start waits for the
 // slower build (downloads and links overlap), not for both in turn.
 func EnsureTools(ctx context.Context, binDir string, log io.Writer) (temporalCLI, mailpit string, err error) {
-	type built struct {
-		path string
-		err  error
-	}
-	mc := make(chan built, 1)
-	go func() {
-		p, err := EnsureMailpit(ctx, binDir, log)
-		mc <- built{p, err}
-	}()
-	temporalCLI, terr := EnsureTemporalCLI(ctx, binDir, log)
-	m := <-mc
-	if terr != nil {
-		return "", "", terr
-	}
-	return temporalCLI, m.path, m.err
+	var wg sync.WaitGroup
+	var merr error
+	wg.Go(func() { mailpit, merr = EnsureMailpit(ctx, binDir, log) })
+	temporalCLI, err = EnsureTemporalCLI(ctx, binDir, log)
+	wg.Wait()
+	return temporalCLI, mailpit, errors.Join(err, merr)
 }

@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -58,8 +59,7 @@ func pgBin(name string) (string, error) {
 	if len(matches) == 0 {
 		return "", ErrNoPostgres
 	}
-	sort.Strings(matches)
-	return matches[len(matches)-1], nil
+	return slices.Max(matches), nil
 }
 
 // runAs is the unprivileged account the server runs under when we are root:
@@ -68,10 +68,7 @@ func runAs() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
-	name := os.Getenv("PUENTE_PG_OS_USER")
-	if name == "" {
-		name = "postgres"
-	}
+	name := cmp.Or(os.Getenv("PUENTE_PG_OS_USER"), "postgres")
 	u, err := user.Lookup(name)
 	if err != nil {
 		return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user %q: %w", name, err)
@@ -128,17 +125,10 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 			return nil, fmt.Errorf("initdb %s: %w\n%s", dir, err, out)
 		}
 	}
-	port := o.Port
-	if port == 0 {
-		if port, err = FreePort(); err != nil {
-			return nil, err
-		}
-	}
-	log, err := openLog(o.LogPath)
+	port, err := portOr(o.Port)
 	if err != nil {
 		return nil, err
 	}
-	defer log.Close()
 	args := []string{"-D", dir, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories=" + dir, "-c", "max_connections=200"}
 	if !o.Durable {
@@ -146,23 +136,17 @@ func StartPostgres(ctx context.Context, o PostgresOptions) (*Postgres, error) {
 	}
 	cmd := exec.Command(postgres, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	// SIGINT is PostgreSQL's fast shutdown: roll back, disconnect, stop.
-	proc, err := start("postgres", cmd, syscall.SIGINT, log)
-	if err != nil {
-		return nil, err
-	}
 	pg := &Postgres{
-		Process:  proc,
 		Dir:      dir,
 		AdminURL: fmt.Sprintf("postgres://puente@127.0.0.1:%d/postgres?sslmode=disable", port),
 		URL:      fmt.Sprintf("postgres://puente@127.0.0.1:%d/%s?sslmode=disable", port, o.Database),
 		database: o.Database,
 	}
-	err = proc.waitFor(time.Minute, o.LogPath, func() error {
-		return pg.ensureDatabase(ctx, o.Database)
+	// SIGINT is PostgreSQL's fast shutdown: roll back, disconnect, stop.
+	pg.Process, err = launch("postgres", cmd, syscall.SIGINT, o.LogPath, time.Minute, func() error {
+		return pg.ensureDatabase(ctx)
 	})
 	if err != nil {
-		_ = proc.Stop(5 * time.Second)
 		return nil, err
 	}
 	return pg, nil
@@ -182,7 +166,7 @@ func mkdirAllSearchable(dir string) error {
 	return os.Chmod(dir, 0o755)
 }
 
-func (pg *Postgres) ensureDatabase(ctx context.Context, name string) error {
+func (pg *Postgres) ensureDatabase(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(cctx, pg.AdminURL)
@@ -191,13 +175,13 @@ func (pg *Postgres) ensureDatabase(ctx context.Context, name string) error {
 	}
 	defer conn.Close(ctx)
 	var exists bool
-	if err := conn.QueryRow(cctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+	if err := conn.QueryRow(cctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, pg.database).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {
 		return nil
 	}
-	_, err = conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	_, err = conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{pg.database}.Sanitize())
 	return err
 }
 

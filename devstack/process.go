@@ -54,6 +54,8 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
+func (p *Process) process() *Process { return p }
+
 // PID is the process's id, also its process group's.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
@@ -78,6 +80,25 @@ func (p *Process) Stop(timeout time.Duration) error {
 	// Whatever the leader left behind in its group goes too.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return nil
+}
+
+// launch starts cmd as start does, its output appended to logPath, and
+// waits up to timeout for ready to succeed; a child that does not is stopped.
+func launch(name string, cmd *exec.Cmd, stop syscall.Signal, logPath string, timeout time.Duration, ready func() error) (*Process, error) {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	p, err := start(name, cmd, stop, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.waitFor(timeout, logPath, ready); err != nil {
+		_ = p.Stop(5 * time.Second)
+		return nil, err
+	}
+	return p, nil
 }
 
 // waitFor polls ready until it returns nil, the process exits or timeout passes.
@@ -108,6 +129,10 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func openLog(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// portOr is port, or a free one when it is 0.
+func portOr(port int) (int, error) {
+	if port != 0 {
+		return port, nil
+	}
+	return FreePort()
 }

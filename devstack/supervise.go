@@ -42,9 +42,22 @@ type policy struct {
 // come back, and does not restart one that died six times in two minutes.
 var restartPolicy = policy{attempts: 5, window: 2 * time.Minute, backoff: time.Second}
 
-// Supervise watches p, which start started, until Stop.
-func Supervise(name string, p *Process, start StartFunc, log *slog.Logger) *Supervisor {
-	return supervise(name, p, start, log, restartPolicy)
+// Supervised starts a child service with start(ctx, o) and keeps it
+// running, restarting it the same way, until the supervisor's Stop.
+func Supervised[S interface{ process() *Process }, O any](ctx context.Context, name string,
+	start func(context.Context, O) (S, error), o O, log *slog.Logger) (S, *Supervisor, error) {
+	s, err := start(ctx, o)
+	if err != nil {
+		return s, nil, err
+	}
+	restart := func(ctx context.Context) (*Process, error) {
+		s, err := start(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return s.process(), nil
+	}
+	return s, supervise(name, s.process(), restart, log, restartPolicy), nil
 }
 
 func supervise(name string, p *Process, start StartFunc, log *slog.Logger, pol policy) *Supervisor {
@@ -94,8 +107,10 @@ func (s *Supervisor) watch() {
 		if s.isStopping() {
 			return
 		}
-		_, err := p.Exited()
-		exit := exitReason(err)
+		exit := "exit status 0" // how the child ended, as cmd.Wait reported it
+		if _, err := p.Exited(); err != nil {
+			exit = err.Error()
+		}
 		now := time.Now()
 		restarts = append(restarts, now)
 		for len(restarts) > 0 && now.Sub(restarts[0]) > s.window {
@@ -144,14 +159,6 @@ func (s *Supervisor) restart(down time.Time, exit string) bool {
 		case <-time.After(time.Duration(attempt) * s.backoff):
 		}
 	}
-}
-
-// exitReason is how a child ended, as cmd.Wait reported it.
-func exitReason(err error) string {
-	if err == nil {
-		return "exit status 0"
-	}
-	return err.Error()
 }
 
 func (s *Supervisor) giveUp(err error) {

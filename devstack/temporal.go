@@ -1,9 +1,11 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -11,7 +13,9 @@ import (
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -57,13 +61,6 @@ func LockFile(path string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-func env(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 // TemporalOptions configure a Temporal dev server.
 type TemporalOptions struct {
 	// CLI is the path returned by EnsureTemporalCLI.
@@ -93,12 +90,9 @@ type Temporal struct {
 // (about three times the throughput of the default journal) and waits until
 // the default namespace answers.
 func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
-	port := o.Port
-	if port == 0 {
-		var err error
-		if port, err = FreePort(); err != nil {
-			return nil, err
-		}
+	port, err := portOr(o.Port)
+	if err != nil {
+		return nil, err
 	}
 	args := []string{"server", "start-dev",
 		"--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warn",
@@ -140,31 +134,23 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		args = append(args, "--ui-port", strconv.Itoa(o.UIPort))
 		t.UIURL = fmt.Sprintf("http://127.0.0.1:%d", o.UIPort)
 	}
-	log, err := openLog(o.LogPath)
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
 	cmd := exec.Command(o.CLI, args...)
 	// The dev server allocates fast; collecting less often buys it CPU on a
 	// small machine, for a few hundred MiB more memory at most.
-	cmd.Env = append(os.Environ(), "GOGC="+env("PUENTE_TEMPORAL_GOGC", "400"))
-	if t.Process, err = start("temporal", cmd, syscall.SIGTERM, log); err != nil {
-		return nil, err
-	}
-	err = t.waitFor(2*time.Minute, o.LogPath, func() error {
+	cmd.Env = append(os.Environ(), "GOGC="+cmp.Or(os.Getenv("PUENTE_TEMPORAL_GOGC"), "400"))
+	t.Process, err = launch("temporal", cmd, syscall.SIGTERM, o.LogPath, 2*time.Minute, func() error {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		c, err := client.DialContext(cctx, client.Options{HostPort: t.Address, Logger: quietLogger{}})
+		// No SDK logs while the server is still starting.
+		c, err := client.DialContext(cctx, client.Options{HostPort: t.Address, Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		_, err = c.WorkflowService().DescribeNamespace(cctx, describeDefault())
+		_, err = c.WorkflowService().DescribeNamespace(cctx, &workflowservice.DescribeNamespaceRequest{Namespace: "default"})
 		return err
 	})
 	if err != nil {
-		_ = t.Stop(5 * time.Second)
 		return nil, err
 	}
 	return t, nil

@@ -75,14 +75,12 @@ type OnRefusal func(w http.ResponseWriter, r *http.Request, reason Reason, email
 
 // Provider runs the sign-in flow against one identity provider.
 type Provider struct {
+	discovery
 	store    *store.Store
-	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
-	provider *oidc.Provider
 	log      *slog.Logger
-	// endSession is the provider's end_session_endpoint, empty when it
-	// offers none; postLogout is Config.PostLogoutURL.
-	endSession, postLogout string
+	// postLogout is Config.PostLogoutURL.
+	postLogout string
 	// host is the host of the redirect URL, the one the state cookie must
 	// be set on; hostWarned says the log was told of another.
 	host       string
@@ -95,7 +93,9 @@ type discovery struct {
 	oauth    oauth2.Config
 	// method is how the client secret is sent to the token endpoint:
 	// client_secret_basic or client_secret_post.
-	method     string
+	method string
+	// endSession is the provider's end_session_endpoint, empty when it
+	// offers none.
 	endSession string
 }
 
@@ -150,14 +150,12 @@ func New(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*P
 		return nil, fmt.Errorf("redirect URL %q: %w", cfg.RedirectURL, err)
 	}
 	return &Provider{
-		store: st,
-		oauth: d.oauth,
+		discovery: d,
+		store:     st,
 		// The verifier checks the signature against the provider's keys, the
 		// issuer, the audience (our client ID) and the expiry.
 		verifier:   d.provider.Verifier(&oidc.Config{ClientID: cfg.ClientID}),
-		provider:   d.provider,
 		log:        log,
-		endSession: d.endSession,
 		postLogout: cfg.PostLogoutURL,
 		host:       redirect.Host,
 	}, nil

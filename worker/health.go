@@ -3,9 +3,12 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/sdk/client"
 )
 
@@ -27,17 +30,10 @@ func Polling(ctx context.Context, c client.Client, taskQueue, identity string) e
 		if err != nil {
 			return fmt.Errorf("describe task queue %s: %w", taskQueue, err)
 		}
-		seen := false
-		for _, p := range resp.GetPollers() {
-			if p.GetIdentity() == identity && time.Since(p.GetLastAccessTime().AsTime()) < PollerMaxAge {
-				seen = true
-				break
-			}
-		}
-		if !seen {
-			return fmt.Errorf("the Temporal server lists no recent %s poller %q on task queue %s",
-				map[enums.TaskQueueType]string{enums.TASK_QUEUE_TYPE_WORKFLOW: "workflow", enums.TASK_QUEUE_TYPE_ACTIVITY: "activity"}[typ],
-				identity, taskQueue)
+		if !slices.ContainsFunc(resp.GetPollers(), func(p *taskqueue.PollerInfo) bool {
+			return p.GetIdentity() == identity && time.Since(p.GetLastAccessTime().AsTime()) < PollerMaxAge
+		}) {
+			return fmt.Errorf("the Temporal server lists no recent %s poller %q on task queue %s", strings.ToLower(typ.String()), identity, taskQueue)
 		}
 	}
 	return nil

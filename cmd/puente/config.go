@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -46,9 +47,8 @@ type config struct {
 	SSO               ssoConfig
 	// Web configures the web app; dev fills in its demo users.
 	Web app.WebConfig
-
-	// envErr is the first environment variable that did not parse.
-	envErr error
+	// TemporalPort, TemporalUIPort: the dev stack's Temporal server.
+	TemporalPort, TemporalUIPort int
 }
 
 // temporalTLS is how Puente authenticates to a real Temporal cluster or to
@@ -66,114 +66,98 @@ func env(key, def string) string {
 	return def
 }
 
-// twin makes the environment variable envName set flag name, as its
-// default: the command line still wins. A value the flag cannot read is kept
-// for parse to report, naming the variable. envName_FILE names a file that
+// twin sets flag name from the environment variable envName, as its
+// default: the command line still wins. envName_FILE names a file that
 // holds the value instead (a mounted secret), so that no secret need be in
 // the environment.
-func (c *config) twin(fs *flag.FlagSet, name, envName string) {
+func twin(fs *flag.FlagSet, name, envName string) error {
 	v := os.Getenv(envName)
 	if f := os.Getenv(envName + "_FILE"); v == "" && f != "" {
 		b, err := os.ReadFile(f)
-		if err != nil && c.envErr == nil {
-			c.envErr = fmt.Errorf("%s_FILE: %w", envName, err)
+		if err != nil {
+			return fmt.Errorf("%s_FILE: %w", envName, err)
 		}
 		v = strings.TrimRight(string(b), "\r\n")
 	}
 	if v == "" {
-		return
+		return nil
 	}
-	if err := fs.Set(name, v); err != nil && c.envErr == nil {
+	if err := fs.Set(name, v); err != nil {
 		typ, _ := flag.UnquoteUsage(fs.Lookup(name))
 		if want, ok := wants[typ]; ok {
-			c.envErr = fmt.Errorf("%s=%q: want %s (as for --%s)", envName, v, want, name)
-		} else {
-			c.envErr = fmt.Errorf("%s=%q (as for --%s): %w", envName, v, name, err)
+			return fmt.Errorf("%s=%q: want %s (as for --%s)", envName, v, want, name)
 		}
+		return fmt.Errorf("%s=%q (as for --%s): %w", envName, v, name, err)
 	}
+	return nil
 }
 
-// register adds the flags the named groups need to fs, each defaulting to
-// its environment twin. Call parse, not fs.Parse: it also reports a twin
-// that did not parse and values out of range.
+// register adds the flags the named groups need to fs. A flag whose usage
+// ends "(env NAME)" has NAME as its environment twin. Call parse, not
+// fs.Parse: it reads the twins and reports values out of range.
 func (c *config) register(fs *flag.FlagSet, groups ...string) {
 	for _, g := range groups {
 		switch g {
 		case "db":
 			fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (env DATABASE_URL)")
-			c.twin(fs, "database-url", "DATABASE_URL")
 			fs.IntVar(&c.PGMaxConns, "pg-max-conns", 0, "pgx pool size; 0: pgx's default (env PUENTE_PG_MAX_CONNS)")
-			c.twin(fs, "pg-max-conns", "PUENTE_PG_MAX_CONNS")
 			fs.DurationVar(&c.PGTimeout, "pg-timeout", store.DefaultTimeout,
 				"longest wait on PostgreSQL for a connection, a statement or the next rows; 0: no bound (env PUENTE_PG_TIMEOUT)")
-			c.twin(fs, "pg-timeout", "PUENTE_PG_TIMEOUT")
 		case "temporal":
 			fs.StringVar(&c.TemporalAddress, "temporal-address", "127.0.0.1:7233", "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
-			c.twin(fs, "temporal-address", "TEMPORAL_ADDRESS")
 			fs.StringVar(&c.TemporalNamespace, "temporal-namespace", "default", "Temporal namespace (env TEMPORAL_NAMESPACE)")
-			c.twin(fs, "temporal-namespace", "TEMPORAL_NAMESPACE")
 			fs.StringVar(&c.TaskQueue, "task-queue", workflows.TaskQueue, "Temporal task queue (env PUENTE_TASK_QUEUE)")
-			c.twin(fs, "task-queue", "PUENTE_TASK_QUEUE")
 			c.SLAs = pipeline.DefaultSLAs()
 			fs.Func("sla", "stage SLAs, e.g. triage=5d,approval=48h (env PUENTE_SLAS)", c.parseSLAs)
-			c.twin(fs, "sla", "PUENTE_SLAS")
 			t := &c.TemporalTLS
 			fs.StringVar(&t.Cert, "temporal-tls-cert", "", "client certificate (PEM file) for mTLS (env TEMPORAL_TLS_CERT)")
-			c.twin(fs, "temporal-tls-cert", "TEMPORAL_TLS_CERT")
 			fs.StringVar(&t.Key, "temporal-tls-key", "", "client key (PEM file) for mTLS (env TEMPORAL_TLS_KEY)")
-			c.twin(fs, "temporal-tls-key", "TEMPORAL_TLS_KEY")
 			fs.StringVar(&t.CA, "temporal-tls-ca", "", "CA bundle (PEM file) to verify the server; default: the system's (env TEMPORAL_TLS_CA)")
-			c.twin(fs, "temporal-tls-ca", "TEMPORAL_TLS_CA")
 			fs.StringVar(&t.ServerName, "temporal-tls-server-name", "", "server name to verify, if not the address's host (env TEMPORAL_TLS_SERVER_NAME)")
-			c.twin(fs, "temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME")
 			fs.StringVar(&t.APIKey, "temporal-api-key", "", "API key, e.g. for Temporal Cloud; implies TLS (env TEMPORAL_API_KEY)")
-			c.twin(fs, "temporal-api-key", "TEMPORAL_API_KEY")
 			fs.StringVar(&t.Compression, "temporal-grpc-compression", "none", "none or gzip; gzip pays off over a WAN only (env TEMPORAL_GRPC_COMPRESSION)")
-			c.twin(fs, "temporal-grpc-compression", "TEMPORAL_GRPC_COMPRESSION")
 			fs.DurationVar(&c.UpdateTimeout, "update-timeout", service.DefaultUpdateTimeout,
 				"how long a change waits for its workflow before answering 504, may still apply (env PUENTE_UPDATE_TIMEOUT)")
-			c.twin(fs, "update-timeout", "PUENTE_UPDATE_TIMEOUT")
 		case "http":
 			fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (env PUENTE_ADDR)")
-			c.twin(fs, "addr", "PUENTE_ADDR")
 			fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, answer /readyz 503 this long before closing (env PUENTE_SHUTDOWN_DELAY)")
-			c.twin(fs, "shutdown-delay", "PUENTE_SHUTDOWN_DELAY")
 			fs.StringVar(&c.Web.TemporalUI, "temporal-ui-url", "", "the Temporal Web UI's URL, for the web app's links to workflows; empty: no links (env PUENTE_TEMPORAL_UI_URL)")
-			c.twin(fs, "temporal-ui-url", "PUENTE_TEMPORAL_UI_URL")
 			fs.BoolVar(&c.Web.SecureCookies, "secure-cookies", false, "mark the web session cookie Secure (behind a TLS-terminating proxy; direct TLS always does) (env PUENTE_SECURE_COOKIES)")
-			c.twin(fs, "secure-cookies", "PUENTE_SECURE_COOKIES")
 			fs.DurationVar(&c.Web.IdleTimeout, "session-idle-timeout", web.DefaultIdleTimeout,
 				"sign people out of the web app after this long without a request (env PUENTE_SESSION_IDLE_TIMEOUT)")
-			c.twin(fs, "session-idle-timeout", "PUENTE_SESSION_IDLE_TIMEOUT")
 			fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token for /metrics besides a manager's (env PUENTE_METRICS_TOKEN)")
-			c.twin(fs, "metrics-token", "PUENTE_METRICS_TOKEN")
 			fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDRs of proxies whose X-Forwarded-For names the client (env PUENTE_TRUSTED_PROXIES)")
-			c.twin(fs, "trusted-proxies", "PUENTE_TRUSTED_PROXIES")
 		case "metrics":
 			fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "worker: serve /metrics and /healthz here; empty: off (env PUENTE_METRICS_ADDR)")
-			c.twin(fs, "metrics-addr", "PUENTE_METRICS_ADDR")
 		case "people":
-			c.People.register(fs, c.twin)
+			c.People.register(fs)
 		case "mail":
-			c.People.registerMail(fs, c.twin)
+			c.People.registerMail(fs)
 		case "sso":
-			c.SSO.register(fs, c.twin)
+			c.SSO.register(fs)
 		case "dev":
 			fs.StringVar(&c.DataDir, "data-dir", ".puente", "where the dev stack keeps its data (env PUENTE_DATA_DIR)")
-			c.twin(fs, "data-dir", "PUENTE_DATA_DIR")
+			fs.IntVar(&c.TemporalPort, "temporal-port", 7233, "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
+			fs.IntVar(&c.TemporalUIPort, "temporal-ui-port", 8233, "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
+			fs.IntVar(&c.People.MailpitSMTPPort, "mailpit-smtp-port", 1025, "dev: Mailpit's SMTP port (env PUENTE_MAILPIT_SMTP_PORT)")
+			fs.IntVar(&c.People.MailpitPort, "mailpit-port", 8025, "dev: Mailpit's web inbox port (env PUENTE_MAILPIT_PORT)")
 		}
 	}
 	fs.Func("log-level", "debug, info, warn or error (env PUENTE_LOG_LEVEL)", func(s string) error { return c.LogLevel.UnmarshalText([]byte(s)) })
-	c.twin(fs, "log-level", "PUENTE_LOG_LEVEL")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "json or text (env PUENTE_LOG_FORMAT)")
-	c.twin(fs, "log-format", "PUENTE_LOG_FORMAT")
 }
 
-// parse reads the command line over the environment twins, then checks
-// what no parser can: a value out of range.
+// parse reads the environment twins, then the command line over them, then
+// checks what no parser can: a value out of range.
 func (c *config) parse(fs *flag.FlagSet, args []string) error {
-	if c.envErr != nil {
-		return c.envErr
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, envName, ok := strings.Cut(f.Usage, "(env "); ok {
+			errs = append(errs, twin(fs, f.Name, strings.TrimSuffix(envName, ")")))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -254,9 +238,6 @@ func (c *config) logger() *slog.Logger {
 
 // parseSLAs reads "stage=duration" pairs; durations are Go durations or whole days ("5d").
 func (c *config) parseSLAs(s string) error {
-	if c.SLAs == nil {
-		c.SLAs = pipeline.DefaultSLAs()
-	}
 	for _, kv := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		st := pipeline.Stage(k)

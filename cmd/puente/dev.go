@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,11 +26,6 @@ func dev(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	cfg.register(fs, "db", "temporal", "http", "sso", "dev", "people", "mail")
-	cfg.People.registerDevMail(fs, cfg.twin)
-	temporalPort := fs.Int("temporal-port", 7233, "Temporal dev server gRPC port (env PUENTE_TEMPORAL_PORT)")
-	cfg.twin(fs, "temporal-port", "PUENTE_TEMPORAL_PORT")
-	uiPort := fs.Int("temporal-ui-port", 8233, "Temporal Web UI port (env PUENTE_TEMPORAL_UI_PORT)")
-	cfg.twin(fs, "temporal-ui-port", "PUENTE_TEMPORAL_UI_PORT")
 	if os.Getenv("PUENTE_LOG_FORMAT") == "" {
 		cfg.LogFormat = "text" // a person reads dev's logs
 	}
@@ -68,31 +64,23 @@ func dev(ctx context.Context, args []string) error {
 	// restarts it or, giving up, ends dev with the reason.
 	ctx, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	temporalOpts := devstack.TemporalOptions{
+	temporal, tsup, err := devstack.Supervised(ctx, "temporal", devstack.StartTemporal, devstack.TemporalOptions{
 		CLI: cli, DBFile: filepath.Join(dataDir, "temporal.db"),
-		Port: *temporalPort, UIPort: *uiPort, LogPath: filepath.Join(logDir, "temporal.log"),
+		Port: cfg.TemporalPort, UIPort: cfg.TemporalUIPort, LogPath: filepath.Join(logDir, "temporal.log"),
 		SearchAttributes: workflows.SearchAttributes,
-	}
-	temporal, err := devstack.StartTemporal(ctx, temporalOpts)
+	}, log)
 	if err != nil {
 		return err
 	}
-	tsup := devstack.Supervise("temporal", temporal.Process, func(ctx context.Context) (*devstack.Process, error) {
-		t, err := devstack.StartTemporal(ctx, temporalOpts)
-		if err != nil {
-			return nil, err
-		}
-		return t.Process, nil
-	}, log)
-	defer stopLogged(log.Error, tsup, "temporal")
+	defer stopLogged(log, tsup, "temporal")
 	go failWith(ctx, fail, tsup)
 	cfg.TemporalAddress = temporal.Address
-	inbox, mailsup, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, cfg.Addr, log)
+	inbox, mailsup, err := cfg.People.devMail(ctx, mailpit, dataDir, logDir, log)
 	if err != nil {
 		return err
 	}
 	if mailsup != nil {
-		defer stopLogged(log.Error, mailsup, "mailpit")
+		defer stopLogged(log, mailsup, "mailpit")
 	}
 
 	pgWhere := "(DATABASE_URL)"
@@ -103,25 +91,17 @@ func dev(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		pgOpts := devstack.PostgresOptions{
+		pg, pgsup, err := devstack.Supervised(ctx, "postgres", devstack.StartPostgres, devstack.PostgresOptions{
 			Dir: filepath.Join(dataDir, "pg"), Port: port, LogPath: filepath.Join(logDir, "postgres.log"),
 			Durable: true, Database: "puente",
-		}
-		pg, err := devstack.StartPostgres(ctx, pgOpts)
+		}, log)
 		if errors.Is(err, devstack.ErrNoPostgres) {
 			return err
 		}
 		if err != nil {
 			return fmt.Errorf("start PostgreSQL: %w", err)
 		}
-		pgsup := devstack.Supervise("postgres", pg.Process, func(ctx context.Context) (*devstack.Process, error) {
-			pg, err := devstack.StartPostgres(ctx, pgOpts)
-			if err != nil {
-				return nil, err
-			}
-			return pg.Process, nil
-		}, log)
-		defer stopLogged(log.Error, pgsup, "postgres")
+		defer stopLogged(log, pgsup, "postgres")
 		go failWith(ctx, fail, pgsup)
 		cfg.DatabaseURL = pg.URL
 		pgWhere = "(data in " + pg.Dir + ")"
@@ -170,7 +150,7 @@ Puente is running.
   Logs         %[9]s
 Press Ctrl-C to stop everything.
 `, addr, temporal.UIURL, temporal.Address, cfg.TemporalNamespace, cfg.TaskQueue,
-			cfg.DatabaseURL, usersPath, len(users), logDir, inboxText(inbox, cfg.People.SMTP.Host), pgWhere)
+			cfg.DatabaseURL, usersPath, len(users), logDir, inbox, pgWhere)
 	})
 	var gaveUp childFailed
 	if errors.As(context.Cause(ctx), &gaveUp) {
@@ -198,8 +178,8 @@ func failWith(ctx context.Context, fail context.CancelCauseFunc, s *devstack.Sup
 	}
 }
 
-func stopLogged(logf func(string, ...any), p interface{ Stop(time.Duration) error }, name string) {
-	if err := p.Stop(20 * time.Second); err != nil {
-		logf("stop "+name, "error", err)
+func stopLogged(log *slog.Logger, s *devstack.Supervisor, name string) {
+	if err := s.Stop(20 * time.Second); err != nil {
+		log.Error("stop "+name, "error", err)
 	}
 }

@@ -16,56 +16,46 @@ import (
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/store"
-	"github.com/puente-dev/puente/worker"
 )
 
 // peopleConfig are the settings of users, their tokens and their email.
 type peopleConfig struct {
 	TokenTTL time.Duration
 	// BaseURL is where people open Puente: the links in emails.
-	BaseURL          string
-	SMTP             notify.SMTPConfig
-	SMTPPasswordFile string
-	DigestTime       string
-	DigestTimeZone   string
+	BaseURL        string
+	SMTP           notify.SMTPConfig
+	DigestTime     string
+	DigestTimeZone string
 	// MailpitPort and MailpitSMTPPort are the dev stack's Mailpit's.
 	MailpitPort, MailpitSMTPPort int
 }
 
-// twinFunc gives a flag its environment twin (config.twin).
-type twinFunc func(fs *flag.FlagSet, name, envName string)
-
 // register adds the user and token settings to fs.
-func (p *peopleConfig) register(fs *flag.FlagSet, twin twinFunc) {
+func (p *peopleConfig) register(fs *flag.FlagSet) {
 	p.TokenTTL = people.DefaultTokenTTL
 	fs.Func("token-ttl", "lifetime of the API tokens issued from now on, e.g. 90d or 36h (env PUENTE_TOKEN_TTL)", p.setTokenTTL)
-	twin(fs, "token-ttl", "PUENTE_TOKEN_TTL")
 	fs.StringVar(&p.BaseURL, "base-url", "", "where people open Puente, e.g. https://puente.example.org: the links in emails (env PUENTE_BASE_URL)")
-	twin(fs, "base-url", "PUENTE_BASE_URL")
 }
 
 // registerMail adds the mail settings to fs: the SMTP server and the digest.
-func (p *peopleConfig) registerMail(fs *flag.FlagSet, twin twinFunc) {
+func (p *peopleConfig) registerMail(fs *flag.FlagSet) {
 	s := &p.SMTP
-	for _, f := range []struct {
-		dst        *string
-		name, env  string
-		def, usage string
-	}{
-		{&s.Host, "smtp-host", "PUENTE_SMTP_HOST", "", "SMTP server host; empty: no email is sent"},
-		{&s.TLS, "smtp-tls", "PUENTE_SMTP_TLS", notify.TLSStartTLS, "starttls (refuse to send without it), tls (implicit, e.g. port 465) or none (a server on this machine only)"},
-		{&s.User, "smtp-user", "PUENTE_SMTP_USER", "", "SMTP login; empty: none"},
-		{&s.Password, "smtp-password", "PUENTE_SMTP_PASSWORD", "", "SMTP password (prefer --smtp-password-file)"},
-		{&p.SMTPPasswordFile, "smtp-password-file", "PUENTE_SMTP_PASSWORD_FILE", "", "file holding the SMTP password, e.g. a mounted secret"},
-		{&s.From, "mail-from", "PUENTE_MAIL_FROM", "Puente <puente@localhost>", "sender of every email; its domain ends the Message-IDs"},
-		{&p.DigestTime, "digest-time", "PUENTE_DIGEST_TIME", "07:00", "time of day of the daily digest, HH:MM"},
-		{&p.DigestTimeZone, "digest-timezone", "PUENTE_DIGEST_TIMEZONE", "UTC", "time zone of the digest's time and day, e.g. America/Lima"},
-	} {
-		fs.StringVar(f.dst, f.name, f.def, f.usage+" (env "+f.env+")")
-		twin(fs, f.name, f.env)
-	}
+	fs.StringVar(&s.Host, "smtp-host", "", "SMTP server host; empty: no email is sent (env PUENTE_SMTP_HOST)")
 	fs.IntVar(&s.Port, "smtp-port", 587, "SMTP server port (env PUENTE_SMTP_PORT)")
-	twin(fs, "smtp-port", "PUENTE_SMTP_PORT")
+	fs.StringVar(&s.TLS, "smtp-tls", notify.TLSStartTLS,
+		"starttls (refuse to send without it), tls (implicit, e.g. port 465) or none (a server on this machine only) (env PUENTE_SMTP_TLS)")
+	fs.StringVar(&s.User, "smtp-user", "", "SMTP login; empty: none (env PUENTE_SMTP_USER)")
+	fs.StringVar(&s.Password, "smtp-password", "", "SMTP password (prefer --smtp-password-file) (env PUENTE_SMTP_PASSWORD)")
+	fs.Func("smtp-password-file", "file holding the SMTP password, e.g. a mounted secret (env PUENTE_SMTP_PASSWORD_FILE)", func(path string) error {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			s.Password = strings.TrimRight(string(b), "\r\n")
+		}
+		return err
+	})
+	fs.StringVar(&s.From, "mail-from", "Puente <puente@localhost>", "sender of every email; its domain ends the Message-IDs (env PUENTE_MAIL_FROM)")
+	fs.StringVar(&p.DigestTime, "digest-time", "07:00", "time of day of the daily digest, HH:MM (env PUENTE_DIGEST_TIME)")
+	fs.StringVar(&p.DigestTimeZone, "digest-timezone", "UTC", "time zone of the digest's time and day, e.g. America/Lima (env PUENTE_DIGEST_TIMEZONE)")
 }
 
 func (p *peopleConfig) setTokenTTL(v string) error {
@@ -89,61 +79,29 @@ func (p *peopleConfig) notifier(st *store.Store, log *slog.Logger) (*notify.Noti
 	if p.BaseURL == "" {
 		return nil, errors.New("set PUENTE_BASE_URL (--base-url): every email links to Puente there")
 	}
-	cfg := p.SMTP
-	if p.SMTPPasswordFile != "" {
-		b, err := os.ReadFile(p.SMTPPasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("smtp password file: %w", err)
-		}
-		cfg.Password = strings.TrimRight(string(b), "\r\n")
-	}
-	sender, err := notify.NewSender(cfg)
+	sender, err := notify.NewSender(p.SMTP)
 	if err != nil {
 		return nil, err
 	}
-	return &notify.Notifier{Store: st, Mailer: sender, BaseURL: p.BaseURL, Domain: cfg.Domain(), Log: log}, nil
-}
-
-// digestTime is when the daily digest runs.
-func (p *peopleConfig) digestTime() (worker.DigestTime, error) {
-	return worker.ParseDigestTime(p.DigestTime, p.DigestTimeZone)
-}
-
-// registerDevMail adds the ports of the dev stack's Mailpit to fs.
-func (p *peopleConfig) registerDevMail(fs *flag.FlagSet, twin twinFunc) {
-	fs.IntVar(&p.MailpitSMTPPort, "mailpit-smtp-port", 1025, "dev: Mailpit's SMTP port (env PUENTE_MAILPIT_SMTP_PORT)")
-	twin(fs, "mailpit-smtp-port", "PUENTE_MAILPIT_SMTP_PORT")
-	fs.IntVar(&p.MailpitPort, "mailpit-port", 8025, "dev: Mailpit's web inbox port (env PUENTE_MAILPIT_PORT)")
-	twin(fs, "mailpit-port", "PUENTE_MAILPIT_PORT")
+	return &notify.Notifier{Store: st, Mailer: sender, BaseURL: p.BaseURL, Domain: p.SMTP.Domain(), Log: log}, nil
 }
 
 // devMail starts `puente dev`'s Mailpit, supervised (restarted if it dies),
 // keeping its messages under the data dir, and sends Puente's mail there —
 // unless an SMTP server is configured, which then gets the mail instead. It
-// returns the inbox's URL (empty when Mailpit is not used) and its
-// supervisor (nil then). A Mailpit that cannot be kept up delays mail, not
+// returns where dev's emails can be read and Mailpit's supervisor (nil
+// without Mailpit). A Mailpit that cannot be kept up delays mail, not
 // decisions: dev goes on.
-func (p *peopleConfig) devMail(ctx context.Context, bin, dataDir, logDir, addr string, log *slog.Logger) (string, *devstack.Supervisor, error) {
-	if p.BaseURL == "" {
-		p.BaseURL = "http://" + localAddr(addr)
-	}
+func (p *peopleConfig) devMail(ctx context.Context, bin, dataDir, logDir string, log *slog.Logger) (string, *devstack.Supervisor, error) {
 	if p.mailOn() {
-		return "", nil, nil
+		return "not started: mail goes to " + p.SMTP.Host, nil, nil
 	}
-	opts := devstack.MailpitOptions{Binary: bin, DBFile: filepath.Join(dataDir, "mailpit.db"),
-		SMTPPort: p.MailpitSMTPPort, UIPort: p.MailpitPort, LogPath: filepath.Join(logDir, "mailpit.log")}
-	mp, err := devstack.StartMailpit(ctx, opts)
+	mp, sup, err := devstack.Supervised(ctx, "mailpit", devstack.StartMailpit, devstack.MailpitOptions{Binary: bin,
+		DBFile: filepath.Join(dataDir, "mailpit.db"), SMTPPort: p.MailpitSMTPPort, UIPort: p.MailpitPort, LogPath: filepath.Join(logDir, "mailpit.log")}, log)
 	if err != nil {
 		return "", nil, fmt.Errorf("start Mailpit: %w", err)
 	}
 	p.SMTP.Host, p.SMTP.Port, p.SMTP.TLS = mp.SMTPHost, mp.SMTPPort, notify.TLSNone
-	sup := devstack.Supervise("mailpit", mp.Process, func(ctx context.Context) (*devstack.Process, error) {
-		mp, err := devstack.StartMailpit(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		return mp.Process, nil
-	}, log)
 	return mp.URL, sup, nil
 }
 
@@ -154,12 +112,4 @@ func localAddr(addr string) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return addr
-}
-
-// inboxText says where dev's emails can be read.
-func inboxText(inboxURL, smtpHost string) string {
-	if inboxURL == "" {
-		return "not started: mail goes to " + smtpHost
-	}
-	return inboxURL
 }

@@ -105,9 +105,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	if err != nil {
 		return fmt.Errorf("PUENTE_TRUSTED_PROXIES: %w", err)
 	}
-	webCfg := webConfig(cfg)
+	// The web app links to the workflows in their namespace.
+	cfg.Web.Namespace = cfg.TemporalNamespace
 	if withAPI {
-		if webCfg.SSO, err = cfg.SSO.provider(ctx, cfg.People.BaseURL, st, log); err != nil {
+		if cfg.Web.SSO, err = cfg.SSO.provider(ctx, cfg.People.BaseURL, st, log); err != nil {
 			return err
 		}
 	}
@@ -115,7 +116,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	puente := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: cfg.TaskQueue, SLAs: cfg.SLAs, FirstTasks: firstTasks,
 		UpdateTimeout: cfg.UpdateTimeout, TokenTTL: cfg.People.TokenTTL, Logger: log, Metrics: tel.Registry,
 		Draining: &draining, Notifier: notifier, MetricsToken: cfg.MetricsToken, TrustedProxies: proxies,
-		Web: webCfg, Worker: withWorker, API: withAPI})
+		Web: cfg.Web, Worker: withWorker, API: withAPI})
 	if withWorker {
 		if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 			return err
@@ -125,7 +126,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		}
 		defer puente.Stop()
 		if notifier != nil {
-			at, err := cfg.People.digestTime()
+			at, err := worker.ParseDigestTime(cfg.People.DigestTime, cfg.People.DigestTimeZone)
 			if err != nil {
 				return err
 			}
@@ -141,14 +142,27 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 	}
 	limits := api.DefaultServerLimits()
 	limits.Write = max(limits.Write, cfg.UpdateTimeout+30*time.Second) // a change may wait that long
-	srv := api.NewHTTPServer(puente.Handler, limits)
-	ln, err := net.Listen("tcp", cfg.Addr)
+	return listen(ctx, "api", cfg.Addr, api.NewHTTPServer(puente.Handler, limits), log, ready, 30*time.Second, func() {
+		// Fail readiness first and keep serving for a while, so a load
+		// balancer stops routing here before the listener closes.
+		draining.Store(true)
+		if cfg.ShutdownDelay > 0 {
+			log.Info("draining before shutdown", "delay", cfg.ShutdownDelay)
+			time.Sleep(cfg.ShutdownDelay)
+		}
+	})
+}
+
+// listen serves srv on addr until ctx ends, then runs drain, if set, and
+// shuts srv down within grace. ready, if set, gets the address listened on.
+func listen(ctx context.Context, what, addr string, srv *http.Server, log *slog.Logger, ready func(string), grace time.Duration, drain func()) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("api listening", "addr", ln.Addr().String())
+	log.Info(what+" listening", "addr", ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -157,17 +171,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		return err
 	case <-ctx.Done():
 	}
-	// Fail readiness first and keep serving for a while, so a load balancer
-	// stops routing here before the listener closes.
-	draining.Store(true)
-	if cfg.ShutdownDelay > 0 {
-		log.Info("draining before shutdown", "delay", cfg.ShutdownDelay)
-		time.Sleep(cfg.ShutdownDelay)
+	if drain != nil {
+		drain()
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shut down api: %w", err)
+		return fmt.Errorf("shut down %s: %w", what, err)
 	}
 	return nil
 }
@@ -208,20 +218,7 @@ func serveMetrics(ctx context.Context, addr string, tel *telemetry.Telemetry, po
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
-	srv := api.NewHTTPServer(mux, api.DefaultServerLimits())
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	log.Info("worker metrics listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return listen(ctx, "worker metrics", addr, api.NewHTTPServer(mux, api.DefaultServerLimits()), log, ready, 5*time.Second, nil)
 }
 
 func migrateCmd(ctx context.Context, args []string) error {
@@ -239,12 +236,4 @@ func migrateCmd(ctx context.Context, args []string) error {
 	}
 	cfg.logger().Info("migrations applied")
 	return nil
-}
-
-// webConfig is the web app's configuration: the workflows' namespace for its
-// Temporal UI links, with what the flags and dev set.
-func webConfig(cfg *config) app.WebConfig {
-	w := cfg.Web
-	w.Namespace = cfg.TemporalNamespace
-	return w
 }

@@ -15,25 +15,17 @@ import (
 
 // ssoConfig is single sign-on's identity provider and Puente's registration
 // with it. The client secret may come from PUENTE_OIDC_CLIENT_SECRET_FILE
-// (config.twin), a mounted secret.
+// (twin), a mounted secret.
 type ssoConfig struct {
 	Issuer, ClientID, ClientSecret string
 }
 
 // register adds the single sign-on settings to fs.
-func (s *ssoConfig) register(fs *flag.FlagSet, twin twinFunc) {
-	for _, f := range []struct {
-		dst              *string
-		name, env, usage string
-	}{
-		{&s.Issuer, "oidc-issuer", "PUENTE_OIDC_ISSUER", "the OpenID provider's issuer URL; empty: no single sign-on"},
-		{&s.ClientID, "oidc-client-id", "PUENTE_OIDC_CLIENT_ID", "Puente's client ID at the provider"},
-		{&s.ClientSecret, "oidc-client-secret", "PUENTE_OIDC_CLIENT_SECRET",
-			"Puente's client secret at the provider (prefer PUENTE_OIDC_CLIENT_SECRET_FILE)"},
-	} {
-		fs.StringVar(f.dst, f.name, "", f.usage+" (env "+f.env+")")
-		twin(fs, f.name, f.env)
-	}
+func (s *ssoConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.Issuer, "oidc-issuer", "", "the OpenID provider's issuer URL; empty: no single sign-on (env PUENTE_OIDC_ISSUER)")
+	fs.StringVar(&s.ClientID, "oidc-client-id", "", "Puente's client ID at the provider (env PUENTE_OIDC_CLIENT_ID)")
+	fs.StringVar(&s.ClientSecret, "oidc-client-secret", "",
+		"Puente's client secret at the provider (prefer PUENTE_OIDC_CLIENT_SECRET_FILE) (env PUENTE_OIDC_CLIENT_SECRET)")
 }
 
 // validate refuses a half-configured single sign-on: one that would

@@ -29,18 +29,12 @@ const usersUsage = `usage:
 // usersCmd runs `puente users …`: the user lifecycle from a shell, through
 // the same people service as the API and the web app.
 func usersCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	sub := strings.Join(args[:min(len(args), 2)], " ")
-	switch {
-	case len(args) > 0 && args[0] == "add":
-		return usersAdd(ctx, args[1:], stdout)
-	case len(args) > 0 && args[0] == "list":
-		return usersList(ctx, args[1:], stdout)
-	case len(args) > 0 && args[0] == "deactivate":
-		return usersDeactivate(ctx, args[1:], stdout)
-	case sub == "token rotate":
-		return usersToken(ctx, args[2:], stdout, true)
-	case sub == "token revoke":
-		return usersToken(ctx, args[2:], stdout, false)
+	cmds := map[string]func(context.Context, []string, io.Writer) error{"add": usersAdd, "list": usersList,
+		"deactivate": usersDeactivate, "token rotate": usersRotate, "token revoke": usersRevoke}
+	for n := 1; n <= min(len(args), 2); n++ {
+		if cmd, ok := cmds[strings.Join(args[:n], " ")]; ok {
+			return cmd(ctx, args[n:], stdout)
+		}
 	}
 	return errors.New(usersUsage)
 }
@@ -54,9 +48,13 @@ func usersFlags(name string) (*flag.FlagSet, *config) {
 	return fs, &cfg
 }
 
-// openPeople opens the database DATABASE_URL names or, without it, the one
-// of the `puente dev` running in this clone (devstack.FindDatabaseURL).
-func openPeople(ctx context.Context, cfg *config) (*people.Service, func(), error) {
+// openPeople parses args into fs, then opens the database DATABASE_URL
+// names or, without it, the one of the `puente dev` running in this clone
+// (devstack.FindDatabaseURL).
+func openPeople(ctx context.Context, fs *flag.FlagSet, cfg *config, args []string) (*people.Service, func(), error) {
+	if err := cfg.parse(fs, args); err != nil {
+		return nil, nil, err
+	}
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
 		wd, err := os.Getwd()
@@ -92,10 +90,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "focal_point, expert or manager")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")
 	themes := fs.String("themes", "", "comma-separated theme codes (experts)")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
@@ -130,10 +125,7 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 	role := fs.String("role", "", "only this role")
 	activeOnly := fs.Bool("active", false, "only active users")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
@@ -147,7 +139,7 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 		TokenExpiresAt *time.Time `json:"token_expires_at"`
 		LastUsedAt     *time.Time `json:"token_last_used_at"`
 	}
-	var rows []row
+	rows := []row{}
 	for pg := (store.Page{Limit: 200}); ; {
 		users, next, err := svc.Store.Users(ctx, f, pg)
 		if err != nil {
@@ -173,9 +165,6 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 		pg.Cursor = next
 	}
 	if *asJSON {
-		if rows == nil {
-			rows = []row{}
-		}
 		return printJSON(stdout, rows)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -198,42 +187,29 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 	return w.Flush()
 }
 
-// userFlags adds --id and --email, and returns the user they name.
-func userFlags(fs *flag.FlagSet) func(ctx context.Context, st *store.Store) (store.User, error) {
-	id := fs.String("id", "", "the user's id")
-	email := fs.String("email", "", "the user's email")
-	return func(ctx context.Context, st *store.Store) (store.User, error) {
-		var u store.User
-		var err error
-		switch {
-		case (*id == "") == (*email == ""):
-			return u, errors.New("name the user with --id or --email (one of them)")
-		case *id != "":
-			u, err = st.Person(ctx, *id)
-		default:
-			u, err = st.UserByEmail(ctx, *email)
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return u, errors.New("no such user")
-		}
-		return u, err
-	}
-}
-
 // onUser runs a `users` subcommand that acts on the one user --id or
 // --email names.
 func onUser(ctx context.Context, name string, args []string, act func(*people.Service, store.User) error) error {
 	fs, cfg := usersFlags(name)
-	find := userFlags(fs)
-	if err := cfg.parse(fs, args); err != nil {
-		return err
-	}
-	svc, done, err := openPeople(ctx, cfg)
+	id := fs.String("id", "", "the user's id")
+	email := fs.String("email", "", "the user's email")
+	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
 	defer done()
-	u, err := find(ctx, svc.Store)
+	if (*id == "") == (*email == "") {
+		return errors.New("name the user with --id or --email (one of them)")
+	}
+	var u store.User
+	if *id != "" {
+		u, err = svc.Store.Person(ctx, *id)
+	} else {
+		u, err = svc.Store.UserByEmail(ctx, *email)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return errors.New("no such user")
+	}
 	if err != nil {
 		return err
 	}
@@ -251,16 +227,17 @@ func usersDeactivate(ctx context.Context, args []string, stdout io.Writer) error
 	})
 }
 
-func usersToken(ctx context.Context, args []string, stdout io.Writer, rotate bool) error {
-	if !rotate {
-		return onUser(ctx, "token revoke", args, func(svc *people.Service, u store.User) error {
-			if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "every token of %s is revoked, and their web sessions ended\n", u.Name)
-			return nil
-		})
-	}
+func usersRevoke(ctx context.Context, args []string, _ io.Writer) error {
+	return onUser(ctx, "token revoke", args, func(svc *people.Service, u store.User) error {
+		if err := svc.Store.RevokeTokens(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "every token of %s is revoked, and their web sessions ended\n", u.Name)
+		return nil
+	})
+}
+
+func usersRotate(ctx context.Context, args []string, stdout io.Writer) error {
 	return onUser(ctx, "token rotate", args, func(svc *people.Service, u store.User) error {
 		iss, err := svc.RotateToken(ctx, people.Console, u.ID)
 		if errors.Is(err, people.ErrNoUser) {
