@@ -16,16 +16,11 @@ import (
 // mutant is a curated mutant: Original, found exactly once in File, is
 // replaced by Mutant, and the tests Run of Package must then fail.
 type mutant struct {
-	Name     string
-	File     string
-	Original string
-	Mutant   string
-	Package  string // as go test takes it, ./web
-	Run      string // go test's -run pattern
-	// Why the mutant matters, for the report.
-	Why string
-	// Smoke marks the few mutants `make mutate-smoke` runs.
-	Smoke bool
+	Name, File, Why  string
+	Original, Mutant string
+	Package          string // as go test takes it, ./web
+	Run              string // go test's -run pattern
+	Smoke            bool   // run by `make mutate-smoke`
 }
 
 // pkg is the mutated file's package directory, the name scores go under.
@@ -101,7 +96,7 @@ func baseline(ctx context.Context, tree string, list []mutant) error {
 
 // checkMutants reports the curated mutants whose snippet is not in their
 // file exactly once, or that change nothing.
-func checkMutants() error {
+func checkMutants(mutants []mutant) error {
 	var errs []error
 	names := map[string]bool{}
 	for _, m := range mutants {

@@ -36,14 +36,6 @@ type results struct {
 	Elapsed   time.Duration
 }
 
-func (r *results) errors() int {
-	n := 0
-	for _, s := range r.Scores {
-		n += s.Errors
-	}
-	return n
-}
-
 func (r *results) total() score {
 	t := score{Package: "all"}
 	for _, s := range r.Scores {
