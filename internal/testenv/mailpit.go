@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -91,9 +92,7 @@ func (i *Inbox) Messages(t testing.TB) []Mail {
 			break
 		}
 	}
-	for l, r := 0, len(all)-1; l < r; l, r = l+1, r-1 {
-		all[l], all[r] = all[r], all[l]
-	}
+	slices.Reverse(all)
 	return all
 }
 

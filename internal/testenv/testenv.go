@@ -54,7 +54,7 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-func workDir(t testing.TB) string {
+func workDir() string {
 	once.Do(func() {
 		dir, err := os.MkdirTemp("", "puente-test-")
 		if err == nil {
@@ -69,19 +69,20 @@ func workDir(t testing.TB) string {
 	return tmpDir
 }
 
-// repoRoot finds the module root, where .puente/bin caches the Temporal CLI.
-func repoRoot() (string, error) {
+// root is the module's root directory, where .puente/bin caches the tools.
+func root(t testing.TB) string {
+	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
-		return "", err
+		t.Fatalf("testenv: %v", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
+			t.Fatal("testenv: no go.mod above the test's directory")
 		}
 		dir = parent
 	}
@@ -101,11 +102,7 @@ func tool(t testing.TB, why string, ensure func(context.Context, string, io.Writ
 	t.Helper()
 	binDir := os.Getenv("PUENTE_BIN_DIR")
 	if binDir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			t.Fatalf("testenv: %v", err)
-		}
-		binDir = filepath.Join(root, ".puente", "bin")
+		binDir = filepath.Join(root(t), ".puente", "bin")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -127,7 +124,7 @@ func TemporalAddress(t testing.TB) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-			CLI: cli, LogPath: filepath.Join(workDir(t), "temporal.log"),
+			CLI: cli, LogPath: filepath.Join(workDir(), "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
 		})
 		if err != nil {
@@ -174,7 +171,7 @@ func postgres(t testing.TB) *devstack.Postgres {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := workDir(t)
+	dir := workDir()
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
 		Dir: filepath.Join(dir, "pg"), LogPath: filepath.Join(dir, "postgres.log"), Database: "puente_template",
 	})
