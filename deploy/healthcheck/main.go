@@ -10,7 +10,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,14 +29,7 @@ func main() {
 
 // probe GETs url and returns the exit code: 0 for a 2xx answer, 1 otherwise.
 func probe(url string, timeout time.Duration, out io.Writer) int {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		fmt.Fprintln(out, "healthcheck:", err)
-		return 1
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: timeout}).Get(url)
 	if err != nil {
 		fmt.Fprintln(out, "healthcheck:", err)
 		return 1
