@@ -34,18 +34,17 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 	if err := baseline(ctx, tree, list); err != nil {
 		return err
 	}
-	scores := map[string]*score{}
-	var order []string
 	for _, m := range list {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		p := m.pkg()
-		if scores[p] == nil {
-			scores[p] = &score{Package: p, Tool: "curated"}
-			order = append(order, p)
+		i := slices.IndexFunc(r.Scores, func(s score) bool { return s.Tool == "curated" && s.Package == p })
+		if i < 0 {
+			i = len(r.Scores)
+			r.Scores = append(r.Scores, score{Package: p, Tool: "curated"})
 		}
-		s := scores[p]
+		s := &r.Scores[i]
 		start := time.Now()
 		killed, out, err := try(ctx, tree, m)
 		d := time.Since(start).Round(time.Second)
@@ -53,19 +52,16 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 		case err != nil:
 			s.Errors++
 			fmt.Printf("ERROR    %s (%s): %v\n%s\n", m.Name, d, err, tail(out))
-			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Why: m.Why, Error: err.Error()})
+			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Error: err.Error()})
 		case killed:
 			s.Killed++
 			fmt.Printf("KILLED   %s (%s)\n", m.Name, d)
 		default:
 			s.Survived++
 			fmt.Printf("SURVIVED %s (%s)\n", m.Name, d)
-			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Why: m.Why,
+			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name,
 				Source: fmt.Sprintf("%s: go test %s -run '%s'", m.File, m.Package, m.Run)})
 		}
-	}
-	for _, p := range order {
-		r.Scores = append(r.Scores, *scores[p])
 	}
 	return nil
 }

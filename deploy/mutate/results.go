@@ -26,7 +26,7 @@ func (s score) percent() float64 {
 }
 
 type survivor struct {
-	Package, Name, Why, Source, Error string
+	Package, Name, Source, Error string
 }
 
 type results struct {

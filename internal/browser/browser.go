@@ -16,10 +16,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -34,8 +34,8 @@ var axeSource string
 type Browser struct {
 	ctx       context.Context
 	artifacts string
-	mu        sync.Mutex
-	shots     int
+	shots     atomic.Int64
+	mu        sync.Mutex // guards Report
 	// Report collects the axe results of every page checked.
 	Report []PageReport
 }
@@ -104,14 +104,11 @@ func (b *Browser) NewTab(t testing.TB, name, lang string) *Tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	setLang := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return chromedp.Void{}, err
-		}
-		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
-		return chromedp.Void{}, err
+	_, err := chromedp.Call(ctx, network.Enable, network.EnableParams{})
+	if err == nil {
+		_, err = chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
 	}
-	if err := chromedp.Do(ctx, setLang); err != nil {
+	if err != nil {
 		t.Fatalf("open tab for %s: %v", name, err)
 	}
 	return &Tab{t: t, b: b, ctx: ctx, Name: name}
@@ -234,11 +231,7 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9_-]+`)
 func (tb *Tab) Check(name string) {
 	tb.t.Helper()
 	b := tb.b
-	b.mu.Lock()
-	b.shots++
-	n := b.shots
-	b.mu.Unlock()
-	file := fmt.Sprintf("%02d-%s.png", n, unsafeName.ReplaceAllString(strings.ToLower(name), "-"))
+	file := fmt.Sprintf("%02d-%s.png", b.shots.Add(1), unsafeName.ReplaceAllString(strings.ToLower(name), "-"))
 	png := Run(tb, "screenshot", chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(b.artifacts, file), png, 0o644); err != nil {
 		tb.t.Fatal(err)
