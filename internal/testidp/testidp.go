@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,16 +113,17 @@ func Start(t testing.TB, o Options) *IdP {
 	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o, people: people, idp: idp, logouts: logouts}
 	provider := exampleop.SetupServer(idp.Issuer, stor, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			idp.noteSecret(r)
+		}
 		idp.mu.Lock()
 		swap := idp.swap
 		idp.mu.Unlock()
 		switch {
 		case r.URL.Path == "/login/username" && r.Method == http.MethodGet:
 			idp.resume(w, r, stor, provider)
-			return
 		case r.URL.Path == "/login/username" && r.Method == http.MethodPost:
 			idp.login(w, r, provider)
-			return
 		case r.URL.Path == "/.well-known/openid-configuration" && (o.NoEndSession || o.AuthMethods != nil):
 			rewrite(t, w, r, provider, func(doc map[string]any) {
 				if o.NoEndSession {
@@ -133,15 +133,11 @@ func Start(t testing.TB, o Options) *IdP {
 					doc["token_endpoint_auth_methods_supported"] = o.AuthMethods
 				}
 			})
-			return
-		case r.URL.Path == "/oauth/token":
-			idp.noteSecret(r)
-		}
-		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+		case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost && swap != "":
+			rewrite(t, w, r, provider, func(answer map[string]any) { answer["id_token"] = swap })
+		default:
 			provider.ServeHTTP(w, r)
-			return
 		}
-		rewrite(t, w, r, provider, func(answer map[string]any) { answer["id_token"] = swap })
 	})
 	srv.Start()
 	t.Cleanup(srv.Close)
