@@ -72,17 +72,46 @@ func mutate(ctx context.Context, gremlins string, sel selection, smoke bool, kin
 	if err := dec.Decode(&ms); err != nil {
 		return fmt.Errorf("mutants.yaml: %w", err)
 	}
-	if check {
+	if check || smoke {
+		// The smoke run also keeps the whole list in step with the code.
 		if err := checkMutants(ms.Curated); err != nil {
 			return err
 		}
+	}
+	if check {
 		fmt.Printf("%d curated mutants, each snippet found once\n", len(ms.Curated))
 		return nil
 	}
+	if kind != "all" && kind != "gremlins" && kind != "curated" {
+		return fmt.Errorf("-kind %q: want all, gremlins or curated", kind)
+	}
 	start := time.Now()
-	r, err := run(ctx, ms, gremlins, sel, smoke, kind)
-	if err != nil {
-		return err
+	r := &results{}
+	if gremlins != "" && !smoke && kind != "curated" {
+		for _, p := range ms.Gremlins {
+			if !sel.has(p.Dir) {
+				continue
+			}
+			if err := runGremlins(ctx, gremlins, p, r); err != nil {
+				return err
+			}
+		}
+	}
+	var list []mutant
+	for _, m := range ms.Curated {
+		if kind != "gremlins" && (!smoke || m.Smoke) && sel.has(m.Name, m.pkg()) {
+			list = append(list, m)
+		}
+	}
+	if len(list) > 0 {
+		tree, err := copyTree(ctx)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tree)
+		if err := runCurated(ctx, tree, list, r); err != nil {
+			return err
+		}
 	}
 	r.Elapsed = time.Since(start).Round(time.Second)
 	r.Command = strings.Join(append([]string{"go run ./deploy/mutate"}, os.Args[1:]...), " ")
@@ -105,44 +134,6 @@ type selection []string
 
 func (s selection) has(names ...string) bool {
 	return len(s) == 0 || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(s, n) })
-}
-
-func run(ctx context.Context, ms mutants, gremlins string, sel selection, smoke bool, kind string) (*results, error) {
-	if kind != "all" && kind != "gremlins" && kind != "curated" {
-		return nil, fmt.Errorf("-kind %q: want all, gremlins or curated", kind)
-	}
-	if smoke {
-		// The smoke run also keeps the whole list in step with the code.
-		if err := checkMutants(ms.Curated); err != nil {
-			return nil, err
-		}
-	}
-	r := &results{}
-	if gremlins != "" && !smoke && kind != "curated" {
-		for _, p := range ms.Gremlins {
-			if !sel.has(p.Dir) {
-				continue
-			}
-			if err := runGremlins(ctx, gremlins, p, r); err != nil {
-				return nil, err
-			}
-		}
-	}
-	var list []mutant
-	for _, m := range ms.Curated {
-		if kind != "gremlins" && (!smoke || m.Smoke) && sel.has(m.Name, m.pkg()) {
-			list = append(list, m)
-		}
-	}
-	if len(list) == 0 {
-		return r, nil
-	}
-	tree, err := copyTree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tree)
-	return r, runCurated(ctx, tree, list, r)
 }
 
 // copyTree copies the files git knows of (tracked, and new ones not
