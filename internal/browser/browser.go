@@ -117,21 +117,17 @@ func (b *Browser) NewTab(t testing.TB, name, lang string) *Tab {
 // Do runs actions in the tab with a deadline, failing the test on error.
 func (tb *Tab) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		tb.t.Fatalf("%s: %s: %v (at %s)", tb.Name, what, err, tb.URL())
-	}
+	Run(tb, what, chromedp.Steps(actions...))
 }
 
-// Run runs one action that returns a value.
+// Run runs one action that returns a value, as Do runs those that do not.
 func Run[T any](tb *Tab, what string, a chromedp.Action[T]) T {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		tb.t.Fatalf("%s: %s: %v", tb.Name, what, err)
+		tb.t.Fatalf("%s: %s: %v (at %s)", tb.Name, what, err, tb.URL())
 	}
 	return v
 }
@@ -156,14 +152,14 @@ func (tb *Tab) Go(url string) { tb.t.Helper(); tb.Do("open "+url, chromedp.Navig
 // Fill types value into the input matching css, replacing what it holds.
 func (tb *Tab) Fill(css, value string) {
 	tb.t.Helper()
-	tb.onElement("fill", css, fmt.Sprintf(`e.focus(); e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true}))`, mustJSON(value)))
+	tb.onElement("fill", css, fmt.Sprintf(`e.focus(); e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true}))`, jsLiteral(value)))
 }
 
 // Select picks option values in the <select> matching css (several for a
 // multiple select).
 func (tb *Tab) Select(css string, values ...string) {
 	tb.t.Helper()
-	tb.onElement("select", css, fmt.Sprintf(`const v = %s; for (const o of e.options) o.selected = v.includes(o.value)`, mustJSON(values)))
+	tb.onElement("select", css, fmt.Sprintf(`const v = %s; for (const o of e.options) o.selected = v.includes(o.value)`, jsLiteral(values)))
 }
 
 // Tick checks the radio button or checkbox matching css.
@@ -215,11 +211,9 @@ func (tb *Tab) Click(css string) {
 	tb.t.Fatalf("%s: no new page after %s (at %s)", tb.Name, css, tb.URL())
 }
 
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
+// jsLiteral is v, a string or strings, as a JavaScript literal.
+func jsLiteral(v any) string {
+	b, _ := json.Marshal(v) // strings always marshal
 	return string(b)
 }
 

@@ -31,7 +31,6 @@ var (
 		sync.Mutex
 		temporal *devstack.Temporal
 		postgres *devstack.Postgres
-		err      error
 	}
 	dbSeq atomic.Int64
 )
