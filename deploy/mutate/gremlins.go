@@ -24,17 +24,16 @@ type gremlinsOutput struct {
 	Files []struct {
 		Name      string `json:"file_name"`
 		Mutations []struct {
-			Type   string `json:"type"`
-			Status string `json:"status"`
-			Line   int    `json:"line"`
-			Column int    `json:"column"`
-		} `json:"mutations"`
-	} `json:"files"`
+			Type, Status string
+			Line, Column int
+		}
+	}
 	NotCovered int `json:"mutants_not_covered"`
 }
 
 func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results) error {
-	root, err := os.Getwd()
+	// An absolute path: Gremlins finds the module above it.
+	dir, err := filepath.Abs(p.Dir)
 	if err != nil {
 		return err
 	}
@@ -49,8 +48,7 @@ func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results)
 	for _, e := range p.Exclude {
 		args = append(args, "--exclude-files", e)
 	}
-	// An absolute path: Gremlins finds the module above it.
-	args = append(args, filepath.Join(root, p.Dir))
+	args = append(args, dir)
 	fmt.Printf("gremlins: %s\n", p.Dir)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	// The unmutated run must not come from the test cache: its duration
