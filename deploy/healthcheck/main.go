@@ -17,10 +17,8 @@ import (
 	"time"
 )
 
-const defaultURL = "http://127.0.0.1:8080/readyz"
-
 func main() {
-	url := defaultURL
+	url := "http://127.0.0.1:8080/readyz"
 	if len(os.Args) > 1 {
 		url = os.Args[1]
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,16 +71,12 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 // tree: a mutant counts as killed only by tests that pass without it.
 func baseline(ctx context.Context, tree string, list []mutant) error {
 	runs := map[string][]string{}
-	var pkgs []string
 	for _, m := range list {
-		if runs[m.Package] == nil {
-			pkgs = append(pkgs, m.Package)
-		}
 		if !slices.Contains(runs[m.Package], m.Run) {
 			runs[m.Package] = append(runs[m.Package], m.Run)
 		}
 	}
-	for _, p := range pkgs {
+	for _, p := range slices.Sorted(maps.Keys(runs)) {
 		pattern := strings.Join(runs[p], "|")
 		fmt.Printf("baseline: go test %s -run '%s'\n", p, pattern)
 		out, err := goTest(ctx, tree, p, pattern)

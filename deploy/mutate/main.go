@@ -38,12 +38,6 @@ import (
 //go:embed mutants.yaml
 var mutantsYAML []byte
 
-// mutants are the mutants of mutants.yaml.
-type mutants struct {
-	Gremlins []gremlinsPackage
-	Curated  []mutant
-}
-
 func main() {
 	gremlins := flag.String("gremlins", "", "the Gremlins binary (gremlins' packages are skipped without it)")
 	only := flag.String("only", "", "comma-separated packages or curated mutant names to run (default: all)")
@@ -66,7 +60,10 @@ func main() {
 }
 
 func mutate(ctx context.Context, gremlins string, sel selection, smoke bool, kind string, check bool, report string) error {
-	var ms mutants
+	var ms struct {
+		Gremlins []gremlinsPackage
+		Curated  []mutant
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(mutantsYAML))
 	dec.KnownFields(true)
 	if err := dec.Decode(&ms); err != nil {

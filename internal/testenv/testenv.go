@@ -25,8 +25,6 @@ import (
 )
 
 var (
-	once     sync.Once
-	tmpDir   string
 	services struct {
 		sync.Mutex
 		temporal *devstack.Temporal
@@ -47,26 +45,22 @@ func Main(m *testing.M) {
 		_ = services.postgres.Stop(10 * time.Second)
 	}
 	services.Unlock()
-	if tmpDir != "" {
-		_ = os.RemoveAll(tmpDir)
-	}
+	_ = os.RemoveAll(workDir())
 	os.Exit(code)
 }
 
-func workDir() string {
-	once.Do(func() {
-		dir, err := os.MkdirTemp("", "puente-test-")
-		if err == nil {
-			// The PostgreSQL server may run as another user: let it reach its dir.
-			err = os.Chmod(dir, 0o755)
-		}
-		if err != nil {
-			panic(err)
-		}
-		tmpDir = dir
-	})
-	return tmpDir
-}
+// workDir holds the services' data and logs, made on first use.
+var workDir = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "puente-test-")
+	if err == nil {
+		// The PostgreSQL server may run as another user: let it reach its dir.
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return dir
+})
 
 // root is the module's root directory, where .puente/bin caches the tools.
 func root(t testing.TB) string {
