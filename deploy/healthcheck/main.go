@@ -10,7 +10,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,10 +17,8 @@ import (
 	"time"
 )
 
-const defaultURL = "http://127.0.0.1:8080/readyz"
-
 func main() {
-	url := defaultURL
+	url := "http://127.0.0.1:8080/readyz"
 	if len(os.Args) > 1 {
 		url = os.Args[1]
 	}
@@ -30,14 +27,7 @@ func main() {
 
 // probe GETs url and returns the exit code: 0 for a 2xx answer, 1 otherwise.
 func probe(url string, timeout time.Duration, out io.Writer) int {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		fmt.Fprintln(out, "healthcheck:", err)
-		return 1
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: timeout}).Get(url)
 	if err != nil {
 		fmt.Fprintln(out, "healthcheck:", err)
 		return 1

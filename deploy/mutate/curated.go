@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,16 +17,11 @@ import (
 // mutant is a curated mutant: Original, found exactly once in File, is
 // replaced by Mutant, and the tests Run of Package must then fail.
 type mutant struct {
-	Name     string
-	File     string
-	Original string
-	Mutant   string
-	Package  string // as go test takes it, ./web
-	Run      string // go test's -run pattern
-	// Why the mutant matters, for the report.
-	Why string
-	// Smoke marks the few mutants `make mutate-smoke` runs.
-	Smoke bool
+	Name, File, Why  string
+	Original, Mutant string
+	Package          string // as go test takes it, ./web
+	Run              string // go test's -run pattern
+	Smoke            bool   // run by `make mutate-smoke`
 }
 
 // pkg is the mutated file's package directory, the name scores go under.
@@ -39,18 +35,17 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 	if err := baseline(ctx, tree, list); err != nil {
 		return err
 	}
-	scores := map[string]*score{}
-	var order []string
 	for _, m := range list {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		p := m.pkg()
-		if scores[p] == nil {
-			scores[p] = &score{Package: p, Tool: "curated"}
-			order = append(order, p)
+		i := slices.IndexFunc(r.Scores, func(s score) bool { return s.Tool == "curated" && s.Package == p })
+		if i < 0 {
+			i = len(r.Scores)
+			r.Scores = append(r.Scores, score{Package: p, Tool: "curated"})
 		}
-		s := scores[p]
+		s := &r.Scores[i]
 		start := time.Now()
 		killed, out, err := try(ctx, tree, m)
 		d := time.Since(start).Round(time.Second)
@@ -58,19 +53,16 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 		case err != nil:
 			s.Errors++
 			fmt.Printf("ERROR    %s (%s): %v\n%s\n", m.Name, d, err, tail(out))
-			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Why: m.Why, Error: err.Error()})
+			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Error: err.Error()})
 		case killed:
 			s.Killed++
 			fmt.Printf("KILLED   %s (%s)\n", m.Name, d)
 		default:
 			s.Survived++
 			fmt.Printf("SURVIVED %s (%s)\n", m.Name, d)
-			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name, Why: m.Why,
+			r.Survivors = append(r.Survivors, survivor{Package: p, Name: m.Name,
 				Source: fmt.Sprintf("%s: go test %s -run '%s'", m.File, m.Package, m.Run)})
 		}
-	}
-	for _, p := range order {
-		r.Scores = append(r.Scores, *scores[p])
 	}
 	return nil
 }
@@ -79,16 +71,12 @@ func runCurated(ctx context.Context, tree string, list []mutant, r *results) err
 // tree: a mutant counts as killed only by tests that pass without it.
 func baseline(ctx context.Context, tree string, list []mutant) error {
 	runs := map[string][]string{}
-	var pkgs []string
 	for _, m := range list {
-		if runs[m.Package] == nil {
-			pkgs = append(pkgs, m.Package)
-		}
 		if !slices.Contains(runs[m.Package], m.Run) {
 			runs[m.Package] = append(runs[m.Package], m.Run)
 		}
 	}
-	for _, p := range pkgs {
+	for _, p := range slices.Sorted(maps.Keys(runs)) {
 		pattern := strings.Join(runs[p], "|")
 		fmt.Printf("baseline: go test %s -run '%s'\n", p, pattern)
 		out, err := goTest(ctx, tree, p, pattern)
@@ -101,7 +89,7 @@ func baseline(ctx context.Context, tree string, list []mutant) error {
 
 // checkMutants reports the curated mutants whose snippet is not in their
 // file exactly once, or that change nothing.
-func checkMutants() error {
+func checkMutants(mutants []mutant) error {
 	var errs []error
 	names := map[string]bool{}
 	for _, m := range mutants {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,31 +11,12 @@ import (
 	"strings"
 )
 
-// gremlinsPackage is a package Gremlins mutates, with its settings.
+// gremlinsPackage is a package Gremlins mutates, with its settings
+// (mutants.yaml says what each means).
 type gremlinsPackage struct {
-	Dir string
-	// Workers run mutants side by side, each in its own copy of the tree.
-	Workers int
-	// Timeout multiplies the time the package's tests took unmutated: a
-	// mutant running longer is counted as timed out.
-	Timeout int
-	// Exclude are regular expressions of files left unmutated, with why,
-	// matched against the path from the package's directory.
-	Exclude []string
-}
-
-// gremlinsPackages are the packages whose whole tests run per mutant.
-// pipeline and export have no database; people, sso and notify start a
-// PostgreSQL of their own per test binary (notify also a Mailpit), which
-// costs seconds, not minutes.
-var gremlinsPackages = []gremlinsPackage{
-	{Dir: "pipeline", Workers: 2, Timeout: 10},
-	{Dir: "export", Workers: 2, Timeout: 10},
-	{Dir: "people", Workers: 1, Timeout: 5},
-	{Dir: "sso", Workers: 1, Timeout: 5},
-	// smtp.go is the mail server's client: its tests are notify's
-	// integration tests against Mailpit, which cannot refuse or fail.
-	{Dir: "notify", Workers: 1, Timeout: 5, Exclude: []string{`^smtp\.go$`}},
+	Dir              string
+	Workers, Timeout int
+	Exclude          []string
 }
 
 // gremlinsOutput is the part of Gremlins' JSON report read here.
@@ -44,17 +24,16 @@ type gremlinsOutput struct {
 	Files []struct {
 		Name      string `json:"file_name"`
 		Mutations []struct {
-			Type   string `json:"type"`
-			Status string `json:"status"`
-			Line   int    `json:"line"`
-			Column int    `json:"column"`
-		} `json:"mutations"`
-	} `json:"files"`
+			Type, Status string
+			Line, Column int
+		}
+	}
 	NotCovered int `json:"mutants_not_covered"`
 }
 
 func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results) error {
-	root, err := os.Getwd()
+	// An absolute path: Gremlins finds the module above it.
+	dir, err := filepath.Abs(p.Dir)
 	if err != nil {
 		return err
 	}
@@ -69,8 +48,7 @@ func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results)
 	for _, e := range p.Exclude {
 		args = append(args, "--exclude-files", e)
 	}
-	// An absolute path: Gremlins finds the module above it.
-	args = append(args, filepath.Join(root, p.Dir))
+	args = append(args, dir)
 	fmt.Printf("gremlins: %s\n", p.Dir)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	// The unmutated run must not come from the test cache: its duration
@@ -111,16 +89,10 @@ func runGremlins(ctx context.Context, bin string, p gremlinsPackage, r *results)
 
 // line is the source line n of file, trimmed, for the report.
 func line(file string, n int) string {
-	f, err := os.Open(file)
-	if err != nil {
+	b, _ := os.ReadFile(file)
+	lines := strings.Split(string(b), "\n")
+	if n < 1 || n > len(lines) {
 		return ""
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for i := 1; sc.Scan(); i++ {
-		if i == n {
-			return strings.TrimSpace(sc.Text())
-		}
-	}
-	return ""
+	return strings.TrimSpace(lines[n-1])
 }

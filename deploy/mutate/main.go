@@ -5,21 +5,24 @@
 //
 //   - Gremlins' mutants (flipped comparisons and boundaries, arithmetic,
 //     increments, negations) of the packages whose tests run in seconds,
-//     each package with its own settings (gremlinsPackages);
-//   - a curated list of security-relevant mutants (mutants.go) of the
-//     packages whose tests need PostgreSQL and Temporal and take minutes
-//     a run: each is an exact snippet of source, its replacement, and the
-//     tests expected to catch it.
+//     each package with its own settings;
+//   - a curated list of security-relevant mutants of the packages whose
+//     tests need PostgreSQL and Temporal and take minutes a run: each is an
+//     exact snippet of source, its replacement, and the tests expected to
+//     catch it.
+//
+// Both lists are data, in mutants.yaml.
 //
 // It prints every surviving mutant and a score per package, and writes the
 // same as Markdown (-report) for docs/mutation.md.
 package main
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -28,7 +31,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
+
+//go:embed mutants.yaml
+var mutantsYAML []byte
 
 func main() {
 	gremlins := flag.String("gremlins", "", "the Gremlins binary (gremlins' packages are skipped without it)")
@@ -39,101 +47,90 @@ func main() {
 	report := flag.String("report", filepath.Join(".puente", "mutation.md"), "where to write the Markdown report")
 	flag.Parse()
 
-	if *check {
-		if err := checkMutants(); err != nil {
-			fmt.Fprintln(os.Stderr, "mutate:", err)
-			os.Exit(1)
-		}
-		fmt.Printf("%d curated mutants, each snippet found once\n", len(mutants))
-		return
+	var sel selection
+	if *only != "" {
+		sel = strings.Split(*only, ",")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	start := time.Now()
-	r, err := run(ctx, *gremlins, parseSelection(*only), *smoke, *kind)
-	if err != nil {
+	if err := mutate(ctx, *gremlins, sel, *smoke, *kind, *check, *report); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
 		os.Exit(1)
+	}
+}
+
+func mutate(ctx context.Context, gremlins string, sel selection, smoke bool, kind string, check bool, report string) error {
+	var ms struct {
+		Gremlins []gremlinsPackage
+		Curated  []mutant
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(mutantsYAML))
+	dec.KnownFields(true)
+	if err := dec.Decode(&ms); err != nil {
+		return fmt.Errorf("mutants.yaml: %w", err)
+	}
+	if check || smoke {
+		// The smoke run also keeps the whole list in step with the code.
+		if err := checkMutants(ms.Curated); err != nil {
+			return err
+		}
+	}
+	if check {
+		fmt.Printf("%d curated mutants, each snippet found once\n", len(ms.Curated))
+		return nil
+	}
+	if kind != "all" && kind != "gremlins" && kind != "curated" {
+		return fmt.Errorf("-kind %q: want all, gremlins or curated", kind)
+	}
+	start := time.Now()
+	r := &results{}
+	if gremlins != "" && !smoke && kind != "curated" {
+		for _, p := range ms.Gremlins {
+			if !sel.has(p.Dir) {
+				continue
+			}
+			if err := runGremlins(ctx, gremlins, p, r); err != nil {
+				return err
+			}
+		}
+	}
+	var list []mutant
+	for _, m := range ms.Curated {
+		if kind != "gremlins" && (!smoke || m.Smoke) && sel.has(m.Name, m.pkg()) {
+			list = append(list, m)
+		}
+	}
+	if len(list) > 0 {
+		tree, err := copyTree(ctx)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tree)
+		if err := runCurated(ctx, tree, list, r); err != nil {
+			return err
+		}
 	}
 	r.Elapsed = time.Since(start).Round(time.Second)
 	r.Command = strings.Join(append([]string{"go run ./deploy/mutate"}, os.Args[1:]...), " ")
-	if err := os.MkdirAll(filepath.Dir(*report), 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "mutate:", err)
-		os.Exit(1)
+	if err := os.MkdirAll(filepath.Dir(report), 0o755); err != nil {
+		return err
 	}
-	if err := os.WriteFile(*report, []byte(r.markdown()), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "mutate:", err)
-		os.Exit(1)
+	if err := os.WriteFile(report, []byte(r.markdown()), 0o644); err != nil {
+		return err
 	}
 	r.print(os.Stdout)
-	fmt.Printf("report: %s (%s)\n", *report, r.Elapsed)
-	if r.errors() > 0 {
-		os.Exit(1)
+	fmt.Printf("report: %s (%s)\n", report, r.Elapsed)
+	if n := r.total().Errors; n > 0 {
+		return fmt.Errorf("%d mutants could not be judged", n)
 	}
+	return nil
 }
 
 // selection is a filter of package and mutant names; empty selects all.
 type selection []string
 
 func (s selection) has(names ...string) bool {
-	if len(s) == 0 {
-		return true
-	}
-	for _, n := range names {
-		if slices.Contains(s, n) {
-			return true
-		}
-	}
-	return false
-}
-
-func run(ctx context.Context, gremlins string, sel selection, smoke bool, kind string) (*results, error) {
-	if kind != "all" && kind != "gremlins" && kind != "curated" {
-		return nil, fmt.Errorf("-kind %q: want all, gremlins or curated", kind)
-	}
-	if smoke {
-		// The smoke run also keeps the whole list in step with the code.
-		if err := checkMutants(); err != nil {
-			return nil, err
-		}
-	}
-	r := &results{}
-	if gremlins != "" && !smoke && kind != "curated" {
-		for _, p := range gremlinsPackages {
-			if !sel.has(p.Dir) {
-				continue
-			}
-			if err := runGremlins(ctx, gremlins, p, r); err != nil {
-				return nil, err
-			}
-		}
-	}
-	var list []mutant
-	for _, m := range mutants {
-		if kind == "gremlins" {
-			break
-		}
-		if (smoke && !m.Smoke) || !sel.has(m.Name, m.pkg()) {
-			continue
-		}
-		list = append(list, m)
-	}
-	if len(list) == 0 {
-		return r, nil
-	}
-	tree, err := copyTree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tree)
-	return r, runCurated(ctx, tree, list, r)
-}
-
-func parseSelection(s string) selection {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
+	return len(s) == 0 || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(s, n) })
 }
 
 // copyTree copies the files git knows of (tracked, and new ones not
@@ -164,21 +161,12 @@ func copyFile(src, dst string) error {
 	if err != nil || !fi.Mode().IsRegular() {
 		return err
 	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return os.WriteFile(dst, b, fi.Mode().Perm())
 }

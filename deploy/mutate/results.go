@@ -26,7 +26,7 @@ func (s score) percent() float64 {
 }
 
 type survivor struct {
-	Package, Name, Why, Source, Error string
+	Package, Name, Source, Error string
 }
 
 type results struct {
@@ -34,14 +34,6 @@ type results struct {
 	Survivors []survivor
 	Command   string
 	Elapsed   time.Duration
-}
-
-func (r *results) errors() int {
-	n := 0
-	for _, s := range r.Scores {
-		n += s.Errors
-	}
-	return n
 }
 
 func (r *results) total() score {

@@ -16,10 +16,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -34,8 +34,8 @@ var axeSource string
 type Browser struct {
 	ctx       context.Context
 	artifacts string
-	mu        sync.Mutex
-	shots     int
+	shots     atomic.Int64
+	mu        sync.Mutex // guards Report
 	// Report collects the axe results of every page checked.
 	Report []PageReport
 }
@@ -104,14 +104,11 @@ func (b *Browser) NewTab(t testing.TB, name, lang string) *Tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	setLang := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return chromedp.Void{}, err
-		}
-		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
-		return chromedp.Void{}, err
+	_, err := chromedp.Call(ctx, network.Enable, network.EnableParams{})
+	if err == nil {
+		_, err = chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
 	}
-	if err := chromedp.Do(ctx, setLang); err != nil {
+	if err != nil {
 		t.Fatalf("open tab for %s: %v", name, err)
 	}
 	return &Tab{t: t, b: b, ctx: ctx, Name: name}
@@ -120,21 +117,17 @@ func (b *Browser) NewTab(t testing.TB, name, lang string) *Tab {
 // Do runs actions in the tab with a deadline, failing the test on error.
 func (tb *Tab) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		tb.t.Fatalf("%s: %s: %v (at %s)", tb.Name, what, err, tb.URL())
-	}
+	Run(tb, what, chromedp.Steps(actions...))
 }
 
-// Run runs one action that returns a value.
+// Run runs one action that returns a value, as Do runs those that do not.
 func Run[T any](tb *Tab, what string, a chromedp.Action[T]) T {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		tb.t.Fatalf("%s: %s: %v", tb.Name, what, err)
+		tb.t.Fatalf("%s: %s: %v (at %s)", tb.Name, what, err, tb.URL())
 	}
 	return v
 }
@@ -159,53 +152,52 @@ func (tb *Tab) Go(url string) { tb.t.Helper(); tb.Do("open "+url, chromedp.Navig
 // Fill types value into the input matching css, replacing what it holds.
 func (tb *Tab) Fill(css, value string) {
 	tb.t.Helper()
-	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false;
-		e.focus(); e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, css, mustJSON(value))
-	if !Run(tb, "fill "+css, chromedp.Evaluate[bool](js)) {
-		tb.t.Fatalf("%s: no field %s at %s", tb.Name, css, tb.URL())
-	}
+	tb.onElement("fill", css, fmt.Sprintf(`e.focus(); e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true}))`, jsLiteral(value)))
 }
 
 // Select picks option values in the <select> matching css (several for a
 // multiple select).
 func (tb *Tab) Select(css string, values ...string) {
 	tb.t.Helper()
-	js := fmt.Sprintf(`(() => { const s = document.querySelector(%q); const v = %s;
-		if (!s) return false; for (const o of s.options) o.selected = v.includes(o.value); return true })()`, css, mustJSON(values))
-	if !Run(tb, "select "+css, chromedp.Evaluate[bool](js)) {
-		tb.t.Fatalf("%s: no select %s at %s", tb.Name, css, tb.URL())
-	}
+	tb.onElement("select", css, fmt.Sprintf(`const v = %s; for (const o of e.options) o.selected = v.includes(o.value)`, jsLiteral(values)))
+}
+
+// Tick checks the radio button or checkbox matching css.
+func (tb *Tab) Tick(css string) {
+	tb.t.Helper()
+	tb.onElement("tick", css, "e.checked = true")
+}
+
+// Open opens the <details> matching css.
+func (tb *Tab) Open(css string) {
+	tb.t.Helper()
+	tb.onElement("open", css, "e.open = true")
+}
+
+// onElement runs js with e the element matching css, failing the test when
+// there is none.
+func (tb *Tab) onElement(verb, css, js string) {
+	tb.t.Helper()
+	tb.Eval(verb+" "+css, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; %s; return true })()`, css, js))
+}
+
+// Submit clicks the submit button matching css and waits until the answer
+// has replaced the page, as Click does.
+func (tb *Tab) Submit(css string) {
+	tb.t.Helper()
+	tb.Click(css)
 }
 
 // Click follows the link matching css and waits until the next page has
-// replaced this one. (Waiting for a ready <body> is not enough: the old
-// page's is ready until the navigation commits, and a screenshot taken in
-// between fails with "Not attached to an active page".)
+// replaced this one: it marks the page, clicks, and waits for a loaded page
+// without the mark, retrying the evaluations that fail while the tab
+// navigates. (Waiting for a ready <body> is not enough: the old page's is
+// ready until the navigation commits, and a screenshot taken in between
+// fails with "Not attached to an active page".)
 func (tb *Tab) Click(css string) {
 	tb.t.Helper()
-	tb.clickAway("click", css)
-}
-
-// Submit clicks a submit button matching css and waits until the answer has
-// replaced the page.
-func (tb *Tab) Submit(css string) {
-	tb.t.Helper()
-	tb.clickAway("submit", css)
-}
-
-// clickAway marks the page, clicks css and waits for a page without the mark.
-func (tb *Tab) clickAway(verb, css string) {
-	tb.t.Helper()
-	mark := `document.documentElement.dataset.testOld = "1"`
-	tb.Do("mark "+css, chromedp.Evaluate[chromedp.Void](mark))
-	tb.Do(verb+" "+css, chromedp.Click(chromedp.CSS(css)))
-	tb.waitNewPage("after " + css)
-}
-
-// waitNewPage waits until the marked page has been replaced by a loaded one;
-// evaluations fail while the tab navigates, and are retried.
-func (tb *Tab) waitNewPage(what string) {
-	tb.t.Helper()
+	tb.Do("mark "+css, chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.testOld = "1"`))
+	tb.Do("click "+css, chromedp.Click(chromedp.CSS(css)))
 	deadline := time.Now().Add(45 * time.Second)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
@@ -216,14 +208,12 @@ func (tb *Tab) waitNewPage(what string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tb.t.Fatalf("%s: no new page %s (at %s)", tb.Name, what, tb.URL())
+	tb.t.Fatalf("%s: no new page after %s (at %s)", tb.Name, css, tb.URL())
 }
 
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
+// jsLiteral is v, a string or strings, as a JavaScript literal.
+func jsLiteral(v any) string {
+	b, _ := json.Marshal(v) // strings always marshal
 	return string(b)
 }
 
@@ -235,11 +225,7 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9_-]+`)
 func (tb *Tab) Check(name string) {
 	tb.t.Helper()
 	b := tb.b
-	b.mu.Lock()
-	b.shots++
-	n := b.shots
-	b.mu.Unlock()
-	file := fmt.Sprintf("%02d-%s.png", n, unsafeName.ReplaceAllString(strings.ToLower(name), "-"))
+	file := fmt.Sprintf("%02d-%s.png", b.shots.Add(1), unsafeName.ReplaceAllString(strings.ToLower(name), "-"))
 	png := Run(tb, "screenshot", chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(b.artifacts, file), png, 0o644); err != nil {
 		tb.t.Fatal(err)
@@ -296,32 +282,30 @@ func (b *Browser) WriteReport(t testing.TB) {
 // .puente/artifacts/sub under the module root (git ignores .puente).
 func Artifacts(t testing.TB, sub string) string {
 	t.Helper()
-	dir := artifactsDir(t, sub)
+	dir := os.Getenv("PUENTE_ARTIFACTS")
+	if dir == "" {
+		// The module root, found here: testenv's imports the web app
+		// whose tests use this package.
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			if dir == filepath.Dir(dir) {
+				t.Fatal("no go.mod above the test's directory")
+			}
+			dir = filepath.Dir(dir)
+		}
+		dir = filepath.Join(dir, ".puente", "artifacts")
+	}
+	dir = filepath.Join(dir, sub)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func artifactsDir(t testing.TB, sub string) string {
-	t.Helper()
-	if d := os.Getenv("PUENTE_ARTIFACTS"); d != "" {
-		return filepath.Join(d, sub)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".puente", "artifacts", sub)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // Eval runs a script that reports true when it found what it acts on.
@@ -330,18 +314,6 @@ func (tb *Tab) Eval(what, js string) {
 	if !Run(tb, what, chromedp.Evaluate[bool](js)) {
 		tb.t.Fatalf("%s: %s: not found at %s", tb.Name, what, tb.URL())
 	}
-}
-
-// Tick checks the radio button or checkbox matching css.
-func (tb *Tab) Tick(css string) {
-	tb.t.Helper()
-	tb.Eval("tick "+css, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.checked = true; return true })()`, css))
-}
-
-// Open opens the <details> matching css.
-func (tb *Tab) Open(css string) {
-	tb.t.Helper()
-	tb.Eval("open "+css, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.open = true; return true })()`, css))
 }
 
 // Has reports whether an element matches css.
@@ -375,7 +347,7 @@ func (tb *Tab) Content(css string) string {
 	return Run(tb, "read "+css, chromedp.TextContent(chromedp.CSS(css)))
 }
 
-// Tab presses the Tab key n times and returns the focused element's
+// TabTo presses the Tab key n times and returns the focused element's
 // description: its tag, its text and whether its focus is drawn (an
 // outline or a box shadow).
 func (tb *Tab) TabTo(n int) (desc string, visible bool) {

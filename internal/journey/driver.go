@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,27 +112,46 @@ func (d *Driver) Active() []string {
 	return ids
 }
 
-// Do sends one request to API i as the holder of token, with body (if not
-// nil) as JSON; headers are name, value pairs.
-func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body any, headers ...string) (Response, error) {
+// NewRequest is a request to url as the holder of token (none if empty)
+// with body, if not nil, as JSON, or as it is if []byte or a string;
+// headers are name, value pairs.
+func NewRequest(ctx context.Context, method, url, token string, body any, headers ...string) (*http.Request, error) {
 	var r io.Reader
-	if body != nil {
-		j, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
 		if err != nil {
-			return Response{}, err
+			return nil, err
 		}
 		r = bytes.NewReader(j)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, d.APIs[i]+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
 	if err != nil {
-		return Response{}, err
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
+	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for j := 0; j+1 < len(headers); j += 2 {
 		req.Header.Set(headers[j], headers[j+1])
+	}
+	return req, nil
+}
+
+// Do sends one request to API i as the holder of token, with body (if not
+// nil) as JSON; headers are name, value pairs.
+func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body any, headers ...string) (Response, error) {
+	req, err := NewRequest(ctx, method, d.APIs[i]+path, token, body, headers...)
+	if err != nil {
+		return Response{}, err
 	}
 	d.Requests[i].Add(1)
 	d.InFlight.Add(1)
@@ -148,12 +169,9 @@ func (d *Driver) Do(ctx context.Context, i int, method, path, token string, body
 // returns the body of a 200 answer: for what the driver does not drive, such
 // as /metrics or the web app's pages.
 func Fetch(ctx context.Context, c *http.Client, url, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req, err := NewRequest(ctx, "GET", url, token, nil)
 	if err != nil {
 		return nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -268,9 +286,7 @@ func (d *Driver) take(ctx context.Context, j *Journey, k int, s Step) error {
 	if s.Plan {
 		method, path, body = "PUT", "/v1/priorities/"+j.ID+"/plan", PlanBody()
 	}
-	for f, v := range s.Body {
-		body[f] = v
-	}
+	maps.Copy(body, s.Body)
 	if s.AssignExpert {
 		body["expert_id"] = d.Cast.As(Expert, j.Theme).ID
 	}

@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -50,9 +49,7 @@ func run() error {
 	if err := store.Migrate(ctx, pg.URL); err != nil {
 		return err
 	}
-	out := bufio.NewWriter(os.Stdout)
-	fmt.Fprintln(out, pg.URL)
-	if err := out.Flush(); err != nil {
+	if _, err := fmt.Println(pg.URL); err != nil {
 		return err
 	}
 	closed := make(chan struct{})

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/puente-dev/puente/app"
 	"github.com/puente-dev/puente/internal/contract"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
@@ -169,32 +169,9 @@ func (r Response) JSON(t testing.TB, v any) {
 // that is not []byte or string is sent as JSON.
 func (a *App) Do(t testing.TB, method, path, token string, body any, headers ...string) Response {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(b)
-	case string:
-		rd = bytes.NewReader([]byte(b))
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatalf("marshal request: %v", err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, a.URL+path, rd)
+	req, err := journey.NewRequest(context.Background(), method, a.URL+path, token, body, headers...)
 	if err != nil {
 		t.Fatalf("new request: %v", err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,20 +44,17 @@ func Mailpit(t testing.TB) *Inbox {
 
 // Address is a mailbox as Mailpit reports it.
 type Address struct {
-	Name    string `json:"Name"`
-	Address string `json:"Address"`
+	Name, Address string
 }
 
-// Mail is a message in the inbox.
+// Mail is a message in the inbox, as Mailpit's JSON names its fields.
 type Mail struct {
-	ID        string    `json:"ID"`
-	MessageID string    `json:"MessageID"`
-	From      Address   `json:"From"`
-	To        []Address `json:"To"`
-	Subject   string    `json:"Subject"`
-	Created   time.Time `json:"Created"`
+	ID, MessageID, Subject string
+	From                   Address
+	To                     []Address
+	Created                time.Time
 	// Text and Headers are filled by Message only.
-	Text    string              `json:"Text"`
+	Text    string
 	Headers map[string][]string `json:"-"`
 }
 
@@ -91,9 +89,7 @@ func (i *Inbox) Messages(t testing.TB) []Mail {
 			break
 		}
 	}
-	for l, r := 0, len(all)-1; l < r; l, r = l+1, r-1 {
-		all[l], all[r] = all[r], all[l]
-	}
+	slices.Reverse(all)
 	return all
 }
 
@@ -117,8 +113,7 @@ func (i *Inbox) Stats(t testing.TB) Stats {
 	t.Helper()
 	var info struct {
 		RuntimeStats struct {
-			SMTPAccepted int
-			SMTPIgnored  int
+			SMTPAccepted, SMTPIgnored int
 		}
 	}
 	i.get(t, "/api/v1/info", &info)

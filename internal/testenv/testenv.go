@@ -25,13 +25,10 @@ import (
 )
 
 var (
-	once     sync.Once
-	tmpDir   string
 	services struct {
 		sync.Mutex
 		temporal *devstack.Temporal
 		postgres *devstack.Postgres
-		err      error
 	}
 	dbSeq atomic.Int64
 )
@@ -48,40 +45,37 @@ func Main(m *testing.M) {
 		_ = services.postgres.Stop(10 * time.Second)
 	}
 	services.Unlock()
-	if tmpDir != "" {
-		_ = os.RemoveAll(tmpDir)
-	}
+	_ = os.RemoveAll(workDir())
 	os.Exit(code)
 }
 
-func workDir(t testing.TB) string {
-	once.Do(func() {
-		dir, err := os.MkdirTemp("", "puente-test-")
-		if err == nil {
-			// The PostgreSQL server may run as another user: let it reach its dir.
-			err = os.Chmod(dir, 0o755)
-		}
-		if err != nil {
-			panic(err)
-		}
-		tmpDir = dir
-	})
-	return tmpDir
-}
+// workDir holds the services' data and logs, made on first use.
+var workDir = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "puente-test-")
+	if err == nil {
+		// The PostgreSQL server may run as another user: let it reach its dir.
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return dir
+})
 
-// repoRoot finds the module root, where .puente/bin caches the Temporal CLI.
-func repoRoot() (string, error) {
+// root is the module's root directory, where .puente/bin caches the tools.
+func root(t testing.TB) string {
+	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
-		return "", err
+		t.Fatalf("testenv: %v", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
+			t.Fatal("testenv: no go.mod above the test's directory")
 		}
 		dir = parent
 	}
@@ -101,11 +95,7 @@ func tool(t testing.TB, why string, ensure func(context.Context, string, io.Writ
 	t.Helper()
 	binDir := os.Getenv("PUENTE_BIN_DIR")
 	if binDir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			t.Fatalf("testenv: %v", err)
-		}
-		binDir = filepath.Join(root, ".puente", "bin")
+		binDir = filepath.Join(root(t), ".puente", "bin")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -127,7 +117,7 @@ func TemporalAddress(t testing.TB) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-			CLI: cli, LogPath: filepath.Join(workDir(t), "temporal.log"),
+			CLI: cli, LogPath: filepath.Join(workDir(), "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
 		})
 		if err != nil {
@@ -174,7 +164,7 @@ func postgres(t testing.TB) *devstack.Postgres {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := workDir(t)
+	dir := workDir()
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
 		Dir: filepath.Join(dir, "pg"), LogPath: filepath.Join(dir, "postgres.log"), Database: "puente_template",
 	})

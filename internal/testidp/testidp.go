@@ -10,14 +10,13 @@ package testidp
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,38 +97,33 @@ type IdP struct {
 // process's default slog logger: it is made to discard.
 func Start(t testing.TB, o Options) *IdP {
 	t.Helper()
-	users := map[string]*storage.User{}
+	users, people := map[string]*storage.User{}, map[string]Person{}
 	for _, p := range o.People {
 		users["u-"+p.Username] = &storage.User{ID: "u-" + p.Username, Username: p.Username, Password: Password,
 			Email: p.Email, EmailVerified: p.Verified}
+		people["u-"+p.Username] = p
 	}
-	clients := map[string]*storage.Client{}
+	clients, logouts := map[string]*storage.Client{}, map[string]string{}
 	for _, c := range o.Clients {
 		clients[c.ID] = storage.WebClient(c.ID, c.Secret, c.RedirectURI)
+		logouts[c.ID] = c.PostLogoutRedirectURI
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	idp := &IdP{Issuer: "http://" + srv.Listener.Addr().String(), sessions: map[string]string{}}
-	people := map[string]Person{}
-	for _, p := range o.People {
-		people["u-"+p.Username] = p
-	}
-	logouts := map[string]string{}
-	for _, c := range o.Clients {
-		logouts[c.ID] = c.PostLogoutRedirectURI
-	}
 	stor := tampering{Storage: storage.NewStorageWithClients(userStore(users), clients), o: o, people: people, idp: idp, logouts: logouts}
 	provider := exampleop.SetupServer(idp.Issuer, stor, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			idp.noteSecret(r)
+		}
 		idp.mu.Lock()
 		swap := idp.swap
 		idp.mu.Unlock()
 		switch {
 		case r.URL.Path == "/login/username" && r.Method == http.MethodGet:
 			idp.resume(w, r, stor, provider)
-			return
 		case r.URL.Path == "/login/username" && r.Method == http.MethodPost:
 			idp.login(w, r, provider)
-			return
 		case r.URL.Path == "/.well-known/openid-configuration" && (o.NoEndSession || o.AuthMethods != nil):
 			rewrite(t, w, r, provider, func(doc map[string]any) {
 				if o.NoEndSession {
@@ -139,24 +133,11 @@ func Start(t testing.TB, o Options) *IdP {
 					doc["token_endpoint_auth_methods_supported"] = o.AuthMethods
 				}
 			})
-			return
-		case r.URL.Path == "/oauth/token":
-			idp.noteSecret(r)
-		}
-		if swap == "" || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+		case r.URL.Path == "/oauth/token" && r.Method == http.MethodPost && swap != "":
+			rewrite(t, w, r, provider, func(answer map[string]any) { answer["id_token"] = swap })
+		default:
 			provider.ServeHTTP(w, r)
-			return
 		}
-		rec := httptest.NewRecorder()
-		provider.ServeHTTP(rec, r)
-		var answer map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil {
-			t.Errorf("testidp: token answer %s: %v", rec.Body, err)
-		}
-		answer["id_token"] = swap
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		_ = json.NewEncoder(w).Encode(answer)
 	})
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -192,17 +173,13 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request, provider http.Handle
 	rec := httptest.NewRecorder()
 	provider.ServeHTTP(rec, r)
 	if rec.Code == http.StatusFound {
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
-		id := base64.RawURLEncoding.EncodeToString(b)
+		id := rand.Text()
 		p.mu.Lock()
 		p.sessions[id] = "u-" + r.PostFormValue("username")
 		p.mu.Unlock()
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), rec.Header())
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
 }

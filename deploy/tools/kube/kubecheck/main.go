@@ -13,14 +13,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -95,11 +93,19 @@ func check(r io.Reader, namespace string, out io.Writer) (int, []error) {
 		if err != nil {
 			return n, append(errs, fmt.Errorf("read YAML: %w", err))
 		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+		// YAML to JSON, refusing duplicate keys. A document of only
+		// comments (Helm prints `# Source:` headers) is null.
+		js, err := yaml.YAMLToJSONStrict(doc)
+		if err == nil && string(js) == "null" {
 			continue
 		}
 		n++
-		name, err := checkOne(strict, scheme, doc, namespace)
+		name := "document"
+		if err != nil {
+			err = fmt.Errorf("YAML: %w", err)
+		} else {
+			name, err = checkOne(strict, scheme, js, namespace)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
@@ -109,12 +115,7 @@ func check(r io.Reader, namespace string, out io.Writer) (int, []error) {
 	return n, errs
 }
 
-func checkOne(strict runtime.Decoder, scheme *runtime.Scheme, doc []byte, namespace string) (string, error) {
-	// YAML to JSON, refusing duplicate keys, then a strict typed decode.
-	js, err := yaml.YAMLToJSONStrict(doc)
-	if err != nil {
-		return "document", fmt.Errorf("YAML: %w", err)
-	}
+func checkOne(strict runtime.Decoder, scheme *runtime.Scheme, js []byte, namespace string) (string, error) {
 	obj, gvk, err := strict.Decode(js, nil, nil)
 	name := "object"
 	if gvk != nil {
@@ -151,16 +152,4 @@ func checkOne(strict runtime.Decoder, scheme *runtime.Scheme, doc []byte, namesp
 		return name, err
 	}
 	return name, nil
-}
-
-// stripComments drops comment lines, so a document of only comments (Helm
-// prints `# Source:` headers) counts as empty.
-func stripComments(doc []byte) []byte {
-	var b bytes.Buffer
-	for _, line := range strings.Split(string(doc), "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			b.WriteString(line + "\n")
-		}
-	}
-	return b.Bytes()
 }
