@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -184,15 +183,11 @@ func (s *Store) MarkAttention(ctx context.Context, priorityID, reason string) er
 
 // priorityArgs names the columns of a priority's row for upsertPriority.
 func priorityArgs(p *pipeline.Priority, runID string) pgx.NamedArgs {
-	authors := p.PlanAuthors
-	if authors == nil {
-		authors = []string{}
-	}
 	return pgx.NamedArgs{
 		"id": p.ID, "ref": p.Ref, "session_id": p.SessionID, "title": p.Title, "description": p.Description,
 		"theme": p.Theme, "pillar": p.Pillar, "countries": p.Countries, "institution": p.Institution,
 		"urgency": p.Urgency, "sensitivity": p.Sensitivity, "stage": string(p.Stage), "assignee": p.Assignee,
-		"triaged_by": p.TriagedBy, "plan_authors": authors, "stage_entered_at": p.StageEnteredAt, "due_at": p.DueAt,
+		"triaged_by": p.TriagedBy, "plan_authors": nonNil(p.PlanAuthors), "stage_entered_at": p.StageEnteredAt, "due_at": p.DueAt,
 		"overdue": p.Overdue, "version": p.Version, "submitted_by": p.SubmittedBy, "created_at": p.CreatedAt,
 		"updated_at": p.UpdatedAt, "plan": p.Plan, "request_hash": p.RequestHash, "run_id": runID, "event_seq": p.EventSeq,
 	}
@@ -375,7 +370,7 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, parts[0])
-	if err != nil || !idPattern.MatchString(parts[1]) {
+	if err != nil || !pipeline.IsID(parts[1]) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	for _, p := range parts[2:] {
@@ -385,9 +380,6 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 	}
 	return at, parts[1:], nil
 }
-
-// idPattern is an id as the store writes it: a lowercase, hyphenated UUID.
-var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // exportPage is how many priorities EachPriority reads per statement.
 const exportPage = 500
@@ -442,5 +434,3 @@ func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event
 		return e, nil
 	})
 }
-
-func parseDate(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }
