@@ -19,18 +19,11 @@ import (
 	"github.com/puente-dev/puente/workflows"
 )
 
-// canonicalID reports whether id is a UUID in its canonical form (lowercase,
-// hyphenated): the only form Puente issues, so any other names nothing.
-func canonicalID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
-}
-
 // Priority is the priority with this id as the actor may see it: a
 // KindNotFound error when it does not exist or is outside the actor's
 // scope, so that its existence is not disclosed.
 func (s *Service) Priority(ctx context.Context, a pipeline.Actor, id string) (*pipeline.Priority, error) {
-	if !canonicalID(id) {
+	if !pipeline.IsID(id) {
 		return nil, pipeline.Errorf(pipeline.KindNotFound, "no priority %s", id)
 	}
 	p, err := s.store.Priority(ctx, id)

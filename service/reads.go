@@ -55,7 +55,7 @@ type SessionView struct {
 
 // Session is one dialogue session as the actor sees it.
 func (s *Service) Session(ctx context.Context, a pipeline.Actor, id string) (*SessionView, error) {
-	if !canonicalID(id) {
+	if !pipeline.IsID(id) {
 		return nil, pipeline.Errorf(pipeline.KindNotFound, "no session %s", id)
 	}
 	ses, err := s.store.Session(ctx, id)

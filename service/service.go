@@ -72,9 +72,6 @@ func New(c Config) *Service {
 	return s
 }
 
-// Store is the read model the service reads and writes.
-func (s *Service) Store() *store.Store { return s.store }
-
 type requestIDKey struct{}
 
 // WithRequestID tags ctx with the ID of the request it serves: the workflow
