@@ -58,10 +58,9 @@ const mailInRecord = 10 * time.Second
 // attention and fails for good, so the workflow does not retry it forever.
 //
 // Once the write has committed, Record emails the Notify events, each
-// (event, recipient) once (see notify.Notifier): one activity where a
-// change used to need two. A send that fails is not Record's failure — the
-// write stands, Notified is false, and the workflow hands the events to the
-// Notify activity, which retries with backoff.
+// (event, recipient) once (see notify.Notifier). A send that fails is not
+// Record's failure — the write stands, Notified is false, and the workflow
+// hands the events to the Notify activity, which retries with backoff.
 func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, error) {
 	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, RunID: in.RunID})
 	if err == nil {

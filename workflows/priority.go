@@ -18,9 +18,10 @@ import (
 var a *activities.Activities
 
 // PriorityWorkflow is the workflow of one priority, from submission to a
-// terminal stage, registered as WorkflowPriority. An update changes only the workflow's state; the read model is
-// written after Temporal holds the change (flush), and the flush sends the
-// emails its events call for once its write has committed.
+// terminal stage, registered as WorkflowPriority. An update changes only the
+// workflow's state; the read model is written after Temporal holds the
+// change (flush), and the flush sends the emails its events call for once
+// its write has committed.
 func PriorityWorkflow(ctx workflow.Context, in Input) error {
 	w := &priority{in: in, slas: in.SLAs}
 	if w.slas == nil {
@@ -314,7 +315,7 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		w.indexPending = true // written with the completion (run)
 		return
 	}
-	if w.p.Stage.Open() && !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
+	if !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
 		w.indexPending = true
 		return
 	}
