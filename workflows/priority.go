@@ -23,7 +23,7 @@ var a *activities.Activities
 // change (flush), and the flush sends the emails its events call for once
 // its write has committed.
 func PriorityWorkflow(ctx workflow.Context, in Input) error {
-	w := &priority{in: in, slas: in.SLAs}
+	w := &priority{slas: in.SLAs}
 	if w.slas == nil {
 		w.slas = pipeline.DefaultSLAs()
 	}
@@ -42,7 +42,6 @@ func PriorityWorkflow(ctx workflow.Context, in Input) error {
 }
 
 type priority struct {
-	in   Input
 	slas pipeline.SLAs
 	mail mailer
 	// p is the authoritative state.
