@@ -30,7 +30,7 @@ func PriorityWorkflow(ctx workflow.Context, in Input) error {
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
-	out := pipeline.Submit(in.Submission.submitted(in.PriorityID), w.slas)
+	out := pipeline.Submit(in.Submission.Submitted, w.slas)
 	w.p = &out.Priority
 	w.noteStartAttributes(ctx)
 	w.pending(ctx, out.Event)
