@@ -212,9 +212,7 @@ func approvalsPerWeek(ctx context.Context, tx pgx.Tx, f DashboardFilter, now tim
 	var q string
 	if f.SessionID == "" {
 		w.add("week >= ?::date AND country = ?", first, cmp.Or(f.Country, "*"))
-		if f.Theme != "" {
-			w.add("theme = ?", f.Theme)
-		}
+		w.opt("theme = ?", f.Theme)
 		q = `SELECT to_char(week, 'YYYY-MM-DD'), sum(n) FROM approvals_weekly WHERE ` + w.sql() + ` GROUP BY week`
 	} else {
 		w.add("stage = 'approved' AND stage_entered_at >= ?", first)

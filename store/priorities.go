@@ -265,6 +265,13 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, cond)
 }
 
+// opt adds cond with v, unless v is empty: a zero value does not filter.
+func (w *where) opt(cond, v string) {
+	if v != "" {
+		w.add(cond, v)
+	}
+}
+
 func (w *where) sql() string {
 	if len(w.conds) == 0 {
 		return "true"
@@ -288,21 +295,11 @@ func (w *where) scope(a pipeline.Actor, col string) {
 }
 
 func (w *where) filter(f Filter) {
-	if f.Stage != "" {
-		w.add("stage = ?", string(f.Stage))
-	}
-	if f.Theme != "" {
-		w.add("theme = ?", f.Theme)
-	}
-	if f.Country != "" {
-		w.add("countries @> ARRAY[?]", f.Country)
-	}
-	if f.SessionID != "" {
-		w.add("session_id = ?::uuid", f.SessionID)
-	}
-	if f.Assignee != "" {
-		w.add("assignee = ?::uuid", f.Assignee)
-	}
+	w.opt("stage = ?", string(f.Stage))
+	w.opt("theme = ?", f.Theme)
+	w.opt("countries @> ARRAY[?]", f.Country)
+	w.opt("session_id = ?::uuid", f.SessionID)
+	w.opt("assignee = ?::uuid", f.Assignee)
 	if f.Overdue != nil {
 		w.add("overdue = ?", *f.Overdue)
 	}

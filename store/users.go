@@ -352,15 +352,11 @@ type UserFilter struct {
 // Users lists users by name, one keyset page at a time.
 func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, string, error) {
 	var w where
-	if f.Role != "" {
-		w.add("u.role = ?", string(f.Role))
-	}
+	w.opt("u.role = ?", string(f.Role))
 	if f.Active != nil {
 		w.add("u.active = ?", *f.Active)
 	}
-	if f.Theme != "" {
-		w.add("? = ANY(u.themes)", f.Theme)
-	}
+	w.opt("? = ANY(u.themes)", f.Theme)
 	if pg.Cursor != "" {
 		name, id, err := decodeNameCursor(pg.Cursor)
 		if err != nil {
