@@ -97,7 +97,7 @@ func readFailed(err error) error {
 	case pipeline.KindOfError(err) != 0:
 		return err
 	case store.Unavailable(err):
-		return &pipeline.Error{Kind: pipeline.KindUnavailable, Message: "the database is unavailable; retry later"}
+		return errDatabaseDown
 	}
 	return err
 }
