@@ -40,7 +40,7 @@ func (s *Service) temporalUp(ctx context.Context) error {
 func (s *Service) probe(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthProbe)
 	defer cancel()
-	if _, err := s.temporal.CheckHealth(pctx, &client.CheckHealthRequest{}); err != nil {
+	if _, err := s.Temporal.CheckHealth(pctx, &client.CheckHealthRequest{}); err != nil {
 		s.downUntil.Store(time.Now().Add(downFor).UnixNano())
 		return errTemporalDown
 	}

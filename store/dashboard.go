@@ -157,13 +157,13 @@ func dashboardAges(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.T
 	var dsts []**float64
 	for _, stage := range pipeline.OpenStages {
 		st := stages[stage]
+		if st.Count == 0 {
+			continue
+		}
 		for _, p := range []struct {
 			q   float64
 			dst **float64
 		}{{0.5, &st.MedianDays}, {0.9, &st.P90Days}} {
-			if st.Count == 0 {
-				continue
-			}
 			var w where
 			w.add("stage = ?", string(stage))
 			f.narrow(&w)
