@@ -375,10 +375,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 
 func decodeNameCursor(c string) (name, id string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) < 37 || b[36] != '|' {
-		return "", "", ErrBadCursor
-	}
-	if !pipeline.IsID(string(b[:36])) {
+	if err != nil || len(b) < 37 || b[36] != '|' || !pipeline.IsID(string(b[:36])) {
 		return "", "", ErrBadCursor
 	}
 	return string(b[37:]), string(b[:36]), nil

@@ -97,13 +97,10 @@ func (s *Store) SetWebSessionIDToken(ctx context.Context, idHash []byte, idToken
 // idHash: empty for a session single sign-on did not open, or one that
 // does not exist, which is not an error.
 func (s *Store) WebSessionIDToken(ctx context.Context, idHash []byte) (string, error) {
-	var idToken *string
-	err := s.pool.QueryRow(ctx, `SELECT id_token FROM web_sessions WHERE id_hash = $1`, idHash).Scan(&idToken)
+	var idToken string
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(id_token, '') FROM web_sessions WHERE id_hash = $1`, idHash).Scan(&idToken)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("read the ID token of a web session: %w", err)
 	}
-	if idToken == nil {
-		return "", nil
-	}
-	return *idToken, nil
+	return idToken, nil
 }
