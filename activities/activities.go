@@ -40,11 +40,9 @@ type RecordInput struct {
 	Notify []pipeline.Event `json:"notify,omitempty"`
 }
 
-// RecordResult carries what the store assigned — the human reference of a
-// priority recorded without one — and whether the Notify events were sent.
+// RecordResult says whether the Notify events were sent.
 type RecordResult struct {
-	Ref      string `json:"ref"`
-	Notified bool   `json:"notified,omitempty"`
+	Notified bool `json:"notified,omitempty"`
 }
 
 // mailInRecord bounds the notifications Record sends after its write: a
@@ -58,14 +56,13 @@ const mailInRecord = 10 * time.Second
 // attention and fails for good, so the workflow does not retry it forever.
 //
 // Once the write has committed, Record emails the Notify events, each
-// (event, recipient) once (see notify.Notifier): one activity where a
-// change used to need two. A send that fails is not Record's failure — the
-// write stands, Notified is false, and the workflow hands the events to the
-// Notify activity, which retries with backoff.
+// (event, recipient) once (see notify.Notifier). A send that fails is not
+// Record's failure — the write stands, Notified is false, and the workflow
+// hands the events to the Notify activity, which retries with backoff.
 func (a *Activities) Record(ctx context.Context, in RecordInput) (RecordResult, error) {
-	ref, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, RunID: in.RunID})
+	_, err := a.Store.Record(ctx, store.Change{Priority: &in.Priority, Events: in.Events, RunID: in.RunID})
 	if err == nil {
-		return RecordResult{Ref: ref, Notified: a.notifyNow(ctx, in)}, nil
+		return RecordResult{Notified: a.notifyNow(ctx, in)}, nil
 	}
 	err = fmt.Errorf("record priority %s v%d: %w", in.Priority.ID, in.Priority.Version, err)
 	if !errors.Is(err, store.ErrRefused) {

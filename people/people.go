@@ -57,16 +57,13 @@ var (
 	ErrSelf = pipeline.Errorf(pipeline.KindConflict, "you cannot deactivate yourself")
 )
 
-func (s *Service) ttl() time.Duration {
-	if s.TokenTTL > 0 {
-		return s.TokenTTL
-	}
-	return DefaultTokenTTL
-}
-
 func (s *Service) issue() (Issued, []byte) {
+	ttl := s.TokenTTL
+	if ttl <= 0 {
+		ttl = DefaultTokenTTL
+	}
 	token, hash := store.NewToken()
-	return Issued{Token: token, ExpiresAt: time.Now().Add(s.ttl()).UTC().Truncate(time.Second)}, hash
+	return Issued{Token: token, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, hash
 }
 
 // Normalize trims the name, lower-cases the email, and fills the defaults:
@@ -270,11 +267,11 @@ func (s *Service) RevokeTokens(ctx context.Context, by pipeline.Actor, id string
 
 // Authenticate resolves a bearer token to its user, refusing an unknown,
 // expired or revoked token and a deactivated user (ErrUnknownToken, or the
-// error of store.Token.Check). It reads PostgreSQL on
-// every call, with no cache: a revocation or deactivation committed anywhere
-// is refused by every process from the next request on. The read is one
-// indexed row; the last-used time is written in the background, at most once
-// per TouchInterval.
+// error of store.Token.Check). It reads PostgreSQL on every call, with no
+// cache: a revocation or deactivation committed anywhere is refused by every
+// process from the next request on. The read is one indexed row; the
+// last-used time is written in the background, at most once per
+// TouchInterval.
 func (s *Service) Authenticate(ctx context.Context, token string) (store.User, error) {
 	t, err := s.Store.TokenByHash(ctx, store.HashToken(token))
 	switch {
@@ -303,14 +300,11 @@ func (s *Service) touch(id string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.Store.TouchToken(ctx, id, TouchInterval); err != nil {
-			s.logger().Warn("record token use", "token_id", id, "error", err)
+			log := s.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("record token use", "token_id", id, "error", err)
 		}
 	}()
-}
-
-func (s *Service) logger() *slog.Logger {
-	if s.Log != nil {
-		return s.Log
-	}
-	return slog.Default()
 }

@@ -20,6 +20,13 @@ const (
 	downFor     = 5 * time.Second
 )
 
+// Refusals of a change when a dependency is down: nothing is wrong with it,
+// and it may succeed later.
+var (
+	errTemporalDown = pipeline.Errorf(pipeline.KindUnavailable, "Temporal is unavailable and the change was not confirmed: reload the priority before retrying")
+	errDatabaseDown = pipeline.Errorf(pipeline.KindUnavailable, "the database is unavailable; retry later")
+)
+
 // temporalUp is nil when Temporal is believed to answer. After a change
 // found it down, changes probe it first (within healthProbe) and answer 503
 // at once while it stays down, rather than each waiting out its bound.
@@ -33,9 +40,9 @@ func (s *Service) temporalUp(ctx context.Context) error {
 func (s *Service) probe(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), healthProbe)
 	defer cancel()
-	if _, err := s.temporal.CheckHealth(pctx, &client.CheckHealthRequest{}); err != nil {
+	if _, err := s.Temporal.CheckHealth(pctx, &client.CheckHealthRequest{}); err != nil {
 		s.downUntil.Store(time.Now().Add(downFor).UnixNano())
-		return pipeline.Errorf(pipeline.KindUnavailable, "Temporal is unavailable and the change was not confirmed: reload the priority before retrying")
+		return errTemporalDown
 	}
 	s.downUntil.Store(0)
 	return nil
@@ -65,6 +72,8 @@ func classify(err error) error {
 	var deadline *serviceerror.DeadlineExceeded
 	var canceled *serviceerror.Canceled
 	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var down *serviceerror.Unavailable
+	var exhausted *serviceerror.ResourceExhausted
 	switch {
 	case pipeline.KindOfError(err) != 0:
 		return err
@@ -72,16 +81,10 @@ func classify(err error) error {
 		return pipeline.Errorf(pipeline.KindConflict, "the priority's workflow has ended: no change is possible")
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &deadline), errors.As(err, &canceled), errors.As(err, &updateTimeout):
 		return pipeline.Errorf(pipeline.KindTimeout, "the workflow did not answer in time; the change may still apply: reload the priority before retrying")
-	case temporalDown(err):
-		return pipeline.Errorf(pipeline.KindUnavailable, "Temporal is unavailable and the change was not confirmed: reload the priority before retrying")
+	case errors.As(err, &down), errors.As(err, &exhausted):
+		return errTemporalDown
 	case store.Unavailable(err):
-		return pipeline.Errorf(pipeline.KindUnavailable, "the database is unavailable; retry later")
+		return errDatabaseDown
 	}
 	return err
-}
-
-func temporalDown(err error) bool {
-	var un *serviceerror.Unavailable
-	var exhausted *serviceerror.ResourceExhausted
-	return errors.As(err, &un) || errors.As(err, &exhausted)
 }

@@ -123,11 +123,9 @@ func awaitFirstTask(ctx context.Context, done <-chan struct{}) {
 	if done == nil {
 		return
 	}
-	t := time.NewTimer(firstTaskWait)
-	defer t.Stop()
 	select {
 	case <-done:
-	case <-t.C:
+	case <-time.After(firstTaskWait):
 	case <-ctx.Done():
 	}
 }

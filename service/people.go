@@ -19,7 +19,7 @@ func (s *Service) Experts(ctx context.Context, a pipeline.Actor, theme string) (
 	f := store.UserFilter{Role: pipeline.Expert, Active: &active, Theme: theme}
 	var experts []pipeline.Actor
 	for pg := (store.Page{Limit: 200}); ; {
-		users, next, err := s.store.Users(ctx, f, pg)
+		users, next, err := s.Store.Users(ctx, f, pg)
 		if err != nil {
 			return nil, readFailed(err)
 		}
@@ -42,7 +42,7 @@ func (s *Service) AssigneeName(ctx context.Context, a pipeline.Actor, p *pipelin
 	if p.Assignee == "" {
 		return "", nil
 	}
-	u, err := s.store.Person(ctx, p.Assignee)
+	u, err := s.Store.Person(ctx, p.Assignee)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}

@@ -19,21 +19,14 @@ import (
 	"github.com/puente-dev/puente/workflows"
 )
 
-// canonicalID reports whether id is a UUID in its canonical form (lowercase,
-// hyphenated): the only form Puente issues, so any other names nothing.
-func canonicalID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
-}
-
 // Priority is the priority with this id as the actor may see it: a
 // KindNotFound error when it does not exist or is outside the actor's
 // scope, so that its existence is not disclosed.
 func (s *Service) Priority(ctx context.Context, a pipeline.Actor, id string) (*pipeline.Priority, error) {
-	if !canonicalID(id) {
+	if !pipeline.IsID(id) {
 		return nil, pipeline.Errorf(pipeline.KindNotFound, "no priority %s", id)
 	}
-	p, err := s.store.Priority(ctx, id)
+	p, err := s.Store.Priority(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !a.CanSee(p)) {
 		return nil, pipeline.Errorf(pipeline.KindNotFound, "no priority %s", id)
 	}
@@ -49,7 +42,7 @@ func (s *Service) Events(ctx context.Context, a pipeline.Actor, id string) ([]pi
 	if err != nil {
 		return nil, err
 	}
-	evs, err := s.store.Events(ctx, p.ID)
+	evs, err := s.Store.Events(ctx, p.ID)
 	return evs, readFailed(err)
 }
 
@@ -60,14 +53,14 @@ func (s *Service) Priorities(ctx context.Context, a pipeline.Actor, f store.Filt
 	if err := badFilter(CheckFilter(f)); err != nil {
 		return nil, "", err
 	}
-	items, next, err = s.store.Priorities(ctx, a, f, pg)
+	items, next, err = s.Store.Priorities(ctx, a, f, pg)
 	return items, next, readFailed(err)
 }
 
 // Tasks lists what waits for the actor: the priorities the table gives it
 // a decision on that moves them, soonest due first.
 func (s *Service) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) (items []*pipeline.Priority, next string, err error) {
-	items, next, err = s.store.Tasks(ctx, a, pg)
+	items, next, err = s.Store.Tasks(ctx, a, pg)
 	return items, next, readFailed(err)
 }
 
@@ -80,7 +73,7 @@ func (s *Service) ExportPriorities(ctx context.Context, a pipeline.Actor, f stor
 	if err := badFilter(CheckFilter(f)); err != nil {
 		return err
 	}
-	return readFailed(s.store.EachPriority(ctx, a, f, fn))
+	return readFailed(s.Store.EachPriority(ctx, a, f, fn))
 }
 
 // idempotencyNS namespaces priority ids derived from idempotency keys.
@@ -96,7 +89,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 	}
 	in.Normalize()
 	if in.SessionID != "" {
-		if _, err := s.store.Session(ctx, in.SessionID); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Store.Session(ctx, in.SessionID); errors.Is(err, store.ErrNotFound) {
 			return nil, pipeline.Invalid("the submission is not valid", pipeline.Problems{pipeline.Problem("session_id", pipeline.UnknownSession)})
 		} else if err != nil {
 			return nil, readFailed(err)
@@ -110,7 +103,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		id = uuid.NewSHA1(idempotencyNS, []byte(a.ID+"\x00"+key)).String()
 		// A workflow that has ended no longer answers queries: the read
 		// model remembers what the key was used for.
-		if p, err := s.store.Priority(ctx, id); err == nil {
+		if p, err := s.Store.Priority(ctx, id); err == nil {
 			return sameSubmission(p, hash)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, readFailed(err)
@@ -120,22 +113,22 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		return nil, err
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	ref, err := s.store.ReserveRef(ctx, id, in.Countries[0], at.Year())
+	ref, err := s.Store.ReserveRef(ctx, id, in.Countries[0], at.Year())
 	if err != nil {
 		return nil, readFailed(err)
 	}
 	req := workflows.SubmitRequest{Submitted: pipeline.Submitted{Actor: a, Submission: in, ID: id, Ref: ref, RequestHash: hash, At: at},
 		RequestID: requestID(ctx)}
-	sctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
+	sctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
 	// The start is eager: when this process runs a worker, the workflow's
 	// first task comes back in the start's answer and runs here, while the
 	// read model is written; the answer waits for both (see FirstTasks).
-	firstTask, forget := s.firstTasks.expect(workflows.ID(id))
+	firstTask, forget := s.FirstTasks.expect(workflows.ID(id))
 	defer forget()
-	run, err := s.temporal.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
+	run, err := s.Temporal.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
 		ID:                       workflows.ID(id),
-		TaskQueue:                s.taskQueue,
+		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		// Without it the SDK answers a duplicate with the existing run, and
@@ -143,7 +136,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    workflows.StartAttributes(in),
 		EnableEagerStart:                         true,
-	}, workflows.WorkflowPriority, workflows.Input{PriorityID: id, SLAs: s.slas, Submission: &req})
+	}, workflows.WorkflowPriority, workflows.Input{PriorityID: id, SLAs: s.SLAs, Submission: &req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return s.resubmitted(ctx, id, hash)
@@ -153,7 +146,7 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 	}
 	// Temporal holds the submission durably now: record what the workflow
 	// builds from it, which is what the engine builds from it here.
-	out := pipeline.Submit(req.Submitted, s.slas)
+	out := pipeline.Submit(req.Submitted, s.SLAs)
 	s.record(ctx, out.Priority, []pipeline.Event{out.Event}, run.GetRunID())
 	awaitFirstTask(sctx, firstTask)
 	return &out.Priority, nil
@@ -162,16 +155,16 @@ func (s *Service) Submit(ctx context.Context, a pipeline.Actor, in pipeline.Subm
 // resubmitted answers a submission whose workflow already exists (a retry
 // with the same idempotency key) with the priority the first one created.
 func (s *Service) resubmitted(ctx context.Context, id, hash string) (*pipeline.Priority, error) {
-	if p, err := s.store.Priority(ctx, id); err == nil {
+	if p, err := s.Store.Priority(ctx, id); err == nil {
 		return sameSubmission(p, hash)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, readFailed(err)
 	}
 	// The first attempt started the workflow but did not record it (it
 	// crashed, or timed out): ask the workflow, whose flush records it soon.
-	qctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
+	qctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
-	v, err := s.temporal.QueryWorkflow(qctx, workflows.ID(id), "", workflows.QueryPriority)
+	v, err := s.Temporal.QueryWorkflow(qctx, workflows.ID(id), "", workflows.QueryPriority)
 	if err != nil {
 		return nil, s.changeFailed(ctx, err)
 	}
@@ -203,7 +196,7 @@ func (s *Service) Act(ctx context.Context, a pipeline.Actor, id string, version 
 	if err := s.temporalUp(ctx); err != nil {
 		return nil, err
 	}
-	uctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
+	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
 	res, err := s.update(uctx, p, workflows.ActRequest{Actor: a, Act: act, Version: version, Since: p.EventSeq, RequestID: requestID(ctx)})
 	if err != nil {
@@ -227,11 +220,11 @@ func (s *Service) update(ctx context.Context, p *pipeline.Priority, req workflow
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, opts)
+	h, err := s.Temporal.UpdateWorkflow(ctx, opts)
 	var notFound *serviceerror.NotFound
 	if opts.RunID != "" && errors.As(err, &notFound) {
 		opts.RunID = ""
-		h, err = s.temporal.UpdateWorkflow(ctx, opts)
+		h, err = s.Temporal.UpdateWorkflow(ctx, opts)
 	}
 	if err != nil {
 		return nil, err
@@ -250,8 +243,8 @@ func (s *Service) update(ctx context.Context, p *pipeline.Priority, req workflow
 func (s *Service) record(ctx context.Context, p pipeline.Priority, evs []pipeline.Event, runID string) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if _, err := s.store.Record(rctx, store.Change{Priority: &p, Events: evs, RunID: runID}); err != nil {
-		s.log.WarnContext(ctx, "read model not updated; the workflow's flush will record it", "priority_id", p.ID,
+	if _, err := s.Store.Record(rctx, store.Change{Priority: &p, Events: evs, RunID: runID}); err != nil {
+		s.Logger.WarnContext(ctx, "read model not updated; the workflow's flush will record it", "priority_id", p.ID,
 			"version", p.Version, "request_id", requestID(ctx), "error", strings.TrimSpace(err.Error()))
 	}
 }
@@ -272,7 +265,7 @@ func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, versio
 	}
 	act.Expert = nil // found here, never taken from the caller
 	if expertID, theme, ok := pipeline.ExpertWanted(p, act); ok {
-		e, err := s.store.Expert(ctx, expertID, theme)
+		e, err := s.Store.Expert(ctx, expertID, theme)
 		switch {
 		case err == nil:
 			act.Expert = &e

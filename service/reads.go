@@ -11,7 +11,7 @@ import (
 // SupportActions lists the approved support actions of the priorities the
 // actor may see, latest approval first.
 func (s *Service) SupportActions(ctx context.Context, a pipeline.Actor, f store.ActionFilter, pg store.Page) (items []pipeline.SupportAction, next string, err error) {
-	items, next, err = s.store.SupportActions(ctx, a, f, pg)
+	items, next, err = s.Store.SupportActions(ctx, a, f, pg)
 	return items, next, readFailed(err)
 }
 
@@ -24,7 +24,7 @@ func (s *Service) Pipeline(ctx context.Context, a pipeline.Actor, f store.Dashbo
 	if err := badFilter(CheckDashboardFilter(f)); err != nil {
 		return nil, err
 	}
-	d, err := s.store.Dashboard(ctx, f, now)
+	d, err := s.Store.Dashboard(ctx, f, now)
 	return d, readFailed(err)
 }
 
@@ -36,13 +36,13 @@ func (s *Service) CreateSession(ctx context.Context, a pipeline.Actor, in pipeli
 	if ps := in.Validate(); len(ps) > 0 {
 		return pipeline.Session{}, pipeline.Invalid("the session is not valid", ps)
 	}
-	ses, err := s.store.CreateSession(ctx, in, a.ID)
+	ses, err := s.Store.CreateSession(ctx, in, a.ID)
 	return ses, readFailed(err)
 }
 
 // Sessions lists the dialogue sessions, latest first.
 func (s *Service) Sessions(ctx context.Context, _ pipeline.Actor, pg store.Page) (items []pipeline.Session, next string, err error) {
-	items, next, err = s.store.Sessions(ctx, pg)
+	items, next, err = s.Store.Sessions(ctx, pg)
 	return items, next, readFailed(err)
 }
 
@@ -55,17 +55,17 @@ type SessionView struct {
 
 // Session is one dialogue session as the actor sees it.
 func (s *Service) Session(ctx context.Context, a pipeline.Actor, id string) (*SessionView, error) {
-	if !canonicalID(id) {
+	if !pipeline.IsID(id) {
 		return nil, pipeline.Errorf(pipeline.KindNotFound, "no session %s", id)
 	}
-	ses, err := s.store.Session(ctx, id)
+	ses, err := s.Store.Session(ctx, id)
 	if err != nil {
 		if err = readFailed(err); pipeline.KindOfError(err) == pipeline.KindNotFound {
 			err = pipeline.Errorf(pipeline.KindNotFound, "no session %s", id)
 		}
 		return nil, err
 	}
-	counts, err := s.store.StageCounts(ctx, a, ses.ID)
+	counts, err := s.Store.StageCounts(ctx, a, ses.ID)
 	if err != nil {
 		return nil, readFailed(err)
 	}

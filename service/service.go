@@ -45,35 +45,24 @@ const recordTimeout = 5 * time.Second
 
 // Service holds the dependencies of every read and change.
 type Service struct {
-	store         *store.Store
-	temporal      client.Client
-	taskQueue     string
-	slas          pipeline.SLAs
-	log           *slog.Logger
-	updateTimeout time.Duration
-	firstTasks    *FirstTasks
+	Config
 	// downUntil is when Temporal is next assumed up (Unix ns; see temporalUp).
 	downUntil atomic.Int64
 }
 
 // New returns the service over its dependencies.
 func New(c Config) *Service {
-	s := &Service{store: c.Store, temporal: c.Temporal, taskQueue: c.TaskQueue, slas: c.SLAs, log: c.Logger, updateTimeout: c.UpdateTimeout,
-		firstTasks: c.FirstTasks}
-	if s.slas == nil {
-		s.slas = pipeline.DefaultSLAs()
+	if c.SLAs == nil {
+		c.SLAs = pipeline.DefaultSLAs()
 	}
-	if s.log == nil {
-		s.log = slog.Default()
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
-	if s.updateTimeout <= 0 {
-		s.updateTimeout = DefaultUpdateTimeout
+	if c.UpdateTimeout <= 0 {
+		c.UpdateTimeout = DefaultUpdateTimeout
 	}
-	return s
+	return &Service{Config: c}
 }
-
-// Store is the read model the service reads and writes.
-func (s *Service) Store() *store.Store { return s.store }
 
 type requestIDKey struct{}
 
@@ -100,7 +89,7 @@ func readFailed(err error) error {
 	case pipeline.KindOfError(err) != 0:
 		return err
 	case store.Unavailable(err):
-		return &pipeline.Error{Kind: pipeline.KindUnavailable, Message: "the database is unavailable; retry later"}
+		return errDatabaseDown
 	}
 	return err
 }

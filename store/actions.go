@@ -23,15 +23,9 @@ type ActionFilter struct {
 func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFilter, pg Page) ([]pipeline.SupportAction, string, error) {
 	var w where
 	w.scope(a, "p.")
-	if f.Country != "" {
-		w.add("sa.countries @> ARRAY[?]", f.Country)
-	}
-	if f.Theme != "" {
-		w.add("p.theme = ?", f.Theme)
-	}
-	if f.Type != "" {
-		w.add("sa.type = ?", f.Type)
-	}
+	w.opt("sa.countries @> ARRAY[?]", f.Country)
+	w.opt("p.theme = ?", f.Theme)
+	w.opt("sa.type = ?", f.Type)
 	if pg.Cursor != "" {
 		at, key, err := decodeCursor(pg.Cursor, 2)
 		if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,11 +108,7 @@ func (s *Store) Dashboard(ctx context.Context, f DashboardFilter, now time.Time)
 func dashboardCounts(ctx context.Context, tx pgx.Tx, f DashboardFilter, d *Dashboard) (map[pipeline.Stage]*StageStats, error) {
 	// With a country filter, that country's rows count the priorities;
 	// without, the '*' rows do, and the others give the per-country counts.
-	all := f.Country
-	if all == "" {
-		all = "*"
-	}
-	args := []any{all, f.Theme, f.Country}
+	args := []any{cmp.Or(f.Country, "*"), f.Theme, f.Country}
 	src := "pipeline_counts"
 	if f.SessionID != "" {
 		args = append(args, f.SessionID)
@@ -160,13 +157,13 @@ func dashboardAges(ctx context.Context, tx pgx.Tx, f DashboardFilter, now time.T
 	var dsts []**float64
 	for _, stage := range pipeline.OpenStages {
 		st := stages[stage]
+		if st.Count == 0 {
+			continue
+		}
 		for _, p := range []struct {
 			q   float64
 			dst **float64
 		}{{0.5, &st.MedianDays}, {0.9, &st.P90Days}} {
-			if st.Count == 0 {
-				continue
-			}
 			var w where
 			w.add("stage = ?", string(stage))
 			f.narrow(&w)
@@ -214,14 +211,8 @@ func approvalsPerWeek(ctx context.Context, tx pgx.Tx, f DashboardFilter, now tim
 	var w where
 	var q string
 	if f.SessionID == "" {
-		all := f.Country
-		if all == "" {
-			all = "*"
-		}
-		w.add("week >= ?::date AND country = ?", first, all)
-		if f.Theme != "" {
-			w.add("theme = ?", f.Theme)
-		}
+		w.add("week >= ?::date AND country = ?", first, cmp.Or(f.Country, "*"))
+		w.opt("theme = ?", f.Theme)
 		q = `SELECT to_char(week, 'YYYY-MM-DD'), sum(n) FROM approvals_weekly WHERE ` + w.sql() + ` GROUP BY week`
 	} else {
 		w.add("stage = 'approved' AND stage_entered_at >= ?", first)
@@ -259,12 +250,7 @@ func sortedCounts(m map[string]int) []Count {
 			out = append(out, Count{Key: k, Count: n})
 		}
 	}
-	slices.SortFunc(out, func(a, b Count) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
+	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Key, b.Key)) })
 	return out
 }
 

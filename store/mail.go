@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,17 +39,23 @@ const (
 // be: yes for a new row and for one an earlier attempt left 'sending' (its
 // outcome unknown), no once it was sent or failed for good.
 func (s *Store) ClaimMail(ctx context.Context, m Mail) (bool, error) {
-	var status string
-	err := s.pool.QueryRow(ctx, `INSERT INTO mail_log (priority_id, seq, recipient_id, message_id, kind, email, language)
+	return s.claim(ctx, "mail "+m.MessageID, `INSERT INTO mail_log (priority_id, seq, recipient_id, message_id, kind, email, language)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (priority_id, seq, recipient_id) DO UPDATE SET attempts = mail_log.attempts + 1
 		WHERE mail_log.status = 'sending'
-		RETURNING status`, m.PriorityID, m.Seq, m.RecipientID, m.MessageID, m.Kind, m.Email, m.Language).Scan(&status)
+		RETURNING status`, m.PriorityID, m.Seq, m.RecipientID, m.MessageID, m.Kind, m.Email, m.Language)
+}
+
+// claim runs an insert of a log row that returns a row only when the
+// message must be sent: new, or left 'sending' by an earlier attempt.
+func (s *Store) claim(ctx context.Context, what, q string, args ...any) (bool, error) {
+	var status string
+	err := s.pool.QueryRow(ctx, q, args...).Scan(&status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("claim mail %s: %w", m.MessageID, err)
+		return false, fmt.Errorf("claim %s: %w", what, err)
 	}
 	return true, nil
 }
@@ -56,18 +63,23 @@ func (s *Store) ClaimMail(ctx context.Context, m Mail) (bool, error) {
 // MailDone records the outcome of sending the message: sent, or failed for
 // good with the reason.
 func (s *Store) MailDone(ctx context.Context, priorityID string, seq int, recipientID string, failure error) error {
-	var err error
-	if failure == nil {
-		_, err = s.pool.Exec(ctx, `UPDATE mail_log SET status = 'sent', sent_at = now(), error = ''
-			WHERE priority_id = $1 AND seq = $2 AND recipient_id = $3`, priorityID, seq, recipientID)
-	} else {
-		_, err = s.pool.Exec(ctx, `UPDATE mail_log SET status = 'failed', error = $4
-			WHERE priority_id = $1 AND seq = $2 AND recipient_id = $3`, priorityID, seq, recipientID, failure.Error())
-	}
+	status, reason := outcome(failure)
+	_, err := s.pool.Exec(ctx, `UPDATE mail_log SET status = $4, error = $5,
+		sent_at = CASE WHEN $4 = 'sent' THEN now() END
+		WHERE priority_id = $1 AND seq = $2 AND recipient_id = $3`, priorityID, seq, recipientID, status, reason)
 	if err != nil {
 		return fmt.Errorf("record mail of %s/%d to %s: %w", priorityID, seq, recipientID, err)
 	}
 	return nil
+}
+
+// outcome is the log's status and error of a send that failed with failure
+// (nil: sent).
+func outcome(failure error) (status, reason string) {
+	if failure != nil {
+		return MailFailed, failure.Error()
+	}
+	return MailSent, ""
 }
 
 // Mails lists the mail log of a priority, by event and recipient.
@@ -84,19 +96,11 @@ func (s *Store) Mails(ctx context.Context, priorityID string) ([]Mail, error) {
 // priority of countries may concern: every manager, the focal points of
 // those countries, and the users named by ids (assignee, submitter…).
 func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []string) ([]User, error) {
-	valid := []string{}
-	for _, id := range ids {
-		if pipeline.IsID(id) {
-			valid = append(valid, id)
-		}
-	}
-	if countries == nil {
-		countries = []string{}
-	}
+	valid := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !pipeline.IsID(id) })
 	return all[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE u.active AND u.email IS NOT NULL
 		AND (u.role = 'manager' OR (u.role = 'focal_point' AND u.countries && $1) OR u.id = ANY($2::uuid[]))
-		ORDER BY u.id`, countries, valid))
+		ORDER BY u.id`, nonNil(countries), nonNil(valid)))
 }
 
 // DigestReaders are the active users with an address who asked for the
@@ -119,28 +123,17 @@ type Digest struct {
 // ClaimDigest records that d is about to be sent, and reports whether it
 // must be, as ClaimMail does for notifications.
 func (s *Store) ClaimDigest(ctx context.Context, d Digest) (bool, error) {
-	var status string
-	err := s.pool.QueryRow(ctx, `INSERT INTO digest_log (user_id, day, message_id, email, language, tasks)
+	return s.claim(ctx, "digest "+d.MessageID, `INSERT INTO digest_log (user_id, day, message_id, email, language, tasks)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (user_id, day) DO UPDATE SET attempts = digest_log.attempts + 1
 		WHERE digest_log.status = 'sending'
-		RETURNING status`, d.UserID, d.Day, d.MessageID, d.Email, d.Language, d.Tasks).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("claim digest %s: %w", d.MessageID, err)
-	}
-	return true, nil
+		RETURNING status`, d.UserID, d.Day, d.MessageID, d.Email, d.Language, d.Tasks)
 }
 
 // DigestDone records the outcome of sending a digest: sent, or failed for
 // good with the reason.
 func (s *Store) DigestDone(ctx context.Context, userID, day string, failure error) error {
-	status, reason := MailSent, ""
-	if failure != nil {
-		status, reason = MailFailed, failure.Error()
-	}
+	status, reason := outcome(failure)
 	_, err := s.pool.Exec(ctx, `UPDATE digest_log SET status = $3, error = $4,
 		sent_at = CASE WHEN $3 = 'sent' THEN now() END WHERE user_id = $1 AND day = $2`, userID, day, status, reason)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -184,15 +183,11 @@ func (s *Store) MarkAttention(ctx context.Context, priorityID, reason string) er
 
 // priorityArgs names the columns of a priority's row for upsertPriority.
 func priorityArgs(p *pipeline.Priority, runID string) pgx.NamedArgs {
-	authors := p.PlanAuthors
-	if authors == nil {
-		authors = []string{}
-	}
 	return pgx.NamedArgs{
 		"id": p.ID, "ref": p.Ref, "session_id": p.SessionID, "title": p.Title, "description": p.Description,
 		"theme": p.Theme, "pillar": p.Pillar, "countries": p.Countries, "institution": p.Institution,
 		"urgency": p.Urgency, "sensitivity": p.Sensitivity, "stage": string(p.Stage), "assignee": p.Assignee,
-		"triaged_by": p.TriagedBy, "plan_authors": authors, "stage_entered_at": p.StageEnteredAt, "due_at": p.DueAt,
+		"triaged_by": p.TriagedBy, "plan_authors": nonNil(p.PlanAuthors), "stage_entered_at": p.StageEnteredAt, "due_at": p.DueAt,
 		"overdue": p.Overdue, "version": p.Version, "submitted_by": p.SubmittedBy, "created_at": p.CreatedAt,
 		"updated_at": p.UpdatedAt, "plan": p.Plan, "request_hash": p.RequestHash, "run_id": runID, "event_seq": p.EventSeq,
 	}
@@ -270,6 +265,13 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, cond)
 }
 
+// opt adds cond with v, unless v is empty: a zero value does not filter.
+func (w *where) opt(cond, v string) {
+	if v != "" {
+		w.add(cond, v)
+	}
+}
+
 func (w *where) sql() string {
 	if len(w.conds) == 0 {
 		return "true"
@@ -293,21 +295,11 @@ func (w *where) scope(a pipeline.Actor, col string) {
 }
 
 func (w *where) filter(f Filter) {
-	if f.Stage != "" {
-		w.add("stage = ?", string(f.Stage))
-	}
-	if f.Theme != "" {
-		w.add("theme = ?", f.Theme)
-	}
-	if f.Country != "" {
-		w.add("countries @> ARRAY[?]", f.Country)
-	}
-	if f.SessionID != "" {
-		w.add("session_id = ?::uuid", f.SessionID)
-	}
-	if f.Assignee != "" {
-		w.add("assignee = ?::uuid", f.Assignee)
-	}
+	w.opt("stage = ?", string(f.Stage))
+	w.opt("theme = ?", f.Theme)
+	w.opt("countries @> ARRAY[?]", f.Country)
+	w.opt("session_id = ?::uuid", f.SessionID)
+	w.opt("assignee = ?::uuid", f.Assignee)
 	if f.Overdue != nil {
 		w.add("overdue = ?", *f.Overdue)
 	}
@@ -375,7 +367,7 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	at, err := time.Parse(time.RFC3339Nano, parts[0])
-	if err != nil || !idPattern.MatchString(parts[1]) {
+	if err != nil || !pipeline.IsID(parts[1]) {
 		return time.Time{}, nil, ErrBadCursor
 	}
 	for _, p := range parts[2:] {
@@ -385,9 +377,6 @@ func decodeCursor(c string, n int) (time.Time, []string, error) {
 	}
 	return at, parts[1:], nil
 }
-
-// idPattern is an id as the store writes it: a lowercase, hyphenated UUID.
-var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // exportPage is how many priorities EachPriority reads per statement.
 const exportPage = 500
@@ -442,5 +431,3 @@ func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event
 		return e, nil
 	})
 }
-
-func parseDate(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }

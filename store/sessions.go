@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -30,7 +31,7 @@ const sessionColumns = `id::text AS id, title, kind, to_char(date, 'YYYY-MM-DD')
 
 // Session returns one session.
 func (s *Store) Session(ctx context.Context, id string) (pipeline.Session, error) {
-	if !idPattern.MatchString(id) {
+	if !pipeline.IsID(id) {
 		return pipeline.Session{}, ErrNotFound
 	}
 	return one[pipeline.Session](s.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
@@ -53,7 +54,7 @@ func (s *Store) Sessions(ctx context.Context, pg Page) ([]pipeline.Session, stri
 		return nil, "", fmt.Errorf("list sessions: %w", err)
 	}
 	return cut(items, pg, func(ses pipeline.Session) string {
-		d, _ := parseDate(ses.Date)
+		d, _ := time.Parse(time.DateOnly, ses.Date)
 		return encodeCursor(d, ses.ID)
 	})
 }

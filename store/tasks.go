@@ -11,24 +11,20 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 )
 
-// ruleSQL is each rule of the transition table as a condition on a priority
-// row; ? is the actor.
-func (w *where) rule(r pipeline.Rule, a pipeline.Actor) string {
+// rule adds a rule of the transition table as a condition on a priority
+// row, for the actor.
+func (w *where) rule(r pipeline.Rule, a pipeline.Actor) {
 	switch r {
 	case pipeline.AnyManager:
-		return "true"
 	case pipeline.FourEyesManager:
-		w.args = append(w.args, a.ID)
-		n := "$" + strconv.Itoa(len(w.args))
-		return "(triaged_by IS DISTINCT FROM " + n + "::uuid AND NOT (" + n + "::text = ANY(plan_authors)))"
+		w.add("(triaged_by IS DISTINCT FROM ?::uuid AND NOT (?::text = ANY(plan_authors)))", a.ID, a.ID)
 	case pipeline.AssignedExpert:
-		w.args = append(w.args, a.ID)
-		return "assignee = $" + strconv.Itoa(len(w.args)) + "::uuid"
+		w.add("assignee = ?::uuid", a.ID)
 	case pipeline.CountryFocalPoint:
-		w.args = append(w.args, a.Countries)
-		return "countries && $" + strconv.Itoa(len(w.args))
+		w.add("countries && ?", a.Countries)
+	default:
+		w.add("false")
 	}
-	return "false"
 }
 
 // Tasks lists the priorities waiting for the actor now — those where the
@@ -53,7 +49,7 @@ func (s *Store) Tasks(ctx context.Context, a pipeline.Actor, pg Page) ([]*pipeli
 	for stage, rule := range pipeline.TaskRules(a.Role) {
 		b := where{args: args}
 		b.add("stage = ?", string(stage))
-		b.conds = append(b.conds, b.rule(rule, a))
+		b.rule(rule, a)
 		if pg.Cursor != "" {
 			b.add("(due_at, id) > (?, ?::uuid)", at, key)
 		}

@@ -68,12 +68,7 @@ func (s *Store) AddUser(ctx context.Context, u User, tokenHash []byte, expires t
 	if u.ID == "" {
 		u.ID = uuid.NewString()
 	}
-	if u.Countries == nil {
-		u.Countries = []string{}
-	}
-	if u.Themes == nil {
-		u.Themes = []string{}
-	}
+	u.Countries, u.Themes = nonNil(u.Countries), nonNil(u.Themes)
 	if u.Notify == "" {
 		u.Notify = NotifyImmediate
 	}
@@ -97,6 +92,15 @@ func insertToken(ctx context.Context, tx pgx.Tx, userID string, hash []byte, exp
 	_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)`,
 		uuid.NewString(), userID, hash, expires)
 	return err
+}
+
+// revokeAll revokes every token of the user and ends their web sessions,
+// inside the transaction that changes their credentials.
+func revokeAll(ctx context.Context, tx pgx.Tx, userID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return endWebSessions(ctx, tx, userID)
 }
 
 func emailTaken(err error) error {
@@ -199,10 +203,7 @@ func (s *Store) RotateToken(ctx context.Context, userID string, hash []byte, exp
 		if !active {
 			return ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
-			return fmt.Errorf("revoke tokens: %w", err)
-		}
-		if err := endWebSessions(ctx, tx, userID); err != nil {
+		if err := revokeAll(ctx, tx, userID); err != nil {
 			return err
 		}
 		return insertToken(ctx, tx, userID, hash, expires)
@@ -220,10 +221,7 @@ func (s *Store) RevokeTokens(ctx context.Context, userID string) error {
 		if err := tx.QueryRow(ctx, `SELECT true FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&exists); err != nil {
 			return notFound(err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
-			return fmt.Errorf("revoke tokens: %w", err)
-		}
-		return endWebSessions(ctx, tx, userID)
+		return revokeAll(ctx, tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("revoke tokens of %s: %w", userID, err)
@@ -261,10 +259,7 @@ func (s *Store) Deactivate(ctx context.Context, id string) (User, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, id); err != nil {
-			return fmt.Errorf("revoke tokens: %w", err)
-		}
-		return endWebSessions(ctx, tx, id)
+		return revokeAll(ctx, tx, id)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("deactivate user %s: %w", id, err)
@@ -284,22 +279,27 @@ type UserChanges struct {
 
 // Apply returns u with the changes made.
 func (c UserChanges) Apply(u User) User {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
 	set(&u.Name, c.Name)
 	set(&u.Email, c.Email)
 	set(&u.Language, c.Language)
 	set(&u.Notify, c.Notify)
-	if c.Countries != nil {
-		u.Countries = *c.Countries
-	}
-	if c.Themes != nil {
-		u.Themes = *c.Themes
-	}
+	set(&u.Countries, c.Countries)
+	set(&u.Themes, c.Themes)
 	return u
+}
+
+func set[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// nonNil is an empty list for nil: the columns are NOT NULL arrays.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // UpdateUser writes the user's changeable fields as u has them.
@@ -307,12 +307,7 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 	if !pipeline.IsID(u.ID) {
 		return User{}, ErrNotFound
 	}
-	if u.Countries == nil {
-		u.Countries = []string{}
-	}
-	if u.Themes == nil {
-		u.Themes = []string{}
-	}
+	u.Countries, u.Themes = nonNil(u.Countries), nonNil(u.Themes)
 	out, err := one[User](s.pool.Query(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
 		notify = $5, countries = $6, themes = $7 WHERE id = $1 RETURNING `+userColumns,
 		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes))
@@ -357,15 +352,11 @@ type UserFilter struct {
 // Users lists users by name, one keyset page at a time.
 func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, string, error) {
 	var w where
-	if f.Role != "" {
-		w.add("u.role = ?", string(f.Role))
-	}
+	w.opt("u.role = ?", string(f.Role))
 	if f.Active != nil {
 		w.add("u.active = ?", *f.Active)
 	}
-	if f.Theme != "" {
-		w.add("? = ANY(u.themes)", f.Theme)
-	}
+	w.opt("? = ANY(u.themes)", f.Theme)
 	if pg.Cursor != "" {
 		name, id, err := decodeNameCursor(pg.Cursor)
 		if err != nil {
@@ -384,10 +375,7 @@ func (s *Store) Users(ctx context.Context, f UserFilter, pg Page) ([]User, strin
 
 func decodeNameCursor(c string) (name, id string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) < 37 || b[36] != '|' {
-		return "", "", ErrBadCursor
-	}
-	if !pipeline.IsID(string(b[:36])) {
+	if err != nil || len(b) < 37 || b[36] != '|' || !pipeline.IsID(string(b[:36])) {
 		return "", "", ErrBadCursor
 	}
 	return string(b[37:]), string(b[:36]), nil
@@ -407,6 +395,16 @@ func (s *Store) LeastLoadedExpert(ctx context.Context, theme string) (pipeline.A
 		ORDER BY load.n, u.created_at, u.id
 		LIMIT 1`, theme))
 	return u.Actor, err
+}
+
+// Expert finds the user an accept or reassign names by id or, when id is
+// empty, the least-loaded expert of theme (see pipeline.ExpertWanted). It
+// returns whoever the id names, expert or not: the engine judges.
+func (s *Store) Expert(ctx context.Context, id, theme string) (pipeline.Actor, error) {
+	if id != "" {
+		return s.User(ctx, id)
+	}
+	return s.LeastLoadedExpert(ctx, theme)
 }
 
 // SetPreferences sets how the user reads Puente and hears of their tasks.

@@ -18,18 +18,19 @@ import (
 var a *activities.Activities
 
 // PriorityWorkflow is the workflow of one priority, from submission to a
-// terminal stage, registered as WorkflowPriority. An update changes only the workflow's state; the read model is
-// written after Temporal holds the change (flush), and the flush sends the
-// emails its events call for once its write has committed.
+// terminal stage, registered as WorkflowPriority. An update changes only the
+// workflow's state; the read model is written after Temporal holds the
+// change (flush), and the flush sends the emails its events call for once
+// its write has committed.
 func PriorityWorkflow(ctx workflow.Context, in Input) error {
-	w := &priority{in: in, slas: in.SLAs}
+	w := &priority{slas: in.SLAs}
 	if w.slas == nil {
 		w.slas = pipeline.DefaultSLAs()
 	}
 	if in.Submission == nil {
 		return temporal.NewNonRetryableApplicationError("a priority workflow starts with its submission", "NoSubmission", nil)
 	}
-	out := pipeline.Submit(in.Submission.submitted(in.PriorityID), w.slas)
+	out := pipeline.Submit(in.Submission.Submitted, w.slas)
 	w.p = &out.Priority
 	w.noteStartAttributes(ctx)
 	w.pending(ctx, out.Event)
@@ -41,7 +42,6 @@ func PriorityWorkflow(ctx workflow.Context, in Input) error {
 }
 
 type priority struct {
-	in   Input
 	slas pipeline.SLAs
 	mail mailer
 	// p is the authoritative state.
@@ -314,7 +314,7 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		w.indexPending = true // written with the completion (run)
 		return
 	}
-	if w.p.Stage.Open() && !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
+	if !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
 		w.indexPending = true
 		return
 	}

@@ -111,7 +111,7 @@ func setup(t *testing.T) *bundle {
 			// Like the activity: mail after the write, a failed send is
 			// reported, not returned.
 			sent := len(in.Notify) > 0 && b.mail(activities.NotifyInput{Priority: in.Priority, Events: in.Notify}) == nil
-			return activities.RecordResult{Ref: in.Priority.Ref, Notified: sent}, nil
+			return activities.RecordResult{Notified: sent}, nil
 		})
 	b.env.OnActivity(a.Notify, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
 		b.mu.Lock()

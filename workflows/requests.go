@@ -24,13 +24,6 @@ type SubmitRequest struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// submitted is the submission of the priority with this id.
-func (r SubmitRequest) submitted(id string) pipeline.Submitted {
-	s := r.Submitted
-	s.ID = id
-	return s
-}
-
 // ActRequest is the UpdateAct argument: who acts, on which version (0: any),
 // and what. Since is the seq of the latest event the caller's read model
 // holds: the result carries the events after it.
