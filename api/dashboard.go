@@ -24,8 +24,5 @@ func (s *Server) pipelineDashboard(c echo.Context) error {
 		return err
 	}
 	d, err := s.svc.Pipeline(ctx(c), actorOf(c), f, time.Now())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
+	return reply(c, http.StatusOK, d, err)
 }

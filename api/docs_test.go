@@ -28,8 +28,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/i18n"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"

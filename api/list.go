@@ -45,14 +45,11 @@ func list[T, V any](c echo.Context, q *query, fetch func(store.Page) ([]T, strin
 		return err
 	}
 	items, next, err := fetch(pg)
-	if err != nil {
-		return err
-	}
 	out := make([]V, len(items))
 	for i, it := range items {
 		out[i] = view(it)
 	}
-	return c.JSON(http.StatusOK, newPage(out, next))
+	return reply(c, http.StatusOK, newPage(out, next), err)
 }
 
 // same shows a list item as it is.

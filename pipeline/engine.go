@@ -297,7 +297,7 @@ func CheckSubmit(a Actor, s Submission) error {
 	if ps := s.Validate(); len(ps) > 0 {
 		return Invalid("the submission is not valid", ps)
 	}
-	if !slices.ContainsFunc(s.Countries, func(c string) bool { return slices.Contains(a.Countries, c) }) {
+	if !a.inCountries(s.Countries) {
 		return Errorf(KindForbidden, "a focal point submits priorities for its own countries: %s", strings.Join(a.Countries, ", "))
 	}
 	return nil

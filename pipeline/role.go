@@ -43,15 +43,12 @@ func (a Actor) Ref() Ref { return Ref{ID: a.ID, Name: a.Name, Role: a.Role} }
 
 // coversCountries reports whether the actor is a focal point of any of countries.
 func (a Actor) coversCountries(countries []string) bool {
-	if a.Role != FocalPoint {
-		return false
-	}
-	for _, c := range countries {
-		if slices.Contains(a.Countries, c) {
-			return true
-		}
-	}
-	return false
+	return a.Role == FocalPoint && a.inCountries(countries)
+}
+
+// inCountries reports whether any of countries is one of the actor's.
+func (a Actor) inCountries(countries []string) bool {
+	return slices.ContainsFunc(countries, func(c string) bool { return slices.Contains(a.Countries, c) })
 }
 
 // CanSee reports whether the actor may see the priority at all

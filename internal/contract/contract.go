@@ -30,7 +30,7 @@ import (
 	"github.com/puente-dev/puente/api"
 )
 
-// checker is the document's validator, built once per test binary.
+// checker is the document's validator.
 type checker struct {
 	mu      sync.Mutex // libopenapi-validator is not documented as safe for concurrent use
 	v       validator.Validator
@@ -41,42 +41,31 @@ type checker struct {
 	seen    map[[32]byte]bool
 }
 
-var (
-	once   sync.Once
-	shared *checker
-	err    error
-)
-
-func load() (*checker, error) {
-	once.Do(func() {
-		doc, e := libopenapi.NewDocument(api.OpenAPI())
-		if e != nil {
-			err = e
-			return
-		}
-		m, e := doc.BuildV3Model()
-		if e != nil {
-			err = e
-			return
-		}
-		opts := []config.Option{
-			config.WithStrictMode(),
-			// An event's data is free-form by design.
-			config.WithStrictIgnorePaths("$.body.items[*].data.**", "$.body.data.**"),
-			// Set on every response, described once in the document's info;
-			// and gzip, which /metrics negotiates like any HTTP server.
-			config.WithStrictIgnoredHeadersExtra(append(api.SecurityHeaderNames(), "Content-Encoding")...),
-		}
-		v, errs := validator.NewValidator(doc, opts...)
-		if len(errs) > 0 {
-			err = fmt.Errorf("openapi validator: %v", errs)
-			return
-		}
-		o := config.NewValidationOptions(opts...)
-		shared = &checker{v: v, model: &m.Model, opts: o, ignored: o.GetEffectiveStrictIgnoredHeaders(), seen: map[[32]byte]bool{}}
-	})
-	return shared, err
-}
+// load builds the shared checker once per test binary.
+var load = sync.OnceValues(func() (*checker, error) {
+	doc, err := libopenapi.NewDocument(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	m, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, err
+	}
+	opts := []config.Option{
+		config.WithStrictMode(),
+		// An event's data is free-form by design.
+		config.WithStrictIgnorePaths("$.body.items[*].data.**", "$.body.data.**"),
+		// Set on every response, described once in the document's info;
+		// and gzip, which /metrics negotiates like any HTTP server.
+		config.WithStrictIgnoredHeadersExtra(append(api.SecurityHeaderNames(), "Content-Encoding")...),
+	}
+	v, errs := validator.NewValidator(doc, opts...)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("openapi validator: %v", errs)
+	}
+	o := config.NewValidationOptions(opts...)
+	return &checker{v: v, model: &m.Model, opts: o, ignored: o.GetEffectiveStrictIgnoredHeaders(), seen: map[[32]byte]bool{}}, nil
+})
 
 // Wrap returns next behind the contract check. Violations are reported when
 // the test ends, after every request has been answered: register Wrap's
