@@ -126,22 +126,22 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	return nil
 }
 
+// editTexts name the edits in refusals: the act, and its invalid body.
+var editTexts = map[Decision][2]string{
+	Edit:      {"editing the priority's fields", "the changes are not valid"},
+	DraftPlan: {"drafting the plan", "the plan is not valid"},
+}
+
 func actText(d Decision) string {
-	switch d {
-	case Edit:
-		return "editing the priority's fields"
-	case DraftPlan:
-		return "drafting the plan"
+	if t, ok := editTexts[d]; ok {
+		return t[0]
 	}
 	return string(d)
 }
 
 func invalidText(d Decision) string {
-	switch d {
-	case Edit:
-		return "the changes are not valid"
-	case DraftPlan:
-		return "the plan is not valid"
+	if t, ok := editTexts[d]; ok {
+		return t[1]
 	}
 	return "the decision is not valid"
 }

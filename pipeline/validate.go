@@ -180,11 +180,14 @@ func (ps *Problems) Countries(field string, cs []string, min int) {
 
 // QuoteShort quotes a client's value for a message, escaped and cut to 40 characters:
 // a message never carries a client's bytes unbounded or raw.
-func QuoteShort(v string) string {
-	if utf8.RuneCountInString(v) > 40 {
-		v = string([]rune(v)[:40]) + "…"
+func QuoteShort(v string) string { return strconv.Quote(Shorten(v, 40)) }
+
+// Shorten cuts s to n characters, marking the cut with "…".
+func Shorten(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return strconv.Quote(v)
+	return string([]rune(s)[:n]) + "…"
 }
 
 // UUID checks an optional UUID field.
