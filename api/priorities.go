@@ -155,15 +155,6 @@ func (s *Server) events(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"items": evs})
 }
 
-// filter reads the priority filters (service.ReadFilter): the list and the
-// CSV export share them. Their problems are listed with the query's others,
-// in one 422.
-func (q *query) filter() store.Filter {
-	f, ps := service.ReadFilter(q.v)
-	q.ps = append(q.ps, ps...)
-	return f
-}
-
 // listPriorities handles GET /v1/priorities.
 func (s *Server) listPriorities(c echo.Context) error {
 	q := newQuery(c, service.FilterParams...)

@@ -179,26 +179,31 @@ func scanJSON(body []byte) pipeline.Problems {
 	}
 	var stack []*frame
 	var ps pipeline.Problems
+	// top is the innermost container, nil at the top level.
+	top := func() *frame {
+		if len(stack) == 0 {
+			return nil
+		}
+		return stack[len(stack)-1]
+	}
 	// valuePath is the path of the value the next token starts.
 	valuePath := func() string {
-		if len(stack) == 0 {
+		f := top()
+		switch {
+		case f == nil:
 			return ""
-		}
-		f := stack[len(stack)-1]
-		if f.object {
+		case f.object:
 			return joinField(f.path, f.key)
 		}
 		return fmt.Sprintf("%s[%d]", f.path, f.index)
 	}
 	// done moves the innermost container past a complete value.
 	done := func() {
-		if len(stack) == 0 {
-			return
-		}
-		f := stack[len(stack)-1]
-		if f.object {
+		switch f := top(); {
+		case f == nil:
+		case f.object:
 			f.wantKey = true
-		} else {
+		default:
 			f.index++
 		}
 	}
@@ -227,20 +232,16 @@ func scanJSON(body []byte) pipeline.Problems {
 		case string:
 			raw := body[start:dec.InputOffset()]
 			raw = raw[bytes.IndexByte(raw, '"'):]
-			top := (*frame)(nil)
-			if len(stack) > 0 {
-				top = stack[len(stack)-1]
-			}
-			if top != nil && top.object && top.wantKey {
-				top.wantKey = false
-				top.key = SafeName(t)
+			if f := top(); f != nil && f.object && f.wantKey {
+				f.wantKey = false
+				f.key = SafeName(t)
 				if badString(raw) != "" {
-					ps.Add(joinField(top.path, top.key), pipeline.BadKey)
+					ps.Add(joinField(f.path, f.key), pipeline.BadKey)
 				}
-				if top.keys[t] {
-					ps.Add(joinField(top.path, top.key), pipeline.DuplicateKey)
+				if f.keys[t] {
+					ps.Add(joinField(f.path, f.key), pipeline.DuplicateKey)
 				}
-				top.keys[t] = true
+				f.keys[t] = true
 				continue
 			}
 			if code := badString(raw); code != "" {
