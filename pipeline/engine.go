@@ -99,7 +99,7 @@ func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error
 		return Transition{}, Errorf(KindStale, "the priority is at version %d, not %d: reload it and try again", p.Version, version)
 	}
 	if !d.Valid() && !d.Edit() {
-		return Transition{}, Invalid("the decision is not valid", Problems{Problem("decision", NotOneOf, "allowed", decisionList())})
+		return Transition{}, Invalid("the decision is not valid", Problems{Problem("decision", NotOneOf, "allowed", join(Decisions, "", ", "))})
 	}
 	t, ok := Lookup(p.Stage, d)
 	if !ok {
@@ -146,12 +146,13 @@ func invalidText(d Decision) string {
 	return "the decision is not valid"
 }
 
-func decisionList() string {
-	names := make([]string, len(Decisions))
-	for i, d := range Decisions {
-		names[i] = string(d)
+// join lists xs in a message, each with suffix, separated by sep.
+func join[S ~string](xs []S, suffix, sep string) string {
+	names := make([]string, len(xs))
+	for i, x := range xs {
+		names[i] = string(x) + suffix
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(names, sep)
 }
 
 // actProblems lists what is wrong with the act's fields for transition t.

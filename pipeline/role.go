@@ -1,9 +1,6 @@
 package pipeline
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Role is what a user is to the programme.
 type Role string
@@ -101,13 +98,5 @@ func (a Actor) Demand(c Capability) error {
 	if a.May(c) {
 		return nil
 	}
-	return Errorf(KindForbidden, "only %s may %s", roleNames(capabilities[c]), c)
-}
-
-func roleNames(rs []Role) string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = string(r) + "s"
-	}
-	return strings.Join(names, " and ")
+	return Errorf(KindForbidden, "only %s may %s", join(capabilities[c], "s", " and "), c)
 }

@@ -28,6 +28,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/pipeline"
 )
 
 // checker is the document's validator.
@@ -193,7 +194,7 @@ func (c *checker) check(r *http.Request, body []byte, status int, header http.He
 		out = append(out, fmt.Sprintf("%s: the document has no such operation: %s", at, describe(reqErrs)))
 	}
 	if !resOK {
-		out = append(out, fmt.Sprintf("%s: the response breaks the document: %s %s", at, describe(resErrs), excerpt(resBody)))
+		out = append(out, fmt.Sprintf("%s: the response breaks the document: %s %s", at, describe(resErrs), pipeline.Shorten(string(resBody), 300)))
 	}
 	if routed(reqErrs) {
 		if extra := c.undeclaredHeaders(req, res); len(extra) > 0 {
@@ -274,13 +275,6 @@ func describe(errs []*verrors.ValidationError) string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, " | ")
-}
-
-func excerpt(b []byte) string {
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
-	}
-	return string(b)
 }
 
 // teeBody is a request body that copies what is read of it.
