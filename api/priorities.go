@@ -146,13 +146,10 @@ func (s *Server) putPlan(c echo.Context) error {
 // events handles GET /v1/priorities/{id}/events.
 func (s *Server) events(c echo.Context) error {
 	evs, err := s.svc.Events(ctx(c), actorOf(c), priorityID(c))
-	if err != nil {
-		return err
-	}
 	if evs == nil {
 		evs = []pipeline.Event{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": evs})
+	return reply(c, http.StatusOK, map[string]any{"items": evs}, err)
 }
 
 // listPriorities handles GET /v1/priorities.
