@@ -15,8 +15,7 @@ import (
 // by country; approvals per week for the last 12 weeks.
 func (s *Server) pipelineDashboard(c echo.Context) error {
 	q := newQuery(c, service.DashboardParams...)
-	f, ps := service.ReadDashboardFilter(q.v)
-	q.ps = append(q.ps, ps...)
+	f := q.dashboardFilter()
 	if q.v.Has("limit") || q.v.Has("cursor") {
 		q.ps.Add("limit", pipeline.NotPaginated)
 	}
@@ -24,8 +23,5 @@ func (s *Server) pipelineDashboard(c echo.Context) error {
 		return err
 	}
 	d, err := s.svc.Pipeline(ctx(c), actorOf(c), f, time.Now())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
+	return reply(c, http.StatusOK, d, err)
 }

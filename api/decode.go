@@ -57,6 +57,28 @@ func bind(c echo.Context, dst any) (pipeline.Problems, error) {
 	return decode(body, dst)
 }
 
+// read binds the body into dst and refuses one with field problems: 422
+// listing them with what check (if not nil) finds in the fields that did
+// decode.
+func read(c echo.Context, dst any, detail string, check func() pipeline.Problems) error {
+	ps, err := bind(c, dst)
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	if check != nil {
+		ps = ps.Merge(check())
+	}
+	return invalid(detail, ps)
+}
+
+// reply answers v with status, or the error that kept v from being made.
+func reply(c echo.Context, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, v)
+}
+
 // decode is bind without the request: strictjson's decoding, with a body
 // that is not JSON at all answered 400.
 func decode(body []byte, dst any) (pipeline.Problems, error) {

@@ -23,9 +23,9 @@ func (s *Server) exportCSV(c echo.Context) error {
 // as IATI 2.03 activities. Restricted priorities are never published.
 func (s *Server) exportIATI(c echo.Context) error {
 	q := newQuery(c, service.DashboardParams...)
-	df, ps := service.ReadDashboardFilter(q.v)
-	if q.ps = append(q.ps, ps...); q.err() != nil {
-		return q.err()
+	df := q.dashboardFilter()
+	if err := q.err(); err != nil {
+		return err
 	}
 	f := store.Filter{Theme: df.Theme, Country: df.Country, SessionID: df.SessionID}
 	started, err := s.svc.ExportIATI(ctx(c), actorOf(c), f, c.Response())

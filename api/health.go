@@ -48,18 +48,16 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	wg.Wait()
 	var down []pipeline.FieldError
+	var names []string
 	status := map[string]string{}
 	for i, ch := range checks {
 		status[ch.name] = "ok"
 		if errs[i] != nil {
 			down = append(down, pipeline.Problem(ch.name, pipeline.Unavailable, "error", errs[i].Error()))
+			names = append(names, ch.name)
 		}
 	}
 	if len(down) > 0 {
-		names := make([]string, len(down))
-		for i, d := range down {
-			names[i] = d.Field
-		}
 		return problem(http.StatusServiceUnavailable, strings.Join(names, " and ")+" not ready", down...)
 	}
 	return c.JSON(http.StatusOK, status)

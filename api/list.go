@@ -45,14 +45,11 @@ func list[T, V any](c echo.Context, q *query, fetch func(store.Page) ([]T, strin
 		return err
 	}
 	items, next, err := fetch(pg)
-	if err != nil {
-		return err
-	}
 	out := make([]V, len(items))
 	for i, it := range items {
 		out[i] = view(it)
 	}
-	return c.JSON(http.StatusOK, newPage(out, next))
+	return reply(c, http.StatusOK, newPage(out, next), err)
 }
 
 // same shows a list item as it is.
@@ -73,6 +70,23 @@ func newQuery(c echo.Context, known ...string) *query {
 		}
 	}
 	return q
+}
+
+// filter reads the priority filters (service.ReadFilter): the list and the
+// CSV export share them. Their problems are listed with the query's others,
+// in one 422.
+func (q *query) filter() store.Filter {
+	f, ps := service.ReadFilter(q.v)
+	q.ps = append(q.ps, ps...)
+	return f
+}
+
+// dashboardFilter reads the dashboard's filter, which the IATI export
+// shares, as filter does the list's.
+func (q *query) dashboardFilter() store.DashboardFilter {
+	f, ps := service.ReadDashboardFilter(q.v)
+	q.ps = append(q.ps, ps...)
+	return f
 }
 
 func (q *query) oneOf(name string, allowed []string) string {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -98,25 +99,57 @@ func (s *Server) edit(c echo.Context) error {
 	})
 }
 
-// events handles GET /v1/priorities/{id}/events.
-func (s *Server) events(c echo.Context) error {
-	evs, err := s.svc.Events(ctx(c), actorOf(c), priorityID(c))
+// decide handles POST /v1/priorities/{id}/decisions.
+func (s *Server) decide(c echo.Context) error {
+	var in pipeline.DecisionInput
+	return s.act(c, &in, func() pipeline.Act { return pipeline.Act{DecisionInput: in} })
+}
+
+// act runs an act on the path's priority through the service: the body
+// read into dst, then made an act. The engine answers in the order of
+// docs/architecture.md, How a decision is checked
+// — 404, 412, 409, 403, 422 — so a body that did not even decode is reported
+// only after the checks that come before it, together with the engine's
+// own findings on what did decode.
+func (s *Server) act(c echo.Context, dst any, act func() pipeline.Act) error {
+	id, version := priorityID(c), ifMatch(c)
+	ps, err := bind(c, dst)
 	if err != nil {
 		return err
 	}
+	if len(ps) > 0 {
+		err := s.svc.Check(ctx(c), actorOf(c), id, version, act())
+		var e *pipeline.Error
+		if errors.As(err, &e) && e.Kind != pipeline.KindInvalid {
+			return err
+		}
+		if e != nil {
+			ps = ps.Merge(e.Problems)
+		}
+		return invalid("the request is not valid", ps)
+	}
+	p, err := s.svc.Act(ctx(c), actorOf(c), id, version, act())
+	if err != nil {
+		return err
+	}
+	return writePriority(c, http.StatusOK, p)
+}
+
+// putPlan handles PUT /v1/priorities/{id}/plan: the assigned expert replaces the draft.
+func (s *Server) putPlan(c echo.Context) error {
+	var plan pipeline.Plan
+	return s.act(c, &plan, func() pipeline.Act {
+		return pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: pipeline.DraftPlan}, Plan: &plan}
+	})
+}
+
+// events handles GET /v1/priorities/{id}/events.
+func (s *Server) events(c echo.Context) error {
+	evs, err := s.svc.Events(ctx(c), actorOf(c), priorityID(c))
 	if evs == nil {
 		evs = []pipeline.Event{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": evs})
-}
-
-// filter reads the priority filters (service.ReadFilter): the list and the
-// CSV export share them. Their problems are listed with the query's others,
-// in one 422.
-func (q *query) filter() store.Filter {
-	f, ps := service.ReadFilter(q.v)
-	q.ps = append(q.ps, ps...)
-	return f
+	return reply(c, http.StatusOK, map[string]any{"items": evs}, err)
 }
 
 // listPriorities handles GET /v1/priorities.
@@ -132,4 +165,11 @@ func (s *Server) listPriorities(c echo.Context) error {
 func (s *Server) viewOf(c echo.Context) func(*pipeline.Priority) priorityView {
 	a := actorOf(c)
 	return func(p *pipeline.Priority) priorityView { return view(a, p) }
+}
+
+// tasks handles GET /v1/tasks: what waits for the caller, soonest due first.
+func (s *Server) tasks(c echo.Context) error {
+	return list(c, newQuery(c), func(pg store.Page) ([]*pipeline.Priority, string, error) {
+		return s.svc.Tasks(ctx(c), actorOf(c), pg)
+	}, s.viewOf(c))
 }

@@ -119,7 +119,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		case ownRoute(route, path):
 			h.Set("Content-Security-Policy", apiCSP)
 		}
-		if path == "/v1" || strings.HasPrefix(path, "/v1/") || path == "/metrics" {
+		if apiPath(path) || path == "/metrics" {
 			h.Set("Cache-Control", "no-store")
 		}
 		return next(c)
@@ -129,18 +129,15 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // ownRoute reports whether a request is for one of the API's routes (or
 // none at all), rather than for a page mounted beside them.
 func ownRoute(route, path string) bool {
-	switch {
-	case route == "":
-		return true
-	case strings.HasPrefix(path, "/v1/") || path == "/v1":
-		return true
-	}
 	switch route {
-	case "/healthz", "/readyz", "/openapi.yaml", "/metrics":
+	case "", "/healthz", "/readyz", "/openapi.yaml", "/metrics":
 		return true
 	}
-	return false
+	return apiPath(path)
 }
+
+// apiPath reports whether path is under /v1.
+func apiPath(path string) bool { return path == "/v1" || strings.HasPrefix(path, "/v1/") }
 
 // tooManyFailures answers 429 with Retry-After in whole seconds.
 func tooManyFailures(c echo.Context, wait time.Duration) error {

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,25 +55,18 @@ const (
 // The JSON encoder escapes what remains.
 func (p *Problem) bounded() *Problem {
 	q := *p
-	q.Detail = cut(q.Detail, maxProblemText)
+	q.Detail = pipeline.Shorten(q.Detail, maxProblemText)
 	q.Errors = nil
 	for i, e := range p.Errors {
 		if i == maxProblemErrors {
 			e = pipeline.Problem("(more)", pipeline.MoreProblems, "count", len(p.Errors)-maxProblemErrors)
 		}
-		e.Field = cut(e.Field, maxProblemText)
-		e.Message = cut(i18n.English().Problem(e), maxProblemText)
+		e.Field = pipeline.Shorten(e.Field, maxProblemText)
+		e.Message = pipeline.Shorten(i18n.English().Problem(e), maxProblemText)
 		q.Errors = append(q.Errors, e)
 		if i == maxProblemErrors {
 			break
 		}
 	}
 	return &q
-}
-
-func cut(s string, n int) string {
-	if len(s) <= n || utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -60,14 +60,13 @@ type Deps struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	svc      *service.Service
-	store    *store.Store
-	temporal client.Client
-	log      *slog.Logger
-	people   *people.Service
-	metrics  *httpMetrics
-	draining *atomic.Bool
-	// authFails limits failed authentications per client.
+	svc          *service.Service
+	store        *store.Store
+	temporal     client.Client
+	log          *slog.Logger
+	people       *people.Service
+	metrics      *httpMetrics
+	draining     *atomic.Bool
 	authFails    *authlimit.Limiter
 	metricsToken string
 	// pages answers the refusals of the web app's paths, if it can.

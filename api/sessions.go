@@ -12,12 +12,8 @@ import (
 // createSession handles POST /v1/sessions (managers).
 func (s *Server) createSession(c echo.Context) error {
 	var in pipeline.SessionInput
-	ps, err := bind(c, &in)
-	if err != nil {
+	if err := read(c, &in, "the session is not valid", in.Validate); err != nil {
 		return err
-	}
-	if len(ps) > 0 {
-		return invalid("the session is not valid", ps.Merge(in.Validate()))
 	}
 	ses, err := s.svc.CreateSession(ctx(c), actorOf(c), in)
 	if err != nil {
@@ -38,8 +34,5 @@ func (s *Server) listSessions(c echo.Context) error {
 // stage — only those the caller may see.
 func (s *Server) getSession(c echo.Context) error {
 	v, err := s.svc.Session(ctx(c), actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return reply(c, http.StatusOK, v, err)
 }

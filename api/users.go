@@ -48,18 +48,11 @@ func (s *Server) me(c echo.Context) error {
 // how they hear of their tasks.
 func (s *Server) setPreferences(c echo.Context) error {
 	var in preferences
-	ps, err := bind(c, &in)
-	if err != nil {
+	if err := read(c, &in, "the preferences are not valid", nil); err != nil {
 		return err
-	}
-	if len(ps) > 0 {
-		return invalid("the preferences are not valid", ps)
 	}
 	u, err := s.people.SetPreferences(c.Request().Context(), userOf(c).ID, in.Language, in.Notify)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
+	return reply(c, http.StatusOK, u, err)
 }
 
 // listUsers handles GET /v1/users (managers), by name.
@@ -71,10 +64,7 @@ func (s *Server) listUsers(c echo.Context) error {
 		return err
 	}
 	items, next, err := s.people.List(c.Request().Context(), actorOf(c), f, pg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newPage(items, next))
+	return reply(c, http.StatusOK, newPage(items, next), err)
 }
 
 func roleNames() []string {
@@ -109,48 +99,32 @@ func (s *Server) addUser(c echo.Context) error {
 // getUser handles GET /v1/users/{id} (managers): the user and their tokens.
 func (s *Server) getUser(c echo.Context) error {
 	u, tokens, err := s.people.Get(c.Request().Context(), actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, userDetail{u, tokens})
+	return reply(c, http.StatusOK, userDetail{u, tokens}, err)
 }
 
 // patchUser handles PATCH /v1/users/{id} (managers): name, email, language,
 // preference, countries and themes. A role is not changed: add a new user.
 func (s *Server) patchUser(c echo.Context) error {
 	var in store.UserChanges
-	ps, err := bind(c, &in)
-	if err != nil {
+	if err := read(c, &in, "the changes are not valid", nil); err != nil {
 		return err
-	}
-	if len(ps) > 0 {
-		return invalid("the changes are not valid", ps)
 	}
 	u, err := s.people.Update(c.Request().Context(), actorOf(c), c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
+	return reply(c, http.StatusOK, u, err)
 }
 
 // deactivateUser handles POST /v1/users/{id}/deactivate (managers): the
 // user's tokens and sessions stop working at once.
 func (s *Server) deactivateUser(c echo.Context) error {
 	u, err := s.people.Deactivate(c.Request().Context(), actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, u)
+	return reply(c, http.StatusOK, u, err)
 }
 
 // rotateToken handles POST /v1/users/{id}/token (managers, or the user):
 // every token of the user is revoked and a new one is shown, once.
 func (s *Server) rotateToken(c echo.Context) error {
 	iss, err := s.people.RotateToken(c.Request().Context(), actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, iss)
+	return reply(c, http.StatusCreated, iss, err)
 }
 
 // revokeTokens handles DELETE /v1/users/{id}/token (managers, or the user).

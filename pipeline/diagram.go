@@ -13,10 +13,9 @@ func Mermaid() string {
 	b.WriteString("stateDiagram-v2\n")
 	fmt.Fprintf(&b, "    [*] --> %s: submit (focal point)\n", Triage)
 	for _, t := range Table {
-		if !t.moves() {
-			continue
+		if t.moves() {
+			fmt.Fprintf(&b, "    %s --> %s: %s (%s)\n", t.From, t.Next(), t.Decision, t.Rule)
 		}
-		fmt.Fprintf(&b, "    %s --> %s: %s (%s)\n", t.From, t.Next(), t.Decision, t.Rule)
 	}
 	fmt.Fprintf(&b, "    note right of %s\n        from every open stage: withdraw (%s) → %s,\n        reassign (%s) keeps the stage\n    end note\n",
 		Triage, CountryFocalPoint, Withdrawn, AnyManager)
@@ -32,10 +31,7 @@ func Mermaid() string {
 func TaskRules(r Role) map[Stage]Rule {
 	out := map[Stage]Rule{}
 	for _, t := range Table {
-		if !t.moves() {
-			continue
-		}
-		if ruleRole[t.Rule] == r {
+		if t.moves() && ruleRole[t.Rule] == r {
 			out[t.From] = t.Rule
 		}
 	}

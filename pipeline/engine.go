@@ -99,7 +99,7 @@ func Authorize(a Actor, p *Priority, version int, d Decision) (Transition, error
 		return Transition{}, Errorf(KindStale, "the priority is at version %d, not %d: reload it and try again", p.Version, version)
 	}
 	if !d.Valid() && !d.Edit() {
-		return Transition{}, Invalid("the decision is not valid", Problems{Problem("decision", NotOneOf, "allowed", decisionList())})
+		return Transition{}, Invalid("the decision is not valid", Problems{Problem("decision", NotOneOf, "allowed", join(Decisions, "", ", "))})
 	}
 	t, ok := Lookup(p.Stage, d)
 	if !ok {
@@ -126,32 +126,33 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	return nil
 }
 
+// editTexts name the edits in refusals: the act, and its invalid body.
+var editTexts = map[Decision][2]string{
+	Edit:      {"editing the priority's fields", "the changes are not valid"},
+	DraftPlan: {"drafting the plan", "the plan is not valid"},
+}
+
 func actText(d Decision) string {
-	switch d {
-	case Edit:
-		return "editing the priority's fields"
-	case DraftPlan:
-		return "drafting the plan"
+	if t, ok := editTexts[d]; ok {
+		return t[0]
 	}
 	return string(d)
 }
 
 func invalidText(d Decision) string {
-	switch d {
-	case Edit:
-		return "the changes are not valid"
-	case DraftPlan:
-		return "the plan is not valid"
+	if t, ok := editTexts[d]; ok {
+		return t[1]
 	}
 	return "the decision is not valid"
 }
 
-func decisionList() string {
-	names := make([]string, len(Decisions))
-	for i, d := range Decisions {
-		names[i] = string(d)
+// join lists xs in a message, each with suffix, separated by sep.
+func join[S ~string](xs []S, suffix, sep string) string {
+	names := make([]string, len(xs))
+	for i, x := range xs {
+		names[i] = string(x) + suffix
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(names, sep)
 }
 
 // actProblems lists what is wrong with the act's fields for transition t.
@@ -297,7 +298,7 @@ func CheckSubmit(a Actor, s Submission) error {
 	if ps := s.Validate(); len(ps) > 0 {
 		return Invalid("the submission is not valid", ps)
 	}
-	if !slices.ContainsFunc(s.Countries, func(c string) bool { return slices.Contains(a.Countries, c) }) {
+	if !a.inCountries(s.Countries) {
 		return Errorf(KindForbidden, "a focal point submits priorities for its own countries: %s", strings.Join(a.Countries, ", "))
 	}
 	return nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -33,16 +34,11 @@ func (e EUR) IsZero() bool { return e.cents == 0 }
 
 // String formats the amount with exactly two decimals, as the exports do: "1234.50".
 func (e EUR) String() string {
-	c := e.cents
-	sign := ""
+	c, sign := e.cents, ""
 	if c < 0 {
 		sign, c = "-", -c
 	}
-	frac := strconv.FormatInt(c%100, 10)
-	if len(frac) == 1 {
-		frac = "0" + frac
-	}
-	return sign + strconv.FormatInt(c/100, 10) + "." + frac
+	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
 }
 
 // MarshalJSON writes the amount as a JSON number of euros without trailing

@@ -151,11 +151,11 @@ func TestEveryCELACCountryAtOnceIsAList(t *testing.T) {
 func TestQuoteShortKeepsFortyCharacters(t *testing.T) {
 	t.Parallel()
 	forty := strings.Repeat("ñ", 40)
-	if got := quoteShort(forty); got != strconv.Quote(forty) {
-		t.Errorf("quoteShort(40 characters) = %s, want them all", got)
+	if got := QuoteShort(forty); got != strconv.Quote(forty) {
+		t.Errorf("QuoteShort(40 characters) = %s, want them all", got)
 	}
-	if got := quoteShort(forty + "x"); got != strconv.Quote(forty+"…") {
-		t.Errorf("quoteShort(41 characters) = %s, want 40 and an ellipsis", got)
+	if got := QuoteShort(forty + "x"); got != strconv.Quote(forty+"…") {
+		t.Errorf("QuoteShort(41 characters) = %s, want 40 and an ellipsis", got)
 	}
 }
 

@@ -1,9 +1,6 @@
 package pipeline
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Role is what a user is to the programme.
 type Role string
@@ -43,15 +40,12 @@ func (a Actor) Ref() Ref { return Ref{ID: a.ID, Name: a.Name, Role: a.Role} }
 
 // coversCountries reports whether the actor is a focal point of any of countries.
 func (a Actor) coversCountries(countries []string) bool {
-	if a.Role != FocalPoint {
-		return false
-	}
-	for _, c := range countries {
-		if slices.Contains(a.Countries, c) {
-			return true
-		}
-	}
-	return false
+	return a.Role == FocalPoint && a.inCountries(countries)
+}
+
+// inCountries reports whether any of countries is one of the actor's.
+func (a Actor) inCountries(countries []string) bool {
+	return slices.ContainsFunc(countries, func(c string) bool { return slices.Contains(a.Countries, c) })
 }
 
 // CanSee reports whether the actor may see the priority at all
@@ -104,13 +98,5 @@ func (a Actor) Demand(c Capability) error {
 	if a.May(c) {
 		return nil
 	}
-	return Errorf(KindForbidden, "only %s may %s", roleNames(capabilities[c]), c)
-}
-
-func roleNames(rs []Role) string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = string(r) + "s"
-	}
-	return strings.Join(names, " and ")
+	return Errorf(KindForbidden, "only %s may %s", join(capabilities[c], "s", " and "), c)
 }

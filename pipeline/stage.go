@@ -4,7 +4,10 @@
 // library so that the workflow, the API and the UI can all read the same truth.
 package pipeline
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Stage is where a priority stands in the pipeline.
 type Stage string
@@ -29,24 +32,10 @@ var Stages = []Stage{Triage, ExpertReview, Revision, Planning, Validation, Appro
 var OpenStages = []Stage{Triage, ExpertReview, Revision, Planning, Validation, Approval}
 
 // Open reports whether a priority in s still waits for a decision.
-func (s Stage) Open() bool {
-	for _, o := range OpenStages {
-		if s == o {
-			return true
-		}
-	}
-	return false
-}
+func (s Stage) Open() bool { return slices.Contains(OpenStages, s) }
 
 // Valid reports whether s is one of Stages.
-func (s Stage) Valid() bool {
-	for _, o := range Stages {
-		if s == o {
-			return true
-		}
-	}
-	return false
-}
+func (s Stage) Valid() bool { return slices.Contains(Stages, s) }
 
 // SLAs is how long each open stage may take before it is overdue.
 type SLAs map[Stage]time.Duration

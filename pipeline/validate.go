@@ -44,12 +44,7 @@ func (ps *Problems) Add(field string, code Code, params ...any) {
 
 // Has reports whether field already has a problem.
 func (ps Problems) Has(field string) bool {
-	for _, p := range ps {
-		if p.Field == field {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ps, func(p FieldError) bool { return p.Field == field })
 }
 
 // Merge appends the problems of more whose field has no problem yet: a field
@@ -176,20 +171,23 @@ func (ps *Problems) Countries(field string, cs []string, min int) {
 	}
 	for i, c := range cs {
 		if _, ok := Lists.CountryByCode(c); !ok {
-			ps.Add(fmt.Sprintf("%s[%d]", field, i), UnknownCountry, "value", quoteShort(c))
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), UnknownCountry, "value", QuoteShort(c))
 		} else if slices.Index(cs, c) != i {
-			ps.Add(fmt.Sprintf("%s[%d]", field, i), Duplicate, "value", quoteShort(c))
+			ps.Add(fmt.Sprintf("%s[%d]", field, i), Duplicate, "value", QuoteShort(c))
 		}
 	}
 }
 
-// quoteShort quotes a value for a message, escaped and cut to 40 characters:
+// QuoteShort quotes a client's value for a message, escaped and cut to 40 characters:
 // a message never carries a client's bytes unbounded or raw.
-func quoteShort(v string) string {
-	if utf8.RuneCountInString(v) > 40 {
-		v = string([]rune(v)[:40]) + "…"
+func QuoteShort(v string) string { return strconv.Quote(Shorten(v, 40)) }
+
+// Shorten cuts s to n characters, marking the cut with "…".
+func Shorten(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return strconv.Quote(v)
+	return string([]rune(s)[:n]) + "…"
 }
 
 // UUID checks an optional UUID field.

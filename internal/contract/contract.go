@@ -28,9 +28,10 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/pipeline"
 )
 
-// checker is the document's validator, built once per test binary.
+// checker is the document's validator.
 type checker struct {
 	mu      sync.Mutex // libopenapi-validator is not documented as safe for concurrent use
 	v       validator.Validator
@@ -41,42 +42,31 @@ type checker struct {
 	seen    map[[32]byte]bool
 }
 
-var (
-	once   sync.Once
-	shared *checker
-	err    error
-)
-
-func load() (*checker, error) {
-	once.Do(func() {
-		doc, e := libopenapi.NewDocument(api.OpenAPI())
-		if e != nil {
-			err = e
-			return
-		}
-		m, e := doc.BuildV3Model()
-		if e != nil {
-			err = e
-			return
-		}
-		opts := []config.Option{
-			config.WithStrictMode(),
-			// An event's data is free-form by design.
-			config.WithStrictIgnorePaths("$.body.items[*].data.**", "$.body.data.**"),
-			// Set on every response, described once in the document's info;
-			// and gzip, which /metrics negotiates like any HTTP server.
-			config.WithStrictIgnoredHeadersExtra(append(api.SecurityHeaderNames(), "Content-Encoding")...),
-		}
-		v, errs := validator.NewValidator(doc, opts...)
-		if len(errs) > 0 {
-			err = fmt.Errorf("openapi validator: %v", errs)
-			return
-		}
-		o := config.NewValidationOptions(opts...)
-		shared = &checker{v: v, model: &m.Model, opts: o, ignored: o.GetEffectiveStrictIgnoredHeaders(), seen: map[[32]byte]bool{}}
-	})
-	return shared, err
-}
+// load builds the shared checker once per test binary.
+var load = sync.OnceValues(func() (*checker, error) {
+	doc, err := libopenapi.NewDocument(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	m, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, err
+	}
+	opts := []config.Option{
+		config.WithStrictMode(),
+		// An event's data is free-form by design.
+		config.WithStrictIgnorePaths("$.body.items[*].data.**", "$.body.data.**"),
+		// Set on every response, described once in the document's info;
+		// and gzip, which /metrics negotiates like any HTTP server.
+		config.WithStrictIgnoredHeadersExtra(append(api.SecurityHeaderNames(), "Content-Encoding")...),
+	}
+	v, errs := validator.NewValidator(doc, opts...)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("openapi validator: %v", errs)
+	}
+	o := config.NewValidationOptions(opts...)
+	return &checker{v: v, model: &m.Model, opts: o, ignored: o.GetEffectiveStrictIgnoredHeaders(), seen: map[[32]byte]bool{}}, nil
+})
 
 // Wrap returns next behind the contract check. Violations are reported when
 // the test ends, after every request has been answered: register Wrap's
@@ -204,7 +194,7 @@ func (c *checker) check(r *http.Request, body []byte, status int, header http.He
 		out = append(out, fmt.Sprintf("%s: the document has no such operation: %s", at, describe(reqErrs)))
 	}
 	if !resOK {
-		out = append(out, fmt.Sprintf("%s: the response breaks the document: %s %s", at, describe(resErrs), excerpt(resBody)))
+		out = append(out, fmt.Sprintf("%s: the response breaks the document: %s %s", at, describe(resErrs), pipeline.Shorten(string(resBody), 300)))
 	}
 	if routed(reqErrs) {
 		if extra := c.undeclaredHeaders(req, res); len(extra) > 0 {
@@ -285,13 +275,6 @@ func describe(errs []*verrors.ValidationError) string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, " | ")
-}
-
-func excerpt(b []byte) string {
-	if len(b) > 300 {
-		return string(b[:300]) + "…"
-	}
-	return string(b)
 }
 
 // teeBody is a request body that copies what is read of it.

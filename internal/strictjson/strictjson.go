@@ -13,9 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,10 +57,6 @@ var eurType = reflect.TypeFor[pipeline.EUR]()
 // decodeEUR reads an amount (pipeline.ParseEUR: at most two decimals) and
 // names its problem for the field.
 func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
-	if string(raw) == "null" {
-		v.SetZero()
-		return
-	}
 	eur, err := pipeline.ParseEUR(string(raw))
 	switch {
 	case errors.Is(err, pipeline.ErrTooPrecise):
@@ -74,26 +71,22 @@ func decodeEUR(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.P
 }
 
 func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline.Problems) {
-	isNull := string(raw) == "null"
+	k := v.Kind()
+	if string(raw) == "null" && (k == reflect.Pointer || k == reflect.Slice || v.Type() == eurType) {
+		v.SetZero()
+		return
+	}
 	switch {
 	case v.Type() == eurType:
 		decodeEUR(raw, v, path, ps)
-	case v.Kind() == reflect.Pointer:
-		if isNull {
-			v.SetZero()
-			return
-		}
+	case k == reflect.Pointer:
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
 		decodeValue(raw, v.Elem(), path, ps)
-	case v.Kind() == reflect.Struct:
+	case k == reflect.Struct:
 		decodeObject(raw, v, path, ps)
-	case v.Kind() == reflect.Slice && v.Type() != reflect.TypeOf(json.RawMessage{}):
-		if isNull {
-			v.SetZero()
-			return
-		}
+	case k == reflect.Slice:
 		var elems []json.RawMessage
 		if raw[0] != '[' || json.Unmarshal(raw, &elems) != nil {
 			ps.Add(fieldName(path), pipeline.NotAnArray)
@@ -106,7 +99,7 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string, ps *pipeline
 		v.Set(s)
 	default:
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
-			ps.Add(fieldName(path), kindCode(v.Kind()))
+			ps.Add(fieldName(path), kindCode(k))
 		}
 	}
 }
@@ -125,12 +118,7 @@ func decodeObject(raw json.RawMessage, v reflect.Value, path string, ps *pipelin
 			fields[name] = i
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		i, ok := fields[k]
 		if !ok {
 			ps.Add(joinField(path, SafeName(k)), pipeline.UnknownField)
@@ -191,26 +179,31 @@ func scanJSON(body []byte) pipeline.Problems {
 	}
 	var stack []*frame
 	var ps pipeline.Problems
+	// top is the innermost container, nil at the top level.
+	top := func() *frame {
+		if len(stack) == 0 {
+			return nil
+		}
+		return stack[len(stack)-1]
+	}
 	// valuePath is the path of the value the next token starts.
 	valuePath := func() string {
-		if len(stack) == 0 {
+		f := top()
+		switch {
+		case f == nil:
 			return ""
-		}
-		f := stack[len(stack)-1]
-		if f.object {
+		case f.object:
 			return joinField(f.path, f.key)
 		}
 		return fmt.Sprintf("%s[%d]", f.path, f.index)
 	}
 	// done moves the innermost container past a complete value.
 	done := func() {
-		if len(stack) == 0 {
-			return
-		}
-		f := stack[len(stack)-1]
-		if f.object {
+		switch f := top(); {
+		case f == nil:
+		case f.object:
 			f.wantKey = true
-		} else {
+		default:
 			f.index++
 		}
 	}
@@ -239,20 +232,16 @@ func scanJSON(body []byte) pipeline.Problems {
 		case string:
 			raw := body[start:dec.InputOffset()]
 			raw = raw[bytes.IndexByte(raw, '"'):]
-			top := (*frame)(nil)
-			if len(stack) > 0 {
-				top = stack[len(stack)-1]
-			}
-			if top != nil && top.object && top.wantKey {
-				top.wantKey = false
-				top.key = SafeName(t)
+			if f := top(); f != nil && f.object && f.wantKey {
+				f.wantKey = false
+				f.key = SafeName(t)
 				if badString(raw) != "" {
-					ps.Add(joinField(top.path, top.key), pipeline.BadKey)
+					ps.Add(joinField(f.path, f.key), pipeline.BadKey)
 				}
-				if top.keys[t] {
-					ps.Add(joinField(top.path, top.key), pipeline.DuplicateKey)
+				if f.keys[t] {
+					ps.Add(joinField(f.path, f.key), pipeline.DuplicateKey)
 				}
-				top.keys[t] = true
+				f.keys[t] = true
 				continue
 			}
 			if code := badString(raw); code != "" {
@@ -267,44 +256,26 @@ func scanJSON(body []byte) pipeline.Problems {
 }
 
 // badString says what is wrong with a JSON string literal (quotes included)
-// that json.Valid accepted, or "".
+// that json.Valid accepted, or "". A high surrogate escape must be followed
+// at once by a low one, and a low one must follow a high one.
 func badString(lit []byte) pipeline.Code {
 	if !utf8.Valid(lit) {
 		return pipeline.InvalidUTF8
 	}
 	pendingHigh := false
 	for i := 1; i < len(lit)-1; i++ {
-		if lit[i] != '\\' {
-			if pendingHigh {
-				return pipeline.LoneSurrogate
-			}
-			continue
-		}
-		i++
-		if lit[i] != 'u' {
-			if pendingHigh {
-				return pipeline.LoneSurrogate
-			}
-			continue
-		}
-		r, _ := strconv.ParseUint(string(lit[i+1:i+5]), 16, 16)
-		i += 4
-		switch {
-		case r >= 0xd800 && r < 0xdc00:
-			if pendingHigh {
-				return pipeline.LoneSurrogate
-			}
-			pendingHigh = true
-		case r >= 0xdc00 && r < 0xe000:
-			if !pendingHigh {
-				return pipeline.LoneSurrogate
-			}
-			pendingHigh = false
-		default:
-			if pendingHigh {
-				return pipeline.LoneSurrogate
+		r := rune(-1) // not a \u escape
+		if lit[i] == '\\' {
+			i++
+			if lit[i] == 'u' {
+				u, _ := strconv.ParseUint(string(lit[i+1:i+5]), 16, 16)
+				r, i = rune(u), i+4
 			}
 		}
+		if low := r >= 0xdc00 && r < 0xe000; low != pendingHigh {
+			return pipeline.LoneSurrogate
+		}
+		pendingHigh = r >= 0xd800 && r < 0xdc00
 	}
 	if pendingHigh {
 		return pipeline.LoneSurrogate
@@ -317,14 +288,11 @@ func badString(lit []byte) pipeline.Code {
 var plainName = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
 
 // SafeName is a client-chosen name (a JSON key, a query parameter) as a
-// problem may show it: as it is when plain, else Go-quoted (control
-// characters and invalid UTF-8 escaped) and cut to 40 characters.
+// problem may show it: as it is when plain, else as pipeline.QuoteShort
+// quotes it.
 func SafeName(k string) string {
 	if plainName.MatchString(k) {
 		return k
 	}
-	if utf8.RuneCountInString(k) > 40 {
-		k = string([]rune(k)[:40]) + "…"
-	}
-	return strconv.Quote(k)
+	return pipeline.QuoteShort(k)
 }
