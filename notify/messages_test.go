@@ -117,6 +117,8 @@ func TestCompose(t *testing.T) {
 		"es": {"Corrección pedida: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz pidió una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 de marzo de 2026"},
 		"pt": {"Revisão solicitada: PE-2026-0007 ECI con Colombia", "Olá María,", "Carmen Díaz solicitou uma revisão da prioridade PE-2026-0007 “ECI con Colombia”", "Comentário: Precise las instituciones", "Prazo: 12 de março de 2026"},
 		"en": {"Revision requested: PE-2026-0007 ECI con Colombia", "Hello María,", "Carmen Díaz asked for a revision of the priority PE-2026-0007 “ECI con Colombia”", "Comment: Precise", "Due: 12 March 2026"},
+		"fr": {"Révision demandée\u00a0: PE-2026-0007 ECI con Colombia", "Bonjour María,", "Carmen Díaz a demandé une révision de la priorité PE-2026-0007 «\u00a0ECI con Colombia\u00a0»", "Commentaire\u00a0: Precise las instituciones", "Échéance\u00a0: 12 mars 2026", "Ouvrir la priorité\u00a0: https://"},
+		"nl": {"Herziening gevraagd: PE-2026-0007 ECI con Colombia", "Geachte María,", "Carmen Díaz heeft gevraagd om een herziening van prioriteit PE-2026-0007 ‘ECI con Colombia’", "Toelichting: Precise las instituciones", "Uiterste datum: 12 maart 2026"},
 	}
 	for lang, parts := range want {
 		u := store.User{Actor: pipeline.Actor{ID: "u-" + lang, Name: "María"}, Email: "maria@example.org", Language: lang}
@@ -138,7 +140,7 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	// Same inputs, same message: a resend carries the same Message-ID.
-	u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Ana"}, Email: "ana@example.org", Language: "fr"}
+	u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Ana"}, Email: "ana@example.org", Language: "de"}
 	a, _ := Compose(ev, p, u, "https://x", "example.org")
 	b, _ := Compose(ev, p, u, "https://x", "example.org")
 	if a != b || a.Language != i18n.Fallback {

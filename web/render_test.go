@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -80,7 +81,7 @@ func TestEveryPageRendersInEveryLanguage(t *testing.T) {
 		pipeline.Expert:     {"/", "/priorities/" + id, "/priorities/" + id + "/plan"},
 		pipeline.Manager:    {"/", "/dashboard", "/dashboard?country=PE", "/priorities?stage=planning&q=eci", "/sessions", "/sessions/" + sid, "/priorities/" + id},
 	}
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		for role, paths := range pages {
 			c := b.client(t, b.users[role], lang)
 			for _, p := range paths {
