@@ -150,3 +150,34 @@ func TestCompose(t *testing.T) {
 		t.Error("a message for an event that tells nobody")
 	}
 }
+
+// TestDigestInFrenchAndDutch: the daily digest of Haiti's and Suriname's
+// focal points, every line in their language: stage, due date, the count
+// of the rest, French punctuation.
+func TestDigestInFrenchAndDutch(t *testing.T) {
+	t.Parallel()
+	due := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	p := &pipeline.Priority{ID: "7c1f2a4e-9b3d-4c5e-8f60-1a2b3c4d5e6f", Ref: "HT-2026-0003", Title: "Traite des personnes",
+		Stage: pipeline.Validation, DueAt: &due, Overdue: true}
+	want := map[string][]string{
+		"fr": {"Puente — tâches en attente\u00a0: 1\u00a0234, en retard\u00a0: 1", "Bonjour Marie,",
+			"- HT-2026-0003 Traite des personnes — Validation — Échéance\u00a0: 1er mars 2026 — EN RETARD",
+			"… et 1\u00a0233 autres dans votre boîte de réception\u00a0: https://puente.example.org/"},
+		"nl": {"Puente — openstaande taken: 1.234, te laat: 1", "Geachte Marie,",
+			"- HT-2026-0003 Traite des personnes — Validatie — Uiterste datum: 1 maart 2026 — TE LAAT",
+			"…en nog 1.233 in uw inbox: https://puente.example.org/"},
+	}
+	for lang, parts := range want {
+		u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Marie"}, Email: "marie@example.org", Language: lang}
+		d := ComposeDigest(u, []*pipeline.Priority{p}, 1233, "2026-03-02", "https://puente.example.org", "example.org")
+		all := d.Subject + "\n" + d.Body
+		for _, part := range parts {
+			if !strings.Contains(all, part) {
+				t.Errorf("%s: %q not in\n%s", lang, part, all)
+			}
+		}
+		if d.Language != lang {
+			t.Errorf("%s: the digest says it is in %s", lang, d.Language)
+		}
+	}
+}
