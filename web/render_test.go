@@ -140,6 +140,27 @@ func TestLanguageSwitchRemembersTheChoice(t *testing.T) {
 	require.True(t, strings.Contains(string(body), "Peru"), "CLDR names the countries")
 }
 
+// TestAVisitorReadsTheirCountrysLanguage: an anonymous visitor whose
+// browser names no language of Puente's reads the one of the country it
+// names or implies — Haitian Creole, French; Sranan Tongo, Dutch — and one
+// whose browser names French or Dutch reads it.
+func TestAVisitorReadsTheirCountrysLanguage(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	for header, want := range map[string]string{"ht-HT": "fr", "srn": "nl", "fr-CA, en;q=0.5": "fr", "nl-NL": "nl", "de-DE": "en"} {
+		req, err := http.NewRequest(http.MethodGet, b.srv.URL+"/signin", nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept-Language", header)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Containsf(t, string(body), `<html lang="`+want+`">`, "Accept-Language: %s", header)
+		require.Equal(t, want, resp.Header.Get("Content-Language"))
+	}
+}
+
 // TestCrossOriginPostsAreRefused: a form posted from another site gets 403
 // and changes nothing — no decision is asked of the service, the session
 // is not signed out.
