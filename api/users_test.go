@@ -156,7 +156,7 @@ func TestManagersAddListChangeAndDeactivateUsers(t *testing.T) {
 		"name": "Otro", "email": "JOAO.SILVA@example.org", "language": "pt", "role": "focal_point", "countries": []string{"BR"}})
 	assertFields(t, r, "email")
 	r = b.app.Do(t, http.MethodPost, "/v1/users", mgr, map[string]any{
-		"name": "", "email": "not an address", "language": "fr", "role": "focal_point", "countries": []string{"XX"}, "extra": 1})
+		"name": "", "email": "not an address", "language": "de", "role": "focal_point", "countries": []string{"XX"}, "extra": 1})
 	assertFields(t, r, "extra", "name", "email", "language", "countries[0]")
 	r = b.app.Do(t, http.MethodPost, "/v1/users", mgr, map[string]any{"name": "Sin rol", "email": "x@example.org", "role": "expert"})
 	assertFields(t, r, "themes")

@@ -30,10 +30,11 @@ type DevUser struct {
 // issues new ones.
 const devTokenTTL = 365 * 24 * time.Hour
 
-// demoUsers are the dev stack's people: focal points for Peru, Colombia and
-// Mexico, one expert per theme, and two managers so four-eyes approval works.
+// demoUsers are the dev stack's people: focal points for Peru, Colombia,
+// Mexico, Haiti (in French) and Suriname (in Dutch), one expert per theme,
+// and two managers so four-eyes approval works.
 // Their addresses are at example.org, which no mail server serves: in dev
-// every email lands in Mailpit. The experts take turns at the three
+// every email lands in Mailpit. The experts take turns at the
 // languages, so the inbox shows each.
 func demoUsers() []store.User {
 	user := func(name, email, lang string, role pipeline.Role, countries ...string) store.User {
@@ -43,11 +44,13 @@ func demoUsers() []store.User {
 		user("María Quispe (focal point, Peru)", "maria.quispe@example.org", "es", pipeline.FocalPoint, "PE"),
 		user("Andrés Gómez (focal point, Colombia)", "andres.gomez@example.org", "es", pipeline.FocalPoint, "CO"),
 		user("Lucía Hernández (focal point, Mexico)", "lucia.hernandez@example.org", "es", pipeline.FocalPoint, "MX"),
+		user("Marie-Claude Joseph (focal point, Haiti)", "marie-claude.joseph@example.org", "fr", pipeline.FocalPoint, "HT"),
+		user("Ravi Ramdin (focal point, Suriname)", "ravi.ramdin@example.org", "nl", pipeline.FocalPoint, "SR"),
 		user("Ana Ruiz (manager)", "ana.ruiz@example.org", "en", pipeline.Manager),
 		user("Jean Dupont (manager)", "jean.dupont@example.org", "pt", pipeline.Manager),
 	}
 	for i, t := range pipeline.Lists.Themes {
-		u := user("Expert, "+t.EN, "expert."+strings.ReplaceAll(t.Code, "_", "-")+"@example.org", store.Languages[i%3], pipeline.Expert)
+		u := user("Expert, "+t.EN, "expert."+strings.ReplaceAll(t.Code, "_", "-")+"@example.org", store.Languages[i%len(store.Languages)], pipeline.Expert)
 		u.Themes = []string{t.Code}
 		users = append(users, u)
 	}

@@ -36,7 +36,7 @@ func ComposeDigest(u store.User, tasks []*pipeline.Priority, more int, day, base
 	for _, p := range tasks {
 		fmt.Fprintf(&b, "\n- %s %s — %s", p.Ref, p.Title, l.Stage(p.Stage))
 		if p.DueAt != nil {
-			fmt.Fprintf(&b, " — %s: %s", l.T("mail.due"), l.Date(*p.DueAt))
+			fmt.Fprintf(&b, " — %s%s %s", l.T("mail.due"), l.T("format.colon"), l.Date(*p.DueAt))
 		}
 		if p.Overdue {
 			fmt.Fprintf(&b, " — %s", l.T("mail.digest.overdue"))
@@ -44,7 +44,7 @@ func ComposeDigest(u store.User, tasks []*pipeline.Priority, more int, day, base
 		fmt.Fprintf(&b, "\n  %s/priorities/%s\n", base, p.ID)
 	}
 	if more > 0 {
-		fmt.Fprintf(&b, "\n%s: %s/\n", l.T("mail.digest.more", "More", l.Num(more)), base)
+		fmt.Fprintf(&b, "\n%s%s %s/\n", l.T("mail.digest.more", "More", l.Num(more)), l.T("format.colon"), base)
 	}
 	fmt.Fprintf(&b, "\n-- \n%s\n", l.T("mail.digest.footer"))
 	return Message{

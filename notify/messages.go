@@ -44,12 +44,12 @@ func Compose(ev pipeline.Event, p *pipeline.Priority, u store.User, baseURL, dom
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n%s\n", l.T("mail.greeting", "Name", u.Name), l.T("mail.lead."+string(kind), args...))
 	if ev.Comment != "" {
-		fmt.Fprintf(&b, "\n%s: %s\n", l.T("mail.comment"), ev.Comment)
+		fmt.Fprintf(&b, "\n%s%s %s\n", l.T("mail.comment"), l.T("format.colon"), ev.Comment)
 	}
 	if p.DueAt != nil && p.Stage.Open() && (kind != Escalated) {
-		fmt.Fprintf(&b, "\n%s: %s\n", l.T("mail.due"), l.Date(*p.DueAt))
+		fmt.Fprintf(&b, "\n%s%s %s\n", l.T("mail.due"), l.T("format.colon"), l.Date(*p.DueAt))
 	}
-	fmt.Fprintf(&b, "\n%s: %s/priorities/%s\n\n-- \n%s\n", l.T("mail.open"), strings.TrimRight(baseURL, "/"), p.ID, l.T("mail.footer"))
+	fmt.Fprintf(&b, "\n%s%s %s/priorities/%s\n\n-- \n%s\n", l.T("mail.open"), l.T("format.colon"), strings.TrimRight(baseURL, "/"), p.ID, l.T("mail.footer"))
 	return Message{
 		ID:       MessageID(p.ID, ev.Seq, u.ID, domain),
 		To:       u.Email,

@@ -117,6 +117,8 @@ func TestCompose(t *testing.T) {
 		"es": {"Corrección pedida: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz pidió una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 de marzo de 2026"},
 		"pt": {"Revisão solicitada: PE-2026-0007 ECI con Colombia", "Olá María,", "Carmen Díaz solicitou uma revisão da prioridade PE-2026-0007 “ECI con Colombia”", "Comentário: Precise las instituciones", "Prazo: 12 de março de 2026"},
 		"en": {"Revision requested: PE-2026-0007 ECI con Colombia", "Hello María,", "Carmen Díaz asked for a revision of the priority PE-2026-0007 “ECI con Colombia”", "Comment: Precise", "Due: 12 March 2026"},
+		"fr": {"Révision demandée\u00a0: PE-2026-0007 ECI con Colombia", "Bonjour María,", "Carmen Díaz a demandé une révision de la priorité PE-2026-0007 «\u00a0ECI con Colombia\u00a0»", "Commentaire\u00a0: Precise las instituciones", "Échéance\u00a0: 12 mars 2026", "Ouvrir la priorité\u00a0: https://"},
+		"nl": {"Herziening gevraagd: PE-2026-0007 ECI con Colombia", "Geachte María,", "Carmen Díaz heeft gevraagd om een herziening van prioriteit PE-2026-0007 ‘ECI con Colombia’", "Toelichting: Precise las instituciones", "Uiterste datum: 12 maart 2026"},
 	}
 	for lang, parts := range want {
 		u := store.User{Actor: pipeline.Actor{ID: "u-" + lang, Name: "María"}, Email: "maria@example.org", Language: lang}
@@ -138,7 +140,7 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	// Same inputs, same message: a resend carries the same Message-ID.
-	u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Ana"}, Email: "ana@example.org", Language: "fr"}
+	u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Ana"}, Email: "ana@example.org", Language: "de"}
 	a, _ := Compose(ev, p, u, "https://x", "example.org")
 	b, _ := Compose(ev, p, u, "https://x", "example.org")
 	if a != b || a.Language != i18n.Fallback {
@@ -146,5 +148,36 @@ func TestCompose(t *testing.T) {
 	}
 	if _, err := Compose(pipeline.Event{Kind: pipeline.EventSubmitted}, p, u, "https://x", "example.org"); err == nil {
 		t.Error("a message for an event that tells nobody")
+	}
+}
+
+// TestDigestInFrenchAndDutch: the daily digest of Haiti's and Suriname's
+// focal points, every line in their language: stage, due date, the count
+// of the rest, French punctuation.
+func TestDigestInFrenchAndDutch(t *testing.T) {
+	t.Parallel()
+	due := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	p := &pipeline.Priority{ID: "7c1f2a4e-9b3d-4c5e-8f60-1a2b3c4d5e6f", Ref: "HT-2026-0003", Title: "Traite des personnes",
+		Stage: pipeline.Validation, DueAt: &due, Overdue: true}
+	want := map[string][]string{
+		"fr": {"Puente — tâches en attente\u00a0: 1\u00a0234, en retard\u00a0: 1", "Bonjour Marie,",
+			"- HT-2026-0003 Traite des personnes — Validation — Échéance\u00a0: 1er mars 2026 — EN RETARD",
+			"… et 1\u00a0233 autres dans votre boîte de réception\u00a0: https://puente.example.org/"},
+		"nl": {"Puente — openstaande taken: 1.234, te laat: 1", "Geachte Marie,",
+			"- HT-2026-0003 Traite des personnes — Validatie — Uiterste datum: 1 maart 2026 — TE LAAT",
+			"…en nog 1.233 in uw inbox: https://puente.example.org/"},
+	}
+	for lang, parts := range want {
+		u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Marie"}, Email: "marie@example.org", Language: lang}
+		d := ComposeDigest(u, []*pipeline.Priority{p}, 1233, "2026-03-02", "https://puente.example.org", "example.org")
+		all := d.Subject + "\n" + d.Body
+		for _, part := range parts {
+			if !strings.Contains(all, part) {
+				t.Errorf("%s: %q not in\n%s", lang, part, all)
+			}
+		}
+		if d.Language != lang {
+			t.Errorf("%s: the digest says it is in %s", lang, d.Language)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -67,12 +68,13 @@ func (s *Service) issue() (Issued, []byte) {
 }
 
 // Normalize trims the name, lower-cases the email, and fills the defaults:
-// Spanish, an email per event.
+// the language of the user's country (French for Haiti, Dutch for
+// Suriname…), else Spanish; an email per event.
 func Normalize(u *store.User) {
 	u.Name = strings.TrimSpace(u.Name)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.Language == "" {
-		u.Language = "es"
+		u.Language = i18n.DefaultLanguage(u.Countries)
 	}
 	if u.Notify == "" {
 		u.Notify = store.NotifyImmediate

@@ -29,7 +29,7 @@ func TestValidate(t *testing.T) {
 		{"display name", func(u *store.User) { u.Email = "Ana <ana@example.org>" }, []string{"email"}},
 		{"not an address", func(u *store.User) { u.Email = "ana at example.org" }, []string{"email"}},
 		{"two addresses", func(u *store.User) { u.Email = "a@example.org,b@example.org" }, []string{"email"}},
-		{"language", func(u *store.User) { u.Language = "fr" }, []string{"language"}},
+		{"language", func(u *store.User) { u.Language = "de" }, []string{"language"}},
 		{"notify", func(u *store.User) { u.Notify = "never" }, []string{"notify"}},
 		{"role", func(u *store.User) { u.Role = "admin" }, []string{"role"}},
 		{"focal point without country", func(u *store.User) { u.Countries = nil }, []string{"countries"}},
@@ -60,6 +60,37 @@ func TestNormalize(t *testing.T) {
 	people.Normalize(&u)
 	if u.Name != "Ana" || u.Email != "ana.ruiz@example.org" || u.Language != "es" || u.Notify != "immediate" {
 		t.Errorf("normalized %+v", u)
+	}
+	ht := store.User{Actor: pipeline.Actor{Name: "Marie", Role: pipeline.FocalPoint, Countries: []string{"HT"}}}
+	if people.Normalize(&ht); ht.Language != "fr" {
+		t.Errorf("a focal point of Haiti without a language reads %q, want fr", ht.Language)
+	}
+}
+
+// TestLanguageFromCountry: a user added without a language reads their
+// country's — Haiti's focal point French, Suriname's Dutch — and keeps it
+// in the database; one given a language keeps theirs; they may change it.
+func TestLanguageFromCountry(t *testing.T) {
+	t.Parallel()
+	svc, ctx := setup(t), context.Background()
+	for _, c := range []struct{ email, lang, want string }{
+		{"mc.joseph@example.org", "", "fr"}, {"r.ramdin@example.org", "", "nl"},
+		{"j.pierre@example.org", "en", "en"},
+	} {
+		country := map[string]string{"mc.joseph@example.org": "HT", "r.ramdin@example.org": "SR", "j.pierre@example.org": "HT"}[c.email]
+		u, _, err := svc.Add(ctx, people.Console, store.User{Email: c.email, Language: c.lang,
+			Actor: pipeline.Actor{Name: c.email, Role: pipeline.FocalPoint, Countries: []string{country}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Store.Person(ctx, u.ID)
+		if err != nil || got.Language != c.want {
+			t.Errorf("%s of %s: language %q (%v), want %q", c.email, country, got.Language, err, c.want)
+		}
+	}
+	fr, _ := svc.Store.UserByEmail(ctx, "mc.joseph@example.org")
+	if u, err := svc.SetPreferences(ctx, fr.ID, "nl", store.NotifyDigest); err != nil || u.Language != "nl" {
+		t.Errorf("set to nl: %+v, %v", u, err)
 	}
 }
 

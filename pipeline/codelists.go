@@ -57,6 +57,34 @@ type IATI struct {
 // Lists is the parsed reference data.
 var Lists = mustParseCodelists(codelistsJSON)
 
+// Partner is an implementing partner of the programme's consortium. Its
+// name is the institution's own; the catalogues say what it is.
+type Partner struct {
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	Lead    bool   `json:"lead,omitempty"`
+}
+
+// Partners are the consortium's implementing partners, in codelist order.
+var Partners = mustParse[[]Partner]("implementing_partners")
+
+// CountryLanguages maps a CELAC country code to the language a person from
+// that country most likely reads (ISO 639-1): a default, never a constraint.
+var CountryLanguages = mustParse[map[string]string]("country_languages")
+
+func mustParse[T any](key string) T {
+	var raw map[string]json.RawMessage
+	var v T
+	if err := json.Unmarshal(codelistsJSON, &raw); err != nil {
+		panic(fmt.Sprintf("pipeline: embedded codelists.json: %v", err))
+	}
+	if err := json.Unmarshal(raw[key], &v); err != nil {
+		panic(fmt.Sprintf("pipeline: embedded codelists.json: %s: %v", key, err))
+	}
+	return v
+}
+
 func mustParseCodelists(b []byte) Codelists {
 	var raw struct {
 		Themes       []Theme     `json:"themes"`

@@ -72,6 +72,28 @@ func TestStatesAccessible(t *testing.T) {
 	m.Check("manager-sessions")
 	m.Go(b.srv.URL + "/priorities?stage=nope")
 	m.Check("manager-list-bad-filter")
+
+	// French and Dutch, the longest words: Haiti's focal point and
+	// Suriname's manager on the pages with the most to read.
+	fr := br.NewTab(t, "focal point, French", "fr")
+	signIn(fr, b.users[pipeline.FocalPoint])
+	fr.Check("fr-fp-home")
+	fr.Go(b.srv.URL + "/priorities/new")
+	b.fake.err = pipeline.Invalid("the submission is not valid", pipeline.Problems{pipeline.Problem("title", pipeline.Required),
+		pipeline.Problem("countries", pipeline.TooFewCountries, "count", 1)})
+	fr.Submit("form[action='/priorities'] button[type=submit]")
+	fr.Check("fr-fp-new-errors")
+	b.fake.err = nil
+	fr.Go(b.srv.URL + "/priorities/" + id)
+	fr.Check("fr-fp-priority")
+	nl := br.NewTab(t, "manager, Dutch", "nl")
+	signIn(nl, b.users[pipeline.Manager])
+	nl.Go(b.srv.URL + "/dashboard")
+	nl.Check("nl-manager-dashboard")
+	nl.Go(b.srv.URL + "/priorities/" + id)
+	nl.Check("nl-manager-priority")
+	nl.Go(b.srv.URL + "/sessions")
+	nl.Check("nl-manager-sessions")
 	if _, err := os.Stat(filepath.Join(dir, "axe-report.json")); err == nil {
 		t.Log("report written")
 	}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
@@ -28,13 +29,18 @@ func funnelChart(l *i18n.Locale, d *store.Dashboard) template.HTML {
 			peak = s.Count
 		}
 	}
-	const w, rowH, labelW = 640.0, 40.0, 170.0
+	const w, rowH = 640.0, 40.0
+	// The labels' column is as wide as the longest stage name needs (about
+	// 7.5 units a character at the chart's size): "Beoordeling door expert"
+	// is longer than "Expert review".
+	labelW := 170.0
 	h := rowH * float64(len(stages))
 	var b strings.Builder
 	title := l.T("dash.funnel")
 	var desc []string
 	for _, s := range stages {
 		desc = append(desc, l.Stage(s)+": "+l.Num(counts[s]))
+		labelW = max(labelW, 20+7.5*float64(utf8.RuneCountInString(l.Stage(s))))
 	}
 	fmt.Fprintf(&b, `<svg class="chart funnel" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="funnel-t funnel-d" xmlns="http://www.w3.org/2000/svg">`, w, h)
 	fmt.Fprintf(&b, `<title id="funnel-t">%s</title><desc id="funnel-d">%s</desc>`, html.EscapeString(title), html.EscapeString(strings.Join(desc, "; ")))

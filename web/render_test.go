@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 )
 
@@ -80,7 +81,7 @@ func TestEveryPageRendersInEveryLanguage(t *testing.T) {
 		pipeline.Expert:     {"/", "/priorities/" + id, "/priorities/" + id + "/plan"},
 		pipeline.Manager:    {"/", "/dashboard", "/dashboard?country=PE", "/priorities?stage=planning&q=eci", "/sessions", "/sessions/" + sid, "/priorities/" + id},
 	}
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		for role, paths := range pages {
 			c := b.client(t, b.users[role], lang)
 			for _, p := range paths {
@@ -137,6 +138,27 @@ func TestLanguageSwitchRemembersTheChoice(t *testing.T) {
 	require.Contains(t, string(body), `<html lang="pt">`)
 	require.Contains(t, string(body), "Painel do processo")
 	require.True(t, strings.Contains(string(body), "Peru"), "CLDR names the countries")
+}
+
+// TestAVisitorReadsTheirCountrysLanguage: an anonymous visitor whose
+// browser names no language of Puente's reads the one of the country it
+// names or implies — Haitian Creole, French; Sranan Tongo, Dutch — and one
+// whose browser names French or Dutch reads it.
+func TestAVisitorReadsTheirCountrysLanguage(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	for header, want := range map[string]string{"ht-HT": "fr", "srn": "nl", "fr-CA, en;q=0.5": "fr", "nl-NL": "nl", "de-DE": "en"} {
+		req, err := http.NewRequest(http.MethodGet, b.srv.URL+"/signin", nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept-Language", header)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Containsf(t, string(body), `<html lang="`+want+`">`, "Accept-Language: %s", header)
+		require.Equal(t, want, resp.Header.Get("Content-Language"))
+	}
 }
 
 // TestCrossOriginPostsAreRefused: a form posted from another site gets 403

@@ -82,7 +82,7 @@ func choices() userChoices {
 }
 
 // newUserForm is the add form's defaults.
-var newUserForm = store.User{Language: "es", Notify: store.NotifyImmediate, Actor: pipeline.Actor{Role: pipeline.FocalPoint}}
+var newUserForm = store.User{Notify: store.NotifyImmediate, Actor: pipeline.Actor{Role: pipeline.FocalPoint}}
 
 // users lists the users, by name, with the form to add one.
 func (a *App) users(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {

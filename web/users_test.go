@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
@@ -134,7 +135,7 @@ func TestUsersPages(t *testing.T) {
 	t.Parallel()
 	b, fp := setupUsers(t)
 	mgr := b.users[pipeline.Manager]
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		c := b.client(t, mgr, lang)
 		for _, p := range []string{"/users", "/users?active=false", "/users/" + b.users[pipeline.Expert].ID, "/users/" + mgr.ID, "/preferences"} {
 			status, body, h := get(t, c, b.srv.URL+p)
@@ -155,6 +156,20 @@ func TestUsersPages(t *testing.T) {
 		require.Contains(t, body, want)
 	}
 
+	// The same problems in French and in Dutch, from their codes.
+	for lang, want := range map[string][]string{
+		"fr": {"doit être une adresse électronique, par exemple ana.ruiz@example.org", "un expert doit couvrir au moins un thème"},
+		"nl": {"moet een e-mailadres zijn, zoals ana.ruiz@example.org", "een expert moet ten minste één thema hebben"},
+	} {
+		status, body := post(t, b.client(t, mgr, lang), b.srv.URL+"/users", url.Values{"user_name": {""}, "email": {"not an address"},
+			"role": {"expert"}, "user_language": {"en"}, "notify": {"immediate"}})
+		require.Equal(t, http.StatusUnprocessableEntity, status, body)
+		require.Contains(t, body, `<html lang="`+lang+`">`)
+		for _, w := range want {
+			require.Contains(t, body, w, lang)
+		}
+	}
+
 	// A good one: the token, once.
 	status, body = post(t, c, b.srv.URL+"/users", url.Values{"user_name": {"João Silva"}, "email": {"Joao@Example.org"},
 		"role": {"focal_point"}, "user_language": {"pt"}, "notify": {"digest"}, "countries": {"BR", "PE"}})
@@ -163,6 +178,14 @@ func TestUsersPages(t *testing.T) {
 	require.Contains(t, body, "<code>pte_new"+joao.ID+"</code>")
 	require.Equal(t, []string{"BR", "PE"}, joao.Countries)
 	require.Equal(t, "joao@example.org", joao.Email)
+
+	// Without a language, a focal point reads their country's: Haiti, French.
+	_, body, _ = get(t, c, b.srv.URL+"/users")
+	require.Contains(t, body, `<option value="" selected>From their country</option>`)
+	status, body = post(t, c, b.srv.URL+"/users", url.Values{"user_name": {"Marie-Claude Joseph"}, "email": {"mcj@example.org"},
+		"role": {"focal_point"}, "user_language": {""}, "notify": {"immediate"}, "countries": {"HT"}})
+	require.Equal(t, http.StatusCreated, status, body)
+	require.Equal(t, "fr", fp.users[len(fp.users)-1].Language)
 
 	// Change the scope; deactivate; oneself: refused.
 	status, _ = post(t, c, b.srv.URL+"/users/"+joao.ID, url.Values{"user_name": {"João Silva"}, "email": {"joao@example.org"},
@@ -191,7 +214,7 @@ func TestUsersPages(t *testing.T) {
 	me := fp.users[fp.find(b.users[pipeline.FocalPoint].ID)]
 	require.Equal(t, "pt", me.Language)
 	require.Equal(t, "digest", me.Notify)
-	status, _ = post(t, fc, b.srv.URL+"/preferences", url.Values{"user_language": {"fr"}, "notify": {"weekly"}})
+	status, _ = post(t, fc, b.srv.URL+"/preferences", url.Values{"user_language": {"de"}, "notify": {"weekly"}})
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 }
 
@@ -202,7 +225,7 @@ func TestDashboardListsWhatNeedsReassignment(t *testing.T) {
 	b, _ := setupUsers(t)
 	b.fake.orphans = []store.Orphan{{ID: b.fake.p.ID, Ref: "PE-2026-0001", Title: "ECI", Stage: pipeline.Planning,
 		AssigneeID: "e9", AssigneeName: "Carmen Díaz"}}
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		_, body, _ := get(t, b.client(t, b.users[pipeline.Manager], lang), b.srv.URL+"/dashboard")
 		require.Contains(t, body, `<a href="/priorities/`+b.fake.p.ID+`">PE-2026-0001</a>`)
 		require.Contains(t, body, "Carmen Díaz")
@@ -246,7 +269,7 @@ func TestSignInOffersSingleSignOn(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		c := &http.Client{Transport: langTransport{lang}}
 		_, body, _ := get(t, c, srv.URL+"/signin?next=/dashboard")
 		require.Contains(t, body, `href="/auth/oidc/start?next=%2fdashboard"`)
@@ -259,7 +282,7 @@ func TestSignInOffersSingleSignOn(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "My tasks", "the callback's session opens the home page")
 	// Each refusal has its page, in the person's language, with its status.
-	for _, lang := range []string{"es", "pt", "en"} {
+	for _, lang := range i18n.Languages {
 		c := &http.Client{Transport: langTransport{lang}}
 		for _, reason := range sso.Reasons {
 			status, body, h := get(t, c, srv.URL+"/auth/oidc/callback?refuse="+string(reason))

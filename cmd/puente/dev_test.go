@@ -21,6 +21,7 @@ import (
 	"github.com/puente-dev/puente/internal/testidp"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/sso"
+	"github.com/puente-dev/puente/store"
 )
 
 // devTools builds the tools `puente dev` starts (the Temporal CLI and
@@ -149,7 +150,7 @@ func TestDevStack(t *testing.T) {
 	}
 	users := readUsers(t, filepath.Join(dataDir, "dev-users.json"))
 	for _, u := range users {
-		if !strings.HasSuffix(u.Email, "@example.org") || !slices.Contains([]string{"es", "pt", "en"}, u.Language) {
+		if !strings.HasSuffix(u.Email, "@example.org") || !slices.Contains(store.Languages, u.Language) {
 			t.Errorf("demo user %s: email %q, language %q", u.Name, u.Email, u.Language)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 const usersUsage = `usage:
-  puente users add --name NAME --email EMAIL --role ROLE [--language es|pt|en] [--countries PE,CO] [--themes a,b]
+  puente users add --name NAME --email EMAIL --role ROLE [--language es|pt|en|fr|nl] [--countries PE,CO] [--themes a,b]
   puente users list [--role ROLE] [--active] [--json]
   puente users deactivate (--id ID | --email EMAIL)
   puente users token rotate (--id ID | --email EMAIL)
@@ -85,7 +85,7 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, cfg := usersFlags("add")
 	name := fs.String("name", "", "the user's name")
 	email := fs.String("email", "", "the user's email: notifications go there, single sign-on matches it")
-	language := fs.String("language", "es", "es, pt or en: the language of the user's emails and pages")
+	language := fs.String("language", "", "es, pt, en, fr or nl: the language of the user's emails and pages (default: their country's, else es)")
 	notify := fs.String("notify", store.NotifyImmediate, "immediate, digest or both: how the user hears of their tasks")
 	role := fs.String("role", "", "focal_point, expert or manager")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")

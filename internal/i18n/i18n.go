@@ -15,7 +15,6 @@ import (
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
@@ -101,12 +100,46 @@ func For(lang string) *Locale {
 // Has reports whether lang has a catalogue.
 func Has(lang string) bool { _, ok := locales[lang]; return ok }
 
-// Match is the locale that best serves an Accept-Language header.
+// Match is the locale that best serves an Accept-Language header: a
+// language it names that has a catalogue, else the language of the country
+// its first tag names or implies (Haitian Creole or fr-HT: French; Sranan
+// Tongo or nl-SR: Dutch; es-419 and the like name no country), else the
+// fallback.
 func Match(acceptLanguage string) *Locale {
-	tag, _ := language.MatchStrings(matcher, acceptLanguage)
+	desired, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	tag, _, conf := matcher.Match(desired...)
+	if conf == language.No && len(desired) > 0 {
+		if r, c := desired[0].Region(); c != language.No {
+			if lang, ok := CountryLanguage(r.String()); ok {
+				return For(lang)
+			}
+		}
+	}
 	base, _ := tag.Base()
 	return For(base.String())
 }
+
+// CountryLanguage is the language a person from a CELAC country most
+// likely reads (the codelists' country_languages), if it has a catalogue.
+func CountryLanguage(country string) (string, bool) {
+	lang, ok := pipeline.CountryLanguages[strings.ToUpper(country)]
+	return lang, ok && Has(lang)
+}
+
+// DefaultLanguage is the language of someone whose own is not known: their
+// first country's that has a catalogue, else Spanish, the programme's
+// working language.
+func DefaultLanguage(countries []string) string {
+	for _, c := range countries {
+		if lang, ok := CountryLanguage(c); ok {
+			return lang
+		}
+	}
+	return "es"
+}
+
+// Partner names an implementing partner as the language knows it.
+func (l *Locale) Partner(code string) string { return l.Code("partner", code) }
 
 // English renders the messages API clients read beside the codes.
 func English() *Locale { return locales["en"] }
@@ -221,9 +254,12 @@ func (l *Locale) Num(v any) string {
 	}
 }
 
-// Money formats an amount in euros.
+// Money formats an amount in euros: the number as the language writes it,
+// the symbol where the language puts it ("1 234,50 €", "€ 1.234,50").
 func (l *Locale) Money(v pipeline.EUR) string {
-	return l.printer.Sprint(currency.Symbol(currency.EUR.Amount(float64(v.Cents()) / 100)))
+	amount := l.printer.Sprint(number.Decimal(float64(v.Cents())/100,
+		number.MinFractionDigits(2), number.MaxFractionDigits(2)))
+	return l.T("format.money", "Amount", amount)
 }
 
 // Date formats a day: "20 June 2025", "20 de junio de 2025".

@@ -33,7 +33,7 @@ func catalogue(t *testing.T, lang string) map[string]any {
 // language's CLDR rules need (many: "1.000.000 de caracteres").
 func TestEveryLanguageHasEveryMessage(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, []string{"es", "pt", "en"}, Languages, "the fallback last")
+	require.Equal(t, []string{"es", "fr", "nl", "pt", "en"}, Languages, "the fallback last")
 	require.Greater(t, len(IDs), 300)
 	for _, lang := range Languages {
 		cat := catalogue(t, lang)
@@ -112,6 +112,10 @@ func TestProblemsAreWrittenInTheLanguage(t *testing.T) {
 			"deve ter no máximo 10.000 caracteres", "deve indicar pelo menos um país"},
 		"en": {"must be from 1 January 1990 to 31 December 2100",
 			"must be at most 10,000 characters", "must name at least one country"},
+		"fr": {"doit être comprise entre le 1er janvier 1990 et le 31 décembre 2100",
+			"ne doit pas dépasser 10\u00a0000 caractères", "doit indiquer au moins un pays"},
+		"nl": {"moet tussen 1 januari 1990 en 31 december 2100 liggen",
+			"mag ten hoogste 10.000 tekens lang zijn", "moet ten minste één land noemen"},
 	}
 	for lang, msgs := range want {
 		for i, m := range msgs {
@@ -125,11 +129,70 @@ func TestProblemsAreWrittenInTheLanguage(t *testing.T) {
 // user's setting (the emails) or a browser's header (the web app) names it.
 func TestOneFallback(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, Fallback, For("fr").Lang)
-	require.Equal(t, Fallback, Match("fr-FR, de;q=0.8").Lang)
-	require.Equal(t, "pt", Match("fr-FR, pt-BR;q=0.8").Lang)
+	require.Equal(t, Fallback, For("de").Lang)
+	require.Equal(t, Fallback, Match("de-DE, it;q=0.8").Lang)
+	require.Equal(t, "pt", Match("de-DE, pt-BR;q=0.8").Lang)
 	require.Equal(t, "es", For("es").Lang)
-	require.False(t, Has("fr"))
+	require.False(t, Has("de"))
+}
+
+// TestLanguageFromCountry: Accept-Language first; when it names no language
+// of Puente's, the country it names or implies (Haitian Creole is spoken in
+// Haiti, Sranan Tongo in Suriname); a new user without a language gets their
+// country's.
+func TestLanguageFromCountry(t *testing.T) {
+	t.Parallel()
+	for header, want := range map[string]string{
+		"fr-FR, nl;q=0.8": "fr", "nl-NL": "nl", "nl-BE, fr;q=0.5": "nl", "fr-CA": "fr",
+		"ht": "fr", "ht-HT, en;q=0.5": "en", "srn": "nl", "srn-SR, pt;q=0.5": "pt",
+		"de-HT": "fr", "de-SR": "nl", "de-BR": "pt", "de-JM": "en", "de-CO": "es",
+		"de": "en", "": "en", "zz": "en",
+	} {
+		require.Equal(t, want, Match(header).Lang, "Accept-Language: %q", header)
+	}
+	require.Equal(t, "fr", DefaultLanguage([]string{"HT"}))
+	require.Equal(t, "nl", DefaultLanguage([]string{"sr", "GY"}))
+	require.Equal(t, "en", DefaultLanguage([]string{"JM", "HT"}))
+	require.Equal(t, "es", DefaultLanguage(nil), "no country: the programme's working language")
+	require.Equal(t, "es", DefaultLanguage([]string{"FR"}), "no CELAC country")
+	for c, lang := range pipeline.CountryLanguages {
+		require.Truef(t, Has(lang), "%s reads %s, which has no catalogue", c, lang)
+		require.Contains(t, pipeline.Lists.CountryCodes(), c)
+	}
+	require.Len(t, pipeline.CountryLanguages, len(pipeline.Lists.Countries))
+}
+
+// TestNamesNumbersAndDatesPerLanguage: countries from CLDR, the codelists'
+// names, money, numbers and dates as each language writes them.
+func TestNamesNumbersAndDatesPerLanguage(t *testing.T) {
+	t.Parallel()
+	nb := "\u00a0"
+	want := map[string][]string{
+		// Haiti, Suriname, a theme, a pillar, a support type, a partner, money, a date, a short date
+		"es": {"Haití", "Surinam", "Trata de personas", "Penitenciario", "Asistencia técnica",
+			"Ministerio de Justicia y Seguridad de los Países Bajos", "1.234.567,89" + nb + "€", "1 de marzo de 2026", "1 mar"},
+		"pt": {"Haiti", "Suriname", "Tráfico de pessoas", "Penitenciário", "Assistência técnica",
+			"Ministério da Justiça e Segurança dos Países Baixos", "€" + nb + "1.234.567,89", "1 de março de 2026", "1 mar"},
+		"en": {"Haiti", "Suriname", "Trafficking in persons", "Penitentiary", "Technical assistance",
+			"Netherlands Ministry of Justice and Security", "€1,234,567.89", "1 March 2026", "1 Mar"},
+		"fr": {"Haïti", "Suriname", "Traite des personnes", "Système pénitentiaire", "Assistance technique",
+			"Ministère de la Justice et de la Sécurité des Pays-Bas", "1" + nb + "234" + nb + "567,89" + nb + "€", "1er mars 2026", "1 mars"},
+		"nl": {"Haïti", "Suriname", "Mensenhandel", "Gevangeniswezen", "Technische bijstand",
+			"Ministerie van Justitie en Veiligheid", "€" + nb + "1.234.567,89", "1 maart 2026", "1 mrt."},
+	}
+	for lang, w := range want {
+		l := For(lang)
+		got := []string{l.Country("HT"), l.Country("SR"), l.Theme("trafficking_in_persons"), l.Code("pillar", "penitentiary"),
+			l.Code("support_type", "technical_assistance"), l.Partner("nl_jenv"), l.Money(pipeline.Cents(123456789)),
+			l.Date("2026-03-01"), l.ShortDate("2026-03-01")}
+		require.Equal(t, w, got, lang)
+		for _, p := range pipeline.Partners {
+			require.NotContains(t, l.Partner(p.Code), "⟦", lang)
+		}
+		for _, c := range pipeline.Lists.CountryCodes() {
+			require.NotEqual(t, c, l.Country(c), "%s has no CLDR name for %s", lang, c)
+		}
+	}
 }
 
 // europeanPortuguese are words and phrases of European Portuguese that
