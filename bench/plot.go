@@ -13,7 +13,7 @@ var palette = []string{"#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#
 
 // SVG draws the sweep: decision latency (p50 dashed, p99 solid, left axis)
 // against pipelines in flight, and each process's share of the machine's
-// processors (right axis), one line per process. The steps are spaced
+// processors (right axis), one line per process and one for all together. The steps are spaced
 // evenly; each is labelled with its throughput.
 func (r *SweepResult) SVG(w io.Writer) error {
 	const width, height, left, right, top, bottom = 760.0, 440.0, 70.0, 190.0, 40.0, 70.0
@@ -66,11 +66,16 @@ func (r *SweepResult) SVG(w io.Writer) error {
 	line(func(s SweepStep) float64 { return yMS(s.Decision.P50) }, "black", "6 4", 2.5)
 	legend(0, "black", "none", "decision p99")
 	legend(1, "black", "6 4", "decision p50")
-	for k, name := range processOrder(r.Steps[len(r.Steps)-1].Cores) {
+	names := processOrder(r.Steps[len(r.Steps)-1].Cores)
+	for k, name := range names {
 		colour := palette[k%len(palette)]
 		line(func(s SweepStep) float64 { return yShare(s.Cores[name]) }, colour, "none", 1.5)
 		legend(k+2, colour, "none", name+" CPU")
 	}
+	line(func(s SweepStep) float64 { return yShare(s.busy()) }, "#999", "2 3", 2)
+	legend(len(names)+2, "#999", "2 3", "all processes")
+	p(`<text x="%.0f" y="%.0f" fill="#555">CPU: share of the %d cores</text>`+"\n", left+plotW+6, top-12, r.Cores)
+	p(`<text x="%.0f" y="%.0f" fill="#555" text-anchor="end">latency</text>`+"\n", left-6, top-12)
 	p("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err

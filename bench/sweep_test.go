@@ -90,8 +90,8 @@ func TestSweepPlotIsSVGWithALinePerProcess(t *testing.T) {
 			lines++
 		}
 	}
-	if lines != 2+4 {
-		t.Errorf("%d lines, want 2 latency lines and 4 processes", lines)
+	if lines != 2+4+1 {
+		t.Errorf("%d lines, want 2 latency lines, 4 processes and all together", lines)
 	}
 	for _, want := range []string{"decision p99", "decision p50", "temporal CPU", "postgresql CPU", "api-1 CPU", "load CPU", "10.0/s"} {
 		if !strings.Contains(b.String(), want) {

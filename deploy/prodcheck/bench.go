@@ -122,8 +122,8 @@ func (s *stack) describe() string {
 	if v := s.project.Environment["PUENTE_PG_MAX_CONNS"]; v != "" {
 		d += ", pool " + v + " connections per process"
 	}
-	if s.topo.dynamicConfig != defaultDynamicConfig {
-		d += ", dynamic config " + s.topo.dynamicConfig
+	if dc := rel(s.repo, s.topo.dynamicConfig); dc != defaultDynamicConfig {
+		d += ", dynamic config " + dc
 	}
 	return d
 }

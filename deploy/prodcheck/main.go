@@ -66,7 +66,7 @@ func main() {
 	flag.Var((*envList)(&o.topo.env), "env", "bench: a compose variable, KEY=VALUE, as an operator's .env sets it (repeatable)")
 	flag.IntVar(&o.topo.apis, "apis", 2, "bench: puente api processes")
 	flag.IntVar(&o.topo.workers, "workers", 2, "bench: puente worker processes")
-	flag.StringVar(&o.topo.dynamicConfig, "dynamic-config", defaultDynamicConfig, "bench: the Temporal server's dynamic config, relative to -repo")
+	flag.StringVar(&o.topo.dynamicConfig, "dynamic-config", defaultDynamicConfig, "bench: the Temporal server's dynamic config (relative to -repo, or absolute)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

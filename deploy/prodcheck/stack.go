@@ -38,7 +38,7 @@ const checkShards = 4
 // topology is what up brings up beyond the compose file as .env.example
 // sets it: compose variables set as an operator's .env would (KEY=VALUE),
 // how many APIs and workers, and the Temporal server's dynamic config
-// (relative to the repository).
+// (a path relative to the repository, or absolute).
 type topology struct {
 	env           []string
 	apis, workers int
@@ -265,10 +265,13 @@ func (s *stack) startTemporal(ctx context.Context) error {
 	names := []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "FRONTEND_MEMBERSHIP_PORT",
 		"HISTORY_GRPC_PORT", "HISTORY_MEMBERSHIP_PORT", "MATCHING_GRPC_PORT", "MATCHING_MEMBERSHIP_PORT",
 		"WORKER_GRPC_PORT", "WORKER_MEMBERSHIP_PORT"}
+	if !filepath.IsAbs(s.topo.dynamicConfig) {
+		s.topo.dynamicConfig = filepath.Join(s.repo, s.topo.dynamicConfig)
+	}
 	extra := map[string]string{
 		"BIND_ON_IP":               "127.0.0.1",
 		"PROMETHEUS_ENDPOINT":      s.temporalMet,
-		"DYNAMIC_CONFIG_FILE_PATH": filepath.Join(s.repo, s.topo.dynamicConfig),
+		"DYNAMIC_CONFIG_FILE_PATH": s.topo.dynamicConfig,
 	}
 	for i, n := range names {
 		extra[n] = strconv.Itoa(ports[i])
