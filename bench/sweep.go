@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,6 +37,9 @@ type SweepStep struct {
 	Decision Latency `json:"decision_latency"`
 	// Cores are the processors each process kept busy on average.
 	Cores map[string]float64 `json:"cores_by_process"`
+	// LoadAverage is the machine's one-minute load average at the step's
+	// end: well over the cores busy here, something else ran too.
+	LoadAverage float64 `json:"load_average"`
 }
 
 // busy is the processors all processes kept busy together.
@@ -99,7 +104,7 @@ func Sweep(ctx context.Context, o SweepOptions, t Target) (*SweepResult, error) 
 			return nil, err
 		}
 		res.Steps = append(res.Steps, SweepStep{C: c, Puente: ph, Submit: summarize(rec.get("submit")),
-			Decision: summarize(rec.get("decision")), Cores: ph.Cores()})
+			Decision: summarize(rec.get("decision")), Cores: ph.Cores(), LoadAverage: loadAverage()})
 	}
 	res.saturation()
 	return res, nil
@@ -123,6 +128,20 @@ func (r *SweepResult) saturation() {
 		}
 		return
 	}
+}
+
+// loadAverage is the machine's one-minute load average, or 0 if unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // processOrder lists a target's processes: Temporal, PostgreSQL, Puente's
@@ -155,11 +174,12 @@ func (r *SweepResult) Print(w io.Writer) {
 	}
 	names := processOrder(r.Steps[len(r.Steps)-1].Cores)
 	fmt.Fprintf(w, "\nsweep of pipelines in flight, %d measured per step, on %s (%d cores)\n", r.Steps[0].Puente.Pipelines, r.Topology, r.Cores)
-	fmt.Fprintf(w, "  %9s %12s %8s %22s %22s %10s\n", "in flight", "pipelines/s", "errors", "decision p50 / p99 ms", "submit p50 / p99 ms", "cores busy")
+	fmt.Fprintf(w, "  %9s %12s %8s %22s %22s %11s %9s\n", "in flight", "pipelines/s", "errors", "decision p50 / p99 ms", "submit p50 / p99 ms",
+		"cores busy", "load avg")
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "  %9d %12.2f %8d %22s %22s %10s\n", s.C, s.Puente.PipelinesPerSec, s.Puente.Errors,
+		fmt.Fprintf(w, "  %9d %12.2f %8d %22s %22s %11s %9.1f\n", s.C, s.Puente.PipelinesPerSec, s.Puente.Errors,
 			fmt.Sprintf("%.1f / %.1f", s.Decision.P50, s.Decision.P99), fmt.Sprintf("%.1f / %.1f", s.Submit.P50, s.Submit.P99),
-			fmt.Sprintf("%.2f of %d", s.busy(), r.Cores))
+			fmt.Sprintf("%.2f of %d", s.busy(), r.Cores), s.LoadAverage)
 	}
 	fmt.Fprintf(w, "  CPU per pipeline (ms) and cores busy, by process\n  %9s", "in flight")
 	for _, n := range names {
