@@ -23,7 +23,7 @@ PROMTOOL  := $(BIN)/promtool-$(shell awk '$$1 == "github.com/prometheus/promethe
 # Gremlins, the mutation tester of `make mutate`, from its own module too.
 GREMLINS  := $(BIN)/gremlins-$(shell awk '$$1 == "github.com/go-gremlins/gremlins" {print $$2}' deploy/tools/gremlins/go.mod)
 
-.PHONY: run build test unit deps tools ci-tools temporal-tools lint no-binaries fmt-check vet staticcheck workflowcheck bench prod-check chart-check promtool-check mutate mutate-smoke
+.PHONY: run build test unit deps tools ci-tools temporal-tools lint no-binaries fmt-check vet staticcheck workflowcheck bench prod-check bench-prod bench-prod-sweep bench-prod-burst chart-check promtool-check mutate mutate-smoke
 
 run: build deps
 	$(BIN)/puente dev
@@ -90,6 +90,22 @@ workflowcheck: $(BIN)/workflowcheck
 prod-check: deps
 	$(PRODCHECK) test -count=1 ./...
 	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN)
+
+# What the production topology carries (docs/capacity.md): prod-check's stack
+# brought up and measured instead of checked. bench-prod is `puente bench`'s
+# comparison with the bare baseline on the same server; bench-prod-sweep
+# finds where it saturates and plots it; bench-prod-burst is the Annual
+# Programme Meeting's burst. BENCH_ARGS adds flags, e.g. BENCH_ARGS='-c 50
+# -env PUENTE_PG_MAX_CONNS=20' (deploy/prodcheck -help lists them).
+bench-prod: deps
+	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN) -bench pipeline -json $(CURDIR)/bench-prod-pipeline.json $(BENCH_ARGS)
+
+bench-prod-sweep: deps
+	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN) -bench sweep -json $(CURDIR)/bench-prod-sweep.json \
+		-svg $(CURDIR)/docs/capacity-sweep.svg $(BENCH_ARGS)
+
+bench-prod-burst: deps
+	$(PRODCHECK) run . -repo $(CURDIR) -bin $(BIN) -bench burst -json $(CURDIR)/bench-prod-burst.json $(BENCH_ARGS)
 
 # The Helm chart rendered for its default and production values and every
 # object validated by the API server's own create strategies (kubecheck),

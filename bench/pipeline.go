@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -58,55 +57,40 @@ type Phase struct {
 	Ramp int `json:"ramp_pipelines"`
 	// CPU is the processor time each pipeline cost, by process, ramp included.
 	CPU CPU `json:"cpu_ms_per_pipeline"`
+	// WallSeconds is the whole phase's time, ramp included.
+	WallSeconds float64 `json:"wall_seconds"`
 }
 
-// CPU is processor time in milliseconds, by process: the Temporal dev
-// server, the PostgreSQL cluster, and this process (API, worker and load).
+// CPU is processor time per pipeline in milliseconds, by process: the
+// Temporal server, the PostgreSQL cluster, and Puente's processes (this
+// one, API, worker and load, on the embedded stack; every API and worker of
+// the production topology, whose load runs apart).
 type CPU struct {
 	Temporal   float64 `json:"temporal"`
 	PostgreSQL float64 `json:"postgresql"`
 	Puente     float64 `json:"puente"`
+	// ByProcess is every process's time, by the Meter's names.
+	ByProcess map[string]float64 `json:"by_process"`
 }
 
-// cpuMeter reads the processor time used so far by each process.
-type cpuMeter struct{ temporal, pg *devstack.Process }
-
-func (m cpuMeter) read() (CPU, error) {
-	t, err := treeCPUTime(m.temporal.PID())
-	if err != nil {
-		return CPU{}, err
+// Cores is how many processors each process kept busy on average over the
+// phase, ramp included.
+func (p Phase) Cores() map[string]float64 {
+	out := map[string]float64{}
+	if p.WallSeconds <= 0 {
+		return out
 	}
-	p, err := treeCPUTime(m.pg.PID())
-	if err != nil {
-		return CPU{}, err
+	n := float64(p.Pipelines + p.Ramp)
+	for name, v := range p.CPU.ByProcess {
+		out[name] = v * n / 1000 / p.WallSeconds
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return CPU{}, err
-	}
-	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return CPU{Temporal: ms(t), PostgreSQL: ms(p), Puente: ms(self)}, nil
-}
-
-// measure runs a phase and charges it the processor time it used.
-func (m cpuMeter) measure(run func() Phase) (Phase, error) {
-	before, err := m.read()
-	if err != nil {
-		return Phase{}, err
-	}
-	ph := run()
-	after, err := m.read()
-	if err != nil {
-		return Phase{}, err
-	}
-	n := float64(max(ph.Pipelines+ph.Ramp, 1))
-	ph.CPU = CPU{Temporal: (after.Temporal - before.Temporal) / n, PostgreSQL: (after.PostgreSQL - before.PostgreSQL) / n,
-		Puente: (after.Puente - before.Puente) / n}
-	return ph, nil
+	return out
 }
 
 // PipelineResult is what the pipeline benchmark measured.
 type PipelineResult struct {
+	// Topology says what ran Puente: the embedded stack or the production topology.
+	Topology       string  `json:"topology"`
 	N              int     `json:"n"`
 	C              int     `json:"c"`
 	Updates        int     `json:"updates_per_pipeline"`
@@ -194,30 +178,34 @@ func Pipeline(ctx context.Context, o PipelineOptions) (*PipelineResult, error) {
 	}
 	d := journey.New(cast, "http://"+ln.Addr().String())
 	d.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.C * 2}}
-	return measure(ctx, o, target{temporal: tc, driver: d, dbURL: pg.URL, meter: cpuMeter{temporal: tmp.Process, pg: pg.Process}})
+	return Measure(ctx, o, Target{Topology: "embedded: Temporal dev server on SQLite, API and worker in the bench's process",
+		Temporal: tc, Driver: d, DatabaseURL: pg.URL,
+		Meter: TreeMeter(map[string]int{ProcTemporal: tmp.PID(), ProcPostgreSQL: pg.PID()}, "puente")})
 }
 
-// target is a running Puente that the pipeline benchmark drives: the
-// Temporal server the bare baseline runs on too, the driver of its API, its
-// database (for the bytes a priority costs), and the processes whose
+// Target is a running Puente that the benchmarks drive: the Temporal server
+// the bare baseline runs on too, the driver of its APIs, its database (for
+// the bytes a priority costs), and the meter of the processes whose
 // processor time each side is charged.
-type target struct {
-	temporal client.Client
-	driver   *journey.Driver
-	dbURL    string
-	meter    cpuMeter
+type Target struct {
+	Topology    string // what runs Puente, for the reports
+	Temporal    client.Client
+	Driver      *journey.Driver
+	DatabaseURL string
+	Meter       Meter
 }
 
-// measure runs the baseline side, then Puente's, on t and compares them.
-func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult, error) {
-	bw := sdkworker.New(t.temporal, BaselineTaskQueue, sdkworker.Options{})
+// Measure runs the baseline side, then Puente's, on t and compares them.
+// Of o, only N, C, Log, Profile and Settle matter here.
+func Measure(ctx context.Context, o PipelineOptions, t Target) (*PipelineResult, error) {
+	bw := sdkworker.New(t.Temporal, BaselineTaskQueue, sdkworker.Options{})
 	bw.RegisterWorkflow(Baseline)
 	bw.RegisterActivity(BaselineStep)
 	if err := bw.Start(); err != nil {
 		return nil, err
 	}
 	defer bw.Stop()
-	res := &PipelineResult{N: o.N, C: o.C, Updates: updatesPerPipeline}
+	res := &PipelineResult{Topology: t.Topology, N: o.N, C: o.C, Updates: updatesPerPipeline}
 	var err error
 
 	pick := func(measured bool, rec, ramp *recorder) *recorder {
@@ -228,9 +216,9 @@ func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult,
 	}
 	fmt.Fprintf(o.Log, "baseline: %d bare workflows of %d updates, %d at a time (and %d of ramp)…\n", o.N, updatesPerPipeline, o.C, 2*o.C)
 	var base, unmeasured recorder
-	res.Baseline, err = t.meter.measure(func() Phase {
+	res.Baseline, err = t.Meter.measure(func() Phase {
 		return runSteady(o.N, o.C, func(i int, measured bool) error {
-			return baselineOnce(ctx, t.temporal, i, pick(measured, &base, &unmeasured))
+			return baselineOnce(ctx, t.Temporal, i, pick(measured, &base, &unmeasured))
 		})
 	})
 	if err != nil {
@@ -252,7 +240,7 @@ func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult,
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	syn, err := openSynthetic(ctx, t.dbURL)
+	syn, err := openSynthetic(ctx, t.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -268,8 +256,8 @@ func measure(ctx context.Context, o PipelineOptions, t target) (*PipelineResult,
 			return nil, err
 		}
 	}
-	res.Puente, err = t.meter.measure(func() Phase {
-		return runSteady(o.N, o.C, func(i int, measured bool) error { return pipelineOnce(ctx, t.driver, i, pick(measured, &rec, &ramp)) })
+	res.Puente, err = t.Meter.measure(func() Phase {
+		return runSteady(o.N, o.C, func(i int, measured bool) error { return pipelineOnce(ctx, t.Driver, i, pick(measured, &rec, &ramp)) })
 	})
 	if o.Profile != nil {
 		pprof.StopCPUProfile()
@@ -449,6 +437,9 @@ func peakRSSMiB() float64 {
 // Print writes the result as a table.
 func (r *PipelineResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n%d pipelines measured in steady state, %d in flight, %d updates each (submit, 9 decisions, 1 plan)\n", r.N, r.C, r.Updates)
+	if r.Topology != "" {
+		fmt.Fprintf(w, "  on %s\n", r.Topology)
+	}
 	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "puente (HTTP + PostgreSQL)", r.Puente.PipelinesPerSec, r.Puente.Seconds, r.Puente.Errors)
 	fmt.Fprintf(w, "  %-28s %8.2f pipelines/s  (%.1f s, %d errors)\n", "bare Temporal baseline", r.Baseline.PipelinesPerSec, r.Baseline.Seconds, r.Baseline.Errors)
 	fmt.Fprintf(w, "  %-28s %8.2f\n", "ratio puente / baseline", r.Ratio)
@@ -466,8 +457,18 @@ func (r *PipelineResult) Print(w io.Writer) {
 		name string
 		cpu  CPU
 	}{{"puente", r.Puente.CPU}, {"baseline", r.Baseline.CPU}} {
-		fmt.Fprintf(w, "  %-28s %5.1f ms Temporal  %5.1f ms PostgreSQL  %5.1f ms this process\n",
+		if len(ph.cpu.ByProcess) <= 3 {
+			fmt.Fprintf(w, "  %-28s %5.1f ms Temporal  %5.1f ms PostgreSQL  %5.1f ms this process\n",
+				"CPU per pipeline, "+ph.name, ph.cpu.Temporal, ph.cpu.PostgreSQL, ph.cpu.Puente)
+			continue
+		}
+		fmt.Fprintf(w, "  %-28s %5.1f ms Temporal  %5.1f ms PostgreSQL  %5.1f ms Puente's processes\n",
 			"CPU per pipeline, "+ph.name, ph.cpu.Temporal, ph.cpu.PostgreSQL, ph.cpu.Puente)
+		var parts []string
+		for _, name := range processOrder(ph.cpu.ByProcess) {
+			parts = append(parts, fmt.Sprintf("%s %.1f", name, ph.cpu.ByProcess[name]))
+		}
+		fmt.Fprintf(w, "    %-26s %s ms\n", "by process", strings.Join(parts, ", "))
 	}
 	fmt.Fprintf(w, "  %-28s %8.1f MiB\n", "peak RSS (this process)", r.PeakRSSMiB)
 	fmt.Fprintf(w, "  %-28s %8.0f bytes\n", "PostgreSQL per priority", r.PGBytesPerPriority)

@@ -9,6 +9,13 @@
 // turn, kills one worker with SIGKILL midway and restarts it, and then checks
 // every priority through each API, in PostgreSQL and in its workflow. Any
 // difference fails the check.
+//
+// With -bench it measures the same topology instead (`make bench-prod`,
+// docs/capacity.md): `puente bench`'s comparison of complete pipelines with
+// a bare Temporal baseline on the same server (pipeline), a sweep of the
+// pipelines in flight that names the first process to saturate and plots it
+// (sweep), or the Annual Programme Meeting's burst of submissions and bulk
+// triage, checked for exactly once (burst).
 package main
 
 import (
@@ -46,9 +53,38 @@ func main() {
 	conc := flag.Int("concurrency", 6, "journeys in flight")
 	keep := flag.Bool("keep", false, "keep the work directory (logs, data) afterwards")
 	toolsOnly := flag.Bool("tools-only", false, "build the tools into -bin if they are not there, and stop")
+	var o benchOptions
+	flag.StringVar(&o.mode, "bench", "", "instead of the check, measure the topology: pipeline (against the bare baseline), sweep, or burst")
+	flag.IntVar(&o.n, "n", 200, "bench: pipelines measured (pipeline), or measured at each step (sweep)")
+	flag.IntVar(&o.c, "c", 20, "bench pipeline: pipelines in flight")
+	sweep := flag.String("in-flight", "1,5,20,50,100", "bench sweep: the pipelines in flight at each step")
+	flag.IntVar(&o.burst, "burst", 300, "bench burst: priorities submitted")
+	flag.DurationVar(&o.over, "over", time.Minute, "bench burst: the time the submissions are spread over")
+	flag.StringVar(&o.json, "json", "", "bench: write the result as JSON here (default bench-prod-<mode>.json)")
+	flag.StringVar(&o.svg, "svg", "", "bench sweep: write the plot here as SVG")
+	flag.DurationVar(&o.settle, "settle", 0, "bench: pause between phases or steps; 0: the bench's default")
+	flag.Var((*envList)(&o.topo.env), "env", "bench: a compose variable, KEY=VALUE, as an operator's .env sets it (repeatable)")
+	flag.IntVar(&o.topo.apis, "apis", 2, "bench: puente api processes")
+	flag.IntVar(&o.topo.workers, "workers", 2, "bench: puente worker processes")
+	flag.StringVar(&o.topo.dynamicConfig, "dynamic-config", defaultDynamicConfig, "bench: the Temporal server's dynamic config (relative to -repo, or absolute)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.mode != "" {
+		var err error
+		if o.inFlight, err = inFlightList(*sweep); err == nil {
+			if o.json == "" {
+				o.json = "bench-prod-" + o.mode + ".json"
+			}
+			o.keep = *keep
+			err = benchmark(ctx, *repo, *bin, *puente, o)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench FAILED:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *toolsOnly {
 		if _, err := buildTools(ctx, *repo, *bin); err != nil {
 			fmt.Fprintln(os.Stderr, "prod-check tools FAILED:", err)
@@ -93,10 +129,10 @@ func buildTools(ctx context.Context, repo, bin string) (*stack, error) {
 
 // up brings the production topology up and returns it running: the tools,
 // the compose file's jobs and settings, PostgreSQL with its roles confined,
-// the Temporal server, two migrations at once, two APIs and two workers,
+// the Temporal server, two migrations at once, topo's APIs and workers,
 // each passing its compose healthcheck, and the journeys' people (s.cast).
 // On an error, the stack returned holds what did start, for stop.
-func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
+func up(ctx context.Context, repo, bin, puente string, topo topology) (s *stack, err error) {
 	repo, _ = filepath.Abs(repo)
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -107,6 +143,7 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	if s, err = buildTools(ctx, repo, bin); err != nil {
 		return s, err
 	}
+	s.topo = topo
 	// A work directory PostgreSQL can reach when it runs as another user.
 	s.work, err = os.MkdirTemp("", "puente-prod-check-")
 	if err != nil {
@@ -125,7 +162,7 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	}
 	s.puente = abs(puente)
 
-	if s.project, err = loadCompose(ctx, repo); err != nil {
+	if s.project, err = loadCompose(ctx, repo, topo.env); err != nil {
 		return s, fmt.Errorf("load docker-compose.yml: %w", err)
 	}
 	s.secrets = filepath.Join(s.work, "secrets")
@@ -164,8 +201,8 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	if err := s.healthcheck(ctx, "temporal", map[string]string{"127.0.0.1:7233": s.temporalAddr}); err != nil {
 		return s, err
 	}
-	logf("temporal %s (pid %d) serving on %s, %d history shards, SQL visibility on PostgreSQL, metrics on %s",
-		temporalVersion, s.temporal.pid(), s.temporalAddr, shards, s.temporalMet)
+	logf("temporal %s (pid %d) serving on %s, %s history shards, SQL visibility on PostgreSQL, metrics on %s",
+		temporalVersion, s.temporal.pid(), s.temporalAddr, s.shards(), s.temporalMet)
 
 	outs, err := s.migrateTwice(ctx)
 	if err != nil {
@@ -182,17 +219,21 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	for i := 1; i <= 2; i++ {
-		a, err := s.startPuente(ctx, "api", i)
-		if err != nil {
-			return s, err
+	for i := 1; i <= max(topo.apis, topo.workers); i++ {
+		if i <= topo.apis {
+			a, err := s.startPuente(ctx, "api", i)
+			if err != nil {
+				return s, err
+			}
+			s.apis = append(s.apis, a)
 		}
-		s.apis = append(s.apis, a)
-		w, err := s.startPuente(ctx, "worker", i)
-		if err != nil {
-			return s, err
+		if i <= topo.workers {
+			w, err := s.startPuente(ctx, "worker", i)
+			if err != nil {
+				return s, err
+			}
+			s.workers = append(s.workers, w)
 		}
-		s.workers = append(s.workers, w)
 	}
 	for _, sv := range append(slices.Clone(s.apis), s.workers...) {
 		kind, port := "api", "127.0.0.1:8080"
@@ -212,7 +253,8 @@ func up(ctx context.Context, repo, bin, puente string) (s *stack, err error) {
 // a worker killed midway, and verifies every priority.
 func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool) (err error) {
 	began := time.Now()
-	s, err := up(ctx, repo, bin, puente)
+	s, err := up(ctx, repo, bin, puente, topology{env: []string{fmt.Sprintf("TEMPORAL_NUM_HISTORY_SHARDS=%d", checkShards)},
+		apis: 2, workers: 2, dynamicConfig: defaultDynamicConfig})
 	if s != nil && s.work != "" {
 		defer func() {
 			if keep || err != nil {
@@ -264,7 +306,7 @@ func check(ctx context.Context, repo, bin, puente string, n, conc int, keep bool
 	}
 	logf("%d journeys, %d steps through 2 APIs in %s", n, total, elapsed.Round(100*time.Millisecond))
 
-	db, err := pgx.Connect(ctx, strings.Replace(s.pg.AdminURL, "/postgres?", "/"+s.project.Environment["PUENTE_DB"]+"?", 1))
+	db, err := pgx.Connect(ctx, s.puenteURL())
 	if err != nil {
 		return err
 	}
@@ -390,18 +432,9 @@ func report(s *stack, d *journey.Driver, js []*journey.Journey, t *tally) {
 // addUsers creates the journeys' people with `puente users add`: one
 // expert for each of two themes.
 func (s *stack) addUsers(ctx context.Context) (journey.Cast, error) {
-	n := 0
 	var errs []error
 	add := func(args ...string) journey.User {
-		n++
-		args = append(args, "--email", fmt.Sprintf("prod-check-%d@example.org", n))
-		out, err := run(ctx, s.work, s.env("migrate", nil), append([]string{s.puente, "users", "add"}, args...)...)
-		var u journey.User
-		if i := strings.IndexByte(out, '{'); err == nil && i >= 0 {
-			err = json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
-		} else if err == nil {
-			err = fmt.Errorf("users add %v printed no user: %s", args, out)
-		}
+		u, err := s.addUser(ctx, args...)
 		errs = append(errs, err)
 		return u
 	}
@@ -415,6 +448,21 @@ func (s *stack) addUsers(ctx context.Context) (journey.Cast, error) {
 		c.Experts[theme] = add("--name", "Expert "+theme, "--role", "expert", "--themes", theme)
 	}
 	return c, errors.Join(errs...)
+}
+
+// addUser creates one person with `puente users add` args, each with an
+// email of their own, and returns them with their token.
+func (s *stack) addUser(ctx context.Context, args ...string) (journey.User, error) {
+	s.users++
+	args = append(args, "--email", fmt.Sprintf("prod-check-%d@example.org", s.users))
+	out, err := run(ctx, s.work, s.env("migrate", nil), append([]string{s.puente, "users", "add"}, args...)...)
+	var u journey.User
+	if i := strings.IndexByte(out, '{'); err == nil && i >= 0 {
+		err = json.NewDecoder(strings.NewReader(out[i:])).Decode(&u)
+	} else if err == nil {
+		err = fmt.Errorf("users add %v printed no user: %s", args, out)
+	}
+	return u, err
 }
 
 // checkConfinement shows that each role reaches its own databases and not
@@ -471,7 +519,7 @@ func (s *stack) checkConfinement(ctx context.Context) error {
 
 // checkMigrations counts goose's versions, each of which must appear once.
 func (s *stack) checkMigrations(ctx context.Context) (int, error) {
-	db, err := pgx.Connect(ctx, strings.Replace(s.pg.AdminURL, "/postgres?", "/"+s.project.Environment["PUENTE_DB"]+"?", 1))
+	db, err := pgx.Connect(ctx, s.puenteURL())
 	if err != nil {
 		return 0, err
 	}

@@ -30,9 +30,23 @@ import (
 // file with PUENTE_DB_USER set to this instead.
 const appRole = "puente_app"
 
-// shards is Temporal's history shard count here: several, so that
-// priorities spread over shards as on a real cluster.
-const shards = 4
+// checkShards is Temporal's history shard count in the check: several, so
+// that priorities spread over shards as on a real cluster, but fewer than
+// the compose file's 16, for a quicker start.
+const checkShards = 4
+
+// topology is what up brings up beyond the compose file as .env.example
+// sets it: compose variables set as an operator's .env would (KEY=VALUE),
+// how many APIs and workers, and the Temporal server's dynamic config
+// (a path relative to the repository, or absolute).
+type topology struct {
+	env           []string
+	apis, workers int
+	dynamicConfig string
+}
+
+// defaultDynamicConfig is the compose file's dynamic config of the server.
+const defaultDynamicConfig = "deploy/temporal/dynamicconfig/puente.yaml"
 
 // stack is the compose topology on this machine: one PostgreSQL, one
 // Temporal server (all roles), two Puente APIs and two workers.
@@ -41,6 +55,7 @@ type stack struct {
 	puente, server      string // binaries
 	sqlTool, cli        string
 	project             *types.Project
+	topo                topology
 	logf                func(string, ...any)
 
 	pg           *devstack.Postgres
@@ -51,6 +66,7 @@ type stack struct {
 
 	scraped map[string]string // /metrics of each process, at the end
 	cast    journey.Cast      // the journeys' people, made with `puente users add`
+	users   int               // people added so far
 
 	mu      sync.Mutex
 	apis    []*service
@@ -64,19 +80,31 @@ type service struct {
 }
 
 // loadCompose reads docker-compose.yml as `docker compose --env-file
-// .env.example` would, with the few settings this machine needs instead.
-func loadCompose(ctx context.Context, repo string) (*types.Project, error) {
+// .env.example` would, with the few settings this machine needs instead and
+// then the variables of env (KEY=VALUE), which win.
+func loadCompose(ctx context.Context, repo string, env []string) (*types.Project, error) {
+	vars := map[string]string{
+		"POSTGRES_USER":         "puente", // devstack's initdb superuser
+		"PUENTE_DB_USER":        appRole,
+		"PUENTE_SHUTDOWN_DELAY": "1s",
+	}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("compose variable %q: want KEY=VALUE", kv)
+		}
+		vars[k] = v
+	}
+	var list []string
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		list = append(list, k+"="+vars[k])
+	}
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(repo, "docker-compose.yml")},
 		cli.WithName("puente"),
 		cli.WithWorkingDirectory(repo),
 		cli.WithEnvFiles(filepath.Join(repo, ".env.example")),
 		cli.WithDotEnv,
-		cli.WithEnv([]string{
-			"POSTGRES_USER=puente", // devstack's initdb superuser
-			"PUENTE_DB_USER=" + appRole,
-			"TEMPORAL_NUM_HISTORY_SHARDS=" + strconv.Itoa(shards),
-			"PUENTE_SHUTDOWN_DELAY=1s",
-		}),
+		cli.WithEnv(list),
 	)
 	if err != nil {
 		return nil, err
@@ -237,10 +265,13 @@ func (s *stack) startTemporal(ctx context.Context) error {
 	names := []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "FRONTEND_MEMBERSHIP_PORT",
 		"HISTORY_GRPC_PORT", "HISTORY_MEMBERSHIP_PORT", "MATCHING_GRPC_PORT", "MATCHING_MEMBERSHIP_PORT",
 		"WORKER_GRPC_PORT", "WORKER_MEMBERSHIP_PORT"}
+	if !filepath.IsAbs(s.topo.dynamicConfig) {
+		s.topo.dynamicConfig = filepath.Join(s.repo, s.topo.dynamicConfig)
+	}
 	extra := map[string]string{
 		"BIND_ON_IP":               "127.0.0.1",
 		"PROMETHEUS_ENDPOINT":      s.temporalMet,
-		"DYNAMIC_CONFIG_FILE_PATH": filepath.Join(s.repo, "deploy/temporal/dynamicconfig/puente.yaml"),
+		"DYNAMIC_CONFIG_FILE_PATH": s.topo.dynamicConfig,
 	}
 	for i, n := range names {
 		extra[n] = strconv.Itoa(ports[i])
@@ -420,4 +451,13 @@ func (s *stack) healthTools(ctx context.Context) error {
 	}
 	_, err := run(ctx, s.repo, os.Environ(), "go", "build", "-o", filepath.Join(bin, "healthcheck"), "./deploy/healthcheck")
 	return err
+}
+
+// shards is the temporal service's history shard count, as the compose
+// file sets it.
+func (s *stack) shards() string {
+	if v := s.project.Services["temporal"].Environment["NUM_HISTORY_SHARDS"]; v != nil {
+		return *v
+	}
+	return "?"
 }
