@@ -198,6 +198,15 @@ func (b *bundle) flushed() []pipeline.Event {
 	return out
 }
 
+// flushedSeqs is the sequence number of every event written, in order.
+func (b *bundle) flushedSeqs() []int {
+	var seqs []int
+	for _, ev := range b.flushed() {
+		seqs = append(seqs, ev.Seq)
+	}
+	return seqs
+}
+
 // requireDone asserts an update was applied, without a write of its own:
 // an update never waits for PostgreSQL.
 func requireDone(t *testing.T, s *sent, what string) *Result {
@@ -264,11 +273,7 @@ func TestJourney(t *testing.T) {
 
 	// Each change reached PostgreSQL through a flush flushDelay after it,
 	// the approval before the workflow ended; every event exactly in order.
-	var seqs []int
-	for _, ev := range b.flushed() {
-		seqs = append(seqs, ev.Seq)
-	}
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, seqs)
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, b.flushedSeqs())
 	for i, at := range b.flushedAt {
 		require.False(t, at.Before(t0.Add(flushDelay)), "flush %d at %v", i, at)
 	}
@@ -434,11 +439,7 @@ func TestFlushRetriesWhilePostgreSQLIsDown(t *testing.T) {
 	requireDone(t, accept, "accept during the outage")
 	require.Greater(t, len(b.attempts), 3)
 	require.Less(t, len(b.attempts), 30, "backoff, not a hot loop (600 attempts at 1 s)")
-	var seqs []int
-	for _, ev := range b.flushed() {
-		seqs = append(seqs, ev.Seq)
-	}
-	require.Equal(t, []int{1, 2}, seqs, "both events once PostgreSQL is back")
+	require.Equal(t, []int{1, 2}, b.flushedSeqs(), "both events once PostgreSQL is back")
 }
 
 func TestRefusedWriteDoesNotLoop(t *testing.T) {
@@ -455,11 +456,7 @@ func TestRefusedWriteDoesNotLoop(t *testing.T) {
 	b.run(input(nil))
 	requireDone(t, accept, "accept after a refused write")
 	require.Len(t, b.attempts, 2, "one refused attempt, then the next change's flush")
-	var seqs []int
-	for _, ev := range b.flushed() {
-		seqs = append(seqs, ev.Seq)
-	}
-	require.Equal(t, []int{1, 2}, seqs, "the refused event rides with the next flush")
+	require.Equal(t, []int{1, 2}, b.flushedSeqs(), "the refused event rides with the next flush")
 }
 
 // TestRefusedLastWriteDoesNotFailTheRun: the read model refuses the last
@@ -481,11 +478,7 @@ func TestRefusedLastWriteDoesNotFailTheRun(t *testing.T) {
 	require.Equal(t, pipeline.Rejected, requireDone(t, reject, "reject").Priority.Stage)
 	require.Len(t, b.attempts, 3, "the refused flush, one retry an hour later, the one that went through")
 	require.Equal(t, refusedRetry, b.attemptTimes[1].Sub(b.attemptTimes[0]))
-	var seqs []int
-	for _, ev := range b.flushed() {
-		seqs = append(seqs, ev.Seq)
-	}
-	require.Equal(t, []int{1, 2}, seqs, "the submission and the rejection, once")
+	require.Equal(t, []int{1, 2}, b.flushedSeqs(), "the submission and the rejection, once")
 }
 
 // TestRefusedWriteIsTriedAgainWithoutANewChange: a priority left in an
@@ -503,12 +496,7 @@ func TestRefusedWriteIsTriedAgainWithoutANewChange(t *testing.T) {
 	b.cancel(3 * refusedRetry)
 	b.run(input(nil))
 	require.Len(t, b.attempts, 2, "the refused flush and one retry")
-	require.Equal(t, []int{1}, func() (seqs []int) {
-		for _, ev := range b.flushed() {
-			seqs = append(seqs, ev.Seq)
-		}
-		return seqs
-	}())
+	require.Equal(t, []int{1}, b.flushedSeqs())
 }
 
 func TestClosedPriorityFlushesBeforeItEnds(t *testing.T) {
