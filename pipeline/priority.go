@@ -78,6 +78,9 @@ type Action struct {
 	BudgetEUR     EUR         `json:"budget_eur"`
 	EUPartners    []string    `json:"eu_partners"`
 	Indicators    []Indicator `json:"indicators"`
+	// Partner is the implementing partner that delivers the action (a code
+	// of Partners), chosen by the expert with the plan.
+	Partner string `json:"partner,omitempty"`
 }
 
 // Indicator measures an action's result.
@@ -149,4 +152,5 @@ type SupportAction struct {
 	Theme       string    `json:"theme"`
 	ApprovedAt  time.Time `json:"approved_at"`
 	Action
+	Delivery Delivery `json:"delivery"`
 }

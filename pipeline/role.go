@@ -10,6 +10,9 @@ const (
 	FocalPoint Role = "focal_point"
 	Expert     Role = "expert"
 	Manager    Role = "manager"
+	// Implementer is a person of one implementing partner (Actor.Partner):
+	// they deliver its approved actions.
+	Implementer Role = "implementer"
 )
 
 // Roles lists every role.
@@ -26,6 +29,8 @@ type Actor struct {
 	Role      Role     `json:"role"`
 	Countries []string `json:"countries"`
 	Themes    []string `json:"themes"`
+	// Partner is an implementer's implementing partner (a code of Partners).
+	Partner string `json:"partner,omitempty"`
 }
 
 // Ref is the part of an Actor recorded with an event.
@@ -51,7 +56,8 @@ func (a Actor) inCountries(countries []string) bool {
 // CanSee reports whether the actor may see the priority at all
 // (docs/architecture.md, Roles and scope):
 // managers see everything, focal points their countries' priorities, experts
-// the non-restricted priorities of their themes and everything assigned to them.
+// the non-restricted priorities of their themes and everything assigned to
+// them, implementers the approved priorities with an action of their partner.
 func (a Actor) CanSee(p *Priority) bool {
 	switch a.Role {
 	case Manager:
@@ -63,6 +69,9 @@ func (a Actor) CanSee(p *Priority) bool {
 			return true
 		}
 		return p.Sensitivity != Restricted && slices.Contains(a.Themes, p.Theme)
+	case Implementer:
+		return p.Stage == Approved && p.Plan != nil && a.Partner != "" &&
+			slices.ContainsFunc(p.Plan.Actions, func(x Action) bool { return x.Partner == a.Partner })
 	}
 	return false
 }

@@ -23,6 +23,7 @@ type ActionFilter struct {
 func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFilter, pg Page) ([]pipeline.SupportAction, string, error) {
 	var w where
 	w.scope(a, "p.")
+	w.actionScope(a)
 	w.opt("sa.countries @> ARRAY[?]", f.Country)
 	w.opt("p.theme = ?", f.Theme)
 	w.opt("sa.type = ?", f.Type)

@@ -289,8 +289,20 @@ func (w *where) scope(a pipeline.Actor, col string) {
 		w.add(col+"countries && ?", a.Countries)
 	case pipeline.Expert:
 		w.add("("+col+"assignee = ?::uuid OR ("+col+"sensitivity <> 'restricted' AND "+col+"theme = ANY(?)))", a.ID, a.Themes)
+	case pipeline.Implementer:
+		w.add(col+"stage = 'approved' AND EXISTS (SELECT 1 FROM support_actions x WHERE x.priority_id = "+col+
+			"id AND x.partner = ? AND x.partner <> '')", a.Partner)
 	default:
 		w.add("false")
+	}
+}
+
+// actionScope limits support_actions rows (alias sa) to the actor's: an
+// implementer's are their partner's; everyone else's are those of the
+// priorities scope admits, which the caller adds too.
+func (w *where) actionScope(a pipeline.Actor) {
+	if a.Role == pipeline.Implementer {
+		w.add("sa.partner = ? AND sa.partner <> ''", a.Partner)
 	}
 }
 
