@@ -26,6 +26,13 @@ type Actor struct {
 	Role      Role     `json:"role"`
 	Countries []string `json:"countries"`
 	Themes    []string `json:"themes"`
+	// OnBehalfOf is the absent person the actor stands in for in this act
+	// (see Acting); nil when the actor acts in their own name.
+	OnBehalfOf *Actor `json:"on_behalf_of,omitempty"`
+	// StandsIn are the people whose absence the actor covers now, as the
+	// caller found them when it authenticated the actor; never sent to
+	// the workflow, which judges the one OnBehalfOf an act carries.
+	StandsIn []Actor `json:"-"`
 }
 
 // Ref is the part of an Actor recorded with an event.
@@ -33,10 +40,18 @@ type Ref struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Role Role   `json:"role"`
+	// OnBehalfOf is the absent person the actor stood in for.
+	OnBehalfOf *Ref `json:"on_behalf_of,omitempty"`
 }
 
 // Ref returns the identity to record in the audit trail.
-func (a Actor) Ref() Ref { return Ref{ID: a.ID, Name: a.Name, Role: a.Role} }
+func (a Actor) Ref() Ref {
+	r := Ref{ID: a.ID, Name: a.Name, Role: a.Role}
+	if b := a.OnBehalfOf; b != nil {
+		r.OnBehalfOf = &Ref{ID: b.ID, Name: b.Name, Role: b.Role}
+	}
+	return r
+}
 
 // coversCountries reports whether the actor is a focal point of any of countries.
 func (a Actor) coversCountries(countries []string) bool {
@@ -51,8 +66,21 @@ func (a Actor) inCountries(countries []string) bool {
 // CanSee reports whether the actor may see the priority at all
 // (docs/architecture.md, Roles and scope):
 // managers see everything, focal points their countries' priorities, experts
-// the non-restricted priorities of their themes and everything assigned to them.
+// the non-restricted priorities of their themes and everything assigned to
+// them. A delegate also sees what the people they stand in for see
+// (docs/architecture.md, Absences and delegation).
 func (a Actor) CanSee(p *Priority) bool {
+	if a.sees(p) {
+		return true
+	}
+	if b := a.OnBehalfOf; b != nil {
+		return a.Covers(*b) && b.sees(p)
+	}
+	return slices.ContainsFunc(a.StandsIn, func(b Actor) bool { return a.Covers(b) && b.sees(p) })
+}
+
+// sees is CanSee in the actor's own name.
+func (a Actor) sees(p *Priority) bool {
 	switch a.Role {
 	case Manager:
 		return true

@@ -128,8 +128,26 @@ func (t Transition) Next() Stage {
 	return t.To
 }
 
-// Admits reports whether the rule lets the actor act on the priority.
+// Admits reports whether the rule lets the actor act on the priority. On
+// someone's behalf, it admits a delegate who covers the absentee when it
+// admits the absentee — and four-eyes holds through it: a delegate who
+// triaged the priority or drafted its plan is refused in anyone's name
+// (docs/architecture.md, Absences and delegation).
 func (r Rule) Admits(a Actor, p *Priority) bool {
+	b := a.OnBehalfOf
+	if b == nil {
+		return r.admits(a, p)
+	}
+	absentee := *b
+	absentee.OnBehalfOf = nil
+	if !a.Covers(absentee) || !r.admits(absentee, p) {
+		return false
+	}
+	return r != FourEyesManager || r.admits(Actor{ID: a.ID, Role: a.Role}, p)
+}
+
+// admits is Admits for an actor in their own name.
+func (r Rule) admits(a Actor, p *Priority) bool {
 	switch r {
 	case AnyManager:
 		return a.Role == Manager
