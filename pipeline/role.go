@@ -28,11 +28,11 @@ type Actor struct {
 	Themes    []string `json:"themes"`
 	// OnBehalfOf is the absent person the actor stands in for in this act
 	// (see Acting); nil when the actor acts in their own name.
-	OnBehalfOf *Actor `json:"on_behalf_of,omitempty"`
+	OnBehalfOf *Actor `json:"on_behalf_of,omitempty" db:"-"`
 	// StandsIn are the people whose absence the actor covers now, as the
 	// caller found them when it authenticated the actor; never sent to
 	// the workflow, which judges the one OnBehalfOf an act carries.
-	StandsIn []Actor `json:"-"`
+	StandsIn []Actor `json:"-" db:"-"`
 }
 
 // Ref is the part of an Actor recorded with an event.
