@@ -75,11 +75,11 @@ func (d Actor) For(a Actor) Actor {
 func Acting(a Actor, p *Priority, d Decision) Actor {
 	own := a
 	own.StandsIn = nil
-	if p == nil || (own.CanSee(p) && Allowed(own, p, d)) {
+	if p == nil || (own.CanSee(p) && allowed(own, p, d)) {
 		return own
 	}
 	for _, b := range a.StandsIn {
-		if x := a.For(b); x.CanSee(p) && Allowed(x, p, d) {
+		if x := a.For(b); x.CanSee(p) && allowed(x, p, d) {
 			return x
 		}
 	}

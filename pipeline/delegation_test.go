@@ -137,8 +137,15 @@ func TestActingPrefersOwnName(t *testing.T) {
 		}
 	}
 	p := testPriority(ExpertReview)
-	if got := AllowedDecisions(withStandIns(eCover, eAssigned), &p); len(got) != 0 {
-		t.Errorf("allowed decisions judge the actor alone, got %v", got)
+	if got := AllowedDecisions(withStandIns(eCover, eAssigned), &p); !slices.Equal(got, []Decision{Approve, RequestRevision, Reject}) {
+		t.Errorf("a delegate's allowed decisions: %v", got)
+	}
+	if got := AllowedDecisions(eCover, &p); len(got) != 0 {
+		t.Errorf("standing in for nobody: %v", got)
+	}
+	approval := testPriority(Approval)
+	if Allowed(withStandIns(mTriager, mFree), &approval, Approve) || !Allowed(withStandIns(mFresh, mTriager), &approval, Approve) {
+		t.Error("four-eyes through delegation in Allowed")
 	}
 }
 

@@ -168,19 +168,27 @@ var ruleText = map[Rule]string{
 	CountryFocalPoint: "a focal point of one of this priority's countries",
 }
 
-// AllowedDecisions lists the decisions the actor may take on p now, in table order.
+// AllowedDecisions lists the decisions the actor may take on p now, in
+// their own name or for someone they stand in for, in table order.
 func AllowedDecisions(a Actor, p *Priority) []Decision {
 	out := []Decision{}
 	for _, t := range Table {
-		if t.From == p.Stage && !t.Decision.Edit() && t.Rule.Admits(a, p) {
+		if t.From == p.Stage && !t.Decision.Edit() && Allowed(a, p, t.Decision) {
 			out = append(out, t.Decision)
 		}
 	}
 	return out
 }
 
-// Allowed reports whether the table lets the actor take d on p now.
+// Allowed reports whether the table lets the actor take d on p now, in
+// their own name or for someone they stand in for (see Acting).
 func Allowed(a Actor, p *Priority, d Decision) bool {
+	return allowed(Acting(a, p, d), p, d)
+}
+
+// allowed is Allowed for the actor as they are, standing in for nobody
+// else than a.OnBehalfOf.
+func allowed(a Actor, p *Priority, d Decision) bool {
 	t, ok := Lookup(p.Stage, d)
 	return ok && t.Rule.Admits(a, p)
 }
