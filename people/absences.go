@@ -24,6 +24,13 @@ func (s *Service) Absences(ctx context.Context, by pipeline.Actor, userID string
 	return s.Store.Absences(ctx, userID, today())
 }
 
+// CheckAbsentee is nil when by may manage the absences of the active user
+// userID: their own or, for a manager, anyone's (403 first, then 404).
+func (s *Service) CheckAbsentee(ctx context.Context, by pipeline.Actor, userID string) error {
+	_, err := s.absentee(ctx, by, userID)
+	return err
+}
+
 // absentee is the active user whose absences by may manage: themselves or,
 // for a manager, anyone (403 first, then 404).
 func (s *Service) absentee(ctx context.Context, by pipeline.Actor, userID string) (store.User, error) {
