@@ -137,3 +137,68 @@ func containsID(ps []*pipeline.Priority, id string) bool {
 	}
 	return false
 }
+
+// TestInboxOnBehalfKeepsFourEyesAndListsOnce: a manager who triaged a
+// priority and stands in for a free manager does not find its approval in
+// her inbox in anyone's name; an approval free for both is listed once, as
+// hers; a focal point covering an absent one lists their shared country's
+// validation once, as its own.
+func TestInboxOnBehalfKeepsFourEyesAndListsOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	triager := pipeline.Actor{ID: uuid.NewString(), Name: "Ana Ruiz", Role: pipeline.Manager}
+	free := pipeline.Actor{ID: uuid.NewString(), Name: "Jean Dupont", Role: pipeline.Manager}
+	fpAbsent := pipeline.Actor{ID: uuid.NewString(), Name: "Rosa", Role: pipeline.FocalPoint, Countries: []string{"BO"}}
+	fpDelegate := pipeline.Actor{ID: uuid.NewString(), Name: "Luis", Role: pipeline.FocalPoint, Countries: []string{"BO", "EC"}}
+	due := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	put := func(stage pipeline.Stage, f func(*pipeline.Priority)) string {
+		p := priority(func(p *pipeline.Priority) { p.Stage, p.DueAt = stage, &due; f(p) })
+		if _, err := b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{event(p, 1, pipeline.EventSubmitted)}}); err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	hers := put(pipeline.Approval, func(p *pipeline.Priority) { p.TriagedBy = triager.ID })
+	open := put(pipeline.Approval, func(p *pipeline.Priority) { p.TriagedBy = uuid.NewString() })
+	bolivia := put(pipeline.Validation, func(p *pipeline.Priority) { p.Countries = []string{"BO"} })
+
+	inbox := func(a pipeline.Actor) map[string]string {
+		t.Helper()
+		var all []store.Task
+		cursor := ""
+		for range 100 {
+			page, next, err := b.st.Inbox(b.ctx, a, store.Page{Limit: 50, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, page...)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		out := map[string]string{}
+		for _, task := range all {
+			if _, twice := out[task.ID]; twice {
+				t.Errorf("%s is listed twice", task.ID)
+			}
+			out[task.ID] = ""
+			if task.OnBehalfOf != nil {
+				out[task.ID] = task.OnBehalfOf.Name
+			}
+		}
+		return out
+	}
+	triager.StandsIn = []pipeline.Actor{free}
+	got := inbox(triager)
+	if _, ok := got[hers]; ok {
+		t.Errorf("the triager finds the approval of what she triaged: %q", got[hers])
+	}
+	if who, ok := got[open]; !ok || who != "" {
+		t.Errorf("a free approval: listed %v, on behalf of %q, want her own", ok, who)
+	}
+	fpDelegate.StandsIn = []pipeline.Actor{fpAbsent}
+	if who, ok := inbox(fpDelegate)[bolivia]; !ok || who != "" {
+		t.Errorf("the shared country's validation: listed %v, on behalf of %q, want its own", ok, who)
+	}
+}
