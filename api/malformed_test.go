@@ -73,8 +73,8 @@ func TestMalformedInputOnEveryRoute(t *testing.T) {
 // --- the app's state ------------------------------------------------------
 
 type malformedFixtures struct {
-	b                               *bundle
-	session, triage, revision, plan string
+	b                                        *bundle
+	session, triage, revision, plan, absence string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -86,8 +86,10 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	}
 	var ses pipeline.Session
 	r.JSON(t, &ses)
+	var x pipeline.Absence
+	b.declare(t, b.manager2, b.manager2, map[string]any{"from": day(30), "to": day(31), "delegate_id": b.manager.ID}, http.StatusCreated).JSON(t, &x)
 	return &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
-		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning)}
+		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning), absence: x.ID}
 }
 
 // snapshot is what a malformed request must not change.
@@ -111,13 +113,14 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var n [3]int
-	for i, q := range []string{`SELECT count(*) FROM priorities`, `SELECT count(*) FROM sessions`, `SELECT count(*) FROM users`} {
+	var n [4]int
+	for i, q := range []string{`SELECT count(*) FROM priorities`, `SELECT count(*) FROM sessions`, `SELECT count(*) FROM users`,
+		`SELECT count(*) FROM absences WHERE cancelled_at IS NULL`} {
 		if err := conn.QueryRow(ctx, q).Scan(&n[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users", n[0], n[1], n[2])
+	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users, %d absences", n[0], n[1], n[2], n[3])
 }
 
 // opContext is who calls an operation and the valid path values that take
@@ -130,7 +133,7 @@ type opContext struct {
 
 func (f *malformedFixtures) context(op operation) opContext {
 	b := f.b
-	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js"}}
+	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js", "absence_id": f.absence}}
 	switch {
 	case strings.HasPrefix(op.path, "/v1/sessions/"):
 		c.ids["id"] = f.session
@@ -146,6 +149,8 @@ func (f *malformedFixtures) context(op operation) opContext {
 		c.token, c.ids["id"] = b.expert.Token, f.plan
 	case "POST /v1/priorities/{id}/decisions":
 		c.base = map[string]any{"decision": "reject", "reason": "fuera de mandato"}
+	case "POST /v1/users/{id}/absences":
+		c.base = map[string]any{"from": day(40), "to": day(41), "delegate_id": b.manager.ID}
 	}
 	return c
 }

@@ -167,9 +167,18 @@ func (s *Server) viewOf(c echo.Context) func(*pipeline.Priority) priorityView {
 	return func(p *pipeline.Priority) priorityView { return view(a, p) }
 }
 
-// tasks handles GET /v1/tasks: what waits for the caller, soonest due first.
+// taskView is a task as its caller sees it, and the absent person they
+// would act for (docs/architecture.md, Absences and delegation).
+type taskView struct {
+	priorityView
+	OnBehalfOf *pipeline.Ref `json:"on_behalf_of,omitempty"`
+}
+
+// tasks handles GET /v1/tasks: what waits for the caller, soonest due first,
+// including the tasks of the people the caller stands in for.
 func (s *Server) tasks(c echo.Context) error {
-	return list(c, newQuery(c), func(pg store.Page) ([]*pipeline.Priority, string, error) {
-		return s.svc.Tasks(ctx(c), actorOf(c), pg)
-	}, s.viewOf(c))
+	a := actorOf(c)
+	return list(c, newQuery(c), func(pg store.Page) ([]store.Task, string, error) {
+		return s.svc.Tasks(ctx(c), a, pg)
+	}, func(t store.Task) taskView { return taskView{view(a, t.Priority), t.OnBehalfOf} })
 }

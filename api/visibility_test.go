@@ -95,3 +95,59 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 		t.Errorf("assigned expert's tasks %v", got)
 	}
 }
+
+// TestRestrictedPriorityReachesADelegateOnlyDuringTheAbsence: an assigned
+// expert's restricted priority is seen by the expert standing in for them
+// while the absence lasts and while the delegate covers their themes — in
+// the inbox, by id, in the audit trail — and by nobody else; the
+// absentee's absences are theirs and the managers' to read.
+func TestRestrictedPriorityReachesADelegateOnlyDuringTheAbsence(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	body := submission()
+	body["sensitivity"] = "restricted"
+	restricted := b.submit(t, b.fpPE, body).ID
+	b.decide(t, b.manager, restricted, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
+	bystander := b.app.AddUser(t, pipeline.Actor{Name: "Kofi Mensah", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}})
+
+	sees := func(u testenv.User) (byID, inTasks bool) {
+		t.Helper()
+		byID = b.app.Do(t, "GET", "/v1/priorities/"+restricted, u.Token, nil).StatusCode == http.StatusOK
+		var tasks struct{ Items []priorityBody }
+		b.app.Do(t, "GET", "/v1/tasks", u.Token, nil).JSON(t, &tasks)
+		return byID, slices.Contains(ids(tasks.Items), restricted)
+	}
+	if byID, inTasks := sees(b.expert2); byID || inTasks {
+		t.Fatalf("before the absence the delegate sees it: %v %v", byID, inTasks)
+	}
+	var x pipeline.Absence
+	b.declare(t, b.manager, b.expert, map[string]any{"from": day(0), "to": day(2), "delegate_id": b.expert2.ID}, http.StatusCreated).JSON(t, &x)
+	if byID, inTasks := sees(b.expert2); !byID || !inTasks {
+		t.Errorf("during the absence the delegate does not see it: %v %v", byID, inTasks)
+	}
+	if r := b.app.Do(t, "GET", "/v1/priorities/"+restricted+"/events", b.expert2.Token, nil); r.StatusCode != http.StatusOK {
+		t.Errorf("the delegate's audit trail: %s", r.Status)
+	}
+	for _, u := range []testenv.User{bystander, b.fpMX} {
+		if byID, inTasks := sees(u); byID || inTasks {
+			t.Errorf("%s sees it: %v %v", u.Name, byID, inTasks)
+		}
+		if r := b.app.Do(t, "GET", "/v1/users/"+b.expert.ID+"/absences", u.Token, nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("%s reads the absences: %s", u.Name, r.Status)
+		}
+	}
+	// The delegate's scope narrowed: they no longer cover the absentee.
+	if r := b.app.Do(t, "PATCH", "/v1/users/"+b.expert2.ID, b.manager.Token, map[string]any{"themes": []string{"cybercrime"}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("narrow the delegate: %s %s", r.Status, r.Body)
+	}
+	if byID, inTasks := sees(b.expert2); byID || inTasks {
+		t.Errorf("a delegate who no longer covers sees it: %v %v", byID, inTasks)
+	}
+	b.app.Do(t, "PATCH", "/v1/users/"+b.expert2.ID, b.manager.Token, map[string]any{"themes": []string{"joint_investigation_teams", "cybercrime"}})
+	if r := b.app.Do(t, "DELETE", "/v1/users/"+b.expert.ID+"/absences/"+x.ID, b.expert.Token, nil); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("cancel: %s %s", r.Status, r.Body)
+	}
+	if byID, inTasks := sees(b.expert2); byID || inTasks {
+		t.Errorf("after the cancellation the delegate sees it: %v %v", byID, inTasks)
+	}
+}

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
@@ -31,6 +32,13 @@ func MessageID(priorityID string, seq int, recipientID, domain string) string {
 // Compose writes the email telling u of ev, in u's language (i18n's
 // catalogues and fallback), with a link to the priority's page under baseURL.
 func Compose(ev pipeline.Event, p *pipeline.Priority, u store.User, baseURL, domain string) (Message, error) {
+	return ComposeFor(ev, p, Recipient{User: u}, baseURL, domain)
+}
+
+// ComposeFor is Compose for a recipient who may be a delegate: their email
+// says first on whose behalf they receive it.
+func ComposeFor(ev pipeline.Event, p *pipeline.Priority, r Recipient, baseURL, domain string) (Message, error) {
+	u := r.User
 	kind, ok := KindOf(ev)
 	if !ok {
 		return Message{}, fmt.Errorf("event %d (%s) has no message", ev.Seq, ev.Kind)
@@ -42,7 +50,15 @@ func Compose(ev pipeline.Event, p *pipeline.Priority, u store.User, baseURL, dom
 	}
 	args := []any{"Actor", ev.Actor.Name, "Ref", p.Ref, "Title", p.Title, "Stage", l.Stage(stage)}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n%s\n", l.T("mail.greeting", "Name", u.Name), l.T("mail.lead."+string(kind), args...))
+	fmt.Fprintf(&b, "%s\n\n", l.T("mail.greeting", "Name", u.Name))
+	if r.For != nil {
+		until, err := time.Parse(time.DateOnly, r.Until)
+		if err != nil {
+			return Message{}, fmt.Errorf("absence of %s until %q: %w", r.For.ID, r.Until, err)
+		}
+		fmt.Fprintf(&b, "%s\n\n", l.T("mail.on_behalf", "Name", r.For.Name, "Date", l.Date(until)))
+	}
+	fmt.Fprintf(&b, "%s\n", l.T("mail.lead."+string(kind), args...))
 	if ev.Comment != "" {
 		fmt.Fprintf(&b, "\n%s%s %s\n", l.T("mail.comment"), l.T("format.colon"), ev.Comment)
 	}

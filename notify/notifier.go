@@ -31,8 +31,10 @@ type Notifier struct {
 	Log    *slog.Logger
 }
 
-// Notify tells the people each event of p concerns, in their language.
-// p is the priority as it stands after the events.
+// Notify tells the people each event of p concerns, in their language —
+// or, for one absent when the event happened, their delegate, in the
+// delegate's language (Redirect). p is the priority as it stands after the
+// events.
 //
 // Each message is recorded before it goes to the mail server (ClaimMail)
 // and marked sent after the server took it, under a Message-ID made of
@@ -59,7 +61,19 @@ func (n *Notifier) Notify(ctx context.Context, p *pipeline.Priority, events []pi
 				return err
 			}
 		}
-		for _, u := range Recipients(ev, p, users) {
+		rs := Recipients(ev, p, users)
+		var covers map[string]store.Cover
+		if len(rs) > 0 {
+			ids := make([]string, len(rs))
+			for i, u := range rs {
+				ids[i] = u.ID
+			}
+			var err error
+			if covers, err = n.Store.Covers(ctx, ids, pipeline.Day(ev.At)); err != nil {
+				return err
+			}
+		}
+		for _, u := range Redirect(ev, rs, covers) {
 			if err := n.send(ctx, ev, kind, p, u); err != nil {
 				return err
 			}
@@ -71,8 +85,8 @@ func (n *Notifier) Notify(ctx context.Context, p *pipeline.Priority, events []pi
 	return nil
 }
 
-func (n *Notifier) send(ctx context.Context, ev pipeline.Event, kind Kind, p *pipeline.Priority, u store.User) error {
-	m, err := Compose(ev, p, u, n.BaseURL, n.Domain)
+func (n *Notifier) send(ctx context.Context, ev pipeline.Event, kind Kind, p *pipeline.Priority, u Recipient) error {
+	m, err := ComposeFor(ev, p, u, n.BaseURL, n.Domain)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
@@ -246,5 +248,65 @@ func TestAPermanentRefusalIsRecordedNotRetried(t *testing.T) {
 	errs := strings.Count(logged.String(), "level=ERROR")
 	if failed != 3 || errs != failed || strings.Count(logged.String(), "recipient_id="+b.fpCO.ID) != failed {
 		t.Errorf("%d messages refused, %d errors logged, want 3 naming %s:\n%s", failed, errs, b.fpCO.ID, logged.String())
+	}
+}
+
+// TestAbsentRecipientsMailGoesToTheDelegate: the assigned expert is away;
+// the focal point's resubmission, which tells the expert, reaches the
+// delegate expert instead, once, in the delegate's language (Dutch), saying
+// on whose behalf and until when; the absentee gets nothing. After the
+// absence is cancelled, the next event reaches the expert again.
+func TestAbsentRecipientsMailGoesToTheDelegate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, hash := store.NewToken()
+	delegate, err := b.st.AddUser(b.ctx, store.User{Actor: pipeline.Actor{Name: "Jan de Vries", Role: pipeline.Expert,
+		Themes: []string{"money_laundering"}}, Email: "jan@example.org", Language: "nl"}, hash, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	until := now.AddDate(0, 0, 3)
+	x, err := b.st.AddAbsence(b.ctx, pipeline.Absence{UserID: b.expert.ID, DelegateID: delegate.ID, From: pipeline.Day(now),
+		To: pipeline.Day(until), CreatedBy: b.expert.ID}, func([]pipeline.Absence) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	resubmit := func(seq int) pipeline.Event {
+		return pipeline.Event{PriorityID: b.p.ID, Seq: seq, At: now, Kind: pipeline.EventOf(pipeline.Resubmit), Actor: b.fpPE.Ref(),
+			FromStage: pipeline.Revision, ToStage: pipeline.ExpertReview}
+	}
+	if err := b.notifier.Notify(b.ctx, b.p, []pipeline.Event{resubmit(7)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mails := b.inbox.WaitFor(t, 1, 10*time.Second)
+	if len(mails) != 1 || mails[0].To[0].Address != "jan@example.org" {
+		t.Fatalf("mails: %+v", mails)
+	}
+	full := b.inbox.Message(t, mails[0].ID)
+	if got := full.Headers["Content-Language"]; len(got) != 1 || got[0] != "nl" {
+		t.Errorf("Content-Language %v, want nl", got)
+	}
+	want := "U ontvangt dit bericht als vervanger van Carmen Díaz, die tot en met " + i18n.For("nl").Date(until) + " afwezig is."
+	if !strings.Contains(full.Text, want) || !strings.Contains(full.Text, "Geachte Jan de Vries,") {
+		t.Errorf("the delegate's mail does not say on whose behalf (%q):\n%s", want, full.Text)
+	}
+	if mails[0].MessageID != notify.MessageID(b.p.ID, 7, delegate.ID, "puente.test") {
+		t.Errorf("Message-ID %q", mails[0].MessageID)
+	}
+
+	if err := b.st.CancelAbsence(b.ctx, x.ID, b.expert.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.notifier.Notify(b.ctx, b.p, []pipeline.Event{resubmit(8)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mails = b.inbox.WaitFor(t, 2, 10*time.Second)
+	var to []string
+	for _, m := range mails {
+		to = append(to, m.To[0].Address)
+	}
+	if len(mails) != 2 || !slices.Contains(to, "carmen@example.org") {
+		t.Errorf("after the cancellation: %v", to)
 	}
 }

@@ -106,6 +106,43 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 	return out
 }
 
+// Recipient is one person an event's email goes to: a recipient of the
+// event, or the delegate of one who is absent (For), until the absence's
+// last day.
+type Recipient struct {
+	store.User
+	For   *store.User
+	Until string
+}
+
+// Redirect hands the email of each recipient who is absent when the event
+// happens to their delegate (covers, by the absentee's id: see
+// store.Covers), in the delegate's own language, saying on whose behalf
+// (docs/architecture.md, Absences and delegation). A delegate who acted,
+// is deactivated, has no address or asked for the digest only gets
+// nothing, as a recipient would; each person gets one email, their own
+// before one on someone's behalf; sorted by id.
+func Redirect(ev pipeline.Event, rs []store.User, covers map[string]store.Cover) []Recipient {
+	var out []Recipient
+	has := func(id string) bool { return slices.ContainsFunc(out, func(r Recipient) bool { return r.ID == id }) }
+	for _, u := range rs {
+		if _, away := covers[u.ID]; !away && !has(u.ID) {
+			out = append(out, Recipient{User: u})
+		}
+	}
+	for _, u := range rs {
+		c, away := covers[u.ID]
+		d := c.Delegate
+		if !away || d.ID == ev.Actor.ID || !d.Active || d.Email == "" || d.Notify == store.NotifyDigest || has(d.ID) {
+			continue
+		}
+		absent := u
+		out = append(out, Recipient{User: d, For: &absent, Until: c.Until})
+	}
+	slices.SortFunc(out, func(a, b Recipient) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
 // expertOf is the expert an accept or reassign gave the priority: the one
 // its event names, else the priority's assignee.
 func expertOf(ev pipeline.Event, p *pipeline.Priority) string {

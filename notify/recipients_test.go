@@ -205,3 +205,56 @@ func TestRecipientsOfARestrictedPriority(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirect: each absent recipient's email goes to their delegate, said
+// to be on their behalf — unless the delegate acted, is deactivated, has no
+// address, asked for the digest only, or is a recipient in their own name.
+func TestRedirect(t *testing.T) {
+	t.Parallel()
+	user := func(id, name string, f ...func(*store.User)) store.User {
+		u := store.User{Actor: pipeline.Actor{ID: id, Name: name, Role: pipeline.Expert}, Email: name + "@example.org", Active: true,
+			Notify: store.NotifyImmediate}
+		for _, o := range f {
+			o(&u)
+		}
+		return u
+	}
+	ana, jean, lena := user("a", "ana"), user("j", "jean"), user("l", "lena")
+	off := user("o", "off", func(u *store.User) { u.Active = false })
+	digest := user("d", "digest", func(u *store.User) { u.Notify = store.NotifyDigest })
+	mute := user("m", "mute", func(u *store.User) { u.Email = "" })
+	ev := pipeline.Event{Actor: pipeline.Ref{ID: "f"}}
+	cover := func(d store.User) store.Cover { return store.Cover{Delegate: d, Until: "2027-05-01"} }
+	show := func(rs []notify.Recipient) string {
+		var out []string
+		for _, r := range rs {
+			s := r.ID
+			if r.For != nil {
+				s += " for " + r.For.ID + " until " + r.Until
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, ", ")
+	}
+	cases := []struct {
+		name   string
+		ev     pipeline.Event
+		rs     []store.User
+		covers map[string]store.Cover
+		want   string
+	}{
+		{"nobody away", ev, []store.User{jean, ana}, nil, "a, j"},
+		{"ana away, lena covers", ev, []store.User{ana, jean}, map[string]store.Cover{"a": cover(lena)}, "j, l for a until 2027-05-01"},
+		{"the delegate is a recipient already", ev, []store.User{ana, jean}, map[string]store.Cover{"a": cover(jean)}, "j"},
+		{"the delegate acted", pipeline.Event{Actor: pipeline.Ref{ID: "l"}}, []store.User{ana}, map[string]store.Cover{"a": cover(lena)}, ""},
+		{"a deactivated delegate", ev, []store.User{ana}, map[string]store.Cover{"a": cover(off)}, ""},
+		{"a delegate on the digest", ev, []store.User{ana}, map[string]store.Cover{"a": cover(digest)}, ""},
+		{"a delegate without address", ev, []store.User{ana}, map[string]store.Cover{"a": cover(mute)}, ""},
+		{"one delegate for two", ev, []store.User{ana, jean}, map[string]store.Cover{"a": cover(lena), "j": cover(lena)}, "l for a until 2027-05-01"},
+	}
+	for _, c := range cases {
+		if got := show(notify.Redirect(c.ev, c.rs, c.covers)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -59,4 +59,11 @@ const (
 	NotPaginated     Code = "not_paginated"
 	Unavailable      Code = "unavailable"   // error
 	MoreProblems     Code = "more_problems" // count
+	AbsenceOver      Code = "absence_over"
+	SelfDelegation   Code = "self_delegation"
+	DelegateRole     Code = "delegate_role" // role
+	DelegateScope    Code = "delegate_scope"
+	AbsenceOverlap   Code = "absence_overlap" // from, to: YYYY-MM-DD
+	DelegateAbsent   Code = "delegate_absent" // from, to: YYYY-MM-DD
+	StandingIn       Code = "standing_in"     // name
 )

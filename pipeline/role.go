@@ -31,6 +31,13 @@ type Actor struct {
 	Themes    []string `json:"themes"`
 	// Partner is an implementer's implementing partner (a code of Partners).
 	Partner string `json:"partner,omitempty"`
+	// OnBehalfOf is the absent person the actor stands in for in this act
+	// (see Acting); nil when the actor acts in their own name.
+	OnBehalfOf *Actor `json:"on_behalf_of,omitempty" db:"-"`
+	// StandsIn are the people whose absence the actor covers now, as the
+	// caller found them when it authenticated the actor; never sent to
+	// the workflow, which judges the one OnBehalfOf an act carries.
+	StandsIn []Actor `json:"-" db:"-"`
 }
 
 // Ref is the part of an Actor recorded with an event.
@@ -38,10 +45,18 @@ type Ref struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Role Role   `json:"role"`
+	// OnBehalfOf is the absent person the actor stood in for.
+	OnBehalfOf *Ref `json:"on_behalf_of,omitempty"`
 }
 
 // Ref returns the identity to record in the audit trail.
-func (a Actor) Ref() Ref { return Ref{ID: a.ID, Name: a.Name, Role: a.Role} }
+func (a Actor) Ref() Ref {
+	r := Ref{ID: a.ID, Name: a.Name, Role: a.Role}
+	if b := a.OnBehalfOf; b != nil {
+		r.OnBehalfOf = &Ref{ID: b.ID, Name: b.Name, Role: b.Role}
+	}
+	return r
+}
 
 // coversCountries reports whether the actor is a focal point of any of countries.
 func (a Actor) coversCountries(countries []string) bool {
@@ -57,8 +72,21 @@ func (a Actor) inCountries(countries []string) bool {
 // (docs/architecture.md, Roles and scope):
 // managers see everything, focal points their countries' priorities, experts
 // the non-restricted priorities of their themes and everything assigned to
-// them, implementers the approved priorities with an action of their partner.
+// them, implementers the approved priorities with an action of their
+// partner. A delegate also sees what the people they stand in for see
+// (docs/architecture.md, Absences and delegation).
 func (a Actor) CanSee(p *Priority) bool {
+	if a.sees(p) {
+		return true
+	}
+	if b := a.OnBehalfOf; b != nil {
+		return a.Covers(*b) && b.sees(p)
+	}
+	return slices.ContainsFunc(a.StandsIn, func(b Actor) bool { return a.Covers(b) && b.sees(p) })
+}
+
+// sees is CanSee in the actor's own name.
+func (a Actor) sees(p *Priority) bool {
 	switch a.Role {
 	case Manager:
 		return true

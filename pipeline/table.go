@@ -128,8 +128,26 @@ func (t Transition) Next() Stage {
 	return t.To
 }
 
-// Admits reports whether the rule lets the actor act on the priority.
+// Admits reports whether the rule lets the actor act on the priority. On
+// someone's behalf, it admits a delegate who covers the absentee when it
+// admits the absentee — and four-eyes holds through it: a delegate who
+// triaged the priority or drafted its plan is refused in anyone's name
+// (docs/architecture.md, Absences and delegation).
 func (r Rule) Admits(a Actor, p *Priority) bool {
+	b := a.OnBehalfOf
+	if b == nil {
+		return r.admits(a, p)
+	}
+	absentee := *b
+	absentee.OnBehalfOf = nil
+	if !a.Covers(absentee) || !r.admits(absentee, p) {
+		return false
+	}
+	return r != FourEyesManager || r.admits(Actor{ID: a.ID, Role: a.Role}, p)
+}
+
+// admits is Admits for an actor in their own name.
+func (r Rule) admits(a Actor, p *Priority) bool {
 	switch r {
 	case AnyManager:
 		return a.Role == Manager
@@ -150,19 +168,27 @@ var ruleText = map[Rule]string{
 	CountryFocalPoint: "a focal point of one of this priority's countries",
 }
 
-// AllowedDecisions lists the decisions the actor may take on p now, in table order.
+// AllowedDecisions lists the decisions the actor may take on p now, in
+// their own name or for someone they stand in for, in table order.
 func AllowedDecisions(a Actor, p *Priority) []Decision {
 	out := []Decision{}
 	for _, t := range Table {
-		if t.From == p.Stage && !t.Decision.Edit() && t.Rule.Admits(a, p) {
+		if t.From == p.Stage && !t.Decision.Edit() && Allowed(a, p, t.Decision) {
 			out = append(out, t.Decision)
 		}
 	}
 	return out
 }
 
-// Allowed reports whether the table lets the actor take d on p now.
+// Allowed reports whether the table lets the actor take d on p now, in
+// their own name or for someone they stand in for (see Acting).
 func Allowed(a Actor, p *Priority, d Decision) bool {
+	return allowed(Acting(a, p, d), p, d)
+}
+
+// allowed is Allowed for the actor as they are, standing in for nobody
+// else than a.OnBehalfOf.
+func allowed(a Actor, p *Priority, d Decision) bool {
 	t, ok := Lookup(p.Stage, d)
 	return ok && t.Rule.Admits(a, p)
 }

@@ -58,9 +58,10 @@ func (s *Service) Priorities(ctx context.Context, a pipeline.Actor, f store.Filt
 }
 
 // Tasks lists what waits for the actor: the priorities the table gives it
-// a decision on that moves them, soonest due first.
-func (s *Service) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) (items []*pipeline.Priority, next string, err error) {
-	items, next, err = s.Store.Tasks(ctx, a, pg)
+// a decision on that moves them, soonest due first — its own and those of
+// the people it stands in for (a.StandsIn), each marked with whom it is for.
+func (s *Service) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) (items []store.Task, next string, err error) {
+	items, next, err = s.Store.Inbox(ctx, a, pg)
 	return items, next, readFailed(err)
 }
 
@@ -189,7 +190,7 @@ func sameSubmission(p *pipeline.Priority, hash string) (*pipeline.Priority, erro
 // against its own state and applies it; the result, durable in Temporal, is
 // recorded in the read model before Act returns (read-your-writes).
 func (s *Service) Act(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, error) {
-	p, act, err := s.judge(ctx, a, id, version, act)
+	p, a, act, err := s.judge(ctx, a, id, version, act)
 	if err != nil {
 		return nil, err
 	}
@@ -252,17 +253,20 @@ func (s *Service) record(ctx context.Context, p pipeline.Priority, evs []pipelin
 // Check is Act's dry run: the engine's judgement of the act against the
 // read model, changing nothing.
 func (s *Service) Check(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) error {
-	_, _, err := s.judge(ctx, a, id, version, act)
+	_, _, _, err := s.judge(ctx, a, id, version, act)
 	return err
 }
 
 // judge loads the priority, looks up the expert the act needs and asks the
-// engine. It returns the priority and the act with its expert.
-func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, pipeline.Act, error) {
+// engine. It returns the priority, who acts — in their own name or on
+// behalf of someone they stand in for now (pipeline.Acting) — and the act
+// with its expert.
+func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, pipeline.Actor, pipeline.Act, error) {
 	p, err := s.Priority(ctx, a, id)
 	if err != nil {
-		return nil, act, err
+		return nil, a, act, err
 	}
+	a = pipeline.Acting(a, p, act.Decision)
 	act.Expert = nil // found here, never taken from the caller
 	if expertID, theme, ok := pipeline.ExpertWanted(p, act); ok {
 		e, err := s.Store.Expert(ctx, expertID, theme)
@@ -270,8 +274,8 @@ func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, versio
 		case err == nil:
 			act.Expert = &e
 		case !errors.Is(err, store.ErrNotFound):
-			return nil, act, readFailed(err)
+			return nil, a, act, readFailed(err)
 		}
 	}
-	return p, act, pipeline.Check(a, p, version, act)
+	return p, a, act, pipeline.Check(a, p, version, act)
 }

@@ -47,8 +47,10 @@ ON CONFLICT (id) DO UPDATE SET
 WHERE (priorities.version, priorities.event_seq) < (EXCLUDED.version, EXCLUDED.event_seq)`
 
 const insertEvent = `
-INSERT INTO events (priority_id, seq, at, actor_id, actor_name, actor_role, kind, from_stage, to_stage, comment, data)
-VALUES (@priority_id, @seq, @at, @actor_id, @actor_name, @actor_role, @kind, @from_stage, @to_stage, @comment, @data)
+INSERT INTO events (priority_id, seq, at, actor_id, actor_name, actor_role, kind, from_stage, to_stage, comment, data,
+    on_behalf_id, on_behalf_name, on_behalf_role)
+VALUES (@priority_id, @seq, @at, @actor_id, @actor_name, @actor_role, @kind, @from_stage, @to_stage, @comment, @data,
+    @on_behalf_id, @on_behalf_name, @on_behalf_role)
 ON CONFLICT (priority_id, seq) DO NOTHING`
 
 const approveActions = `
@@ -147,9 +149,14 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 		if err != nil {
 			return fmt.Errorf("event %d data: %w", e.Seq, err)
 		}
-		b.Queue(insertEvent, pgx.NamedArgs{"priority_id": e.PriorityID, "seq": e.Seq, "at": e.At,
+		args := pgx.NamedArgs{"priority_id": e.PriorityID, "seq": e.Seq, "at": e.At,
 			"actor_id": e.Actor.ID, "actor_name": e.Actor.Name, "actor_role": string(e.Actor.Role), "kind": string(e.Kind),
-			"from_stage": string(e.FromStage), "to_stage": string(e.ToStage), "comment": e.Comment, "data": data})
+			"from_stage": string(e.FromStage), "to_stage": string(e.ToStage), "comment": e.Comment, "data": data,
+			"on_behalf_id": nil, "on_behalf_name": nil, "on_behalf_role": nil}
+		if behalf := e.Actor.OnBehalfOf; behalf != nil {
+			args["on_behalf_id"], args["on_behalf_name"], args["on_behalf_role"] = behalf.ID, behalf.Name, string(behalf.Role)
+		}
+		b.Queue(insertEvent, args)
 	}
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
@@ -424,16 +431,28 @@ func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn
 	}
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // Events returns a priority's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,
-		kind, from_stage, to_stage, comment, data FROM events WHERE priority_id = $1 ORDER BY seq`, priorityID)
+		kind, from_stage, to_stage, comment, data, on_behalf_id, on_behalf_name, on_behalf_role
+		FROM events WHERE priority_id = $1 ORDER BY seq`, priorityID)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.Event, error) {
 		var e pipeline.Event
 		var data []byte
+		var behalfID, behalfName, behalfRole *string
 		if err := r.Scan(&e.PriorityID, &e.Seq, &e.At, &e.Actor.ID, &e.Actor.Name, &e.Actor.Role,
-			&e.Kind, &e.FromStage, &e.ToStage, &e.Comment, &data); err != nil {
+			&e.Kind, &e.FromStage, &e.ToStage, &e.Comment, &data, &behalfID, &behalfName, &behalfRole); err != nil {
 			return e, err
+		}
+		if behalfID != nil {
+			e.Actor.OnBehalfOf = &pipeline.Ref{ID: *behalfID, Name: deref(behalfName), Role: pipeline.Role(deref(behalfRole))}
 		}
 		if len(data) > 0 {
 			if err := json.Unmarshal(data, &e.Data); err != nil {

@@ -161,15 +161,17 @@ func (s *Store) UserByTokenHash(ctx context.Context, hash []byte) (pipeline.Acto
 	return t.User.Actor, nil
 }
 
-// TokenByHash finds a bearer token and its user in one indexed read. It is
+// TokenByHash finds a bearer token and its user in one indexed read, with
+// the people the user stands in for today (pipeline.Actor.StandsIn). It is
 // on every API request's path, so it reads no more than that.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
 	u := &t.User
-	err := s.pool.QueryRow(ctx, `SELECT t.id::text, t.expires_at, t.last_used_at, t.revoked_at, `+userColumns+`
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash).
+	err := s.pool.QueryRow(ctx, `SELECT t.id::text, t.expires_at, t.last_used_at, t.revoked_at, `+userColumns+`,
+		`+standsInColumn("$2")+`
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash, time.Now()).
 		Scan(&t.ID, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes,
-			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt)
+			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt, &u.StandsIn)
 	return t, notFound(err)
 }
 

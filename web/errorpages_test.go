@@ -23,7 +23,7 @@ type crashingService struct {
 	crash bool
 }
 
-func (s *crashingService) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]*pipeline.Priority, string, error) {
+func (s *crashingService) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]store.Task, string, error) {
 	if s.crash {
 		panic("a bug")
 	}

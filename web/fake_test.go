@@ -75,8 +75,8 @@ func (f *fakeService) Priorities(_ context.Context, _ pipeline.Actor, flt store.
 func (f *fakeService) Events(context.Context, pipeline.Actor, string) ([]pipeline.Event, error) {
 	return f.events, nil
 }
-func (f *fakeService) Tasks(context.Context, pipeline.Actor, store.Page) ([]*pipeline.Priority, string, error) {
-	return []*pipeline.Priority{f.p}, "", nil
+func (f *fakeService) Tasks(context.Context, pipeline.Actor, store.Page) ([]store.Task, string, error) {
+	return []store.Task{{Priority: f.p}}, "", nil
 }
 func (f *fakeService) Pipeline(_ context.Context, _ pipeline.Actor, flt store.DashboardFilter, _ time.Time) (*store.Dashboard, error) {
 	if err := badFilter(service.CheckDashboardFilter(flt)); err != nil {

@@ -29,10 +29,19 @@ func (a *App) home(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 		a.refusal(w, r, actor, err)
 		return
 	}
+	items := make([]*pipeline.Priority, len(tasks))
+	behalf := map[string]string{} // priority id → the absent person it waits for
+	for i, t := range tasks {
+		items[i] = t.Priority
+		if t.OnBehalfOf != nil {
+			behalf[t.ID] = t.OnBehalfOf.Name
+		}
+	}
 	a.render(w, r, &actor, http.StatusOK, "home", "home.title", struct {
 		Tasks, Mine []*pipeline.Priority
+		Behalf      map[string]string
 		Next        string
-	}{tasks, mine, next}, withNotice(noticeOf(r)))
+	}{items, mine, behalf, next}, withNotice(noticeOf(r)))
 }
 
 type listData struct {

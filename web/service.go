@@ -25,7 +25,7 @@ type Service interface {
 	Priority(ctx context.Context, a pipeline.Actor, id string) (*pipeline.Priority, error)
 	Priorities(ctx context.Context, a pipeline.Actor, f store.Filter, pg store.Page) ([]*pipeline.Priority, string, error)
 	Events(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Event, error)
-	Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]*pipeline.Priority, string, error)
+	Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]store.Task, string, error)
 	Pipeline(ctx context.Context, a pipeline.Actor, f store.DashboardFilter, now time.Time) (*store.Dashboard, error)
 	ExportCSV(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)
 	ExportIATI(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)

@@ -22,6 +22,10 @@ type People interface {
 	SetPreferences(ctx context.Context, id, language, notify string) (store.User, error)
 	List(ctx context.Context, by pipeline.Actor, f store.UserFilter, pg store.Page) ([]store.User, string, error)
 	Get(ctx context.Context, by pipeline.Actor, id string) (store.User, []store.TokenInfo, error)
+	Absences(ctx context.Context, by pipeline.Actor, userID string) ([]pipeline.Absence, error)
+	Delegates(ctx context.Context, by pipeline.Actor, userID string) ([]store.User, error)
+	DeclareAbsence(ctx context.Context, by pipeline.Actor, userID string, in pipeline.AbsenceInput) (pipeline.Absence, error)
+	CancelAbsence(ctx context.Context, by pipeline.Actor, userID, absenceID string) error
 }
 
 // peopleRefusal answers an error of the people service that no form
@@ -129,9 +133,10 @@ type userData struct {
 	Tokens []store.TokenInfo
 	In     store.User
 	// Token is a new token, shown this once.
-	Token   *people.Issued
-	Choices userChoices
-	Self    bool
+	Token    *people.Issued
+	Choices  userChoices
+	Self     bool
+	Absences *absencesData
 }
 
 // user is one user's page: their record, tokens, and the forms to change
@@ -140,8 +145,13 @@ func (a *App) user(w http.ResponseWriter, r *http.Request, actor pipeline.Actor)
 	a.userPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *store.User, iss *people.Issued, ps pipeline.Problems) {
+func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, in *store.User, iss *people.Issued,
+	ps pipeline.Problems, absence ...pipeline.AbsenceInput) {
 	u, tokens, err := a.d.People.Get(r.Context(), actor, r.PathValue("id"))
+	var abs *absencesData
+	if err == nil && u.Active {
+		abs, err = a.absences(r, actor, u, first(absence), "/users/"+u.ID+"/absences")
+	}
 	if err != nil {
 		a.peopleRefusal(w, r, actor, err)
 		return
@@ -150,7 +160,7 @@ func (a *App) userPage(w http.ResponseWriter, r *http.Request, actor pipeline.Ac
 		in = &u
 	}
 	a.render(w, r, &actor, status, "user", "user.title", userData{U: u, Tokens: tokens, In: *in, Token: iss,
-		Choices: choices(), Self: u.ID == actor.ID}, withTitle(u.Name), withProblems(ps), withNotice(noticeOf(r)))
+		Choices: choices(), Self: u.ID == actor.ID, Absences: abs}, withTitle(u.Name), withProblems(ps), withNotice(noticeOf(r)))
 }
 
 // updateUser changes a user's name, address, language, preference and scope.
@@ -196,6 +206,15 @@ func (a *App) rotateUserToken(w http.ResponseWriter, r *http.Request, actor pipe
 	a.userPage(w, r, actor, http.StatusOK, nil, &iss, nil)
 }
 
+// first is the optional argument's value, or its zero value.
+func first[T any](v []T) T {
+	var zero T
+	if len(v) == 0 {
+		return zero
+	}
+	return v[0]
+}
+
 type preferencesData struct {
 	U       store.User
 	Token   *people.Issued
@@ -204,6 +223,7 @@ type preferencesData struct {
 	// after how long without a request it ends sooner.
 	SessionEnds time.Time
 	IdleMinutes int
+	Absences    *absencesData
 }
 
 // preferences is everyone's own page: language, how they hear of their
@@ -212,7 +232,8 @@ func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline
 	a.preferencesPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems) {
+func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued,
+	ps pipeline.Problems, absence ...pipeline.AbsenceInput) {
 	if u == nil {
 		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
@@ -221,9 +242,14 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 		}
 		u = &got
 	}
+	abs, err := a.absences(r, actor, *u, first(absence), "/preferences/absences")
+	if err != nil {
+		a.refusal(w, r, actor, err)
+		return
+	}
 	session, _ := r.Context().Value(sessionKey{}).(store.WebSession)
 	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
-		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes()))},
+		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes())), Absences: abs},
 		withProblems(ps), withNotice(noticeOf(r)))
 }
 

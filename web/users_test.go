@@ -95,6 +95,19 @@ func (f *fakePeople) List(context.Context, pipeline.Actor, store.UserFilter, sto
 	return f.users, "", nil
 }
 
+func (f *fakePeople) Absences(context.Context, pipeline.Actor, string) ([]pipeline.Absence, error) {
+	return nil, nil
+}
+func (f *fakePeople) Delegates(context.Context, pipeline.Actor, string) ([]store.User, error) {
+	return nil, nil
+}
+func (f *fakePeople) DeclareAbsence(context.Context, pipeline.Actor, string, pipeline.AbsenceInput) (pipeline.Absence, error) {
+	return pipeline.Absence{}, pipeline.Errorf(pipeline.KindForbidden, "not in this fake")
+}
+func (f *fakePeople) CancelAbsence(context.Context, pipeline.Actor, string, string) error {
+	return pipeline.Errorf(pipeline.KindForbidden, "not in this fake")
+}
+
 func (f *fakePeople) Get(_ context.Context, _ pipeline.Actor, id string) (store.User, []store.TokenInfo, error) {
 	i := f.find(id)
 	if i < 0 {

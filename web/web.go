@@ -176,9 +176,13 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /users/{id}", a.auth(a.updateUser, pipeline.ManageUsers))
 	mux.Handle("POST /users/{id}/deactivate", a.auth(a.deactivateUser, pipeline.ManageUsers))
 	mux.Handle("POST /users/{id}/token", a.auth(a.rotateUserToken, pipeline.ManageUsers))
+	mux.Handle("POST /users/{id}/absences", a.auth(a.declareAbsence, pipeline.ManageUsers))
+	mux.Handle("POST /users/{id}/absences/{absence_id}/cancel", a.auth(a.cancelAbsence, pipeline.ManageUsers))
 	mux.Handle("GET /preferences", a.auth(a.preferences))
 	mux.Handle("POST /preferences", a.auth(a.setPreferences))
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
+	mux.Handle("POST /preferences/absences", a.auth(a.declareAbsence))
+	mux.Handle("POST /preferences/absences/{absence_id}/cancel", a.auth(a.cancelAbsence))
 	if a.d.SSO != nil {
 		mux.Handle(sso.Prefix, a.d.SSO.Handler(a.signInWithSSO, a.refusedBySSO))
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -509,4 +510,59 @@ func jsonText(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// FuzzAbsence: whatever declaration of an absence the decoding and the
+// engine accept, the store keeps and gives back as sent.
+func FuzzAbsence(f *testing.F) {
+	b := fuzzSetup(f)
+	absent, delegate := addFuzzUser(f, b, "Jean Dupont"), addFuzzUser(f, b, "Ana Ruiz")
+	f.Add("2027-03-01", "2027-03-15", delegate.ID, false, "")
+	f.Fuzz(func(t *testing.T, from, to, delegateID string, raw bool, extra string) {
+		body := fuzzObject(extra, `"from":`+fuzzQuote(from, raw), `"to":`+fuzzQuote(to, raw), `"delegate_id":`+fuzzQuote(delegateID, raw))
+		var in pipeline.AbsenceInput
+		found := &delegate
+		judge := func(booked []pipeline.Absence) error {
+			return pipeline.CheckAbsence(absent, absent, in, found, "1990-01-01", booked)
+		}
+		if !acceptBody(t, body, &in, func() pipeline.Problems {
+			if in.DelegateID != delegate.ID {
+				found = nil
+			}
+			var e *pipeline.Error
+			if err := judge(nil); errors.As(err, &e) {
+				return e.Problems
+			}
+			return nil
+		}) {
+			return
+		}
+		x, err := b.st.AddAbsence(b.ctx, pipeline.Absence{UserID: absent.ID, DelegateID: in.DelegateID, From: in.From, To: in.To,
+			CreatedBy: absent.ID}, judge)
+		if err != nil {
+			t.Fatalf("accepted %q, but the store refused it: %v", body, err)
+		}
+		got, err := b.st.Absence(b.ctx, absent.ID, x.ID)
+		if err != nil {
+			t.Fatalf("read back: %v", err)
+		}
+		if got.From != in.From || got.To != in.To || got.DelegateID != in.DelegateID {
+			t.Fatalf("absence read back differs:\nwrote %+v\nread  %+v", in, got)
+		}
+		if err := b.st.CancelAbsence(b.ctx, x.ID, absent.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// addFuzzUser stores an expert of one theme, for the absences' references.
+func addFuzzUser(f *testing.F, b *fuzzBundle, name string) pipeline.Actor {
+	f.Helper()
+	_, hash := store.NewToken()
+	u, err := b.st.AddUser(b.ctx, store.User{Actor: pipeline.Actor{Name: name, Role: pipeline.Expert, Themes: []string{"cybercrime"}},
+		Email: uuid.NewString() + "@example.org", Language: "fr"}, hash, time.Now().Add(time.Hour))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return u.Actor
 }
