@@ -113,7 +113,7 @@ func emailTaken(err error) error {
 
 // userColumns are a user's columns named as User's fields.
 const userColumns = `u.id::text AS id, u.name, u.role, u.countries, u.themes, coalesce(u.email, '') AS email, u.language,
-	u.notify, u.active, u.created_at, u.deactivated_at`
+	u.notify, u.active, u.created_at, u.deactivated_at, u.partner`
 
 // Token is what an API request's bearer token resolves to: the token's row
 // and its user, whatever their state; the caller judges expiry, revocation
@@ -171,7 +171,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 		`+standsInColumn("$2")+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash, time.Now()).
 		Scan(&t.ID, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes,
-			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt, &u.StandsIn)
+			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt, &u.Partner, &u.StandsIn)
 	return t, notFound(err)
 }
 

@@ -46,11 +46,11 @@ func (s *Store) WebSession(ctx context.Context, idHash []byte, now time.Time, id
 	var ws WebSession
 	var lastSeen time.Time
 	u := &ws.User
-	err := s.pool.QueryRow(ctx, `SELECT w.expires_at, w.last_seen_at, u.id::text, u.name, u.role, u.countries, u.themes,
+	err := s.pool.QueryRow(ctx, `SELECT w.expires_at, w.last_seen_at, u.id::text, u.name, u.role, u.countries, u.themes, u.partner,
 		`+standsInColumn("$2")+`
 		FROM web_sessions w JOIN users u ON u.id = w.user_id
 		WHERE w.id_hash = $1 AND w.expires_at > $2 AND w.last_seen_at > $3 AND u.active`, idHash, now, now.Add(-idle)).
-		Scan(&ws.ExpiresAt, &lastSeen, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.StandsIn)
+		Scan(&ws.ExpiresAt, &lastSeen, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.Partner, &u.StandsIn)
 	if err = notFound(err); err != nil {
 		return WebSession{}, err
 	}
