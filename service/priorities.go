@@ -256,14 +256,19 @@ func (s *Service) Check(ctx context.Context, a pipeline.Actor, id string, versio
 	return err
 }
 
-// judge loads the priority, looks up the expert the act needs and asks the
-// engine. It returns the priority and the act with its expert.
+// judge loads the priority, looks up the expert or the thread the act
+// needs and asks the engine. It returns the priority and the act with its expert.
 func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, pipeline.Act, error) {
 	p, err := s.Priority(ctx, a, id)
 	if err != nil {
 		return nil, act, err
 	}
 	act.Expert = nil // found here, never taken from the caller
+	if act.Decision.Thread() {
+		if err := s.lookUpThread(ctx, p, &act); err != nil {
+			return nil, act, err
+		}
+	}
 	if expertID, theme, ok := pipeline.ExpertWanted(p, act); ok {
 		e, err := s.Store.Expert(ctx, expertID, theme)
 		switch {
