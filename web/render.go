@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
@@ -37,6 +38,14 @@ var funcs = template.FuncMap{
 		return m
 	},
 	"join":     strings.Join,
+	"names": func(rs []pipeline.Ref) string {
+		names := make([]string, len(rs))
+		for i, r := range rs {
+			names[i] = r.Name
+		}
+		return strings.Join(names, ", ")
+	},
+	"at": func(t *time.Time) time.Time { return *t },
 	"contains": slices.Contains[[]string],
 	"add":      func(a, b int) int { return a + b },
 	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },

@@ -159,6 +159,8 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /priorities", a.auth(a.submit, pipeline.SubmitPriorities))
 	mux.Handle("GET /priorities/{id}", a.auth(a.priority))
 	mux.Handle("POST /priorities/{id}/decisions", a.auth(a.decide))
+	mux.Handle("POST /priorities/{id}/comments", a.auth(a.postComment))
+	mux.Handle("POST /priorities/{id}/comments/{comment_id}", a.auth(a.editComment))
 	mux.Handle("GET /priorities/{id}/edit", a.auth(a.editPage))
 	mux.Handle("POST /priorities/{id}/edit", a.auth(a.edit))
 	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
