@@ -59,7 +59,9 @@ func TestThreadIsAViewOfTheTrail(t *testing.T) {
 		t.Errorf("first comment %+v", first)
 	}
 	want := []pipeline.Version{{Seq: 2, Text: "Primera versión: zanahoria", At: at(2), By: fp}, {Seq: 4, Text: "Segunda versión: pepino", At: at(4), By: fp}}
-	same := func(a, b pipeline.Version) bool { return a.Seq == b.Seq && a.Text == b.Text && a.At.Equal(b.At) && a.By == b.By }
+	same := func(a, b pipeline.Version) bool {
+		return a.Seq == b.Seq && a.Text == b.Text && a.At.Equal(b.At) && a.By == b.By
+	}
 	if len(first.History) != 2 || !same(first.History[0], want[0]) || !same(first.History[1], want[1]) {
 		t.Errorf("history %+v, want %+v", first.History, want)
 	}

@@ -37,7 +37,7 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"join":     strings.Join,
+	"join": strings.Join,
 	"names": func(rs []pipeline.Ref) string {
 		names := make([]string, len(rs))
 		for i, r := range rs {
@@ -45,7 +45,7 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(names, ", ")
 	},
-	"at": func(t *time.Time) time.Time { return *t },
+	"at":       func(t *time.Time) time.Time { return *t },
 	"contains": slices.Contains[[]string],
 	"add":      func(a, b int) int { return a + b },
 	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
