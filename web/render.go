@@ -37,20 +37,23 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"join": strings.Join,
-	"names": func(rs []pipeline.Ref) string {
-		names := make([]string, len(rs))
-		for i, r := range rs {
-			names[i] = r.Name
-		}
-		return strings.Join(names, ", ")
-	},
-	"at":       func(t *time.Time) time.Time { return *t },
+	"join":     strings.Join,
 	"contains": slices.Contains[[]string],
 	"add":      func(a, b int) int { return a + b },
 	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
 	"lines":    func(v []string) string { return strings.Join(v, "\n") },
 	"asset":    func(p string) string { return "/static/" + p + "?v=" + assetVersion },
+	"at":       func(t *time.Time) time.Time { return *t },
+	"names":    refNames,
+}
+
+// refNames lists the names of people, for a sentence.
+func refNames(rs []pipeline.Ref) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // parsePages parses each page with the layout and the shared partials.
