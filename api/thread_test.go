@@ -178,9 +178,9 @@ func TestConversation(t *testing.T) {
 
 	// One email to Jean, in French, with the comment; none to Mexico's
 	// focal point, nor to anyone for the edit.
-	ms := inbox.WaitFor(t, 2, 30*time.Second) // the accept's email to the expert, and the mention
-	time.Sleep(8 * time.Second)               // the edit's flush has run by now
-	ms = inbox.Messages(t)
+	inbox.WaitFor(t, 2, 30*time.Second) // the accept's email to the expert, and the mention
+	time.Sleep(8 * time.Second)         // the edit's flush has run by now
+	ms := inbox.Messages(t)
 	toJean := mailTo(ms, jean.Email)
 	if len(toJean) != 1 {
 		t.Fatalf("%d emails to Jean, want 1: %+v", len(toJean), ms)
@@ -251,9 +251,9 @@ func TestRestrictedThreadLeaksToNobody(t *testing.T) {
 			t.Errorf("%s, who may see it, reads %+v", u.Name, got)
 		}
 	}
-	ms := inbox.WaitFor(t, 2, 30*time.Second) // the accept's, and the mention's, both to the assigned expert
+	inbox.WaitFor(t, 2, 30*time.Second) // the accept's, and the mention's, both to the assigned expert
 	time.Sleep(6 * time.Second)
-	ms = inbox.Messages(t)
+	ms := inbox.Messages(t)
 	if len(ms) != 2 || len(mailTo(ms, b.expert.Email)) != 2 {
 		t.Errorf("emails %+v, want two, both to the assigned expert", ms)
 	}
