@@ -145,6 +145,16 @@ func checkThread(a Actor, p *Priority, act Act) error {
 	}
 	var ps Problems
 	ps.Remark("text", in.Text, true, MaxComment)
+	// A thread act carries its remark only: nothing else of a decision's body.
+	for _, f := range []struct {
+		field string
+		used  bool
+	}{{"comment", act.DecisionInput.Comment != ""}, {"reason", act.Reason != ""}, {"theme", act.Theme != ""},
+		{"expert_id", act.ExpertID != ""}, {"changes", act.Changes != nil}, {"plan", act.Plan != nil}} {
+		if f.used {
+			ps.Add(f.field, NotUsed, "decision", string(act.Decision))
+		}
+	}
 	if len(ps) > 0 {
 		return Invalid("the comment is not valid", ps)
 	}

@@ -32,14 +32,16 @@ func TestThreadRefusals(t *testing.T) {
 		{"an unknown comment", Planning, fpIn, edit(fresh, "hola"), KindNotFound, ""},
 		{"someone else's comment", Planning, fpIn, edit(commentOf(eAssigned), "hola"), KindForbidden, ""},
 		{"a manager edits someone else's comment too", Planning, mFree, edit(commentOf(fpIn), "hola"), KindForbidden, ""},
-		{"no remark at all", Planning, fpIn, Act{DecisionInput: DecisionInput{Decision: PostComment}}, KindInvalid, "required"},
-		{"an empty comment", Planning, fpIn, post(fresh, " \n\t "), KindInvalid, "required"},
-		{"an oversized comment", Planning, fpIn, post(fresh, strings.Repeat("é", MaxComment+1)), KindInvalid, "too_long count=4000"},
-		{"a NUL", Planning, fpIn, post(fresh, "a\x00b"), KindInvalid, "control_character char=U+0000"},
-		{"an escape sequence", Planning, fpIn, edit(commentOf(fpIn), "\x1b[2J"), KindInvalid, "control_character char=U+001B"},
-		{"a right-to-left override", Planning, fpIn, post(fresh, "factura\u202Efdp.exe"), KindInvalid, "bidi_control char=U+202E"},
-		{"an isolate", Planning, fpIn, edit(commentOf(fpIn), "a\u2066b"), KindInvalid, "bidi_control char=U+2066"},
-		{"invalid UTF-8", Planning, fpIn, post(fresh, "a\xffb"), KindInvalid, "invalid_utf8"},
+		{"no remark at all", Planning, fpIn, Act{DecisionInput: DecisionInput{Decision: PostComment}}, KindInvalid, "text: required"},
+		{"an empty comment", Planning, fpIn, post(fresh, " \n\t "), KindInvalid, "text: required"},
+		{"an oversized comment", Planning, fpIn, post(fresh, strings.Repeat("é", MaxComment+1)), KindInvalid, "text: too_long count=4000"},
+		{"a NUL", Planning, fpIn, post(fresh, "a\x00b"), KindInvalid, "text: control_character char=U+0000"},
+		{"an escape sequence", Planning, fpIn, edit(commentOf(fpIn), "\x1b[2J"), KindInvalid, "text: control_character char=U+001B"},
+		{"a right-to-left override", Planning, fpIn, post(fresh, "factura\u202Efdp.exe"), KindInvalid, "text: bidi_control char=U+202E"},
+		{"an isolate", Planning, fpIn, edit(commentOf(fpIn), "a\u2066b"), KindInvalid, "text: bidi_control char=U+2066"},
+		{"invalid UTF-8", Planning, fpIn, post(fresh, "a\xffb"), KindInvalid, "text: invalid_utf8"},
+		{"a decision's reason smuggled in", Planning, fpIn, Act{DecisionInput: DecisionInput{Decision: PostComment, Reason: "a\x00"},
+			Remark: &CommentInput{ID: fresh, Text: "hola"}}, KindInvalid, "reason: not_used decision=post_comment"},
 	}
 	for _, c := range cases {
 		p := testPriority(c.stage)
@@ -52,8 +54,8 @@ func TestThreadRefusals(t *testing.T) {
 			continue
 		}
 		var e *Error
-		if !asError(err, &e) || len(e.Problems) != 1 || e.Problems[0].Field != "text" || describe(e.Problems[0]) != c.want {
-			t.Errorf("%s: %+v, want text: %s", c.name, e, c.want)
+		if !asError(err, &e) || len(e.Problems) != 1 || e.Problems[0].Field+": "+describe(e.Problems[0]) != c.want {
+			t.Errorf("%s: %+v, want %s", c.name, e, c.want)
 		}
 	}
 	p := testPriority(Revision)
