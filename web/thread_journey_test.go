@@ -22,8 +22,9 @@ import (
 // (empty) comment is explained next to its field; she corrects her
 // comment, whose first text stays readable. The expert, who reads Dutch,
 // gets one email in Dutch and reads the thread in Dutch, without a way to
-// edit someone else's comment. axe-core checks every page; the French and
-// Dutch pages are screenshots (docs/screenshots with PUENTE_UPDATE_SCREENSHOTS=1).
+// edit someone else's comment. Once the priority is withdrawn its thread is
+// read-only. axe-core checks every page; the French and Dutch pages are
+// screenshots (docs/screenshots with PUENTE_UPDATE_SCREENSHOTS=1).
 func TestConversationThroughTheUI(t *testing.T) {
 	inbox := testenv.Mailpit(t)
 	app := testenv.NewApp(t, testenv.AppOptions{Mail: inbox})
@@ -71,7 +72,7 @@ func TestConversationThroughTheUI(t *testing.T) {
 	fr.Submit("form.new-comment button[type=submit]")
 	require.Contains(t, fr.Body(), "Votre commentaire a été publié.")
 	require.Contains(t, fr.Body(), answer)
-	require.Contains(t, fr.Body(), "Prévenus par courriel : Sanne de Vries")
+	require.Contains(t, fr.Body(), "Personnes prévenues par courriel : Sanne de Vries")
 	thread, err := app.Service.Thread(ctx, haiti.Actor, p.ID)
 	require.NoError(t, err)
 	require.Len(t, thread, 1)
@@ -125,6 +126,17 @@ func TestConversationThroughTheUI(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, n, "mention emails to the expert after the edit")
+
+	// Withdrawn, the priority's thread is read, no longer written.
+	_, err = app.Service.Act(ctx, haiti.Actor, p.ID, 0, pipeline.Act{DecisionInput: pipeline.DecisionInput{
+		Decision: pipeline.Withdraw, Reason: "Traitée par une autre coopération."}})
+	require.NoError(t, err)
+	fr.Go(page)
+	require.Contains(t, fr.Body(), "Cette priorité est clôturée : sa conversation reste consultable")
+	require.Contains(t, fr.Body(), corrected)
+	require.False(t, fr.Has("form.new-comment"), "a form to comment on a closed priority")
+	require.False(t, fr.Has("details.edit-comment"), "a form to edit a comment of a closed priority")
+	fr.Check("fr-thread-closed")
 	copyThreadScreenshots(t, dir)
 }
 
