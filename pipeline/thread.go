@@ -71,6 +71,19 @@ type Version struct {
 	By   Ref       `json:"by"`
 }
 
+// Entries is what the engine knows of a thread read back from the audit
+// trail: each comment's author and whom it has mentioned.
+func Entries(cs []Comment) []ThreadEntry {
+	out := make([]ThreadEntry, len(cs))
+	for i, c := range cs {
+		out[i] = ThreadEntry{ID: c.ID, Author: c.Author.ID}
+		for _, m := range c.Mentions {
+			out[i].Mentioned = append(out[i].Mentioned, m.ID)
+		}
+	}
+	return out
+}
+
 // Thread reports whether d is one of the thread's acts.
 func (d Decision) Thread() bool { return d == PostComment || d == EditComment }
 
@@ -132,7 +145,7 @@ func checkThread(a Actor, p *Priority, act Act) error {
 	switch act.Decision {
 	case PostComment:
 		if !IsID(in.ID) || p.entry(in.ID) != nil {
-			return Errorf(KindConflict, "comment %s exists already", in.ID)
+			return Errorf(KindConflict, "a new comment needs an unused id, not %s", QuoteShort(in.ID))
 		}
 	case EditComment:
 		e := p.entry(in.ID)

@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/puente-dev/puente/pipeline"
-	"github.com/puente-dev/puente/store"
 )
 
 // Thread is the conversation on a priority the actor may see: its comments,
@@ -72,7 +71,7 @@ func (s *Service) lookUpThread(ctx context.Context, p *pipeline.Priority, act *p
 	if err != nil {
 		return readFailed(err)
 	}
-	p.Thread = store.ThreadEntries(cs)
+	p.Thread = pipeline.Entries(cs)
 	act.Mentioned = nil // found here, never taken from the caller
 	if act.Remark == nil {
 		return nil

@@ -59,13 +59,13 @@ func (s *Store) Thread(ctx context.Context, priorityID string) ([]pipeline.Comme
 	if err != nil {
 		return nil, fmt.Errorf("thread of %s: %w", priorityID, err)
 	}
-	return ThreadOf(priorityID, evs), nil
+	return threadOf(priorityID, evs), nil
 }
 
-// ThreadOf folds a priority's thread events, oldest first, into its
+// threadOf folds a priority's thread events, oldest first, into its
 // comments: an edit replaces a comment's text and pushes the text it
 // replaces, with when and by whom it was written, into its history.
-func ThreadOf(priorityID string, evs []pipeline.Event) []pipeline.Comment {
+func threadOf(priorityID string, evs []pipeline.Event) []pipeline.Comment {
 	out := []pipeline.Comment{}
 	at := map[string]int{}
 	current := map[string]pipeline.Version{}
@@ -126,17 +126,4 @@ func (s *Store) UsersByHandle(ctx context.Context, handles []string) ([]pipeline
 		out[i] = u.Actor
 	}
 	return out, nil
-}
-
-// ThreadEntries is what the engine judges a thread act by: each comment's
-// author and whom it has mentioned.
-func ThreadEntries(cs []pipeline.Comment) []pipeline.ThreadEntry {
-	out := make([]pipeline.ThreadEntry, len(cs))
-	for i, c := range cs {
-		out[i] = pipeline.ThreadEntry{ID: c.ID, Author: c.Author.ID}
-		for _, m := range c.Mentions {
-			out[i].Mentioned = append(out[i].Mentioned, m.ID)
-		}
-	}
-	return out
 }
