@@ -556,6 +556,18 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		{PriorityID: pid, Seq: 3, At: now, Actor: expert.Ref(), Kind: pipeline.EventOf(pipeline.RequestRevision),
 			FromStage: pipeline.ExpertReview, ToStage: pipeline.Revision, Comment: "Precise las instituciones"},
 	}})
+	fresh2 := pipeline.Comment{ID: sid, PriorityID: pid, Seq: 4, Author: focal.Ref(), Text: "@ben ¿Qué fiscalías?", PostedAt: now,
+		Mentions: []pipeline.Ref{expert.Ref()}, History: []pipeline.Version{}}
+	edited := fresh2
+	edited.Text, edited.Edited, edited.EditedAt = "@ben ¿Qué fiscalías y juzgados?", true, &now
+	edited.History = []pipeline.Version{{Seq: 4, Text: fresh2.Text, At: now, By: focal.Ref()}}
+	js(http.MethodGet, "/v1/priorities/"+pid+"/comments", 200, map[string]any{"items": []pipeline.Comment{edited, fresh2}})
+	js(http.MethodGet, "/v1/priorities/"+pid+"/comments", 200, map[string]any{"items": []pipeline.Comment{}})
+	js(http.MethodPost, "/v1/priorities/"+pid+"/comments", 201, fresh2)
+	js(http.MethodPatch, "/v1/priorities/"+pid+"/comments/"+sid, 200, edited)
+	prob(http.MethodPatch, "/v1/priorities/"+pid+"/comments/"+sid, problem(http.StatusForbidden, "only its author edits a comment"))
+	prob(http.MethodPost, "/v1/priorities/"+pid+"/comments", invalid("the comment is not valid",
+		pipeline.Problems{pipeline.Problem("text", pipeline.BidiControl, "char", "U+202E")}))
 	ses := pipeline.Session{ID: sid, Title: "Reunión Anual 2025", Kind: "political_dialogue", Date: "2025-06-20",
 		Venue: "Lima", Countries: []string{"PE", "CO"}, CreatedBy: mgr, CreatedAt: now}
 	js(http.MethodPost, "/v1/sessions", 201, ses)

@@ -75,6 +75,8 @@ func TestMalformedInputOnEveryRoute(t *testing.T) {
 type malformedFixtures struct {
 	b                                        *bundle
 	session, triage, revision, plan, absence string
+	// comment is the manager's comment on the triage priority.
+	comment string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -88,8 +90,16 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	r.JSON(t, &ses)
 	var x pipeline.Absence
 	b.declare(t, b.manager2, b.manager2, map[string]any{"from": day(30), "to": day(31), "delegate_id": b.manager.ID}, http.StatusCreated).JSON(t, &x)
-	return &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
+	f := &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
 		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning), absence: x.ID}
+	r = b.app.Do(t, "POST", "/v1/priorities/"+f.triage+"/comments", b.manager.Token, map[string]any{"text": "¿Quién lo revisa?"})
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("comment: %s %s", r.Status, r.Body)
+	}
+	var c pipeline.Comment
+	r.JSON(t, &c)
+	f.comment = c.ID
+	return f
 }
 
 // snapshot is what a malformed request must not change.
@@ -133,7 +143,8 @@ type opContext struct {
 
 func (f *malformedFixtures) context(op operation) opContext {
 	b := f.b
-	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js", "absence_id": f.absence}}
+	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js",
+		"absence_id": f.absence, "comment_id": f.comment}}
 	switch {
 	case strings.HasPrefix(op.path, "/v1/sessions/"):
 		c.ids["id"] = f.session

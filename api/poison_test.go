@@ -88,6 +88,8 @@ func TestPoisonIsRefusedAndNoWorkflowRetries(t *testing.T) {
 		switch tr.Decision {
 		case pipeline.DraftPlan:
 			continue // a plan is drafted with PUT …/plan, below; a decision cannot carry one
+		case pipeline.PostComment, pipeline.EditComment:
+			continue // the thread has its own routes, below
 		case pipeline.Edit:
 			base["changes"] = map[string]any{"title": "Título corregido"} // the edit, sent as a decision
 		}
@@ -139,6 +141,20 @@ func TestPoisonIsRefusedAndNoWorkflowRetries(t *testing.T) {
 			add(poison{what: "plan " + f + " " + d, method: "PUT", path: planPath, token: b.expert.Token, field: "actions[0]." + f,
 				body: planWith(func(_, a, _ map[string]any) { a[f] = d })})
 		}
+	}
+	// The thread: a new comment, and an edit of one's own.
+	threadPath := "/v1/priorities/" + byStage[pipeline.Planning] + "/comments"
+	var own pipeline.Comment
+	b.app.Do(t, "POST", threadPath, b.fpPE.Token, map[string]any{"text": "¿Y el presupuesto?"}).JSON(t, &own)
+	for _, rt := range []struct{ method, path string }{{"POST", threadPath}, {"PATCH", threadPath + "/" + own.ID}} {
+		name := "comment " + rt.method
+		add(poison{what: name, method: rt.method, path: rt.path, token: b.fpPE.Token, body: map[string]any{"text": nul}, field: "text"})
+		add(poison{what: name + " with an escape sequence", method: rt.method, path: rt.path, token: b.fpPE.Token,
+			body: map[string]any{"text": "\x1b[2J"}, field: "text"})
+		add(poison{what: name + " with a right-to-left override", method: rt.method, path: rt.path, token: b.fpPE.Token,
+			body: map[string]any{"text": "factura\u202Efdp.exe"}, field: "text"})
+		add(poison{what: name + " of invalid UTF-8", method: rt.method, path: rt.path, token: b.fpPE.Token, body: "{\"text\":\"\xff\"}", field: "text"})
+		add(poison{what: name + " with a lone surrogate", method: rt.method, path: rt.path, token: b.fpPE.Token, body: `{"text":"\udc00"}`, field: "text"})
 	}
 	// A search.
 	add(poison{what: "search text", method: "GET", path: "/v1/priorities?q=" + urlQuery(nul), token: b.manager.Token, field: "q"})

@@ -38,6 +38,7 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 	public := submission()
 	public["session_id"] = session.ID
 	open := b.submit(t, b.fpPE, public).ID
+	note := b.comment(t, b.fpPE, restricted, "", "Asunto reservado", http.StatusCreated)
 
 	// The priority is of PE and CO: a focal point of CO (and EC) sees it,
 	// one of EC alone does not.
@@ -52,7 +53,7 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 		}
 	}
 	for _, u := range outOfScope {
-		for _, path := range []string{"/v1/priorities/" + restricted, "/v1/priorities/" + restricted + "/events"} {
+		for _, path := range []string{"/v1/priorities/" + restricted, "/v1/priorities/" + restricted + "/events", "/v1/priorities/" + restricted + "/comments"} {
 			if r := b.app.Do(t, "GET", path, u.Token, nil); r.StatusCode != http.StatusNotFound {
 				t.Errorf("%s GET %s: %s, want 404", u.Name, path, r.Status)
 			}
@@ -60,7 +61,13 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 		if r := b.app.Do(t, "POST", "/v1/priorities/"+restricted+"/decisions", u.Token, map[string]any{"decision": "approve"}); r.StatusCode != http.StatusNotFound {
 			t.Errorf("%s decides: %s, want 404", u.Name, r.Status)
 		}
-		for _, path := range []string{"/v1/priorities", "/v1/priorities?q=investigaci", "/v1/priorities?stage=expert_review", "/v1/tasks"} {
+		if r := b.app.Do(t, "POST", "/v1/priorities/"+restricted+"/comments", u.Token, map[string]any{"text": "hola"}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s comments: %s, want 404", u.Name, r.Status)
+		}
+		if r := b.app.Do(t, "PATCH", "/v1/priorities/"+restricted+"/comments/"+note.ID, u.Token, map[string]any{"text": "hola"}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s edits a comment: %s, want 404", u.Name, r.Status)
+		}
+		for _, path := range []string{"/v1/priorities", "/v1/priorities?q=investigaci", "/v1/priorities?q=reservado", "/v1/priorities?stage=expert_review", "/v1/tasks"} {
 			var list struct{ Items []priorityBody }
 			b.app.Do(t, "GET", path, u.Token, nil).JSON(t, &list)
 			if slices.Contains(ids(list.Items), restricted) {

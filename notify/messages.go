@@ -62,7 +62,7 @@ func ComposeFor(ev pipeline.Event, p *pipeline.Priority, r Recipient, baseURL, d
 	if ev.Comment != "" {
 		fmt.Fprintf(&b, "\n%s%s %s\n", l.T("mail.comment"), l.T("format.colon"), ev.Comment)
 	}
-	if p.DueAt != nil && p.Stage.Open() && (kind != Escalated) {
+	if p.DueAt != nil && p.Stage.Open() && kind != Escalated && kind != Mentioned {
 		fmt.Fprintf(&b, "\n%s%s %s\n", l.T("mail.due"), l.T("format.colon"), l.Date(*p.DueAt))
 	}
 	fmt.Fprintf(&b, "\n%s%s %s/priorities/%s\n\n-- \n%s\n", l.T("mail.open"), l.T("format.colon"), strings.TrimRight(baseURL, "/"), p.ID, l.T("mail.footer"))

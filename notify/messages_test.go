@@ -55,6 +55,9 @@ func TestEmailsHoldNoLiteralText(t *testing.T) {
 			if k == Approved {
 				ev.ToStage = pipeline.Approved
 			}
+			if k == Mentioned {
+				ev.Data = mentioning
+			}
 			m, err := Compose(ev, p, u, "https://puente.example.org", "example.org")
 			if err != nil {
 				t.Fatal(err)
@@ -91,14 +94,17 @@ func TestEmailsHoldNoLiteralText(t *testing.T) {
 }
 
 // eventOf is an event kind that becomes the message k.
+// mentioning is the data of a comment that mentions someone.
+var mentioning = map[string]any{"comment_id": "c1", "mentions": []any{map[string]any{"id": "u1", "name": "Nombre"}}}
+
 func eventOf(t *testing.T, k Kind) pipeline.EventKind {
 	t.Helper()
-	kinds := []pipeline.EventKind{pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned}
+	kinds := []pipeline.EventKind{pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned, pipeline.EventCommented}
 	for _, d := range pipeline.Decisions {
 		kinds = append(kinds, pipeline.EventOf(d))
 	}
 	for _, ek := range kinds {
-		if got, ok := KindOf(pipeline.Event{Kind: ek, ToStage: pipeline.Approved}); ok && got == k {
+		if got, ok := KindOf(pipeline.Event{Kind: ek, ToStage: pipeline.Approved, Data: mentioning}); ok && got == k {
 			return ek
 		}
 	}

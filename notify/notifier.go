@@ -48,6 +48,7 @@ func (n *Notifier) Notify(ctx context.Context, p *pipeline.Priority, events []pi
 	ids := []string{p.Assignee, p.SubmittedBy}
 	for _, ev := range events {
 		ids = append(ids, expertOf(ev, p))
+		ids = append(ids, pipeline.MentionIDs(ev)...)
 	}
 	var users []store.User
 	for _, ev := range events {

@@ -31,11 +31,12 @@ const (
 	Withdrawn         Kind = "withdrawn"          // → the submitter and the expert
 	Reminder          Kind = "reminder"           // 80 % of the SLA → whoever must act
 	Escalated         Kind = "escalated"          // 100 % → whoever must act and the managers
+	Mentioned         Kind = "mentioned"          // a comment's @mention → the people it names who may see the priority
 )
 
 // Kinds lists every message.
 var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, ChangesRequested, Endorsed,
-	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated}
+	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated, Mentioned}
 
 // kinds are the messages events become; an approval only when it is the
 // final one (Approved, not the expert's review).
@@ -53,13 +54,16 @@ var kinds = map[pipeline.EventKind]Kind{
 	pipeline.EventOf(pipeline.Withdraw):        Withdrawn,
 	pipeline.EventReminder:                     Reminder,
 	pipeline.EventEscalated:                    Escalated,
+	pipeline.EventCommented:                    Mentioned,
+	pipeline.EventCommentEdited:                Mentioned,
 }
 
 // KindOf is the message an event becomes, if any: submissions, drafts,
-// edits and the expert's own approval of a review tell nobody by email.
+// edits, the expert's own approval of a review and comments that mention
+// nobody tell nobody by email.
 func KindOf(ev pipeline.Event) (Kind, bool) {
 	k, ok := kinds[ev.Kind]
-	if k == Approved && ev.ToStage != pipeline.Approved {
+	if k == Approved && ev.ToStage != pipeline.Approved || k == Mentioned && len(pipeline.MentionIDs(ev)) == 0 {
 		return "", false
 	}
 	return k, ok
@@ -92,6 +96,11 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 	case Escalated:
 		acts := mustAct(stageOf(ev, p), p)
 		want = func(u store.User) bool { return acts(u) || u.Role == pipeline.Manager }
+	case Mentioned:
+		// The engine named only people who could see the priority; who
+		// can see it now is asked again, as it stands when the mail goes.
+		ids := pipeline.MentionIDs(ev)
+		want = func(u store.User) bool { return slices.Contains(ids, u.ID) && u.CanSee(p) }
 	}
 	var out []store.User
 	for _, u := range users {
@@ -173,11 +182,12 @@ func stageOf(ev pipeline.Event, p *pipeline.Priority) pipeline.Stage {
 // mustAct admits whoever the transition table lets move p out of stage:
 // managers in triage, the assigned expert in review and planning, the
 // country's focal points in revision and validation, the four-eyes managers
-// in approval. Withdraw and reassign do not count: they are always open.
+// in approval. Withdraw, reassign and the thread's acts do not count: they
+// are always open.
 func mustAct(stage pipeline.Stage, p *pipeline.Priority) func(store.User) bool {
 	var rules []pipeline.Rule
 	for _, t := range pipeline.Table {
-		if t.From == stage && t.Decision != pipeline.Withdraw && t.Decision != pipeline.Reassign && !slices.Contains(rules, t.Rule) {
+		if t.From == stage && t.Decision != pipeline.Withdraw && t.Decision != pipeline.Reassign && !t.Decision.Thread() && !slices.Contains(rules, t.Rule) {
 			rules = append(rules, t.Rule)
 		}
 	}

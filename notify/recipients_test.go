@@ -134,6 +134,14 @@ func TestRecipients(t *testing.T) {
 		{"reminder in approval", ev(pipeline.EventReminder, system, "", "", map[string]any{"stage": "approval"}), AP, sorted(mgrFree, mgrFree2), false},
 		{"reminder of a stage since left", ev(pipeline.EventReminder, system, "", "", map[string]any{"stage": pipeline.Planning}), VA, sorted(expert), false},
 
+		// A comment → the people it mentions who may see the priority
+		// (read back from JSON), never its author; no mention, nobody.
+		{"comment mentioning nobody", ev(pipeline.EventCommented, by(fpPE), PL, PL, map[string]any{"comment_id": "c1"}), PL, "", false},
+		{"comment mentioning people", ev(pipeline.EventCommented, by(fpPE), PL, PL, map[string]any{"comment_id": "c1",
+			"mentions": mentions(expert2, fpMX, fpPE, digest, gone, mgrFree)}), PL, sorted(expert2, mgrFree), false},
+		{"comment edited to mention someone new", ev(pipeline.EventCommentEdited, by(expert), VA, VA, map[string]any{"comment_id": "c1",
+			"mentions": mentions(both)}), VA, sorted(both), false},
+
 		// Escalations → whoever must act, and every manager.
 		{"escalated in triage", ev(pipeline.EventEscalated, system, "", "", map[string]any{"stage": "triage"}), T, sorted(mgrTriage, mgrFree, mgrFree2), true},
 		{"accept, with nobody to assign", ev(d(pipeline.Accept), by(mgrTriage), T, ER, nil), ER, "", true},
@@ -173,7 +181,7 @@ func TestRecipients(t *testing.T) {
 		}
 	}
 	for _, k := range []pipeline.EventKind{pipeline.EventSubmitted, pipeline.EventPlanUpdated, pipeline.EventEdited,
-		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned} {
+		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned, pipeline.EventCommented, pipeline.EventCommentEdited} {
 		if !covered[k] {
 			t.Errorf("no case for event %s", k)
 		}
@@ -204,6 +212,23 @@ func TestRecipientsOfARestrictedPriority(t *testing.T) {
 			t.Errorf("%s is told of a priority they may not see", u.ID)
 		}
 	}
+	// A mention of someone who may not see it — even one the event names,
+	// as an event recorded before the priority was restricted would — tells
+	// only those who may see it now.
+	mention := pipeline.Event{Seq: 4, Kind: pipeline.EventCommented, Actor: fpPE.Ref(), FromStage: pipeline.Validation,
+		ToStage: pipeline.Validation, Data: map[string]any{"comment_id": "c1", "mentions": mentions(expert2, fpMX, expert, mgrFree)}}
+	if got, want := ids(notify.Recipients(mention, p, everyone)), sorted(expert, mgrFree); got != want {
+		t.Errorf("mention on a restricted priority tells [%s], want [%s]", got, want)
+	}
+}
+
+// mentions is the data an event's mentions read back as from JSON.
+func mentions(us ...store.User) []any {
+	out := []any{}
+	for _, u := range us {
+		out = append(out, map[string]any{"id": u.ID, "name": u.Name, "role": string(u.Role)})
+	}
+	return out
 }
 
 // TestRedirect: each absent recipient's email goes to their delegate, said

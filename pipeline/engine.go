@@ -77,6 +77,11 @@ type Act struct {
 	// Expert is the user an accept or reassign assigns, as the caller found
 	// it (see ExpertWanted); nil when none was found or none is needed.
 	Expert *Actor `json:"expert,omitempty"`
+	// Remark is the comment a thread act posts or edits.
+	Remark *CommentInput `json:"remark,omitempty"`
+	// Mentioned are the people the remark's @mentions name, as the caller
+	// found them (see Handles); Apply tells only those who may see the priority.
+	Mentioned []Actor `json:"mentioned,omitempty"`
 }
 
 // Outcome is what an applied act does: the priority's next state and the
@@ -120,6 +125,9 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	if err != nil {
 		return err
 	}
+	if act.Decision.Thread() {
+		return checkThread(a, p, act)
+	}
 	if ps := actProblems(p, t, act); len(ps) > 0 {
 		return Invalid(invalidText(act.Decision), ps)
 	}
@@ -128,8 +136,10 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 
 // editTexts name the edits in refusals: the act, and its invalid body.
 var editTexts = map[Decision][2]string{
-	Edit:      {"editing the priority's fields", "the changes are not valid"},
-	DraftPlan: {"drafting the plan", "the plan is not valid"},
+	Edit:        {"editing the priority's fields", "the changes are not valid"},
+	DraftPlan:   {"drafting the plan", "the plan is not valid"},
+	PostComment: {"commenting", "the comment is not valid"},
+	EditComment: {"editing a comment", "the comment is not valid"},
 }
 
 func actText(d Decision) string {
@@ -271,14 +281,21 @@ func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
 			budget = budget.Add(x.BudgetEUR)
 		}
 		data["actions"], data["budget_eur"] = len(plan.Actions), budget
+	case PostComment, EditComment:
+		data = applyThread(a, &p, act)
 	}
 	if next := t.Next(); next != from {
 		enter(&p, next, at, slas)
 	}
-	touch(&p, at)
+	if !act.Decision.Thread() {
+		touch(&p, at) // a comment is no change of the priority: its version stays
+	}
 	ev := next(&p, a.Ref(), EventOf(act.Decision), at)
 	ev.FromStage, ev.ToStage = from, p.Stage
 	ev.Comment = act.Comment
+	if act.Remark != nil {
+		ev.Comment = strings.TrimSpace(act.Remark.Text)
+	}
 	if act.Reason != "" {
 		ev.Comment = act.Reason
 	}
@@ -388,6 +405,10 @@ func next(p *Priority, actor Ref, kind EventKind, at time.Time) Event {
 func clone(p Priority) Priority {
 	p.Countries = slices.Clone(p.Countries)
 	p.PlanAuthors = slices.Clone(p.PlanAuthors)
+	p.Thread = slices.Clone(p.Thread)
+	for i, e := range p.Thread {
+		p.Thread[i].Mentioned = slices.Clone(e.Mentioned)
+	}
 	if p.DueAt != nil {
 		d := *p.DueAt
 		p.DueAt = &d

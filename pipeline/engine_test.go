@@ -27,7 +27,9 @@ var (
 // stage, each act, who may take it and where it leads ("" = stays).
 // Who: "manager" any manager, "four-eyes" a manager who neither triaged nor
 // drafted, "assigned" the assigned expert, "country" a focal point of the
-// priority's countries.
+// priority's countries, "viewer" whoever sees the priority. The thread's
+// acts (comment, edit one's own comment) exist in every open stage and in
+// no closed one.
 var oracle = map[Stage]map[Decision]struct {
 	who string
 	to  Stage
@@ -35,26 +37,32 @@ var oracle = map[Stage]map[Decision]struct {
 	Triage: {
 		Accept: {"manager", ExpertReview}, Reject: {"manager", Rejected},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	ExpertReview: {
 		Approve: {"assigned", Planning}, RequestRevision: {"assigned", Revision}, Reject: {"assigned", Rejected},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	Revision: {
 		Resubmit: {"country", ExpertReview}, Edit: {"country", ""},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	Planning: {
 		DraftPlan: {"assigned", ""}, SubmitPlan: {"assigned", Validation},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	Validation: {
 		Endorse: {"country", Approval}, RequestChanges: {"country", Planning},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	Approval: {
 		Approve: {"four-eyes", Approved}, Return: {"four-eyes", Planning}, Reject: {"four-eyes", Rejected},
 		Withdraw: {"country", Withdrawn}, Reassign: {"manager", ""},
+		PostComment: {"viewer", ""}, EditComment: {"viewer", ""},
 	},
 	Approved: {}, Rejected: {}, Withdrawn: {},
 }
@@ -65,6 +73,7 @@ var admitted = map[string][]string{
 	"four-eyes": {mFree.ID},
 	"assigned":  {eAssigned.ID},
 	"country":   {fpIn.ID},
+	"viewer":    visible,
 }
 
 // visible: who of the cast sees the public priority (fpOut and eOther do not).
@@ -86,9 +95,25 @@ func testPriority(stage Stage) Priority {
 		Countries: []string{"PE", "CO"}, Institution: "Fiscalía", Urgency: "high", Sensitivity: Public,
 		Stage: stage, Assignee: eAssigned.ID, TriagedBy: mTriager.ID, PlanAuthors: []string{eAssigned.ID, mAuthor.ID},
 		StageEnteredAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), DueAt: &due, Version: 7, EventSeq: 9,
-		SubmittedBy: fpIn.ID, Plan: &plan,
+		SubmittedBy: fpIn.ID, Plan: &plan, Thread: thread(),
 	}
 }
+
+// commentOf is the id of the comment each of the cast wrote on the test
+// priority's thread: 10000000-… with the author's last digits.
+func commentOf(a Actor) string { return "10000000" + a.ID[8:] }
+
+// thread is the test priority's thread: one comment by each of the cast.
+func thread() []ThreadEntry {
+	var out []ThreadEntry
+	for _, a := range cast {
+		out = append(out, ThreadEntry{ID: commentOf(a), Author: a.ID})
+	}
+	return out
+}
+
+// threadActs are the acts that leave the priority's version as it is.
+var threadActs = []Decision{PostComment, EditComment}
 
 // validAct is a well-formed act of d: the fields each decision needs, and
 // the expert an accept or reassign names, found.
@@ -109,11 +134,24 @@ func validAct(d Decision) Act {
 	case DraftPlan:
 		plan := completePlan()
 		act.Plan = &plan
+	case PostComment:
+		act.Remark = &CommentInput{ID: "20000000-0000-4000-8000-000000000001", Text: "¿Pueden precisar el presupuesto?"}
+	case EditComment:
+		act.Remark = &CommentInput{ID: commentOf(mFree), Text: "¿Pueden precisar el presupuesto 2027?"}
 	}
 	return act
 }
 
-var acts = append(slices.Clone(Decisions), Edit, DraftPlan)
+// validActBy is validAct(d) as a taken it: an edit is of a's own comment.
+func validActBy(a Actor, d Decision) Act {
+	act := validAct(d)
+	if d == EditComment {
+		act.Remark.ID = commentOf(a)
+	}
+	return act
+}
+
+var acts = append(slices.Clone(Decisions), Edit, DraftPlan, PostComment, EditComment)
 
 // TestEveryCell judges every (stage × actor × act) against the oracle: 404
 // for whoever may not see the priority, else 409 when the act does not exist
@@ -129,7 +167,7 @@ func TestEveryCell(t *testing.T) {
 				cells++
 				name := fmt.Sprintf("%s/%s/%s", stage, a.ID, d)
 				p := testPriority(stage)
-				err := Check(a, &p, 0, validAct(d))
+				err := Check(a, &p, 0, validActBy(a, d))
 				row, exists := oracle[stage][d]
 				var want Kind
 				switch {
@@ -147,7 +185,7 @@ func TestEveryCell(t *testing.T) {
 				if want != 0 {
 					continue
 				}
-				out := Apply(a, p, validAct(d), at, DefaultSLAs())
+				out := Apply(a, p, validActBy(a, d), at, DefaultSLAs())
 				to := row.to
 				if to == "" {
 					to = stage
@@ -155,9 +193,13 @@ func TestEveryCell(t *testing.T) {
 				if out.Priority.Stage != to {
 					t.Errorf("%s: moved to %s, want %s", name, out.Priority.Stage, to)
 				}
-				if out.Priority.Version != p.Version+1 || out.Priority.EventSeq != p.EventSeq+1 || out.Event.Seq != p.EventSeq+1 {
+				version := p.Version + 1
+				if slices.Contains(threadActs, d) {
+					version = p.Version
+				}
+				if out.Priority.Version != version || out.Priority.EventSeq != p.EventSeq+1 || out.Event.Seq != p.EventSeq+1 {
 					t.Errorf("%s: version %d seq %d event %d, want %d, %d", name, out.Priority.Version,
-						out.Priority.EventSeq, out.Event.Seq, p.Version+1, p.EventSeq+1)
+						out.Priority.EventSeq, out.Event.Seq, version, p.EventSeq+1)
 				}
 				if out.Event.Kind != EventOf(d) || out.Event.FromStage != stage || out.Event.ToStage != to || out.Event.Actor.ID != a.ID || !out.Event.At.Equal(at) {
 					t.Errorf("%s: event %+v", name, out.Event)

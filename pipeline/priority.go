@@ -52,6 +52,11 @@ type Priority struct {
 	// same Idempotency-Key can be told apart from a different one. It travels
 	// with the priority (workflow payloads, read model); the API's views clear it.
 	RequestHash string `json:"request_hash,omitempty"`
+	// Thread is who wrote each comment of the priority's thread and whom
+	// it mentioned: what the engine judges an edit of a comment by. The
+	// workflow holds it; callers load it from the read model (the thread's
+	// events) before a dry run. Never in JSON: the thread has its own routes.
+	Thread []ThreadEntry `json:"-" db:"-"`
 	// RunID is the workflow run that last recorded the priority, as the read
 	// model knows it: updates go straight to that run, sparing Temporal a
 	// lookup of the current one. A hint only, never in JSON.
@@ -114,6 +119,10 @@ func EventOf(d Decision) EventKind {
 		return EventEdited
 	case DraftPlan:
 		return EventPlanUpdated
+	case PostComment:
+		return EventCommented
+	case EditComment:
+		return EventCommentEdited
 	}
 	return EventKind(d)
 }

@@ -35,8 +35,9 @@ var Decisions = []Decision{Accept, Reject, Approve, RequestRevision, Resubmit, S
 // Valid reports whether d is one of Decisions.
 func (d Decision) Valid() bool { return slices.Contains(Decisions, d) }
 
-// Edit reports whether d is one of the edits rather than a decision.
-func (d Decision) Edit() bool { return d == Edit || d == DraftPlan }
+// Edit reports whether d is one of the edits or the thread's acts rather
+// than a decision.
+func (d Decision) Edit() bool { return d == Edit || d == DraftPlan || d.Thread() }
 
 // moves reports whether t is a step a priority waits for: not an edit, a
 // withdrawal or a reassignment, which are possible at any time.
@@ -105,6 +106,8 @@ func buildTable() []Transition {
 		t = append(t,
 			Transition{From: s, Decision: Withdraw, Rule: CountryFocalPoint, To: Withdrawn, Requires: []Field{FieldReason}},
 			Transition{From: s, Decision: Reassign, Rule: AnyManager, Requires: []Field{FieldExpertID}},
+			Transition{From: s, Decision: PostComment, Rule: Viewer},
+			Transition{From: s, Decision: EditComment, Rule: Viewer},
 		)
 	}
 	return t
@@ -157,6 +160,8 @@ func (r Rule) admits(a Actor, p *Priority) bool {
 		return a.Role == Expert && p.Assignee != "" && a.ID == p.Assignee
 	case CountryFocalPoint:
 		return a.coversCountries(p.Countries)
+	case Viewer:
+		return a.CanSee(p)
 	}
 	return false
 }
@@ -166,6 +171,7 @@ var ruleText = map[Rule]string{
 	FourEyesManager:   "a manager who neither triaged this priority nor drafted its plan",
 	AssignedExpert:    "the expert assigned to this priority",
 	CountryFocalPoint: "a focal point of one of this priority's countries",
+	Viewer:            "whoever may see this priority",
 }
 
 // AllowedDecisions lists the decisions the actor may take on p now, in

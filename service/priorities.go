@@ -257,10 +257,10 @@ func (s *Service) Check(ctx context.Context, a pipeline.Actor, id string, versio
 	return err
 }
 
-// judge loads the priority, looks up the expert the act needs and asks the
-// engine. It returns the priority, who acts — in their own name or on
-// behalf of someone they stand in for now (pipeline.Acting) — and the act
-// with its expert.
+// judge loads the priority, looks up the expert or the thread the act
+// needs and asks the engine. It returns the priority, who acts — in their
+// own name or on behalf of someone they stand in for now (pipeline.Acting)
+// — and the act with its expert.
 func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, pipeline.Actor, pipeline.Act, error) {
 	p, err := s.Priority(ctx, a, id)
 	if err != nil {
@@ -268,6 +268,11 @@ func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, versio
 	}
 	a = pipeline.Acting(a, p, act.Decision)
 	act.Expert = nil // found here, never taken from the caller
+	if act.Decision.Thread() {
+		if err := s.lookUpThread(ctx, p, &act); err != nil {
+			return nil, a, act, err
+		}
+	}
 	if expertID, theme, ok := pipeline.ExpertWanted(p, act); ok {
 		e, err := s.Store.Expert(ctx, expertID, theme)
 		switch {

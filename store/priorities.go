@@ -161,6 +161,9 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
 	}
+	if hasThreadEvent(c.Events) {
+		b.Queue(refreshCommentsText, p.ID)
+	}
 	b.Queue(clearAttention, p.ID)
 	return s.pool.SendBatch(ctx, b).Close()
 }

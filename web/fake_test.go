@@ -16,6 +16,7 @@ import (
 type fakeService struct {
 	p       *pipeline.Priority
 	events  []pipeline.Event
+	thread  []pipeline.Comment
 	err     error // returned by every change
 	changes int   // how many changes were asked for
 	// orphans are the dashboard's priorities needing reassignment.
@@ -42,6 +43,17 @@ func newFakeService() *fakeService {
 	return &fakeService{p: p, events: ev}
 }
 
+func (f *fakeService) Thread(context.Context, pipeline.Actor, string) ([]pipeline.Comment, error) {
+	return f.thread, nil
+}
+func (f *fakeService) PostComment(context.Context, pipeline.Actor, string, string) (*pipeline.Comment, error) {
+	f.changes++
+	return nil, f.err
+}
+func (f *fakeService) EditComment(context.Context, pipeline.Actor, string, string, string) (*pipeline.Comment, error) {
+	f.changes++
+	return nil, f.err
+}
 func (f *fakeService) Submit(context.Context, pipeline.Actor, pipeline.Submission, string) (*pipeline.Priority, error) {
 	f.changes++
 	return f.p, f.err

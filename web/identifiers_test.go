@@ -34,6 +34,21 @@ func (s *askedService) Act(ctx context.Context, a pipeline.Actor, id string, v i
 	return s.fakeService.Act(ctx, a, id, v, act)
 }
 
+func (s *askedService) Thread(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Comment, error) {
+	s.asked = append(s.asked, id)
+	return s.fakeService.Thread(ctx, a, id)
+}
+
+func (s *askedService) PostComment(ctx context.Context, a pipeline.Actor, id, text string) (*pipeline.Comment, error) {
+	s.asked = append(s.asked, id)
+	return s.fakeService.PostComment(ctx, a, id, text)
+}
+
+func (s *askedService) EditComment(ctx context.Context, a pipeline.Actor, id, commentID, text string) (*pipeline.Comment, error) {
+	s.asked = append(s.asked, id, commentID)
+	return s.fakeService.EditComment(ctx, a, id, commentID, text)
+}
+
 func (s *askedService) Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error) {
 	s.asked = append(s.asked, id)
 	for _, known := range s.sessions {
@@ -120,6 +135,9 @@ func TestMalformedPathIDsAreNotFound(t *testing.T) {
 		}{
 			{mgr, "GET", "/priorities/%s"},
 			{mgr, "POST", "/priorities/%s/decisions"},
+			{fp, "POST", "/priorities/%s/comments"},
+			{fp, "POST", "/priorities/%s/comments/" + b.fake.p.ID},
+			{fp, "POST", "/priorities/" + b.fake.p.ID + "/comments/%s"},
 			{fp, "GET", "/priorities/%s/edit"},
 			{fp, "POST", "/priorities/%s/edit"},
 			{mgr, "GET", "/priorities/%s/plan"},

@@ -144,6 +144,7 @@ type decisionView struct {
 type priorityData struct {
 	P                    *pipeline.Priority
 	Events               []pipeline.Event
+	Thread               threadView
 	Decisions            []decisionView
 	CanEdit, CanEditPlan bool
 	AssigneeName         string
@@ -167,6 +168,10 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 	d := &priorityData{P: p, Themes: pipeline.Lists.ThemeCodes(),
 		CanEdit: pipeline.Allowed(actor, p, pipeline.Edit), CanEditPlan: pipeline.Allowed(actor, p, pipeline.DraftPlan)}
 	if d.Events, err = a.d.Service.Events(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	d.Thread = threadView{CanComment: pipeline.Allowed(actor, p, pipeline.PostComment), Closed: !p.Stage.Open(), Me: actor.ID}
+	if d.Thread.Comments, err = a.d.Service.Thread(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	if d.Decisions, err = a.decisionViews(ctx, actor, p); err != nil {

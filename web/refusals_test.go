@@ -132,6 +132,8 @@ func TestRefusalsOnTheRealStack(t *testing.T) {
 				// The web app's paths.
 				{who: mgr, method: "GET", path: "/priorities/" + bad, want: 404},
 				{who: mgr, method: "POST", path: "/priorities/" + bad + "/decisions", body: "decision=reject&reason=x&version=1", want: 404},
+				{who: fp, method: "POST", path: "/priorities/" + bad + "/comments", body: "text=x", want: 404},
+				{who: fp, method: "POST", path: "/priorities/" + p.ID + "/comments/" + bad, body: "text=x", want: 404},
 				{who: fp, method: "GET", path: "/priorities/" + bad + "/edit", want: 404},
 				{who: fp, method: "POST", path: "/priorities/" + bad + "/edit", body: "title=x&version=1", want: 404},
 				{who: mgr, method: "GET", path: "/priorities/" + bad + "/plan", want: 404},
@@ -162,6 +164,9 @@ func TestRefusalsOnTheRealStack(t *testing.T) {
 				{token: b.manager.Token, method: "GET", path: "/v1/priorities/" + bad, want: 404},
 				{token: b.manager.Token, method: "GET", path: "/v1/priorities/" + bad + "/events", want: 404},
 				{token: b.manager.Token, method: "POST", path: "/v1/priorities/" + bad + "/decisions", body: `{"decision":"reject","reason":"x"}`, want: 404},
+				{token: b.manager.Token, method: "GET", path: "/v1/priorities/" + bad + "/comments", want: 404},
+				{token: b.manager.Token, method: "POST", path: "/v1/priorities/" + bad + "/comments", body: `{"text":"x"}`, want: 404},
+				{token: b.manager.Token, method: "PATCH", path: "/v1/priorities/" + p.ID + "/comments/" + bad, body: `{"text":"x"}`, want: 404},
 				{token: b.manager.Token, method: "GET", path: "/v1/sessions/" + bad, want: 404},
 				{token: b.manager.Token, method: "POST", path: "/v1/priorities/" + p.ID + "/decisions", body: `{"decision":"accept","expert_id":"` + raw + `"}`},
 				{token: b.fp.Token, method: "POST", path: "/v1/priorities", body: `{"session_id":"` + raw + `","title":"x","description":"y","theme":"money_laundering","pillar":"justice","countries":["PE"],"institution":"z","urgency":"low","sensitivity":"public"}`},

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/internal/onsite"
@@ -24,7 +25,7 @@ var templateFiles embed.FS
 
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
-const assetVersion = "3"
+const assetVersion = "4"
 
 var funcs = template.FuncMap{
 	"fid":  fieldID,
@@ -42,6 +43,17 @@ var funcs = template.FuncMap{
 	"field":    func(prefix string, i int, name string) string { return fmt.Sprintf("%s[%d].%s", prefix, i, name) },
 	"lines":    func(v []string) string { return strings.Join(v, "\n") },
 	"asset":    func(p string) string { return "/static/" + p + "?v=" + assetVersion },
+	"at":       func(t *time.Time) time.Time { return *t },
+	"names":    refNames,
+}
+
+// refNames lists the names of people, for a sentence.
+func refNames(rs []pipeline.Ref) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // parsePages parses each page with the layout and the shared partials.

@@ -34,6 +34,10 @@ type Service interface {
 	Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error)
 	CreateSession(ctx context.Context, a pipeline.Actor, in pipeline.SessionInput) (pipeline.Session, error)
 
+	Thread(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Comment, error)
+	PostComment(ctx context.Context, a pipeline.Actor, id, text string) (*pipeline.Comment, error)
+	EditComment(ctx context.Context, a pipeline.Actor, id, commentID, text string) (*pipeline.Comment, error)
+
 	Experts(ctx context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error)
 	AssigneeName(ctx context.Context, a pipeline.Actor, p *pipeline.Priority) (string, error)
 }

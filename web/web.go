@@ -159,6 +159,8 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /priorities", a.auth(a.submit, pipeline.SubmitPriorities))
 	mux.Handle("GET /priorities/{id}", a.auth(a.priority))
 	mux.Handle("POST /priorities/{id}/decisions", a.auth(a.decide))
+	mux.Handle("POST /priorities/{id}/comments", a.auth(a.postComment))
+	mux.Handle("POST /priorities/{id}/comments/{comment_id}", a.auth(a.editComment))
 	mux.Handle("GET /priorities/{id}/edit", a.auth(a.editPage))
 	mux.Handle("POST /priorities/{id}/edit", a.auth(a.edit))
 	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
@@ -223,8 +225,8 @@ type sessionKey struct{}
 
 // auth admits signed-in people (with the given capabilities, if any):
 // others go to the sign-in page, or get 403 for another role. A path's {id}
-// that is not an identifier (pipeline.IsID) names nothing: 404 before any
-// handler. A POST's form is read here (readForm), so handlers find it in
+// or {comment_id} that is not an identifier (pipeline.IsID) names nothing:
+// 404 before any handler. A POST's form is read here (readForm), so handlers find it in
 // r.PostForm. Authenticated pages are never stored by caches.
 func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), caps ...pipeline.Capability) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -248,7 +250,7 @@ func (a *App) auth(h func(http.ResponseWriter, *http.Request, pipeline.Actor), c
 			a.fail(w, r, &actor, http.StatusForbidden, "error.role")
 			return
 		}
-		if id := r.PathValue("id"); id != "" && !pipeline.IsID(id) {
+		if slices.ContainsFunc([]string{"id", "comment_id"}, func(k string) bool { id := r.PathValue(k); return id != "" && !pipeline.IsID(id) }) {
 			a.fail(w, r, &actor, http.StatusNotFound, "error.not_found")
 			return
 		}

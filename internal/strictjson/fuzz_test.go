@@ -466,6 +466,48 @@ func FuzzPlan(f *testing.F) {
 	})
 }
 
+// FuzzComment: a comment the engine accepts, then its edit, are stored and
+// read back as the thread exactly, the earlier text in its history; the
+// search text the store keeps of the thread takes them too.
+func FuzzComment(f *testing.F) {
+	b := fuzzSetup(f)
+	f.Add("@carmen.diaz ¿Pueden precisar\r\nlas fiscalías?", "Corrijo: sólo Lima 🌎", false, "")
+	f.Fuzz(func(t *testing.T, text, edit string, raw bool, extra string) {
+		var post, change struct {
+			Text string `json:"text"`
+		}
+		if !acceptBody(t, fuzzObject(extra, `"text":`+fuzzQuote(text, raw)), &post, func() pipeline.Problems { return nil }) ||
+			!acceptBody(t, fuzzObject("", `"text":`+fuzzQuote(edit, raw)), &change, func() pipeline.Problems { return nil }) {
+			return
+		}
+		h := b.drive(t, pipeline.Planning)
+		id := uuid.NewString()
+		remark := func(d pipeline.Decision, text string) pipeline.Act {
+			return pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: d}, Remark: &pipeline.CommentInput{ID: id, Text: text},
+				Mentioned: []pipeline.Actor{expert, manager2}}
+		}
+		if !h.act(t, remark(pipeline.PostComment, post.Text)) {
+			return
+		}
+		edited := h.act(t, remark(pipeline.EditComment, change.Text))
+		b.record(t, h)
+		thread, err := b.st.Thread(b.ctx, h.p.ID)
+		if err != nil {
+			t.Fatalf("thread: %v", err)
+		}
+		want := strings.TrimSpace(post.Text)
+		if edited {
+			want = strings.TrimSpace(change.Text)
+		}
+		if len(thread) != 1 || thread[0].ID != id || thread[0].Text != want || thread[0].Edited != edited || len(thread[0].Mentions) != 2 {
+			t.Fatalf("thread read back %+v, want %q", thread, want)
+		}
+		if edited && (len(thread[0].History) != 1 || thread[0].History[0].Text != strings.TrimSpace(post.Text)) {
+			t.Fatalf("history %+v, want the posted text", thread[0].History)
+		}
+	})
+}
+
 // filledLists is a with its absent lists empty, as the store's arrays read back.
 func filledLists(a pipeline.Action) pipeline.Action {
 	for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUPartners} {

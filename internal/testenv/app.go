@@ -19,6 +19,7 @@ import (
 	"github.com/puente-dev/puente/internal/contract"
 	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testidp"
+	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/sso"
@@ -53,6 +54,9 @@ type AppOptions struct {
 	// SSO, when set, turns single sign-on on against a real OpenID provider
 	// (App.IdP) that knows these people, with the app registered there.
 	SSO []testidp.Person
+	// Mail, when set, has the worker email what the events call for to
+	// this Mailpit (BaseURL http://puente.test).
+	Mail *Inbox
 }
 
 // NewApp starts an App for the test and stops it when the test ends.
@@ -88,8 +92,17 @@ func NewApp(t testing.TB, opts AppOptions) *App {
 		}
 		opts.Web.SSO = p
 	}
+	var notifier *notify.Notifier
+	if opts.Mail != nil {
+		sender, err := notify.NewSender(notify.SMTPConfig{Host: opts.Mail.SMTPHost, Port: opts.Mail.SMTPPort, TLS: notify.TLSNone,
+			From: "Puente <puente@puente.test>"})
+		if err != nil {
+			t.Fatalf("testenv: mail: %v", err)
+		}
+		notifier = &notify.Notifier{Store: st, Mailer: sender, BaseURL: "http://puente.test", Domain: "puente.test", Log: quiet()}
+	}
 	a := app.New(app.Config{Store: st, Temporal: tc, TaskQueue: tq, SLAs: opts.SLAs, UpdateTimeout: opts.UpdateTimeout, FirstTasks: firstTasks,
-		Logger: quiet(), Worker: true, API: true, Web: opts.Web})
+		Logger: quiet(), Worker: true, API: true, Web: opts.Web, Notifier: notifier})
 	if err := a.Start(); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
