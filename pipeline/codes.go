@@ -59,4 +59,12 @@ const (
 	NotPaginated     Code = "not_paginated"
 	Unavailable      Code = "unavailable"   // error
 	MoreProblems     Code = "more_problems" // count
+	// The codes of documents (docs/documents.md).
+	PathSeparator       Code = "path_separator"
+	DocumentTooLarge    Code = "document_too_large" // max: bytes
+	DocumentEmpty       Code = "document_empty"
+	DocumentUnsupported Code = "document_type"      // allowed: extensions, comma-separated
+	DocumentUnsafe      Code = "document_unsafe"    // an archive that would expand out of bounds
+	DocumentExtension   Code = "document_extension" // allowed: extensions, comma-separated
+	DocumentExpired     Code = "document_expired"
 )

@@ -77,6 +77,10 @@ type Act struct {
 	// Expert is the user an accept or reassign assigns, as the caller found
 	// it (see ExpertWanted); nil when none was found or none is needed.
 	Expert *Actor `json:"expert,omitempty"`
+	// Document is the file an attach lists (AttachDocument).
+	Document *Document `json:"document,omitempty"`
+	// DocumentID names the file a removal takes off (RemoveDocument).
+	DocumentID string `json:"document_id,omitempty"`
 }
 
 // Outcome is what an applied act does: the priority's next state and the
@@ -120,6 +124,9 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	if err != nil {
 		return err
 	}
+	if act.Decision == RemoveDocument && !slices.Contains(p.Documents, act.DocumentID) {
+		return Errorf(KindNotFound, "no such document")
+	}
 	if ps := actProblems(p, t, act); len(ps) > 0 {
 		return Invalid(invalidText(act.Decision), ps)
 	}
@@ -133,6 +140,9 @@ var editTexts = map[Decision][2]string{
 }
 
 func actText(d Decision) string {
+	if d == AttachDocument || d == RemoveDocument {
+		return documentText(d)
+	}
 	if t, ok := editTexts[d]; ok {
 		return t[0]
 	}
@@ -140,6 +150,9 @@ func actText(d Decision) string {
 }
 
 func invalidText(d Decision) string {
+	if d == AttachDocument || d == RemoveDocument {
+		return "the document is not valid"
+	}
 	if t, ok := editTexts[d]; ok {
 		return t[1]
 	}
@@ -168,6 +181,8 @@ func actProblems(p *Priority, t Transition, act Act) Problems {
 			return Problems{Problem("(body)", Required)}
 		}
 		return append(act.Plan.Validate(false), act.TextProblems()...)
+	case AttachDocument, RemoveDocument:
+		return append(documentProblems(p, act), act.TextProblems()...)
 	}
 	ps := act.DecisionInput.Validate(t)
 	if act.Decision == SubmitPlan {
@@ -271,6 +286,8 @@ func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
 			budget = budget.Add(x.BudgetEUR)
 		}
 		data["actions"], data["budget_eur"] = len(plan.Actions), budget
+	case AttachDocument, RemoveDocument:
+		documentEvent(&p, act, data)
 	}
 	if next := t.Next(); next != from {
 		enter(&p, next, at, slas)
@@ -388,6 +405,7 @@ func next(p *Priority, actor Ref, kind EventKind, at time.Time) Event {
 func clone(p Priority) Priority {
 	p.Countries = slices.Clone(p.Countries)
 	p.PlanAuthors = slices.Clone(p.PlanAuthors)
+	p.Documents = slices.Clone(p.Documents)
 	if p.DueAt != nil {
 		d := *p.DueAt
 		p.DueAt = &d

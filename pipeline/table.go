@@ -36,7 +36,9 @@ var Decisions = []Decision{Accept, Reject, Approve, RequestRevision, Resubmit, S
 func (d Decision) Valid() bool { return slices.Contains(Decisions, d) }
 
 // Edit reports whether d is one of the edits rather than a decision.
-func (d Decision) Edit() bool { return d == Edit || d == DraftPlan }
+func (d Decision) Edit() bool {
+	return d == Edit || d == DraftPlan || d == AttachDocument || d == RemoveDocument
+}
 
 // moves reports whether t is a step a priority waits for: not an edit, a
 // withdrawal or a reassignment, which are possible at any time.
@@ -57,6 +59,9 @@ const (
 	AssignedExpert Rule = "assigned_expert"
 	// CountryFocalPoint is a focal point of any of the priority's countries.
 	CountryFocalPoint Rule = "country_focal_point"
+	// PriorityTeam is whoever works on the priority: any manager, its
+	// assigned expert and the focal points of its countries.
+	PriorityTeam Rule = "priority_team"
 )
 
 // Field names a part of a decision's body.
@@ -105,6 +110,8 @@ func buildTable() []Transition {
 		t = append(t,
 			Transition{From: s, Decision: Withdraw, Rule: CountryFocalPoint, To: Withdrawn, Requires: []Field{FieldReason}},
 			Transition{From: s, Decision: Reassign, Rule: AnyManager, Requires: []Field{FieldExpertID}},
+			Transition{From: s, Decision: AttachDocument, Rule: PriorityTeam},
+			Transition{From: s, Decision: RemoveDocument, Rule: PriorityTeam},
 		)
 	}
 	return t
@@ -139,6 +146,8 @@ func (r Rule) Admits(a Actor, p *Priority) bool {
 		return a.Role == Expert && p.Assignee != "" && a.ID == p.Assignee
 	case CountryFocalPoint:
 		return a.coversCountries(p.Countries)
+	case PriorityTeam:
+		return AnyManager.Admits(a, p) || AssignedExpert.Admits(a, p) || CountryFocalPoint.Admits(a, p)
 	}
 	return false
 }
@@ -148,6 +157,7 @@ var ruleText = map[Rule]string{
 	FourEyesManager:   "a manager who neither triaged this priority nor drafted its plan",
 	AssignedExpert:    "the expert assigned to this priority",
 	CountryFocalPoint: "a focal point of one of this priority's countries",
+	PriorityTeam:      "a manager, the expert assigned to this priority or a focal point of one of its countries",
 }
 
 // AllowedDecisions lists the decisions the actor may take on p now, in table order.

@@ -151,6 +151,7 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 			"actor_id": e.Actor.ID, "actor_name": e.Actor.Name, "actor_role": string(e.Actor.Role), "kind": string(e.Kind),
 			"from_stage": string(e.FromStage), "to_stage": string(e.ToStage), "comment": e.Comment, "data": data})
 	}
+	markDocuments(b, c.Events)
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
 	}
