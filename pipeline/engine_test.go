@@ -131,7 +131,7 @@ func validAct(d Decision) Act {
 	case AttachDocument:
 		act.Document = &Document{ID: "00000000-0000-4000-8000-0000000000d2", Name: "Carta de solicitud.pdf",
 			Kind: "request_letter", Target: "priority", MediaType: "application/pdf", Size: 1024,
-			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			SHA256:  "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			Expires: time.Date(2027, 1, 2, 4, 0, 0, 0, time.UTC)}
 	case RemoveDocument:
 		act.DocumentID = attachedDoc
