@@ -34,11 +34,12 @@ const (
 // if that never happens.
 func (s *Store) PendDocument(ctx context.Context, d Document) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO documents (id, priority_id, name, kind, target, media_type, size, sha256,
-		uploader_id, uploader_name, expires_at)
-		VALUES (@id, @priority_id, @name, @kind, @target, @media_type, @size, @sha256, @uploader_id, @uploader_name, @expires_at)`,
+		uploader_id, uploader_name, uploader_role, expires_at)
+		VALUES (@id, @priority_id, @name, @kind, @target, @media_type, @size, @sha256, @uploader_id, @uploader_name,
+		@uploader_role, @expires_at)`,
 		pgx.NamedArgs{"id": d.ID, "priority_id": d.PriorityID, "name": d.Name, "kind": d.Kind, "target": d.Target,
 			"media_type": d.MediaType, "size": d.Size, "sha256": d.SHA256, "uploader_id": d.Uploader.ID,
-			"uploader_name": d.Uploader.Name, "expires_at": d.Expires})
+			"uploader_name": d.Uploader.Name, "uploader_role": string(d.Uploader.Role), "expires_at": d.Expires})
 	if err != nil {
 		return fmt.Errorf("pend document %s: %w", d.ID, refused(err))
 	}
@@ -46,12 +47,12 @@ func (s *Store) PendDocument(ctx context.Context, d Document) error {
 }
 
 const documentColumns = `id::text, priority_id::text, name, kind, target, media_type, size, sha256, status,
-	uploader_id, uploader_name, created_at, expires_at`
+	uploader_id, uploader_name, uploader_role, created_at, expires_at`
 
 func scanDocument(r pgx.CollectableRow) (Document, error) {
 	var d Document
 	err := r.Scan(&d.ID, &d.PriorityID, &d.Name, &d.Kind, &d.Target, &d.MediaType, &d.Size, &d.SHA256, &d.Status,
-		&d.Uploader.ID, &d.Uploader.Name, &d.CreatedAt, &d.Expires)
+		&d.Uploader.ID, &d.Uploader.Name, &d.Uploader.Role, &d.CreatedAt, &d.Expires)
 	return d, err
 }
 

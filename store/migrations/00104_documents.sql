@@ -15,6 +15,7 @@ CREATE TABLE documents (
     status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'attached', 'removed')),
     uploader_id   text NOT NULL,
     uploader_name text NOT NULL,
+    uploader_role text NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     expires_at    timestamptz NOT NULL
 );
