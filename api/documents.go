@@ -100,6 +100,8 @@ func uploadRefused(err error) error {
 		return problem(http.StatusUnsupportedMediaType, err.Error())
 	case errors.Is(err, documents.ErrBadBody):
 		return problem(http.StatusBadRequest, err.Error())
+	case errors.Is(err, documents.ErrSlowBody):
+		return problem(http.StatusRequestTimeout, err.Error())
 	}
 	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -75,6 +76,7 @@ func TestMalformedInputOnEveryRoute(t *testing.T) {
 type malformedFixtures struct {
 	b                               *bundle
 	session, triage, revision, plan string
+	document                        string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -86,8 +88,10 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	}
 	var ses pipeline.Session
 	r.JSON(t, &ses)
-	return &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
+	f := &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
 		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning)}
+	f.document = b.attach(t, b.fpPE, f.triage, "Carta.pdf", "request_letter", samplefiles.PDF()).ID
+	return f
 }
 
 // snapshot is what a malformed request must not change.
@@ -111,13 +115,15 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var n [3]int
-	for i, q := range []string{`SELECT count(*) FROM priorities`, `SELECT count(*) FROM sessions`, `SELECT count(*) FROM users`} {
+	var n [5]int
+	for i, q := range []string{`SELECT count(*) FROM priorities`, `SELECT count(*) FROM sessions`, `SELECT count(*) FROM users`,
+		`SELECT count(*) FROM documents`, `SELECT count(*) FROM blob_chunks`} {
 		if err := conn.QueryRow(ctx, q).Scan(&n[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users", n[0], n[1], n[2])
+	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users, %d documents in %d chunks",
+		n[0], n[1], n[2], n[3], n[4])
 }
 
 // opContext is who calls an operation and the valid path values that take
@@ -130,7 +136,7 @@ type opContext struct {
 
 func (f *malformedFixtures) context(op operation) opContext {
 	b := f.b
-	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js"}}
+	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js", "doc_id": f.document}}
 	switch {
 	case strings.HasPrefix(op.path, "/v1/sessions/"):
 		c.ids["id"] = f.session

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -126,16 +128,22 @@ var ErrBadBody = errors.New("the body is not well-formed multipart/form-data")
 
 func readError(err error) error {
 	var tooBig *http.MaxBytesError
+	var file *fs.PathError
 	switch {
 	case errors.Is(err, ErrTooLarge), errors.As(err, &tooBig):
 		return ErrTooLarge
 	case pipeline.KindOfError(err) != 0:
 		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
-		return ErrBadBody
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return ErrSlowBody
+	case errors.As(err, &file):
+		return fmt.Errorf("read upload: %w", err) // the temporary file, not the body
 	}
-	return fmt.Errorf("read upload: %w", err)
+	return ErrBadBody
 }
+
+// ErrSlowBody is ReadForm's refusal of a body that did not arrive in time.
+var ErrSlowBody = errors.New("the body did not arrive in time")
 
 // ContentDisposition is the header that makes a browser save a file under
 // name rather than show it (RFC 6266): an ASCII fallback for old clients

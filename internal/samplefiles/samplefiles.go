@@ -118,6 +118,33 @@ func picture() image.Image {
 	return img
 }
 
+// ZipWith is a DOCX-shaped archive with one more entry, name, of size
+// zeros: deflated, it is a few kilobytes that expand to size (a zip bomb
+// when size is large).
+func ZipWith(t testing.TB, name string, size int) []byte {
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for _, e := range [][2]string{{"[Content_Types].xml", "<Types/>"}, {"word/document.xml", "<document/>"}} {
+		w, err := z.Create(e[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte(e[1]))
+	}
+	w, err := z.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for n := 0; n < size; n += len(zeros) {
+		_, _ = w.Write(zeros[:min(len(zeros), size-n)])
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // zipOf archives entries in order, the first stored, the others deflated.
 func zipOf(t testing.TB, entries [][2]string) []byte {
 	var b bytes.Buffer
