@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,6 +34,12 @@ type Service interface {
 	Sessions(ctx context.Context, a pipeline.Actor, pg store.Page) ([]pipeline.Session, string, error)
 	Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error)
 	CreateSession(ctx context.Context, a pipeline.Actor, in pipeline.SessionInput) (pipeline.Session, error)
+
+	MayAttach(ctx context.Context, a pipeline.Actor, id string) error
+	Attach(ctx context.Context, a pipeline.Actor, id string, up service.Upload) (*store.Document, error)
+	Documents(ctx context.Context, a pipeline.Actor, id string) ([]store.Document, error)
+	Download(ctx context.Context, a pipeline.Actor, id, docID string) (store.Document, io.ReadCloser, error)
+	RemoveDocument(ctx context.Context, a pipeline.Actor, id, docID string) error
 
 	Experts(ctx context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error)
 	AssigneeName(ctx context.Context, a pipeline.Actor, p *pipeline.Priority) (string, error)
