@@ -87,6 +87,18 @@ type Document struct {
 	Expires   time.Time `json:"expires"`
 }
 
+// DocumentRef is a document as the priority lists it: its id, and its name
+// for the audit trail of its removal.
+type DocumentRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// HasDocument reports whether p lists the document with this id.
+func (p *Priority) HasDocument(id string) bool {
+	return slices.ContainsFunc(p.Documents, func(d DocumentRef) bool { return d.ID == id })
+}
+
 // DocumentName checks a file name as a person gave it: one line of text
 // with no path separator, which must end with one of the extensions of
 // mediaType when that is known. Names are refused, never rewritten: what
@@ -162,7 +174,7 @@ func documentProblems(p *Priority, act Act) Problems {
 	}
 	ps = append(ps, act.Document.Validate()...)
 	switch {
-	case slices.Contains(p.Documents, act.Document.ID):
+	case p.HasDocument(act.Document.ID):
 		ps.Add("document.id", Duplicate, "value", QuoteShort(act.Document.ID))
 	case len(p.Documents) >= MaxDocuments:
 		ps.Add("document", TooMany, "count", MaxDocuments)
@@ -191,13 +203,14 @@ func CheckAt(a Actor, p *Priority, version int, act Act, at time.Time) error {
 func documentEvent(p *Priority, act Act, data map[string]any) {
 	if act.Decision == AttachDocument {
 		d := act.Document
-		p.Documents = append(p.Documents, d.ID)
+		p.Documents = append(p.Documents, DocumentRef{ID: d.ID, Name: d.Name})
 		data["document_id"], data["name"], data["kind"], data["target"] = d.ID, d.Name, d.Kind, d.Target
 		data["media_type"], data["size"], data["sha256"] = d.MediaType, d.Size, d.SHA256
 		return
 	}
-	p.Documents = slices.DeleteFunc(p.Documents, func(id string) bool { return id == act.DocumentID })
-	data["document_id"] = act.DocumentID
+	i := slices.IndexFunc(p.Documents, func(d DocumentRef) bool { return d.ID == act.DocumentID })
+	data["document_id"], data["name"] = act.DocumentID, p.Documents[i].Name
+	p.Documents = slices.Delete(p.Documents, i, i+1)
 }
 
 // documentText names a document act in refusals.

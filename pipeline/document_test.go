@@ -49,10 +49,11 @@ func TestDocumentActs(t *testing.T) {
 	attach := validAct(AttachDocument)
 
 	out := Apply(fpIn, p, attach, at, DefaultSLAs())
-	if !slices.Equal(out.Priority.Documents, []string{attachedDoc, attach.Document.ID}) || out.Priority.Stage != Planning {
+	if !slices.Equal(out.Priority.Documents, []DocumentRef{{attachedDoc, "Acta.pdf"}, {attach.Document.ID, "Carta de solicitud.pdf"}}) ||
+		out.Priority.Stage != Planning {
 		t.Errorf("after attach: documents %v stage %s", out.Priority.Documents, out.Priority.Stage)
 	}
-	if !slices.Equal(p.Documents, []string{attachedDoc}) {
+	if len(p.Documents) != 1 {
 		t.Errorf("Apply changed its input: %v", p.Documents)
 	}
 	ev := out.Event
@@ -68,8 +69,8 @@ func TestDocumentActs(t *testing.T) {
 	}
 
 	removed := Apply(mFree, out.Priority, validAct(RemoveDocument), at, DefaultSLAs())
-	if !slices.Equal(removed.Priority.Documents, []string{attach.Document.ID}) || removed.Event.Kind != EventDocumentRemoved ||
-		removed.Event.Data["document_id"] != attachedDoc {
+	if !slices.Equal(removed.Priority.Documents, []DocumentRef{{attach.Document.ID, "Carta de solicitud.pdf"}}) ||
+		removed.Event.Kind != EventDocumentRemoved || removed.Event.Data["document_id"] != attachedDoc || removed.Event.Data["name"] != "Acta.pdf" {
 		t.Errorf("after remove: %v %+v", removed.Priority.Documents, removed.Event)
 	}
 	// Removing it again, or a document never attached: not found.
@@ -101,7 +102,7 @@ func TestDocumentActs(t *testing.T) {
 	full := testPriority(Planning)
 	full.Documents = nil
 	for i := range MaxDocuments {
-		full.Documents = append(full.Documents, fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+		full.Documents = append(full.Documents, DocumentRef{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Name: "x.pdf"})
 	}
 	if err := Check(fpIn, &full, 0, attach); !asError(err, &e) || !e.Problems.Has("document") {
 		t.Errorf("attach to a full priority: %v", err)

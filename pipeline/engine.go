@@ -124,7 +124,7 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	if err != nil {
 		return err
 	}
-	if act.Decision == RemoveDocument && !slices.Contains(p.Documents, act.DocumentID) {
+	if act.Decision == RemoveDocument && !p.HasDocument(act.DocumentID) {
 		return Errorf(KindNotFound, "no such document")
 	}
 	if ps := actProblems(p, t, act); len(ps) > 0 {

@@ -105,7 +105,7 @@ func testPriority(stage Stage) Priority {
 		Countries: []string{"PE", "CO"}, Institution: "Fiscalía", Urgency: "high", Sensitivity: Public,
 		Stage: stage, Assignee: eAssigned.ID, TriagedBy: mTriager.ID, PlanAuthors: []string{eAssigned.ID, mAuthor.ID},
 		StageEnteredAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), DueAt: &due, Version: 7, EventSeq: 9,
-		SubmittedBy: fpIn.ID, Plan: &plan, Documents: []string{attachedDoc},
+		SubmittedBy: fpIn.ID, Plan: &plan, Documents: []DocumentRef{{ID: attachedDoc, Name: "Acta.pdf"}},
 	}
 }
 

@@ -223,7 +223,7 @@ func (s *Service) holds(ctx context.Context, d store.Document) (bool, error) {
 	if err := v.Get(&p); err != nil {
 		return false, err
 	}
-	return slices.Contains(p.Documents, d.ID), nil
+	return p.HasDocument(d.ID), nil
 }
 
 // SweepEvery runs SweepDocuments every interval until ctx ends.

@@ -284,9 +284,9 @@ func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, versio
 		if err != nil {
 			return nil, act, readFailed(err)
 		}
-		p.Documents = make([]string, len(docs))
+		p.Documents = make([]pipeline.DocumentRef, len(docs))
 		for i, d := range docs {
-			p.Documents[i] = d.ID
+			p.Documents[i] = pipeline.DocumentRef{ID: d.ID, Name: d.Name}
 		}
 	}
 	return p, act, pipeline.CheckAt(a, p, version, act, time.Now())
