@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,43 @@ func TestDocumentRows(t *testing.T) {
 	slices.Sort(want)
 	if got, _ := b.st.Sweepable(b.ctx, now.Add(2*time.Minute), 10); !slices.Equal(ids(got), want) {
 		t.Errorf("sweepable: %v, want %v", ids(got), want)
+	}
+}
+
+// TestWhatTheEngineAcceptsIsStored: every document name the engine admits
+// comes back from PostgreSQL exactly as sent.
+func TestWhatTheEngineAcceptsIsStored(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := priority(func(p *pipeline.Priority) { p.EventSeq = 1 })
+	if _, err := b.st.Record(b.ctx, store.Change{Priority: p, Events: []pipeline.Event{event(p, 1, pipeline.EventSubmitted)}}); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Carta de solicitud.pdf", "tab\tin name.pdf", "emoji 🌎 \uFFFD.pdf", "فريق التحقيق المشترك.pdf",
+		"צוות חקירה.pdf", "'; DROP TABLE documents; --.pdf", "<img src=x onerror=alert(1)>.pdf", "%00%2e%2e.pdf", ".hidden.pdf",
+		string([]rune(strings.Repeat("ñ", pipeline.MaxDocumentName-4))) + ".pdf"}
+	for i, name := range names {
+		var ps pipeline.Problems
+		ps.DocumentName("name", name, "application/pdf")
+		if len(ps) > 0 {
+			t.Fatalf("%q refused: %v", name, ps)
+		}
+		d := store.Document{PriorityID: p.ID, Uploader: pipeline.Ref{ID: p.SubmittedBy, Name: "María", Role: pipeline.FocalPoint}}
+		d.Document = pipeline.Document{ID: uuid.NewString(), Name: name, Kind: "other", Target: "plan", MediaType: "application/pdf",
+			Size: pipeline.MaxDocumentSize, SHA256: strings.Repeat("0", 64), Expires: time.Now().Add(time.Minute)}
+		if err := b.st.PendDocument(b.ctx, d); err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		q := *p
+		q.EventSeq = i + 2
+		ev := event(&q, i+2, pipeline.EventDocumentAttached)
+		ev.Data = map[string]any{"document_id": d.ID, "name": name}
+		if _, err := b.st.Record(b.ctx, store.Change{Priority: &q, Events: []pipeline.Event{ev}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.st.Document(b.ctx, p.ID, d.ID)
+		if err != nil || got.Name != name || got.Size != pipeline.MaxDocumentSize {
+			t.Errorf("%q came back as %q (%d bytes), %v", name, got.Name, got.Size, err)
+		}
 	}
 }
