@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -23,6 +24,7 @@ import (
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
+	"github.com/puente-dev/puente/workflows"
 )
 
 type documentBody struct {
@@ -462,5 +464,46 @@ func TestUploadNeverLost(t *testing.T) {
 	b.app.Do(t, "GET", "/v1/priorities/"+id+"/events", b.fpPE.Token, nil).JSON(t, &events)
 	if got := len(events.Items); got != 3 || events.Items[2].Data["name"] != "Acta aplicada.odt" {
 		t.Errorf("events: %+v", events.Items)
+	}
+}
+
+// TestTheWorkflowRefusesAnExpiredAttach: an attach whose deadline has
+// passed on the workflow's clock is refused by the workflow itself (its
+// validator), whatever the caller judged: a sweep past the deadline can
+// never race an update still on its way. One within its deadline is
+// applied.
+func TestTheWorkflowRefusesAnExpiredAttach(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	id := b.submit(t, b.fpPE, submission()).ID
+	send := func(expires time.Time) error {
+		doc := &pipeline.Document{ID: uuid.NewString(), Name: "Acta.pdf", Kind: "minutes", Target: "priority",
+			MediaType: "application/pdf", Size: 10, SHA256: sha([]byte("x")), Expires: expires}
+		h, err := b.app.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.ID(id), UpdateName: workflows.UpdateAct, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{workflows.ActRequest{Actor: b.fpPE.Actor, Act: pipeline.Act{
+				DecisionInput: pipeline.DecisionInput{Decision: pipeline.AttachDocument}, Document: doc}}},
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, nil)
+	}
+	err := send(time.Now().Add(-time.Second))
+	e, ok := workflows.AsRefusal(err)
+	if !ok || e.Kind != pipeline.KindConflict || len(e.Problems) != 1 || e.Problems[0].Code != pipeline.DocumentExpired {
+		t.Fatalf("expired attach: %v", err)
+	}
+	if err := send(time.Now().Add(time.Minute)); err != nil {
+		t.Fatalf("attach within its deadline: %v", err)
+	}
+	var p struct{ pipeline.Priority }
+	q, err := b.app.Temporal.QueryWorkflow(ctx, workflows.ID(id), "", workflows.QueryPriority)
+	if err != nil || q.Get(&p) != nil {
+		t.Fatal(err)
+	}
+	if len(p.Documents) != 1 || p.EventSeq != 2 {
+		t.Errorf("the workflow lists %v after %d events, want one document after 2", p.Documents, p.EventSeq)
 	}
 }
