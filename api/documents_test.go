@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/puente-dev/puente/api"
 	"github.com/puente-dev/puente/documents"
 	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
@@ -505,5 +508,55 @@ func TestTheWorkflowRefusesAnExpiredAttach(t *testing.T) {
 	}
 	if len(p.Documents) != 1 || p.EventSeq != 2 {
 		t.Errorf("the workflow lists %v after %d events, want one document after 2", p.Documents, p.EventSeq)
+	}
+}
+
+// TestUploadsOutlastTheReadTimeout: with the server's read timeout at 2 s,
+// an upload whose body takes 4 s to arrive is taken — its route, once the
+// caller may attach, has a deadline of its own — while the same body from
+// someone who may not attach is answered at once without being read, and
+// a JSON body as slow is still cut (TestSlowClientsAreCut).
+func TestUploadsOutlastTheReadTimeout(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.submit(t, b.fpPE, submission()).ID
+	limits := api.DefaultServerLimits()
+	limits.Read = 2 * time.Second
+	addr := hardenedServer(t, b.app, limits)
+	body, ct := multipartBody(t, field("kind", "minutes"), file("Acta.pdf", samplefiles.PDF()))
+
+	send := func(token string) (string, time.Duration) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /v1/priorities/%s/documents HTTP/1.1\r\nHost: puente\r\nAuthorization: Bearer %s\r\n"+
+			"Content-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", id, token, ct, len(body))
+		go func() { // in 8 pieces, 500 ms apart: 4 s in all
+			step := (len(body) + 7) / 8
+			for i := 0; i < len(body); i += step {
+				if _, err := conn.Write(body[i:min(i+step, len(body))]); err != nil {
+					return
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+		}()
+		return readUntilClosed(t, conn, start, 20*time.Second)
+	}
+	got, took := send(b.fpPE.Token)
+	if !strings.HasPrefix(got, "HTTP/1.1 201 ") {
+		t.Fatalf("slow upload after %v: %q", took, firstLine(got))
+	}
+	if took < limits.Read {
+		t.Errorf("answered after %v: the body was not slow", took)
+	}
+	got, took = send(b.fpMX.Token)
+	if !strings.HasPrefix(got, "HTTP/1.1 404 ") || took > time.Second {
+		t.Errorf("upload by someone who may not see the priority: %q after %v, want 404 at once", firstLine(got), took)
+	}
+	if list := b.documents(t, b.fpPE, id); len(list) != 1 {
+		t.Errorf("%d documents listed, want the slow one", len(list))
 	}
 }
