@@ -20,10 +20,15 @@ import (
 // (docs/architecture.md, API overview).
 const MaxBody = 1 << 20
 
-// limitBody refuses bodies over MaxBody with 413, before a handler reads them.
-func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+// limitBody refuses bodies over MaxBody with 413, before a handler reads
+// them. Uploads of documents are bounded by their handlers instead
+// (documents.MaxRequest), once their sender is known to be allowed.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if s.upload(c) {
+			return next(c)
+		}
 		if r.ContentLength > MaxBody {
 			return problem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody))
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -76,7 +77,8 @@ type malformedFixtures struct {
 	b                                        *bundle
 	session, triage, revision, plan, absence string
 	// comment is the manager's comment on the triage priority.
-	comment string
+	comment  string
+	document string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -99,6 +101,7 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	var c pipeline.Comment
 	r.JSON(t, &c)
 	f.comment = c.ID
+	f.document = b.attach(t, b.fpPE, f.triage, "Carta.pdf", "request_letter", samplefiles.PDF()).ID
 	return f
 }
 
@@ -123,14 +126,15 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var n [4]int
+	var n [6]int
 	for i, q := range []string{`SELECT count(*) FROM priorities`, `SELECT count(*) FROM sessions`, `SELECT count(*) FROM users`,
-		`SELECT count(*) FROM absences WHERE cancelled_at IS NULL`} {
+		`SELECT count(*) FROM absences WHERE cancelled_at IS NULL`, `SELECT count(*) FROM documents`, `SELECT count(*) FROM blob_chunks`} {
 		if err := conn.QueryRow(ctx, q).Scan(&n[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users, %d absences", n[0], n[1], n[2], n[3])
+	return strings.Join(out, "; ") + fmt.Sprintf("; %d priorities, %d sessions, %d users, %d absences, %d documents in %d chunks",
+		n[0], n[1], n[2], n[3], n[4], n[5])
 }
 
 // opContext is who calls an operation and the valid path values that take
@@ -144,7 +148,7 @@ type opContext struct {
 func (f *malformedFixtures) context(op operation) opContext {
 	b := f.b
 	c := opContext{token: b.manager.Token, ids: map[string]string{"id": f.triage, "asset": "config.js",
-		"absence_id": f.absence, "comment_id": f.comment}}
+		"absence_id": f.absence, "comment_id": f.comment, "doc_id": f.document}}
 	switch {
 	case strings.HasPrefix(op.path, "/v1/sessions/"):
 		c.ids["id"] = f.session

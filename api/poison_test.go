@@ -90,6 +90,8 @@ func TestPoisonIsRefusedAndNoWorkflowRetries(t *testing.T) {
 			continue // a plan is drafted with PUT …/plan, below; a decision cannot carry one
 		case pipeline.PostComment, pipeline.EditComment:
 			continue // the thread has its own routes, below
+		case pipeline.AttachDocument, pipeline.RemoveDocument:
+			continue // taken through …/documents (TestHostileUploads)
 		case pipeline.Edit:
 			base["changes"] = map[string]any{"title": "Título corregido"} // the edit, sent as a decision
 		}

@@ -71,6 +71,27 @@ type Server struct {
 	metricsToken string
 	// pages answers the refusals of the web app's paths, if it can.
 	pages ErrorPager
+	// uploads says which of the web app's requests are uploads, if any are.
+	uploads Uploader
+}
+
+// Uploader is a web app that takes uploads of documents: it says which of
+// its requests are, and bounds their bodies itself.
+type Uploader interface {
+	Upload(r *http.Request) bool
+}
+
+// upload reports whether the request is an upload of a document, through
+// the API or the web app.
+func (s *Server) upload(c echo.Context) bool {
+	r := c.Request()
+	if r.Method != http.MethodPost {
+		return false
+	}
+	if c.Path() == "/v1/priorities/:id/documents" {
+		return true
+	}
+	return webRoute(c.Path()) && s.uploads != nil && s.uploads.Upload(r)
 }
 
 // ErrorPager is a web app that answers a refusal of one of its paths as a
@@ -87,6 +108,7 @@ func New(d Deps) *echo.Echo {
 		s.authFails = authlimit.New(d.TrustedProxies)
 	}
 	s.pages, _ = d.Web.(ErrorPager)
+	s.uploads, _ = d.Web.(Uploader)
 	if s.draining == nil {
 		s.draining = new(atomic.Bool)
 	}
@@ -104,7 +126,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = s.authFails.ClientIP
-	e.Use(securityHeaders, requestIDHygiene, middleware.RequestID(), s.observe, middleware.Recover(), limitBody)
+	e.Use(securityHeaders, requestIDHygiene, middleware.RequestID(), s.observe, middleware.Recover(), s.limitBody)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/openapi.yaml", openAPISpec)
@@ -137,6 +159,10 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/priorities/:id/comments", s.comments)
 	v1.POST("/priorities/:id/comments", s.postComment)
 	v1.PATCH("/priorities/:id/comments/:comment_id", s.editComment)
+	v1.GET("/priorities/:id/documents", s.listDocuments)
+	v1.POST("/priorities/:id/documents", s.attachDocument)
+	v1.GET("/priorities/:id/documents/:doc_id", s.downloadDocument, exportDeadline)
+	v1.DELETE("/priorities/:id/documents/:doc_id", s.removeDocument)
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
 	v1.GET("/pipeline", s.pipelineDashboard, may(pipeline.ViewPipeline))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 )
@@ -35,6 +36,7 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 	body["session_id"] = session.ID
 	restricted := b.submit(t, b.fpPE, body).ID
 	b.decide(t, manager, restricted, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
+	letter := b.attach(t, b.fpPE, restricted, "Carta reservada.pdf", "request_letter", samplefiles.PDF()).ID
 	public := submission()
 	public["session_id"] = session.ID
 	open := b.submit(t, b.fpPE, public).ID
@@ -51,9 +53,14 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 		if r := b.app.Do(t, "GET", "/v1/priorities/"+restricted, u.Token, nil); r.StatusCode != http.StatusOK {
 			t.Errorf("%s, in scope, gets %s", u.Name, r.Status)
 		}
+		if r := b.app.Do(t, "GET", "/v1/priorities/"+restricted+"/documents/"+letter, u.Token, nil); r.StatusCode != http.StatusOK {
+			t.Errorf("%s, in scope, downloads the letter: %s", u.Name, r.Status)
+		}
 	}
 	for _, u := range outOfScope {
-		for _, path := range []string{"/v1/priorities/" + restricted, "/v1/priorities/" + restricted + "/events", "/v1/priorities/" + restricted + "/comments"} {
+		for _, path := range []string{"/v1/priorities/" + restricted, "/v1/priorities/" + restricted + "/events",
+			"/v1/priorities/" + restricted + "/comments",
+			"/v1/priorities/" + restricted + "/documents", "/v1/priorities/" + restricted + "/documents/" + letter} {
 			if r := b.app.Do(t, "GET", path, u.Token, nil); r.StatusCode != http.StatusNotFound {
 				t.Errorf("%s GET %s: %s, want 404", u.Name, path, r.Status)
 			}
@@ -66,6 +73,12 @@ func TestRestrictedPrioritiesAreInvisibleOutsideTheirScope(t *testing.T) {
 		}
 		if r := b.app.Do(t, "PATCH", "/v1/priorities/"+restricted+"/comments/"+note.ID, u.Token, map[string]any{"text": "hola"}); r.StatusCode != http.StatusNotFound {
 			t.Errorf("%s edits a comment: %s, want 404", u.Name, r.Status)
+		}
+		if r := b.upload(t, u, restricted, field("kind", "minutes"), file("acta.pdf", samplefiles.PDF())); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s attaches: %s, want 404", u.Name, r.Status)
+		}
+		if r := b.app.Do(t, "DELETE", "/v1/priorities/"+restricted+"/documents/"+letter, u.Token, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s removes the letter: %s, want 404", u.Name, r.Status)
 		}
 		for _, path := range []string{"/v1/priorities", "/v1/priorities?q=investigaci", "/v1/priorities?q=reservado", "/v1/priorities?stage=expert_review", "/v1/tasks"} {
 			var list struct{ Items []priorityBody }

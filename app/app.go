@@ -18,6 +18,7 @@ import (
 
 	"github.com/puente-dev/puente/activities"
 	"github.com/puente-dev/puente/api"
+	"github.com/puente-dev/puente/documents"
 	"github.com/puente-dev/puente/internal/authlimit"
 	"github.com/puente-dev/puente/notify"
 	"github.com/puente-dev/puente/people"
@@ -40,6 +41,9 @@ type Config struct {
 	UpdateTimeout time.Duration
 	// FirstTasks is the watch dialed into Temporal (see TemporalOptions).
 	FirstTasks *service.FirstTasks
+	// Blobs stores documents' content; nil keeps it in PostgreSQL
+	// (docs/documents.md says how to plug an S3-compatible store).
+	Blobs documents.Blobs
 	// TokenTTL is the lifetime of the API tokens issued; 0: people's default.
 	TokenTTL time.Duration
 	Logger   *slog.Logger
@@ -86,7 +90,7 @@ type App struct {
 // New wires the parts; nothing runs until Start.
 func New(c Config) *App {
 	a := &App{Service: service.New(service.Config{Store: c.Store, Temporal: c.Temporal, TaskQueue: c.TaskQueue,
-		SLAs: c.SLAs, Logger: c.Logger, UpdateTimeout: c.UpdateTimeout, FirstTasks: c.FirstTasks})}
+		SLAs: c.SLAs, Logger: c.Logger, UpdateTimeout: c.UpdateTimeout, FirstTasks: c.FirstTasks, Blobs: c.Blobs})}
 	if c.Worker {
 		a.worker = worker.New(c.Temporal, c.TaskQueue, &activities.Activities{Store: c.Store, Notifier: c.Notifier})
 	}

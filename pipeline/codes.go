@@ -66,4 +66,12 @@ const (
 	AbsenceOverlap   Code = "absence_overlap" // from, to: YYYY-MM-DD
 	DelegateAbsent   Code = "delegate_absent" // from, to: YYYY-MM-DD
 	StandingIn       Code = "standing_in"     // name
+	// The codes of documents (docs/documents.md).
+	PathSeparator       Code = "path_separator"
+	DocumentTooLarge    Code = "document_too_large" // max: bytes
+	DocumentEmpty       Code = "document_empty"
+	DocumentUnsupported Code = "document_type"      // allowed: extensions, comma-separated
+	DocumentUnsafe      Code = "document_unsafe"    // an archive that would expand out of bounds
+	DocumentExtension   Code = "document_extension" // allowed: extensions, comma-separated
+	DocumentExpired     Code = "document_expired"
 )

@@ -53,9 +53,10 @@ var standIns = []standIn{
 
 // anyCover are the acts a delegate may take on behalf of whomever they
 // cover, whatever the absentee's standing: a comment needs only the
-// absentee to see the priority, which every covered absentee of standIns
-// does. (Editing a comment stays its author's own: never on behalf.)
-var anyCover = map[Decision]bool{PostComment: true}
+// absentee to see the priority, a document only to be of its team, which
+// every covered absentee of standIns is. (Editing a comment stays its
+// author's own: never on behalf.)
+var anyCover = map[Decision]bool{PostComment: true, AttachDocument: true, RemoveDocument: true}
 
 // TestDelegationCells judges every (stage × pair × act) on the absentee's
 // behalf against the oracle of the engine tests and the hand-written

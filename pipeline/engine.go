@@ -82,6 +82,10 @@ type Act struct {
 	// Mentioned are the people the remark's @mentions name, as the caller
 	// found them (see Handles); Apply tells only those who may see the priority.
 	Mentioned []Actor `json:"mentioned,omitempty"`
+	// Document is the file an attach lists (AttachDocument).
+	Document *Document `json:"document,omitempty"`
+	// DocumentID names the file a removal takes off (RemoveDocument).
+	DocumentID string `json:"document_id,omitempty"`
 }
 
 // Outcome is what an applied act does: the priority's next state and the
@@ -128,6 +132,9 @@ func Check(a Actor, p *Priority, version int, act Act) error {
 	if act.Decision.Thread() {
 		return checkThread(a, p, act)
 	}
+	if act.Decision == RemoveDocument && !p.HasDocument(act.DocumentID) {
+		return Errorf(KindNotFound, "no such document")
+	}
 	if ps := actProblems(p, t, act); len(ps) > 0 {
 		return Invalid(invalidText(act.Decision), ps)
 	}
@@ -143,6 +150,9 @@ var editTexts = map[Decision][2]string{
 }
 
 func actText(d Decision) string {
+	if d == AttachDocument || d == RemoveDocument {
+		return documentText(d)
+	}
 	if t, ok := editTexts[d]; ok {
 		return t[0]
 	}
@@ -150,6 +160,9 @@ func actText(d Decision) string {
 }
 
 func invalidText(d Decision) string {
+	if d == AttachDocument || d == RemoveDocument {
+		return "the document is not valid"
+	}
 	if t, ok := editTexts[d]; ok {
 		return t[1]
 	}
@@ -178,6 +191,8 @@ func actProblems(p *Priority, t Transition, act Act) Problems {
 			return Problems{Problem("(body)", Required)}
 		}
 		return append(act.Plan.Validate(false), act.TextProblems()...)
+	case AttachDocument, RemoveDocument:
+		return append(documentProblems(p, act), act.TextProblems()...)
 	}
 	ps := act.DecisionInput.Validate(t)
 	if act.Decision == SubmitPlan {
@@ -283,6 +298,8 @@ func Apply(a Actor, p Priority, act Act, at time.Time, slas SLAs) Outcome {
 		data["actions"], data["budget_eur"] = len(plan.Actions), budget
 	case PostComment, EditComment:
 		data = applyThread(a, &p, act)
+	case AttachDocument, RemoveDocument:
+		documentEvent(&p, act, data)
 	}
 	if next := t.Next(); next != from {
 		enter(&p, next, at, slas)
@@ -409,6 +426,7 @@ func clone(p Priority) Priority {
 	for i, e := range p.Thread {
 		p.Thread[i].Mentioned = slices.Clone(e.Mentioned)
 	}
+	p.Documents = slices.Clone(p.Documents)
 	if p.DueAt != nil {
 		d := *p.DueAt
 		p.DueAt = &d

@@ -67,6 +67,21 @@ var oracle = map[Stage]map[Decision]struct {
 	Approved: {}, Rejected: {}, Withdrawn: {},
 }
 
+// documentCells: attaching and removing a document is open, in every open
+// stage, to the priority's team and keeps the stage.
+func init() {
+	for _, s := range []Stage{Triage, ExpertReview, Revision, Planning, Validation, Approval} {
+		oracle[s][AttachDocument] = struct {
+			who string
+			to  Stage
+		}{"team", ""}
+		oracle[s][RemoveDocument] = struct {
+			who string
+			to  Stage
+		}{"team", ""}
+	}
+}
+
 // admitted says, by hand, who each "who" of the oracle admits among the cast.
 var admitted = map[string][]string{
 	"manager":   {mTriager.ID, mAuthor.ID, mFree.ID},
@@ -74,7 +89,11 @@ var admitted = map[string][]string{
 	"assigned":  {eAssigned.ID},
 	"country":   {fpIn.ID},
 	"viewer":    visible,
+	"team":      {mTriager.ID, mAuthor.ID, mFree.ID, eAssigned.ID, fpIn.ID},
 }
+
+// attachedDoc is the document testPriority lists already.
+const attachedDoc = "00000000-0000-4000-8000-0000000000d1"
 
 // visible: who of the cast sees the public priority (fpOut and eOther do not).
 var visible = []string{mTriager.ID, mAuthor.ID, mFree.ID, eAssigned.ID, eTheme.ID, fpIn.ID}
@@ -96,6 +115,7 @@ func testPriority(stage Stage) Priority {
 		Stage: stage, Assignee: eAssigned.ID, TriagedBy: mTriager.ID, PlanAuthors: []string{eAssigned.ID, mAuthor.ID},
 		StageEnteredAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), DueAt: &due, Version: 7, EventSeq: 9,
 		SubmittedBy: fpIn.ID, Plan: &plan, Thread: thread(),
+		Documents: []DocumentRef{{ID: attachedDoc, Name: "Acta.pdf"}},
 	}
 }
 
@@ -138,6 +158,13 @@ func validAct(d Decision) Act {
 		act.Remark = &CommentInput{ID: "20000000-0000-4000-8000-000000000001", Text: "¿Pueden precisar el presupuesto?"}
 	case EditComment:
 		act.Remark = &CommentInput{ID: commentOf(mFree), Text: "¿Pueden precisar el presupuesto 2027?"}
+	case AttachDocument:
+		act.Document = &Document{ID: "00000000-0000-4000-8000-0000000000d2", Name: "Carta de solicitud.pdf",
+			Kind: "request_letter", Target: "priority", MediaType: "application/pdf", Size: 1024,
+			SHA256:  "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			Expires: time.Date(2027, 1, 2, 4, 0, 0, 0, time.UTC)}
+	case RemoveDocument:
+		act.DocumentID = attachedDoc
 	}
 	return act
 }
@@ -151,7 +178,7 @@ func validActBy(a Actor, d Decision) Act {
 	return act
 }
 
-var acts = append(slices.Clone(Decisions), Edit, DraftPlan, PostComment, EditComment)
+var acts = append(slices.Clone(Decisions), Edit, DraftPlan, PostComment, EditComment, AttachDocument, RemoveDocument)
 
 // TestEveryCell judges every (stage × actor × act) against the oracle: 404
 // for whoever may not see the priority, else 409 when the act does not exist

@@ -48,6 +48,10 @@ type Priority struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	Plan        *Plan     `json:"plan,omitempty"`
+	// Documents are the files attached to the priority, oldest first. The
+	// workflow judges removals by it; the read model keeps the documents in
+	// their own table, and the API's views clear it.
+	Documents []DocumentRef `json:"documents,omitempty" db:"-"`
 	// RequestHash fingerprints the submission, so a retried submit with the
 	// same Idempotency-Key can be told apart from a different one. It travels
 	// with the priority (workflow payloads, read model); the API's views clear it.
@@ -123,6 +127,10 @@ func EventOf(d Decision) EventKind {
 		return EventCommented
 	case EditComment:
 		return EventCommentEdited
+	case AttachDocument:
+		return EventDocumentAttached
+	case RemoveDocument:
+		return EventDocumentRemoved
 	}
 	return EventKind(d)
 }

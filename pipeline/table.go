@@ -35,9 +35,11 @@ var Decisions = []Decision{Accept, Reject, Approve, RequestRevision, Resubmit, S
 // Valid reports whether d is one of Decisions.
 func (d Decision) Valid() bool { return slices.Contains(Decisions, d) }
 
-// Edit reports whether d is one of the edits or the thread's acts rather
-// than a decision.
-func (d Decision) Edit() bool { return d == Edit || d == DraftPlan || d.Thread() }
+// Edit reports whether d is one of the edits, the thread's acts or the
+// documents' rather than a decision.
+func (d Decision) Edit() bool {
+	return d == Edit || d == DraftPlan || d.Thread() || d == AttachDocument || d == RemoveDocument
+}
 
 // moves reports whether t is a step a priority waits for: not an edit, a
 // withdrawal or a reassignment, which are possible at any time.
@@ -58,6 +60,9 @@ const (
 	AssignedExpert Rule = "assigned_expert"
 	// CountryFocalPoint is a focal point of any of the priority's countries.
 	CountryFocalPoint Rule = "country_focal_point"
+	// PriorityTeam is whoever works on the priority: any manager, its
+	// assigned expert and the focal points of its countries.
+	PriorityTeam Rule = "priority_team"
 )
 
 // Field names a part of a decision's body.
@@ -108,6 +113,8 @@ func buildTable() []Transition {
 			Transition{From: s, Decision: Reassign, Rule: AnyManager, Requires: []Field{FieldExpertID}},
 			Transition{From: s, Decision: PostComment, Rule: Viewer},
 			Transition{From: s, Decision: EditComment, Rule: Viewer},
+			Transition{From: s, Decision: AttachDocument, Rule: PriorityTeam},
+			Transition{From: s, Decision: RemoveDocument, Rule: PriorityTeam},
 		)
 	}
 	return t
@@ -162,6 +169,8 @@ func (r Rule) admits(a Actor, p *Priority) bool {
 		return a.coversCountries(p.Countries)
 	case Viewer:
 		return a.CanSee(p)
+	case PriorityTeam:
+		return AnyManager.admits(a, p) || AssignedExpert.admits(a, p) || CountryFocalPoint.admits(a, p)
 	}
 	return false
 }
@@ -172,6 +181,7 @@ var ruleText = map[Rule]string{
 	AssignedExpert:    "the expert assigned to this priority",
 	CountryFocalPoint: "a focal point of one of this priority's countries",
 	Viewer:            "whoever may see this priority",
+	PriorityTeam:      "a manager, the expert assigned to this priority or a focal point of one of its countries",
 }
 
 // AllowedDecisions lists the decisions the actor may take on p now, in

@@ -194,6 +194,12 @@ func (s *Service) Act(ctx context.Context, a pipeline.Actor, id string, version 
 	if err != nil {
 		return nil, err
 	}
+	return s.send(ctx, a, p, version, act)
+}
+
+// send sends an act the engine admitted against the read model to the
+// priority's workflow, and records its result.
+func (s *Service) send(ctx context.Context, a pipeline.Actor, p *pipeline.Priority, version int, act pipeline.Act) (*pipeline.Priority, error) {
 	if err := s.temporalUp(ctx); err != nil {
 		return nil, err
 	}
@@ -282,5 +288,15 @@ func (s *Service) judge(ctx context.Context, a pipeline.Actor, id string, versio
 			return nil, a, act, readFailed(err)
 		}
 	}
-	return p, a, act, pipeline.Check(a, p, version, act)
+	if act.Decision == pipeline.AttachDocument || act.Decision == pipeline.RemoveDocument {
+		docs, err := s.Store.Documents(ctx, p.ID)
+		if err != nil {
+			return nil, a, act, readFailed(err)
+		}
+		p.Documents = make([]pipeline.DocumentRef, len(docs))
+		for i, d := range docs {
+			p.Documents[i] = pipeline.DocumentRef{ID: d.ID, Name: d.Name}
+		}
+	}
+	return p, a, act, pipeline.CheckAt(a, p, version, act, time.Now())
 }

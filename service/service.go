@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/puente-dev/puente/documents"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -35,6 +36,12 @@ type Config struct {
 	// submission answer once its workflow's first task is done; nil answers
 	// at once.
 	FirstTasks *FirstTasks
+	// Blobs stores documents' content; nil keeps it in PostgreSQL
+	// (Store.Blobs). docs/documents.md says how to plug another store.
+	Blobs documents.Blobs
+	// UploadWindow is how long an upload's attach may follow its content
+	// being stored; 0 means DefaultUploadWindow.
+	UploadWindow time.Duration
 }
 
 // DefaultUpdateTimeout is how long a change waits for its workflow by default.
@@ -60,6 +67,12 @@ func New(c Config) *Service {
 	}
 	if c.UpdateTimeout <= 0 {
 		c.UpdateTimeout = DefaultUpdateTimeout
+	}
+	if c.Blobs == nil && c.Store != nil {
+		c.Blobs = c.Store.Blobs()
+	}
+	if c.UploadWindow <= 0 {
+		c.UploadWindow = DefaultUploadWindow
 	}
 	return &Service{Config: c}
 }

@@ -158,6 +158,7 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 		}
 		b.Queue(insertEvent, args)
 	}
+	markDocuments(b, c.Events)
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
 	}

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/pipeline"
@@ -23,6 +25,8 @@ type fakeService struct {
 	orphans []store.Orphan
 	// expertThemes are the themes Experts was asked for.
 	expertThemes []string
+	// docs are the priority's documents.
+	docs []store.Document
 }
 
 func newFakeService() *fakeService {
@@ -40,7 +44,35 @@ func newFakeService() *fakeService {
 		{Seq: 1, At: p.CreatedAt, Actor: pipeline.Ref{Name: "María", Role: pipeline.FocalPoint}, Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage},
 		{Seq: 2, At: p.CreatedAt.Add(time.Hour), Actor: pipeline.Ref{Name: "Ana", Role: pipeline.Manager}, Kind: "accept", FromStage: pipeline.Triage, ToStage: pipeline.ExpertReview, Comment: "<b>ok</b>"},
 	}
-	return &fakeService{p: p, events: ev}
+	letter := store.Document{PriorityID: p.ID, Uploader: pipeline.Ref{ID: "0f000000-0000-4000-8000-000000000001", Name: "María", Role: pipeline.FocalPoint},
+		CreatedAt: p.CreatedAt.Add(2 * time.Hour)}
+	letter.Document = pipeline.Document{ID: "3b0f6c7e-1d2a-4c55-9a1e-0000000000d1", Name: "<b>Carta</b> de solicitud.pdf", Kind: "request_letter",
+		Target: "priority", MediaType: "application/pdf", Size: 184320}
+	return &fakeService{p: p, events: ev, docs: []store.Document{letter}}
+}
+
+func (f *fakeService) MayAttach(context.Context, pipeline.Actor, string) error { return nil }
+func (f *fakeService) Attach(context.Context, pipeline.Actor, string, service.Upload) (*store.Document, error) {
+	f.changes++
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &f.docs[0], nil
+}
+func (f *fakeService) Documents(context.Context, pipeline.Actor, string) ([]store.Document, error) {
+	return f.docs, nil
+}
+func (f *fakeService) Download(_ context.Context, _ pipeline.Actor, _, docID string) (store.Document, io.ReadCloser, error) {
+	for _, d := range f.docs {
+		if d.ID == docID {
+			return d, io.NopCloser(strings.NewReader("%PDF-1.4\n")), nil
+		}
+	}
+	return store.Document{}, nil, pipeline.Errorf(pipeline.KindNotFound, "no document")
+}
+func (f *fakeService) RemoveDocument(context.Context, pipeline.Actor, string, string) error {
+	f.changes++
+	return f.err
 }
 
 func (f *fakeService) Thread(context.Context, pipeline.Actor, string) ([]pipeline.Comment, error) {

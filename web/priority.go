@@ -155,6 +155,9 @@ type priorityData struct {
 	Stale                bool
 	Error                string
 	Form                 map[string]string
+	Documents            []documentView
+	CanAttach            bool
+	Upload               documentForm
 }
 
 // priorityPage gathers a priority's page: the caller must see it (the
@@ -166,7 +169,8 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 		return nil, err
 	}
 	d := &priorityData{P: p, Themes: pipeline.Lists.ThemeCodes(),
-		CanEdit: pipeline.Allowed(actor, p, pipeline.Edit), CanEditPlan: pipeline.Allowed(actor, p, pipeline.DraftPlan)}
+		CanEdit: pipeline.Allowed(actor, p, pipeline.Edit), CanEditPlan: pipeline.Allowed(actor, p, pipeline.DraftPlan),
+		CanAttach: pipeline.Allowed(actor, p, pipeline.AttachDocument), Upload: newDocumentForm("", "")}
 	if d.Events, err = a.d.Service.Events(ctx, actor, id); err != nil {
 		return nil, err
 	}
@@ -174,6 +178,11 @@ func (a *App) priorityPage(ctx context.Context, actor pipeline.Actor, id string)
 	if d.Thread.Comments, err = a.d.Service.Thread(ctx, actor, id); err != nil {
 		return nil, err
 	}
+	docs, err := a.d.Service.Documents(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Documents = documentViews(docs)
 	if d.Decisions, err = a.decisionViews(ctx, actor, p); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -37,6 +38,11 @@ type Service interface {
 	Thread(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Comment, error)
 	PostComment(ctx context.Context, a pipeline.Actor, id, text string) (*pipeline.Comment, error)
 	EditComment(ctx context.Context, a pipeline.Actor, id, commentID, text string) (*pipeline.Comment, error)
+	MayAttach(ctx context.Context, a pipeline.Actor, id string) error
+	Attach(ctx context.Context, a pipeline.Actor, id string, up service.Upload) (*store.Document, error)
+	Documents(ctx context.Context, a pipeline.Actor, id string) ([]store.Document, error)
+	Download(ctx context.Context, a pipeline.Actor, id, docID string) (store.Document, io.ReadCloser, error)
+	RemoveDocument(ctx context.Context, a pipeline.Actor, id, docID string) error
 
 	Experts(ctx context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error)
 	AssigneeName(ctx context.Context, a pipeline.Actor, p *pipeline.Priority) (string, error)

@@ -91,14 +91,14 @@ func (w *priority) setup(ctx workflow.Context) error {
 
 // validate is the update's validator: the engine's check on the workflow's
 // own state. A rejected update leaves no trace in the history.
-func (w *priority) validate(_ workflow.Context, r ActRequest) error {
-	return refusal(pipeline.Check(r.Actor, w.p, r.Version, r.Act))
+func (w *priority) validate(ctx workflow.Context, r ActRequest) error {
+	return refusal(pipeline.CheckAt(r.Actor, w.p, r.Version, r.Act, now(ctx)))
 }
 
 // act applies an admitted act. It checks again first: two updates of one
 // workflow task are both validated before either handler runs.
 func (w *priority) act(ctx workflow.Context, r ActRequest) (*Result, error) {
-	if err := pipeline.Check(r.Actor, w.p, r.Version, r.Act); err != nil {
+	if err := pipeline.CheckAt(r.Actor, w.p, r.Version, r.Act, now(ctx)); err != nil {
 		return nil, refusal(err)
 	}
 	out := pipeline.Apply(r.Actor, *w.p, r.Act, now(ctx), w.slas)

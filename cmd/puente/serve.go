@@ -140,6 +140,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 		polling := func(ctx context.Context) error { return worker.Polling(ctx, tc, cfg.TaskQueue, opts.Identity) }
 		return serveMetrics(ctx, cfg.MetricsAddr, tel, polling, log, ready)
 	}
+	// Uploads abandoned between storing a file and listing it are deleted
+	// by every API process's sweep (docs/documents.md); sweeps are idempotent.
+	go puente.Service.SweepEvery(ctx, time.Minute)
 	limits := api.DefaultServerLimits()
 	limits.Write = max(limits.Write, cfg.UpdateTimeout+30*time.Second) // a change may wait that long
 	return listen(ctx, "api", cfg.Addr, api.NewHTTPServer(puente.Handler, limits), log, ready, 30*time.Second, func() {
