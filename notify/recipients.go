@@ -182,12 +182,11 @@ func stageOf(ev pipeline.Event, p *pipeline.Priority) pipeline.Stage {
 // mustAct admits whoever the transition table lets move p out of stage:
 // managers in triage, the assigned expert in review and planning, the
 // country's focal points in revision and validation, the four-eyes managers
-// in approval. Withdraw, reassign and the thread's acts do not count: they
-// are always open.
+// in approval. What is always open (pipeline.Decision.Aside) does not count.
 func mustAct(stage pipeline.Stage, p *pipeline.Priority) func(store.User) bool {
 	var rules []pipeline.Rule
 	for _, t := range pipeline.Table {
-		if t.From == stage && t.Decision != pipeline.Withdraw && t.Decision != pipeline.Reassign && !t.Decision.Thread() && !slices.Contains(rules, t.Rule) {
+		if t.From == stage && !t.Decision.Aside() && !slices.Contains(rules, t.Rule) {
 			rules = append(rules, t.Rule)
 		}
 	}

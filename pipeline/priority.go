@@ -169,5 +169,5 @@ type SupportAction struct {
 	Theme       string    `json:"theme"`
 	ApprovedAt  time.Time `json:"approved_at"`
 	Action
-	Delivery Delivery `json:"delivery"`
+	Delivery Delivery `json:"delivery,omitzero"`
 }

@@ -41,6 +41,13 @@ func (d Decision) Edit() bool {
 	return d == Edit || d == DraftPlan || d.Thread() || d == AttachDocument || d == RemoveDocument
 }
 
+// Aside reports whether d is open to its rule at any time, beside the
+// stage's work: a withdrawal, a reassignment, the thread's acts and the
+// documents'. Nobody is waited for to take them.
+func (d Decision) Aside() bool {
+	return d == Withdraw || d == Reassign || d.Thread() || d == AttachDocument || d == RemoveDocument
+}
+
 // moves reports whether t is a step a priority waits for: not an edit, a
 // withdrawal or a reassignment, which are possible at any time.
 func (t Transition) moves() bool {
