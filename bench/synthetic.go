@@ -70,7 +70,8 @@ SELECT p.id, e, p.created_at + (e || ' hours')::interval, p.submitted_by::text, 
 FROM priorities p, generate_series(1, $3::int) AS e
 WHERE p.ref IN (SELECT 'BX-' || g FROM generate_series($1::int, $2::int) AS g)`
 
-// seed adds synthetic priorities first..last with eventsPer events each.
+// seed adds synthetic priorities first..last with eventsPer events each,
+// and the support actions of the approved ones.
 // experts holds one expert id per theme, in codelist order; manager triaged
 // and submitted them all.
 func (s *synthetic) seed(ctx context.Context, first, last, eventsPer int, experts []string, manager string) error {
@@ -81,12 +82,12 @@ func (s *synthetic) seed(ctx context.Context, first, last, eventsPer int, expert
 	if _, err := s.pool.Exec(ctx, syntheticEvents, first, last, eventsPer); err != nil {
 		return fmt.Errorf("seed events %d-%d: %w", first, last, err)
 	}
-	return nil
+	return s.seedActions(ctx, first, last)
 }
 
 // analyze refreshes the planner's statistics after a bulk load.
 func (s *synthetic) analyze(ctx context.Context) error {
-	for _, table := range []string{"priorities", "events", "pipeline_counts", "approvals_weekly"} {
+	for _, table := range []string{"priorities", "events", "support_actions", "pipeline_counts", "approvals_weekly"} {
 		if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
 			return fmt.Errorf("vacuum analyze %s: %w", table, err)
 		}
