@@ -19,8 +19,13 @@ var ErrNothingPublished = pipeline.Errorf(pipeline.KindNotFound, "no approved pu
 // fn: the approved priorities passing f, never a restricted one, whoever
 // asks.
 func (s *Service) PublishedPriorities(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority) error) error {
+	return s.ExportPriorities(ctx, a, published(f), fn)
+}
+
+// published narrows f to what Puente publishes: approved, never restricted.
+func published(f store.Filter) store.Filter {
 	f.Stage, f.PublicOnly = pipeline.Approved, true
-	return s.ExportPriorities(ctx, a, f, fn)
+	return f
 }
 
 // ExportCSV streams the priorities passing f to w as CSV, each with the
@@ -35,9 +40,8 @@ func (s *Service) ExportCSV(ctx context.Context, a pipeline.Actor, f store.Filte
 // activities, each with its approved actions' delivery (see
 // WriteIATIDelivery).
 func (s *Service) ExportIATI(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error) {
-	f.Stage, f.PublicOnly = pipeline.Approved, true
 	return WriteIATIDelivery(w, func(fn func(*pipeline.Priority, []export.ActionRecord) error) error {
-		return s.exportWithActions(ctx, a, f, fn)
+		return s.exportWithActions(ctx, a, published(f), fn)
 	})
 }
 
@@ -45,10 +49,7 @@ func (s *Service) ExportIATI(ctx context.Context, a pipeline.Actor, f store.Filt
 // ExportPriorities does, each with the approved support actions the actor
 // may see, read a page of priorities at a time.
 func (s *Service) exportWithActions(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority, []export.ActionRecord) error) error {
-	if err := a.Demand(pipeline.ExportData); err != nil {
-		return err
-	}
-	if err := badFilter(CheckFilter(f)); err != nil {
+	if err := mayExport(a, f); err != nil {
 		return err
 	}
 	return readFailed(s.Store.EachPriorityPage(ctx, a, f, func(page []*pipeline.Priority) error {
@@ -69,6 +70,15 @@ func (s *Service) exportWithActions(ctx context.Context, a pipeline.Actor, f sto
 		}
 		return nil
 	}))
+}
+
+// mayExport is nil when the actor may export the priorities passing f: a
+// manager's, with a filter CheckFilter accepts.
+func mayExport(a pipeline.Actor, f store.Filter) error {
+	if err := a.Demand(pipeline.ExportData); err != nil {
+		return err
+	}
+	return badFilter(CheckFilter(f))
 }
 
 // actionRecords are the store's action rows as the export writes them.
