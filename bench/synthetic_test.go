@@ -124,6 +124,14 @@ func TestSyntheticSeedShape(t *testing.T) {
 			t.Errorf("%d synthetic actions break %q", bad, c.what)
 		}
 	}
+	var restrictedWithActions int
+	if err := syn.pool.QueryRow(ctx, `SELECT count(DISTINCT p.id) FROM priorities p JOIN support_actions sa ON sa.priority_id = p.id
+		WHERE p.sensitivity = 'restricted'`).Scan(&restrictedWithActions); err != nil {
+		t.Fatal(err)
+	}
+	if restrictedWithActions != approved/10 {
+		t.Errorf("%d restricted approved priorities with actions, want one in ten of %d", restrictedWithActions, approved)
+	}
 	var reported, overdue int
 	if err := syn.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE report IS NOT NULL), count(*) FILTER (WHERE overdue) FROM support_actions`).Scan(&reported, &overdue); err != nil {
 		t.Fatal(err)
