@@ -141,10 +141,7 @@ func TestSyntheticSeedShape(t *testing.T) {
 	}
 
 	// The store reads them back as the exports do, report included.
-	var ids []string
-	for _, id := range distinctOf(`SELECT id::text FROM priorities WHERE stage = 'approved' ORDER BY ref LIMIT 20`) {
-		ids = append(ids, id)
-	}
+	ids := distinctOf(`SELECT id::text FROM priorities WHERE stage = 'approved' ORDER BY ref LIMIT 20`)
 	rows, err := st.ActionRows(ctx, pipeline.Actor{Role: pipeline.Manager}, ids)
 	if err != nil {
 		t.Fatal(err)
