@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/puente-dev/puente/internal/testenv"
 )
 
 // treeCPUTime sums the process tree: a child and a grandchild that leaves
@@ -35,13 +37,14 @@ func TestCPUTimeCountsTheWholeTree(t *testing.T) {
 	}
 }
 
-// TestMain lets TestCPUTimeCountsTheWholeTree re-run this binary as a burner.
+// TestMain lets TestCPUTimeCountsTheWholeTree re-run this binary as a
+// burner, and stops the services the other tests started.
 func TestMain(m *testing.M) {
 	if role := os.Getenv("PUENTE_CPU_BURNER"); role != "" {
 		burn(role)
 		return
 	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 // burn uses 300 ms of its own CPU time, then stays alive until killed; the

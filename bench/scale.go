@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,12 +37,53 @@ type ScaleOptions struct {
 type ScaleResult struct {
 	Priorities int                `json:"priorities"`
 	Events     int                `json:"events"`
+	Actions    int                `json:"support_actions"`
 	SeedSecs   float64            `json:"seed_seconds"`
 	Endpoints  map[string]Latency `json:"endpoints"`
 	// PageBytes is the largest page of each web-app page timed.
 	PageBytes map[string]int `json:"page_bytes,omitempty"`
-	Order     []string       `json:"-"`
+	// Targets are the p95 targets in milliseconds of the endpoints that
+	// have one; OverTarget names those whose p95 exceeded it.
+	Targets    map[string]float64 `json:"p95_targets_ms,omitempty"`
+	OverTarget []string           `json:"over_target,omitempty"`
+	// NotServed names the endpoints this build does not serve yet (404):
+	// pages other work adds, listed so that they are timed once it lands.
+	NotServed []string `json:"not_served,omitempty"`
+	Order     []string `json:"-"`
 }
+
+// scaleEndpoint is one read the scale benchmark times: through the API
+// with a person's token, or as a web page with their signed-in session.
+type scaleEndpoint struct {
+	name string
+	// as is whose token or session reads it.
+	as string
+	// web: a page of the web app (checked whole and within maxPageBytes);
+	// else the API, whose body must be of kind.
+	web  bool
+	kind bodyKind
+	path func(i int) string
+	// p95Target, when set, is the page's target at 100,000 priorities.
+	p95Target time.Duration
+	// pending: another piece of work adds this route; a build that answers
+	// 404 does not serve it yet, and the result says so instead of timing it.
+	pending bool
+}
+
+// bodyKind is what an API read must answer.
+type bodyKind int
+
+const (
+	jsonBody bodyKind = iota
+	xmlBody
+)
+
+// The people whose reads are timed.
+const (
+	asManager     = "manager"
+	asFocalPoint  = "focal point"
+	asImplementer = "implementer"
+)
 
 // Scale seeds the database (when it holds fewer priorities than asked for)
 // and measures the managers' reads through the real HTTP stack.
@@ -67,7 +109,18 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 	if res.Priorities, res.Events, err = syn.counts(ctx); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(o.Log, "database holds %d priorities and %d events (seeding took %.1f s)\n", res.Priorities, res.Events, res.SeedSecs)
+	if res.Actions, err = syn.actionCount(ctx); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "database holds %d priorities, %d events and %d support actions (seeding took %.1f s)\n",
+		res.Priorities, res.Events, res.Actions, res.SeedSecs)
+	implementer, err := addUser(ctx, st, pipeline.Actor{Name: "Bench implementer", Role: pipeline.Implementer})
+	if err != nil {
+		return nil, err
+	}
+	if err := syn.setPartner(ctx, implementer.ID, pipeline.Partners[0].Code); err != nil {
+		return nil, err
+	}
 
 	// The API needs a Temporal client only to change state; reads never touch it.
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
@@ -104,44 +157,72 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 	filters := func(i int) string {
 		return fmt.Sprintf("stage=%s&country=%s&q=%s", stages[i%len(stages)], countries[i%len(countries)], url.QueryEscape(words[i%len(words)]))
 	}
+	year := min(max(time.Now().Year(), 2023), 2027) // the synthetic actions' years
+	published, err := syn.publishedFilters(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// The API's reads with a bearer token, then the web app's pages as
-	// signed-in people load them, through the same server.
-	endpoints := []struct {
-		name  string
-		c     *http.Client
-		token string // empty: a web page, with the client's session
-		path  func(i int) string
-	}{
-		{"GET /v1/pipeline", hc, manager, func(int) string { return "/v1/pipeline" }},
-		{"GET /v1/pipeline?theme&country", hc, manager, func(i int) string {
+	// signed-in people load them, through the same server. One line each.
+	endpoints := []scaleEndpoint{
+		{name: "GET /v1/pipeline", as: asManager, path: func(int) string { return "/v1/pipeline" }},
+		{name: "GET /v1/pipeline?theme&country", as: asManager, path: func(i int) string {
 			return fmt.Sprintf("/v1/pipeline?theme=%s&country=%s", themes[i%len(themes)], countries[i%len(countries)])
 		}},
-		{"GET /v1/priorities?stage&country&q (manager)", hc, manager, func(i int) string { return "/v1/priorities?limit=50&" + filters(i) }},
-		{"GET /v1/priorities?theme&q (focal point)", hc, focal, func(i int) string {
+		{name: "GET /v1/priorities?stage&country&q (manager)", as: asManager, path: func(i int) string { return "/v1/priorities?limit=50&" + filters(i) }},
+		{name: "GET /v1/priorities?theme&q (focal point)", as: asFocalPoint, path: func(i int) string {
 			return fmt.Sprintf("/v1/priorities?theme=%s&q=%s&limit=50", themes[i%len(themes)], url.QueryEscape(words[i%len(words)]))
 		}},
-		{"GET /v1/priorities?overdue&stage (manager)", hc, manager, func(i int) string {
+		{name: "GET /v1/priorities?overdue&stage (manager)", as: asManager, path: func(i int) string {
 			return fmt.Sprintf("/v1/priorities?overdue=true&stage=%s&limit=50", stages[i%4])
 		}},
-		{"UI /dashboard (manager)", managerWeb, "", func(int) string { return "/dashboard" }},
-		{"UI / inbox (focal point)", focalWeb, "", func(int) string { return "/" }},
-		{"UI / inbox (manager)", managerWeb, "", func(int) string { return "/" }},
-		{"UI /priorities?stage&country&q (manager)", managerWeb, "", func(i int) string { return "/priorities?" + filters(i) }},
-		{"UI /priorities/{id} (manager)", managerWeb, "", func(i int) string { return "/priorities/" + ids[i%len(ids)] }},
+		{name: "GET /v1/support-actions (manager)", as: asManager, path: func(int) string { return "/v1/support-actions?limit=50" }},
+		{name: "GET /v1/support-actions?country&theme (manager)", as: asManager, path: func(i int) string {
+			return fmt.Sprintf("/v1/support-actions?country=%s&theme=%s&limit=50", countries[i%len(countries)], themes[i%len(themes)])
+		}},
+		{name: "GET /v1/support-actions (implementer)", as: asImplementer, path: func(int) string { return "/v1/support-actions?limit=50" }},
+		{name: "GET /v1/export/iati.xml?theme&country (manager)", as: asManager, kind: xmlBody, path: func(i int) string {
+			return "/v1/export/iati.xml?" + published[i%len(published)]
+		}},
+		{name: "UI /dashboard (manager)", as: asManager, web: true, path: func(int) string { return "/dashboard" }},
+		{name: "UI / inbox (focal point)", as: asFocalPoint, web: true, path: func(int) string { return "/" }},
+		{name: "UI / inbox (manager)", as: asManager, web: true, path: func(int) string { return "/" }},
+		{name: "UI /priorities?stage&country&q (manager)", as: asManager, web: true, path: func(i int) string { return "/priorities?" + filters(i) }},
+		{name: "UI /priorities/{id} (manager)", as: asManager, web: true, path: func(i int) string { return "/priorities/" + ids[i%len(ids)] }},
+		{name: "UI /annual-plan?year (manager)", as: asManager, web: true, pending: true, p95Target: 100 * time.Millisecond,
+			path: func(int) string { return fmt.Sprintf("/annual-plan?year=%d", year) }},
+		{name: "UI /delivery (manager)", as: asManager, web: true, pending: true, p95Target: 50 * time.Millisecond,
+			path: func(int) string { return "/delivery" }},
 	}
-	res.PageBytes = map[string]int{}
+	tokens := map[string]string{asManager: manager, asFocalPoint: focal, asImplementer: implementer.Token}
+	sessions := map[string]*http.Client{asManager: managerWeb, asFocalPoint: focalWeb}
+	res.PageBytes, res.Targets = map[string]int{}, map[string]float64{}
 	for _, e := range endpoints {
+		c, token := hc, tokens[e.as]
+		if e.web {
+			c, token = sessions[e.as], ""
+		}
+		if c == nil {
+			return nil, fmt.Errorf("%s: no signed-in session of the %s", e.name, e.as)
+		}
+		if e.pending {
+			served, err := served(ctx, c, base+e.path(0), token)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", e.name, err)
+			}
+			if !served {
+				fmt.Fprintf(o.Log, "%s: not served by this build (404), not timed\n", e.name)
+				res.NotServed = append(res.NotServed, e.name)
+				continue
+			}
+		}
 		warm := max(o.Requests/10, 5)
 		var ds []time.Duration
 		for i := range warm + o.Requests {
 			t0 := time.Now()
-			body, err := journey.Fetch(ctx, e.c, base+e.path(i), e.token)
-			switch {
-			case err != nil:
-			case e.token != "" && !json.Valid(body):
-				err = fmt.Errorf("invalid JSON body")
-			case e.token == "" && !strings.Contains(string(body), "</html>"):
-				err = fmt.Errorf("not a whole page")
+			body, err := journey.Fetch(ctx, c, base+e.path(i), token)
+			if err == nil {
+				err = e.check(body)
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", e.name, err)
@@ -149,27 +230,57 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 			if i >= warm {
 				ds = append(ds, time.Since(t0))
 			}
-			if e.token == "" {
+			if e.web {
 				res.PageBytes[e.name] = max(res.PageBytes[e.name], len(body))
 			}
 		}
 		if res.PageBytes[e.name] > maxPageBytes {
 			return nil, fmt.Errorf("%s: a page of %d bytes is over the %d-byte budget", e.name, res.PageBytes[e.name], maxPageBytes)
 		}
-		res.Endpoints[e.name] = summarize(ds)
+		l := summarize(ds)
+		res.Endpoints[e.name] = l
 		res.Order = append(res.Order, e.name)
+		if e.p95Target > 0 {
+			res.Targets[e.name] = ms(e.p95Target)
+			if l.P95 > ms(e.p95Target) {
+				res.OverTarget = append(res.OverTarget, e.name)
+			}
+		}
 	}
 	return res, nil
 }
 
+// check judges a body: a whole page, valid JSON, or an IATI document.
+func (e scaleEndpoint) check(body []byte) error {
+	switch {
+	case e.web && !strings.Contains(string(body), "</html>"):
+		return fmt.Errorf("not a whole page")
+	case !e.web && e.kind == jsonBody && !json.Valid(body):
+		return fmt.Errorf("invalid JSON body")
+	case !e.web && e.kind == xmlBody && !strings.Contains(string(body), "</iati-activities>"):
+		return fmt.Errorf("not a whole IATI file")
+	}
+	return nil
+}
+
 // Print writes the result as a table.
 func (r *ScaleResult) Print(w io.Writer) {
-	fmt.Fprintf(w, "\n%d priorities, %d events\n", r.Priorities, r.Events)
+	fmt.Fprintf(w, "\n%d priorities, %d events, %d support actions\n", r.Priorities, r.Events, r.Actions)
 	for _, name := range r.Order {
 		size := ""
 		if n, ok := r.PageBytes[name]; ok {
 			size = fmt.Sprintf("  %6.1f KB", float64(n)/1024)
 		}
-		fmt.Fprintf(w, "  %-48s %s%s\n", name, r.Endpoints[name], size)
+		if t, ok := r.Targets[name]; ok {
+			verdict := "met"
+			if slices.Contains(r.OverTarget, name) {
+				verdict = "OVER"
+			}
+			size += fmt.Sprintf("  p95 target %.0f ms: %s", t, verdict)
+		}
+		fmt.Fprintf(w, "  %-52s %s%s\n", name, r.Endpoints[name], size)
+	}
+	for _, name := range r.NotServed {
+		fmt.Fprintf(w, "  %-52s not served by this build (404): not timed\n", name)
 	}
 }

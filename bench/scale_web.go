@@ -69,3 +69,18 @@ func priorityIDs(ctx context.Context, base, token string) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// served reports whether the server has the page: anything but 404.
+func served(ctx context.Context, c *http.Client, url, token string) (bool, error) {
+	req, err := journey.NewRequest(ctx, http.MethodGet, url, token, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode != http.StatusNotFound, nil
+}

@@ -25,8 +25,10 @@ func (s *synthetic) close() { s.pool.Close() }
 
 // syntheticPriorities fills priorities first..last (refs BX-<n>) with a
 // realistic mix: every theme and CELAC country, Spanish and English words with
-// accents, a spread of stages and ages, one in ten restricted. Experts are
-// indexed like the themes. Randomness is seeded, so two runs seed the same data.
+// accents, a spread of stages and ages, one in ten restricted (twenty
+// consecutive priorities in every two hundred: the stages cycle every twenty,
+// so each stage, approved included, has its share). Experts are indexed like
+// the themes. Randomness is seeded, so two runs seed the same data.
 const syntheticPriorities = `
 INSERT INTO priorities (id, ref, title, description, theme, pillar, countries, institution, urgency,
     sensitivity, stage, assignee, triaged_by, plan_authors, stage_entered_at, due_at, overdue, version,
@@ -47,7 +49,7 @@ FROM (
         CASE WHEN g % 5 = 0 THEN ARRAY[c[1 + g % 33], c[1 + (g + 7) % 33]] ELSE ARRAY[c[1 + g % 33]] END AS countries,
         'Institución ' || (g % 97) AS institution,
         (ARRAY['low', 'medium', 'high'])[1 + g % 3] AS urgency,
-        CASE WHEN g % 10 = 0 THEN 'restricted' ELSE 'public' END AS sensitivity,
+        CASE WHEN (g / 20) % 10 = 0 THEN 'restricted' ELSE 'public' END AS sensitivity,
         (ARRAY['triage', 'triage', 'triage', 'expert_review', 'expert_review', 'expert_review', 'revision',
                'planning', 'planning', 'planning', 'validation', 'validation', 'approval',
                'approved', 'approved', 'approved', 'approved', 'rejected', 'rejected', 'withdrawn'])[1 + (g * 3) % 20] AS stage,
@@ -70,7 +72,8 @@ SELECT p.id, e, p.created_at + (e || ' hours')::interval, p.submitted_by::text, 
 FROM priorities p, generate_series(1, $3::int) AS e
 WHERE p.ref IN (SELECT 'BX-' || g FROM generate_series($1::int, $2::int) AS g)`
 
-// seed adds synthetic priorities first..last with eventsPer events each.
+// seed adds synthetic priorities first..last with eventsPer events each,
+// and the support actions of the approved ones.
 // experts holds one expert id per theme, in codelist order; manager triaged
 // and submitted them all.
 func (s *synthetic) seed(ctx context.Context, first, last, eventsPer int, experts []string, manager string) error {
@@ -81,12 +84,12 @@ func (s *synthetic) seed(ctx context.Context, first, last, eventsPer int, expert
 	if _, err := s.pool.Exec(ctx, syntheticEvents, first, last, eventsPer); err != nil {
 		return fmt.Errorf("seed events %d-%d: %w", first, last, err)
 	}
-	return nil
+	return s.seedActions(ctx, first, last)
 }
 
 // analyze refreshes the planner's statistics after a bulk load.
 func (s *synthetic) analyze(ctx context.Context) error {
-	for _, table := range []string{"priorities", "events", "pipeline_counts", "approvals_weekly"} {
+	for _, table := range []string{"priorities", "events", "support_actions", "pipeline_counts", "approvals_weekly"} {
 		if _, err := s.pool.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
 			return fmt.Errorf("vacuum analyze %s: %w", table, err)
 		}

@@ -51,11 +51,13 @@ func TestCSVHeader(t *testing.T) {
 	t.Parallel()
 	raw, rows := writeCSV(t)
 	want := "id,ref,session_id,title,description,theme,pillar,countries,institution,urgency,sensitivity," +
-		"stage,assignee,overdue,due_at,version,submitted_by,created_at,updated_at,plan_actions,plan_budget_eur\r\n"
+		"stage,assignee,overdue,due_at,version,submitted_by,created_at,updated_at,plan_actions,plan_budget_eur," +
+		"partner,eu_agencies,delivery_stage,confirmed_start,confirmed_end,place,actual_cost_eur," +
+		"participants_women,participants_men,participants_other,report_validated,closed_at\r\n"
 	if raw != want {
 		t.Errorf("header\n%q, want\n%q", raw, want)
 	}
-	if len(rows) != 1 || len(rows[0]) != 21 {
+	if len(rows) != 1 || len(rows[0]) != 33 {
 		t.Errorf("rows %q", rows)
 	}
 }
@@ -79,11 +81,12 @@ func TestCSVRowRoundTrips(t *testing.T) {
 		p.ID, "PE-2025-0001", p.SessionID, p.Title, p.Description, "money_laundering", "police", "PE;CO;EC",
 		"Unidad de Inteligencia Financiera", "high", "public", "approved", "expert-7", "true",
 		"2025-03-10T17:00:00Z", "9", "focal-pe", "2024-12-16T16:30:00Z", "2025-02-14T16:30:00Z", "3", "45000.30",
+		"", "", "", "", "", "", "", "", "", "", "", "", // no support actions given: no delivery
 	}
 	if strings.Join(rows[1], "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("row\n%q, want\n%q", rows[1], want)
 	}
-	if !strings.HasSuffix(raw, "45000.30\r\n") || strings.Count(raw, "\r\n") != 2 {
+	if !strings.HasSuffix(raw, "45000.30,,,,,,,,,,,,\r\n") || strings.Count(raw, "\r\n") != 2 {
 		t.Errorf("line ends: %q", raw)
 	}
 }

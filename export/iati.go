@@ -80,11 +80,30 @@ func (o IATIOptions) withDefaults(now time.Time) IATIOptions {
 
 // Activity is an approved priority to publish: the priority with its plan
 // (objective, expected outcome, gender marker) and the support actions
-// approved with it. When Actions is empty the plan's actions are used.
+// approved with it, with their delivery. When Actions is empty the plan's
+// actions are used, as scheduled.
 type Activity struct {
 	Priority   *pipeline.Priority
-	Actions    []pipeline.SupportAction
+	Actions    []ActionRecord
 	ApprovedAt time.Time
+}
+
+// ActionRecord is an approved support action with its delivery, as the
+// read model keeps it: the action, its stage, confirmed dates and report,
+// and beside them the EU agencies taking part and when it was closed.
+type ActionRecord struct {
+	pipeline.SupportAction
+	// EUAgencies are codes of pipeline.EUAgencies.
+	EUAgencies []string
+	// ClosedAt is when a manager closed the action, nil until then.
+	ClosedAt *time.Time
+}
+
+// reported reports whether the action's delivery was reported: delivered
+// or closed, with a report. Its confirmed dates are then facts.
+func (r ActionRecord) reported() bool {
+	d := r.Delivery
+	return d.Report != nil && (d.Stage == pipeline.Delivered || d.Stage == pipeline.Closed)
 }
 
 // IATIWriter streams approved priorities as an IATI 2.03 activity file:
@@ -206,10 +225,14 @@ const (
 	roleImplementing = "4"
 
 	statusImplementation = "2" // ActivityStatus
+	statusFinalisation   = "3"
+	statusClosed         = "4"
+	statusCancelled      = "5"
 
 	datePlannedStart = "1" // ActivityDateType
 	dateActualStart  = "2"
 	datePlannedEnd   = "3"
+	dateActualEnd    = "4"
 
 	scopeMultiNational = "3" // ActivityScope
 	scopeNational      = "4"
@@ -233,12 +256,20 @@ const (
 //   - participating-org: the reporting organisation funds (1); the
 //     requesting institution and the beneficiary institutions of the actions
 //     are accountable (2), as the partner-country counterparts that own the
-//     priority and endorsed the plan; the programme and the EU partners
-//     (Europol, Eurojust, CEPOL…) implement (4). Names typed by users carry
-//     no OrganisationType: it is not known.
+//     priority and endorsed the plan; the programme, the consortium's
+//     implementing partners of the actions (named from the codelist, typed
+//     by partnerOrgTypes) and the EU agencies taking part (the codelist's
+//     names of the actions' eu_agencies, and the EU partners typed in the
+//     plan) implement (4, Implementing, in the OrganisationRole codelist;
+//     3 is Extending). Names typed by users carry no OrganisationType: it is
+//     not known.
+//   - activity-status: see activityStatus.
 //   - activity-date: planned start (1) and planned end (3) are the earliest
-//     start and latest end of the actions; actual start (2) is the approval
-//     date (UTC), when the programme committed to fund the plan.
+//     start and latest end of the actions in the plan; actual start (2) is
+//     the earliest confirmed start of the reported actions, or, before any
+//     report, the approval date (UTC), when the programme committed to fund
+//     the plan; actual end (4) is the latest confirmed end of the reported
+//     actions once none is still open.
 //   - budget: one original (type 1), indicative (status 1) budget over the
 //     actions' whole span: the action costs are estimates, not contracts.
 //     IATI asks for budget periods of at most a year; a longer plan still
@@ -247,7 +278,10 @@ const (
 //   - result: one output (type 1) per action that has indicators (the schema
 //     wants at least one); each indicator in units (measure 1, or 2 when its
 //     unit is a percentage), its baseline dated the year of approval, its
-//     target in a period spanning the action.
+//     target in a period spanning the action: the confirmed dates once the
+//     action is reported, else the planned ones. Once reported, the period
+//     also holds the indicator's actual value, with the partner's note as
+//     its comment.
 func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	p := a.Priority
 	if p == nil {
@@ -264,7 +298,11 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 	if approvedAt.IsZero() {
 		return nil, fmt.Errorf("export: priority %s has no approval date", ref)
 	}
-	actions := approvedActions(a)
+	recs := approvedActions(a)
+	actions := make([]pipeline.Action, len(recs))
+	for i, r := range recs {
+		actions[i] = r.Action
+	}
 	o := x.opts
 	text := func(s string) xNarrative { return x.narrative(s, o.TextLang) }
 
@@ -277,7 +315,7 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 			Narratives: []xNarrative{x.narrative(o.ReportingOrgName, o.Lang)},
 		},
 		Title:  xText{Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}},
-		Status: xCode{Code: statusImplementation},
+		Status: xCode{Code: activityStatus(recs)},
 	}
 	if !p.UpdatedAt.IsZero() {
 		act.LastUpdated = dateTime(p.UpdatedAt)
@@ -296,15 +334,22 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 		act.Descriptions = []xText{{Type: "1", Narratives: []xNarrative{text(firstNonBlank(p.Title, ref))}}}
 	}
 
-	act.ParticipatingOrgs = x.participatingOrgs(p, actions)
+	act.ParticipatingOrgs = x.participatingOrgs(p, recs)
 
 	start, end := actionSpan(actions)
+	actualStart, actualEnd := actualSpan(recs)
+	if actualStart.IsZero() {
+		actualStart = approvedAt
+	}
 	if !start.IsZero() {
 		act.Dates = append(act.Dates, xDate{Type: datePlannedStart, ISODate: date(start)})
 	}
-	act.Dates = append(act.Dates, xDate{Type: dateActualStart, ISODate: date(approvedAt)})
+	act.Dates = append(act.Dates, xDate{Type: dateActualStart, ISODate: date(actualStart)})
 	if !end.IsZero() {
 		act.Dates = append(act.Dates, xDate{Type: datePlannedEnd, ISODate: date(end)})
+	}
+	if !actualEnd.IsZero() {
+		act.Dates = append(act.Dates, xDate{Type: dateActualEnd, ISODate: date(actualEnd)})
 	}
 
 	countries := distinct(p.Countries)
@@ -336,7 +381,7 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 		}}
 	}
 
-	for _, ac := range actions {
+	for _, ac := range recs {
 		if r, ok := x.result(ac, approvedAt.UTC().Year()); ok {
 			act.Results = append(act.Results, r)
 		}
@@ -346,7 +391,7 @@ func (x *IATIWriter) activity(a Activity) (*xActivity, error) {
 
 // participatingOrgs lists funder, accountable counterparts and implementers,
 // each name once per role.
-func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.Action) []xOrg {
+func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []ActionRecord) []xOrg {
 	o := x.opts
 	orgs := []xOrg{{
 		Role: roleFunding, Ref: o.ReportingOrgRef, Type: o.ReportingOrgType,
@@ -358,24 +403,127 @@ func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.
 		}
 	}
 	counterparts := []string{p.Institution}
-	var partners []string
+	var partners, agencies, typed []string
 	for _, a := range actions {
 		counterparts = append(counterparts, a.Beneficiaries...)
-		partners = append(partners, a.EUPartners...)
+		partners = append(partners, a.Partner)
+		agencies = append(agencies, a.EUAgencies...)
+		typed = append(typed, a.EUPartners...)
 	}
 	named(roleAccountable, counterparts)
 	orgs = append(orgs, xOrg{
 		Role: roleImplementing, Ref: o.ProgrammeRef,
 		Narratives: []xNarrative{x.narrative(o.ProgrammeName, o.Lang)},
 	})
-	named(roleImplementing, partners)
+	// Names of the codelists are the institutions' own, in no user's
+	// language; names typed in the plan are in the users'.
+	seen := map[string]bool{}
+	implementer := func(name, typ, lang string) {
+		if k := strings.ToLower(strings.TrimSpace(name)); k != "" && !seen[k] {
+			seen[k] = true
+			orgs = append(orgs, xOrg{Role: roleImplementing, Type: typ, Narratives: []xNarrative{x.narrative(name, lang)}})
+		}
+	}
+	for _, code := range partners {
+		if i := slices.IndexFunc(pipeline.Partners, func(pt pipeline.Partner) bool { return pt.Code == code }); i >= 0 {
+			implementer(pipeline.Partners[i].Name, partnerOrgTypes[code], o.Lang)
+		} else {
+			implementer(code, "", o.TextLang)
+		}
+	}
+	for _, code := range agencies {
+		if i := slices.IndexFunc(pipeline.EUAgencies, func(ag pipeline.EUAgency) bool { return ag.Code == code }); i >= 0 {
+			implementer(pipeline.EUAgencies[i].Name, agencyOrgType, o.Lang)
+		} else {
+			implementer(code, "", o.TextLang)
+		}
+	}
+	for _, name := range typed {
+		implementer(name, "", o.TextLang)
+	}
 	return orgs
+}
+
+// agencyOrgType is the OrganisationType of the EU agencies: Other Public
+// Sector, as the Commission publishes itself (DefaultReportingOrgType).
+const agencyOrgType = "15"
+
+// partnerOrgTypes is the IATI OrganisationType of each implementing partner
+// of the codelist, by what the institution is: a public foundation or
+// agency of a state is Other Public Sector (15), a ministry or a public
+// institute of a ministry Government (10), a company whose shareholders are
+// a state and private firms a Public Private Partnership (30), an
+// intergovernmental organisation Multilateral (40). The codelist holds no
+// IATI organisation identifiers, so partners carry no ref.
+var partnerOrgTypes = map[string]string{
+	"fiiapp":           "15", // a foundation of the Spanish public sector
+	"expertise_france": "15", // the French state's agency of technical cooperation
+	"civipol":          "30", // the French Ministry of the Interior's operator, owned by the state and private firms
+	"camoes":           "10", // a public institute of the Portuguese Ministry of Foreign Affairs
+	"iila":             "40", // an intergovernmental organisation of Italy and Latin American states
+	"nl_bz":            "10", // the Netherlands' Ministry of Foreign Affairs
+	"nl_jenv":          "10", // the Netherlands' Ministry of Justice and Security
+}
+
+// activityStatus is the IATI ActivityStatus of a priority's plan, from its
+// actions' delivery stages: implementation (2) while any action is still
+// scheduled, in progress or postponed (or the plan has none); finalisation
+// (3) once every action not cancelled is delivered or closed and one is
+// still delivered, its report awaiting validation or closure; closed (4)
+// once every action not cancelled is closed; cancelled (5) when every action
+// was cancelled.
+func activityStatus(actions []ActionRecord) string {
+	var delivered, closed, cancelled int
+	for _, a := range actions {
+		switch a.Delivery.Stage {
+		case pipeline.Delivered:
+			delivered++
+		case pipeline.Closed:
+			closed++
+		case pipeline.Cancelled:
+			cancelled++
+		default:
+			return statusImplementation
+		}
+	}
+	switch {
+	case len(actions) == 0:
+		return statusImplementation
+	case cancelled == len(actions):
+		return statusCancelled
+	case delivered > 0:
+		return statusFinalisation
+	}
+	return statusClosed
+}
+
+// actualSpan is the earliest confirmed start of the reported actions, and
+// the latest confirmed end once no action is still open (delivered, closed
+// or cancelled, and one reported); zero where there is none.
+func actualSpan(actions []ActionRecord) (start, end time.Time) {
+	open := false
+	for _, a := range actions {
+		if !a.reported() {
+			open = open || a.Delivery.Stage != pipeline.Cancelled
+			continue
+		}
+		if d, ok := parseDate(a.Delivery.ConfirmedStart); ok && (start.IsZero() || d.Before(start)) {
+			start = d
+		}
+		if d, ok := parseDate(a.Delivery.ConfirmedEnd); ok && d.After(end) {
+			end = d
+		}
+	}
+	if open {
+		end = time.Time{}
+	}
+	return start, end
 }
 
 // result is an action as an output with its indicators; ok is false when the
 // action has no named indicator, since a result needs one.
-func (x *IATIWriter) result(a pipeline.Action, baselineYear int) (xResult, bool) {
-	lang := x.opts.TextLang
+func (x *IATIWriter) result(rec ActionRecord, baselineYear int) (xResult, bool) {
+	a, lang := rec.Action, x.opts.TextLang
 	r := xResult{
 		Type:  resultOutput,
 		Title: xText{Narratives: []xNarrative{x.narrative(firstNonBlank(a.Title, a.Type), lang)}},
@@ -385,7 +533,16 @@ func (x *IATIWriter) result(a pipeline.Action, baselineYear int) (xResult, bool)
 	}
 	start, okStart := parseDate(a.StartDate)
 	end, okEnd := parseDate(a.EndDate)
-	for _, in := range a.Indicators {
+	var report *pipeline.DeliveryReport
+	if rec.reported() {
+		report = rec.Delivery.Report
+		cs, okCS := parseDate(rec.Delivery.ConfirmedStart)
+		ce, okCE := parseDate(rec.Delivery.ConfirmedEnd)
+		if okCS && okCE && !ce.Before(cs) {
+			start, end, okStart, okEnd = cs, ce, true, true
+		}
+	}
+	for i, in := range a.Indicators {
 		name := strings.TrimSpace(in.Name)
 		if name == "" {
 			continue
@@ -403,6 +560,13 @@ func (x *IATIWriter) result(a pipeline.Action, baselineYear int) (xResult, bool)
 			ind.Period = &xPeriod{
 				PeriodStart: xDate{ISODate: date(start)}, PeriodEnd: xDate{ISODate: date(end)},
 				Target: xTarget{Value: number(in.Target)},
+			}
+			if report != nil && i < len(report.Indicators) {
+				got := report.Indicators[i]
+				ind.Period.Actual = &xTarget{Value: number(got.Actual)}
+				if note := strings.TrimSpace(got.Note); note != "" {
+					ind.Period.Actual.Comment = &xText{Narratives: []xNarrative{x.narrative(note, lang)}}
+				}
 			}
 		}
 		r.Indicators = append(r.Indicators, ind)
@@ -440,21 +604,21 @@ func approvalTime(a Activity) time.Time {
 }
 
 // approvedActions are the support actions in plan order, or the plan's
-// actions when none were given.
-func approvedActions(a Activity) []pipeline.Action {
+// actions, scheduled, when none were given.
+func approvedActions(a Activity) []ActionRecord {
 	if len(a.Actions) == 0 {
 		if a.Priority.Plan == nil {
 			return nil
 		}
-		return a.Priority.Plan.Actions
+		out := make([]ActionRecord, len(a.Priority.Plan.Actions))
+		for i, ac := range a.Priority.Plan.Actions {
+			out[i].Index, out[i].Action, out[i].Delivery.Stage = i, ac, pipeline.Scheduled
+		}
+		return out
 	}
-	sas := slices.Clone(a.Actions)
-	slices.SortStableFunc(sas, func(x, y pipeline.SupportAction) int { return x.Index - y.Index })
-	out := make([]pipeline.Action, len(sas))
-	for i, s := range sas {
-		out[i] = s.Action
-	}
-	return out
+	recs := slices.Clone(a.Actions)
+	slices.SortStableFunc(recs, func(x, y ActionRecord) int { return x.Index - y.Index })
+	return recs
 }
 
 // actionSpan is the earliest start and latest end date of the actions; a
@@ -656,11 +820,14 @@ type xBaseline struct {
 }
 
 type xPeriod struct {
-	PeriodStart xDate   `xml:"period-start"`
-	PeriodEnd   xDate   `xml:"period-end"`
-	Target      xTarget `xml:"target"`
+	PeriodStart xDate    `xml:"period-start"`
+	PeriodEnd   xDate    `xml:"period-end"`
+	Target      xTarget  `xml:"target"`
+	Actual      *xTarget `xml:"actual"`
 }
 
+// xTarget is a period's target or actual.
 type xTarget struct {
-	Value string `xml:"value,attr"`
+	Value   string `xml:"value,attr"`
+	Comment *xText `xml:"comment"`
 }

@@ -63,11 +63,13 @@ func approved(ref, theme string, countries ...string) *pipeline.Priority {
 	}
 }
 
-// supportActions are p's plan actions as the approved support actions.
-func supportActions(p *pipeline.Priority) []pipeline.SupportAction {
-	out := make([]pipeline.SupportAction, len(p.Plan.Actions))
+// supportActions are p's plan actions as the approved support actions,
+// scheduled.
+func supportActions(p *pipeline.Priority) []ActionRecord {
+	out := make([]ActionRecord, len(p.Plan.Actions))
 	for i, a := range p.Plan.Actions {
-		out[i] = pipeline.SupportAction{PriorityID: p.ID, PriorityRef: p.Ref, Index: i, Theme: p.Theme, ApprovedAt: approvedAt, Action: a}
+		out[i] = ActionRecord{SupportAction: pipeline.SupportAction{PriorityID: p.ID, PriorityRef: p.Ref, Index: i,
+			Theme: p.Theme, ApprovedAt: approvedAt, Action: a, Delivery: pipeline.Delivery{Stage: pipeline.Scheduled}}}
 	}
 	return out
 }

@@ -68,10 +68,7 @@ func (s *Service) Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) (i
 // ExportPriorities streams every priority passing f to fn, oldest first:
 // for the exports, which only managers may take.
 func (s *Service) ExportPriorities(ctx context.Context, a pipeline.Actor, f store.Filter, fn func(*pipeline.Priority) error) error {
-	if err := a.Demand(pipeline.ExportData); err != nil {
-		return err
-	}
-	if err := badFilter(CheckFilter(f)); err != nil {
+	if err := mayExport(a, f); err != nil {
 		return err
 	}
 	return readFailed(s.Store.EachPriority(ctx, a, f, fn))

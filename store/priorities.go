@@ -409,30 +409,14 @@ const exportPage = 500
 // them a keyset page at a time, so that each statement is as short as a
 // list's, however long fn takes over the whole export.
 func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn func(*pipeline.Priority) error) error {
-	var last *pipeline.Priority
-	for {
-		var w where
-		w.scope(a, "")
-		w.filter(f)
-		if last != nil {
-			w.add("(created_at, id) > (?, ?::uuid)", last.CreatedAt, last.ID)
-		}
-		rows, _ := s.pool.Query(ctx, `SELECT `+priorityColumns+` FROM priorities WHERE `+w.sql()+
-			` ORDER BY created_at, id LIMIT `+strconv.Itoa(exportPage), w.args...)
-		page, err := pgx.CollectRows(rows, scanPriority)
-		if err != nil {
-			return fmt.Errorf("export priorities: %w", err)
-		}
+	return s.EachPriorityPage(ctx, a, f, func(page []*pipeline.Priority) error {
 		for _, p := range page {
 			if err := fn(p); err != nil {
 				return err
 			}
 		}
-		if len(page) < exportPage {
-			return nil
-		}
-		last = page[len(page)-1]
-	}
+		return nil
+	})
 }
 
 func deref(s *string) string {
