@@ -29,8 +29,11 @@ ALTER TABLE support_actions
     ADD COLUMN closed_at          timestamptz;
 CREATE INDEX support_actions_partner ON support_actions (partner, delivery_stage);
 CREATE INDEX support_actions_start ON support_actions (start_date);
+-- The list of approved actions pages in this order (store.SupportActions).
+CREATE INDEX support_actions_approved ON support_actions (approved_at DESC, priority_id DESC, idx DESC);
 
 -- +goose Down
+DROP INDEX support_actions_approved;
 DROP INDEX support_actions_start;
 DROP INDEX support_actions_partner;
 ALTER TABLE support_actions
