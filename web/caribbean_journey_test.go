@@ -243,9 +243,9 @@ func message(t *testing.T, lang, id string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "internal", "i18n", "locales", lang+".json"))
 	require.NoError(t, err)
-	var m map[string]string
+	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
-	v, ok := m[id]
-	require.Truef(t, ok, "no %s in %s.json", id, lang)
+	v, ok := m[id].(string)
+	require.Truef(t, ok, "no message %s in %s.json", id, lang)
 	return v
 }
