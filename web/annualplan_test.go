@@ -217,7 +217,7 @@ func TestAnnualPlanPrints(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	for js, want := range map[string]string{
-		`getComputedStyle(document.querySelector("header nav")).display`:                                "none",
+		`getComputedStyle(document.querySelector("header")).display`:                                "none",
 		`getComputedStyle(document.querySelector("form.plan-choice")).display`:                          "none",
 		`getComputedStyle(document.querySelector("footer")).display`:                                    "none",
 		`getComputedStyle(document.querySelector(".plan-country")).breakBefore`:                         "page",
@@ -228,6 +228,11 @@ func TestAnnualPlanPrints(t *testing.T) {
 		got := browser.Run(tab, js, chromedp.Evaluate[string](js))
 		require.Equal(t, want, got, js)
 	}
+	browser.Run(tab, "A4 landscape width", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1047, Height: 718,
+			DeviceScaleFactor: 1})
+		return chromedp.Void{}, err
+	})
 	shot(t, tab, dir, "annual-plan-print.png")
 }
 
