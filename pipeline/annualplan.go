@@ -233,14 +233,18 @@ func partnerOrder(m map[string]*Totals) []string {
 type SessionOutcome struct {
 	Session    Session           `json:"session"`
 	Priorities []PriorityOutcome `json:"priorities"`
-	ByStage    map[Stage]int     `json:"by_stage"`
-	Total      Totals            `json:"total"`
+	// ByStage counts the priorities in each stage, 0 when none.
+	ByStage map[Stage]int `json:"by_stage"`
+	Total   Totals        `json:"total"`
 }
 
 // NewSessionOutcome builds a session's outcome from its priorities (in
 // the order given, without actions) and the actions of those approved.
 func NewSessionOutcome(s Session, priorities []PriorityOutcome, actions []PlannedAction) SessionOutcome {
 	o := SessionOutcome{Session: s, Priorities: priorities, ByStage: map[Stage]int{}}
+	for _, st := range Stages {
+		o.ByStage[st] = 0
+	}
 	byID := make(map[string]int, len(priorities))
 	for i := range o.Priorities {
 		byID[o.Priorities[i].ID] = i

@@ -25,7 +25,8 @@ type Fixture struct {
 	// planning) raised; Session2 had P3 (PE).
 	Session1, Session2 string
 	P1, P2, P3, P4     string
-	// P2Assignee is the expert assigned to the restricted P2.
+	// P2Assignee is the expert assigned to the restricted P2: an id for
+	// the test to give to a user of its own.
 	P2Assignee string
 }
 
@@ -59,8 +60,7 @@ func Seed(ctx context.Context, url string) (Fixture, error) {
 	fpPE, fpHT, mgr := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO users (id, name, role, countries, language) VALUES ($1, 'Rosa Quispe', 'focal_point', '{PE}', 'es'),
-		($2, 'Jean Pierre', 'focal_point', '{HT}', 'fr'), ($3, 'Ana Ruiz', 'manager', '{}', 'es'),
-		($4, 'Carmen Díaz', 'expert', '{}', 'es')`, fpPE, fpHT, mgr, f.P2Assignee)
+		($2, 'Jean Pierre', 'focal_point', '{HT}', 'fr'), ($3, 'Ana Ruiz', 'manager', '{}', 'es')`, fpPE, fpHT, mgr)
 	b.Queue(`INSERT INTO sessions (id, title, kind, date, venue, countries, created_by) VALUES
 		($1, 'Reunión Anual 2026', 'political_dialogue', '2026-06-20', 'Lima', '{PE,CO,HT}', $3),
 		($2, 'Sesión de trabajo de policía', 'working_session', '2026-09-10', 'Bogotá', '{PE}', $3)`, f.Session1, f.Session2, mgr)
