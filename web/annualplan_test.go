@@ -122,6 +122,9 @@ func TestAnnualPlanPageInEachLanguage(t *testing.T) {
 			require.Contains(t, body, htmlText(want), lang)
 		}
 		require.Equal(t, 2, strings.Count(body, ">PE-2026-0001</a>"), "%s: the action of PE and CO is listed under each", lang)
+		require.Contains(t, body, `name="year" min="1990" max="2100" step="1" inputmode="numeric"
+  value="2027" required`, lang)
+		require.NotContains(t, body, "}}", lang)
 
 		status, body, _ = get(t, c, b.srv.URL+"/annual-plan?year=nineteen")
 		require.Equal(t, http.StatusUnprocessableEntity, status, lang)
@@ -132,6 +135,7 @@ func TestAnnualPlanPageInEachLanguage(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, lang)
 		require.Contains(t, body, htmlText(l.T("annual.outcome.delivered", "Done", 1, "Total", 1)), lang)
 		require.Contains(t, body, htmlText(l.Stage(pipeline.Planning)), lang)
+		require.NotContains(t, body, "}}", lang)
 	}
 	c := b.client(t, b.users[pipeline.FocalPoint], "es")
 	for _, u := range []string{"/annual-plan?year=1989", "/annual-plan?year=2027&session=x", "/annual-plan.xlsx?year=", "/annual-plan.xlsx?year=%00"} {
