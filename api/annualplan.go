@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/puente-dev/puente/internal/i18n"
+	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 )
 
@@ -34,16 +35,28 @@ func (s *Server) annualPlanXLSX(c echo.Context) error {
 }
 
 func annualPlanQuery(c echo.Context) (service.AnnualPlanQuery, error) {
-	q := newQuery(c, service.AnnualPlanParams...)
+	q := unpaged(c, service.AnnualPlanParams...)
 	ap, ps := service.ReadAnnualPlanQuery(q.v)
 	q.ps = append(q.ps, ps...)
 	return ap, q.err()
 }
 
+// unpaged is newQuery for a document, which is never paginated: limit
+// and cursor are unknown parameters too.
+func unpaged(c echo.Context, known ...string) *query {
+	q := newQuery(c, known...)
+	for _, k := range []string{"limit", "cursor"} {
+		if q.v.Has(k) {
+			q.ps.Add(k, pipeline.UnknownParameter)
+		}
+	}
+	return q
+}
+
 // sessionOutcome handles GET /v1/sessions/{id}/outcome: every priority of
 // the session the caller may see and what became of it.
 func (s *Server) sessionOutcome(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
+	if err := unpaged(c).err(); err != nil {
 		return err
 	}
 	o, err := s.svc.SessionOutcome(ctx(c), actorOf(c), c.Param("id"))
@@ -55,7 +68,7 @@ func (s *Server) sessionOutcome(c echo.Context) error {
 
 // sessionOutcomeXLSX handles GET /v1/sessions/{id}/outcome.xlsx.
 func (s *Server) sessionOutcomeXLSX(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
+	if err := unpaged(c).err(); err != nil {
 		return err
 	}
 	return s.svc.SessionOutcomeXLSX(ctx(c), actorOf(c), c.Param("id"), i18n.For(userOf(c).Language), c.Response())

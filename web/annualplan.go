@@ -22,7 +22,9 @@ type annualPlanData struct {
 	SessionTitle, XLSX string
 }
 
-// planSessions is how many sessions, latest first, the form offers.
+// planSessions is how many sessions, latest first, the form offers; an
+// older one is still reached by its id in the address (the session page
+// links to it).
 const planSessions = 200
 
 // annualPlan is the annual action plan of a year, this year's when none is
@@ -54,8 +56,7 @@ func (a *App) annualPlan(w http.ResponseWriter, r *http.Request, actor pipeline.
 			}
 		}
 	}
-	title := "annual.title"
-	a.render(w, r, &actor, statusOf(ps), "annualplan", title, d, withProblems(ps), withYear(d.Plan))
+	a.render(w, r, &actor, statusOf(ps), "annualplan", "annual.title", d, withProblems(ps), withYear(d.Plan))
 }
 
 // withYear titles the page with the plan's year.
