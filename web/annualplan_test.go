@@ -221,7 +221,7 @@ func TestAnnualPlanPrints(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	for js, want := range map[string]string{
-		`getComputedStyle(document.querySelector("header")).display`:                                "none",
+		`getComputedStyle(document.querySelector("header")).display`:                                    "none",
 		`getComputedStyle(document.querySelector("form.plan-choice")).display`:                          "none",
 		`getComputedStyle(document.querySelector("footer")).display`:                                    "none",
 		`getComputedStyle(document.querySelector(".plan-country")).breakBefore`:                         "page",
