@@ -167,7 +167,9 @@ func TestSessionOutcome(t *testing.T) {
 	}
 	o := outcome(pipeline.Actor{ID: "0a000000-0000-4000-8000-000000000001", Role: pipeline.Manager})
 	require.Equal(t, []string{"approved HT-2026-0002 2", "approved PE-2026-0001 2", "planning PE-2026-0004 0"}, refs(o))
-	require.Equal(t, map[pipeline.Stage]int{pipeline.Approved: 2, pipeline.Planning: 1}, o.ByStage)
+	require.Equal(t, map[pipeline.Stage]int{pipeline.Triage: 0, pipeline.ExpertReview: 0, pipeline.Revision: 0, pipeline.Planning: 1,
+		pipeline.Validation: 0, pipeline.Approval: 0, pipeline.Approved: 2, pipeline.Rejected: 0, pipeline.Withdrawn: 0}, o.ByStage,
+		"every stage, 0 when none")
 	require.Equal(t, pipeline.Totals{Actions: 3, BudgetEUR: eur("140500.50"), ActualCostEUR: eur("43800"), Reported: 1,
 		ParticipantsWomen: 21, ParticipantsMen: 17, ParticipantsOther: 1}, o.Total)
 	require.Equal(t, 1, o.Priorities[1].Delivered())
