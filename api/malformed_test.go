@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/puente-dev/puente/internal/plantest"
 	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
@@ -535,4 +536,69 @@ func shorten(s string) string {
 		return s[:160] + "…"
 	}
 	return s
+}
+
+// TestHostileInputToTheAnnualPlan sends the annual plan's and the session
+// outcome's routes, as JSON and as workbooks, every kind of bad query and
+// path: a year missing, not a number, out of range, with NUL or control
+// characters or full-width digits; a session that is not a UUID or names
+// none; parameters they do not take. Each is a 4xx problem, and nothing
+// changes.
+func TestHostileInputToTheAnnualPlan(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	fx, err := plantest.Seed(context.Background(), b.app.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() string {
+		conn, err := pgx.Connect(context.Background(), b.app.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var out string
+		if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM priorities)::text || ' ' ||
+			(SELECT count(*) FROM support_actions) || ' ' || (SELECT sum(budget_eur) FROM support_actions) || ' ' ||
+			(SELECT count(*) FROM sessions) || ' ' || (SELECT count(*) FROM users)`).Scan(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := count()
+	queries := map[string]int{
+		"": 422, "?year=": 422, "?year=abc": 422, "?year=1989": 422, "?year=2101": 422, "?year=2027.5": 422, "?year=-2027": 422,
+		"?year=99999999999999999999999": 422, "?year=2027%00": 422, "?year=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%97": 422,
+		"?year=%FF": 422, "?year=2027&session=x": 422, "?year=2027&session=%00": 422,
+		"?year=2027&session=" + strings.Repeat("a", 5000): 422, "?year=2027&session='%20OR%201=1--": 422,
+		"?year=2027&session=00000000-0000-4000-8000-000000000000": 404, "?year=2027&foo=1": 422, "?year=2027&limit=1": 422,
+		"?year=2027&cursor=x": 422, "?year=2027&session_id=" + fx.Session1: 422,
+	}
+	for _, path := range []string{"/v1/annual-plan", "/v1/annual-plan.xlsx"} {
+		for q, want := range queries {
+			r := doRaw(t, b.app, rawRequest{method: "GET", target: path + q, token: b.fpPE.Token})
+			if r.status != want || !strings.HasPrefix(r.contentType, "application/problem+json") {
+				t.Errorf("GET %s%s → %d %s, want a %d problem", path, shorten(q), r.status, r.contentType, want)
+			}
+		}
+	}
+	for _, path := range []string{"/v1/sessions/%s/outcome%s", "/v1/sessions/%s/outcome.xlsx%s"} {
+		for _, c := range []struct {
+			id, query string
+			want      int
+		}{{"nope", "", 404}, {"%00", "", 404}, {strings.Repeat("9", 3000), "", 404}, {"00000000-0000-4000-8000-000000000000", "", 404},
+			{fx.Session1, "?limit=5", 422}, {fx.Session1, "?x=1", 422}, {fx.Session1, "?year=2027", 422}} {
+			target := fmt.Sprintf(path, c.id, c.query)
+			r := doRaw(t, b.app, rawRequest{method: "GET", target: target, token: b.fpPE.Token})
+			if r.status != c.want || !strings.HasPrefix(r.contentType, "application/problem+json") {
+				t.Errorf("GET %s → %d %s, want a %d problem", shorten(target), r.status, r.contentType, c.want)
+			}
+		}
+	}
+	if r := doRaw(t, b.app, rawRequest{method: "GET", target: "/v1/annual-plan?year=2027"}); r.status != http.StatusUnauthorized {
+		t.Errorf("no token → %d, want 401", r.status)
+	}
+	if after := count(); after != before {
+		t.Errorf("hostile requests changed something: %s → %s", before, after)
+	}
 }

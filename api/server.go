@@ -171,6 +171,10 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/sessions", s.createSession, may(pipeline.CreateSessions))
 	v1.GET("/sessions", s.listSessions)
 	v1.GET("/sessions/:id", s.getSession)
+	v1.GET("/sessions/:id/outcome", s.sessionOutcome)
+	v1.GET("/sessions/:id/outcome.xlsx", s.sessionOutcomeXLSX)
+	v1.GET("/annual-plan", s.annualPlan)
+	v1.GET("/annual-plan.xlsx", s.annualPlanXLSX)
 
 	// The web app's mount point: everything outside the routes above.
 	if d.Web != nil {

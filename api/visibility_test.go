@@ -1,10 +1,16 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/puente-dev/puente/internal/plantest"
 	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
@@ -169,5 +175,61 @@ func TestRestrictedPriorityReachesADelegateOnlyDuringTheAbsence(t *testing.T) {
 	}
 	if byID, inTasks := sees(b.expert2); byID || inTasks {
 		t.Errorf("after the cancellation the delegate sees it: %v %v", byID, inTasks)
+	}
+}
+
+// TestRestrictedActionsStayOutOfTheAnnualPlan: the restricted priority of
+// the annual plan's fixture (internal/plantest: HT-2026-0002, of Haiti,
+// assigned to one expert) shows in the plan, the session outcome and their
+// workbooks only to those who may see it. (Implementers' scope is the
+// store's, tested in store.TestAnnualPlanScope.)
+func TestRestrictedActionsStayOutOfTheAnnualPlan(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	fx, err := plantest.Seed(context.Background(), b.app.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ref = "HT-2026-0002"
+	assigned := b.app.AddUser(t, pipeline.Actor{ID: fx.P2Assignee, Name: "Assigned expert", Role: pipeline.Expert, Themes: []string{"cybercrime"}})
+	theme := b.app.AddUser(t, pipeline.Actor{Name: "Theme expert", Role: pipeline.Expert, Themes: []string{"money_laundering"}})
+	fpHT := b.app.AddUser(t, pipeline.Actor{Name: "Focal point of HT", Role: pipeline.FocalPoint, Countries: []string{"HT"}})
+	paths := []string{"/v1/annual-plan?year=2027", "/v1/annual-plan?year=2027&session=" + fx.Session1,
+		"/v1/sessions/" + fx.Session1 + "/outcome", "/v1/annual-plan.xlsx?year=2027", "/v1/sessions/" + fx.Session1 + "/outcome.xlsx"}
+	sees := func(u testenv.User, path string) bool {
+		r := b.app.Do(t, "GET", path, u.Token, nil)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("%s GET %s: %s %s", u.Name, path, r.Status, r.Body)
+		}
+		if !strings.Contains(path, ".xlsx") {
+			return bytes.Contains(r.Body, []byte(ref))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range f.GetSheetList() {
+			rows, _ := f.GetRows(sh)
+			for _, row := range rows {
+				if slices.Contains(row, ref) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, u := range []testenv.User{b.manager, fpHT, assigned} {
+		for _, p := range paths {
+			if !sees(u, p) {
+				t.Errorf("%s does not see %s in %s", u.Name, ref, p)
+			}
+		}
+	}
+	for _, u := range []testenv.User{b.fpPE, b.fpMX, theme, b.expert} {
+		for _, p := range paths {
+			if sees(u, p) {
+				t.Errorf("%s sees the restricted %s in %s", u.Name, ref, p)
+			}
+		}
 	}
 }

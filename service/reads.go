@@ -55,14 +55,8 @@ type SessionView struct {
 
 // Session is one dialogue session as the actor sees it.
 func (s *Service) Session(ctx context.Context, a pipeline.Actor, id string) (*SessionView, error) {
-	if !pipeline.IsID(id) {
-		return nil, pipeline.Errorf(pipeline.KindNotFound, "no session %s", id)
-	}
-	ses, err := s.Store.Session(ctx, id)
+	ses, err := s.session(ctx, id)
 	if err != nil {
-		if err = readFailed(err); pipeline.KindOfError(err) == pipeline.KindNotFound {
-			err = pipeline.Errorf(pipeline.KindNotFound, "no session %s", id)
-		}
 		return nil, err
 	}
 	counts, err := s.Store.StageCounts(ctx, a, ses.ID)

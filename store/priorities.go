@@ -419,13 +419,6 @@ func (s *Store) EachPriority(ctx context.Context, a pipeline.Actor, f Filter, fn
 	})
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // Events returns a priority's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT priority_id::text, seq, at, actor_id, actor_name, actor_role,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/puente-dev/puente/internal/i18n"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
@@ -34,6 +35,10 @@ type Service interface {
 	Sessions(ctx context.Context, a pipeline.Actor, pg store.Page) ([]pipeline.Session, string, error)
 	Session(ctx context.Context, a pipeline.Actor, id string) (*service.SessionView, error)
 	CreateSession(ctx context.Context, a pipeline.Actor, in pipeline.SessionInput) (pipeline.Session, error)
+	SessionOutcome(ctx context.Context, a pipeline.Actor, id string) (*pipeline.SessionOutcome, error)
+	SessionOutcomeXLSX(ctx context.Context, a pipeline.Actor, id string, l *i18n.Locale, w http.ResponseWriter) error
+	AnnualPlan(ctx context.Context, a pipeline.Actor, q service.AnnualPlanQuery) (*pipeline.AnnualPlan, error)
+	AnnualPlanXLSX(ctx context.Context, a pipeline.Actor, q service.AnnualPlanQuery, l *i18n.Locale, w http.ResponseWriter) error
 
 	Thread(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Comment, error)
 	PostComment(ctx context.Context, a pipeline.Actor, id, text string) (*pipeline.Comment, error)
