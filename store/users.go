@@ -113,7 +113,7 @@ func emailTaken(err error) error {
 
 // userColumns are a user's columns named as User's fields.
 const userColumns = `u.id::text AS id, u.name, u.role, u.countries, u.themes, coalesce(u.email, '') AS email, u.language,
-	u.notify, u.active, u.created_at, u.deactivated_at`
+	u.notify, u.active, u.created_at, u.deactivated_at, u.partner`
 
 // Token is what an API request's bearer token resolves to: the token's row
 // and its user, whatever their state; the caller judges expiry, revocation
@@ -169,7 +169,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 	err := s.pool.QueryRow(ctx, `SELECT t.id::text, t.expires_at, t.last_used_at, t.revoked_at, `+userColumns+`
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash).
 		Scan(&t.ID, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes,
-			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt)
+			&u.Email, &u.Language, &u.Notify, &u.Active, &u.CreatedAt, &u.DeactivatedAt, &u.Partner)
 	return t, notFound(err)
 }
 
