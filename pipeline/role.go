@@ -87,6 +87,7 @@ const (
 	ExportData       Capability = "export priorities"
 	ManageUsers      Capability = "manage users"
 	AssignExperts    Capability = "choose the expert of a priority"
+	ViewDelivery     Capability = "view the delivery dashboard"
 )
 
 // capabilities says which roles have each capability.
@@ -97,6 +98,7 @@ var capabilities = map[Capability][]Role{
 	ExportData:       {Manager},
 	ManageUsers:      {Manager},
 	AssignExperts:    {Manager},
+	ViewDelivery:     {Manager, Implementer},
 }
 
 // May reports whether the actor has capability c.
