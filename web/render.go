@@ -24,7 +24,7 @@ var templateFiles embed.FS
 
 // assetVersion is appended to asset URLs so a release invalidates the
 // browsers' cached copies.
-const assetVersion = "3"
+const assetVersion = "4"
 
 var funcs = template.FuncMap{
 	"fid":  fieldID,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/puente-dev/puente/people"
@@ -204,6 +205,10 @@ type preferencesData struct {
 	// after how long without a request it ends sooner.
 	SessionEnds time.Time
 	IdleMinutes int
+	// CalendarSince is when the person's calendar address was made (nil:
+	// none); CalendarURL is a new one, shown this once.
+	CalendarSince *time.Time
+	CalendarURL   string
 }
 
 // preferences is everyone's own page: language, how they hear of their
@@ -212,7 +217,12 @@ func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline
 	a.preferencesPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
-func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems) {
+func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued, ps pipeline.Problems, calendarURL ...string) {
+	since, err := a.d.Service.CalendarSince(r.Context(), actor)
+	if err != nil {
+		a.refusal(w, r, actor, err)
+		return
+	}
 	if u == nil {
 		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
@@ -223,8 +233,8 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 	}
 	session, _ := r.Context().Value(sessionKey{}).(store.WebSession)
 	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
-		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes()))},
-		withProblems(ps), withNotice(noticeOf(r)))
+		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes())), CalendarSince: since,
+		CalendarURL: strings.Join(calendarURL, "")}, withProblems(ps), withNotice(noticeOf(r)))
 }
 
 // setPreferences saves the person's language and notification preference;
