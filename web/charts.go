@@ -58,11 +58,15 @@ func hbarChart(id, title string, rows []barRow, centred bool) template.HTML {
 	labelW := 170.0
 	peak := 1.0
 	n := 1
+	// Beside the bars, room for the longest text (a little wider than the
+	// labels' characters: the values are bold).
+	textW := 70.0
 	var desc []string
 	for _, r := range rows {
 		texts := make([]string, len(r.Bars))
 		for i, b := range r.Bars {
 			peak, texts[i] = max(peak, b.Value), b.Text
+			textW = max(textW, 20+8.5*float64(utf8.RuneCountInString(b.Text)))
 		}
 		n = max(n, len(r.Bars))
 		desc = append(desc, r.Label+": "+strings.Join(texts, ", "))
@@ -81,7 +85,7 @@ func hbarChart(id, title string, rows []barRow, centred bool) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart %s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, id, w, h, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, id, html.EscapeString(title), id, html.EscapeString(strings.Join(desc, "; ")))
-	barArea := w - labelW - 110
+	barArea := w - labelW - textW
 	y := 0.0
 	for _, r := range rows {
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-label" text-anchor="end">%s</text>`, labelW-10, y+rowHeight(r)/2+5, html.EscapeString(r.Label))
