@@ -183,7 +183,7 @@ func TestDeliveryInboxIsWhatWaitsForThePartner(t *testing.T) {
 	b, _ := seedDelivery(t)
 	inbox := func(a pipeline.Actor) string {
 		t.Helper()
-		items, err := b.st.DeliveryInbox(b.ctx, a, "2026-06-15")
+		items, err := b.st.DeliveryInbox(b.ctx, a, deliverytest.Today.Format(time.DateOnly))
 		if err != nil {
 			t.Fatal(err)
 		}

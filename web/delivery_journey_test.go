@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-ical"
@@ -32,9 +33,9 @@ import (
 func TestDeliveryViewsInTheBrowser(t *testing.T) {
 	app := testenv.NewApp(t, testenv.AppOptions{Web: puenteapp.WebConfig{}})
 	ctx := context.Background()
-	if _, err := deliverytest.Seed(ctx, app.Store, app.DatabaseURL); err != nil {
-		t.Fatal(err)
-	}
+	_, err := deliverytest.Seed(ctx, app.Store, app.DatabaseURL)
+	require.NoError(t, err)
+	require.NoError(t, deliverytest.MoveTo(ctx, app.DatabaseURL, time.Now()))
 	manager := app.AddUser(t, pipeline.Actor{Name: "Ana Ruiz", Role: pipeline.Manager})
 	impl := app.AddUser(t, pipeline.Actor{Name: "Jean Moreau", Role: pipeline.Implementer})
 	require.NoError(t, deliverytest.Exec(ctx, app.DatabaseURL, `UPDATE users SET partner = 'civipol' WHERE id = $1`, impl.ID))

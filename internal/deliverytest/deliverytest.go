@@ -177,3 +177,16 @@ func Seed(ctx context.Context, st *store.Store, url string) (Scenario, error) {
 	)
 	return s, err
 }
+
+// Today is the day the Scenario's dates are written from: the tests that
+// read it on another day move it there with MoveTo.
+var Today = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+
+// MoveTo shifts every action's dates by as many days as lie between Today
+// and today, so that what is past, due or ahead in the Scenario stays so:
+// for the tests that read the clock (the calendar feed, the inbox).
+func MoveTo(ctx context.Context, url string, today time.Time) error {
+	days := int(today.UTC().Truncate(24*time.Hour).Sub(Today).Hours() / 24)
+	return Exec(ctx, url, `UPDATE support_actions SET start_date = start_date + $1::int, end_date = end_date + $1::int,
+		confirmed_start = confirmed_start + $1::int, confirmed_end = confirmed_end + $1::int`, days)
+}
