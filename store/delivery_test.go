@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/puente-dev/puente/internal/deliverytest"
-	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
 )
@@ -297,59 +295,5 @@ func TestCalendarTokens(t *testing.T) {
 	}
 	if _, err := b.st.CalendarSince(b.ctx, u); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a revoked feed still has a date: %v", err)
-	}
-}
-
-// BenchmarkDeliveryDashboard reads the delivery dashboard over 250,000
-// approved actions (100,000 priorities, every partner, pillar, theme, stage
-// and a few countries each), as a manager unfiltered, a manager filtered by
-// country, and an implementer. The counters make each read a sum over a
-// few hundred rows. `go test ./store -run '^$' -bench DeliveryDashboard`.
-func BenchmarkDeliveryDashboard(b *testing.B) {
-	ctx := context.Background()
-	url := testenv.DatabaseURL(b)
-	st, err := store.Open(ctx, url, 4)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(st.Close)
-	err = deliverytest.Exec(ctx, url, `
-		INSERT INTO priorities (id, ref, title, description, theme, pillar, countries, institution, urgency, sensitivity,
-			stage, stage_entered_at, version, submitted_by, created_at, updated_at, run_id, event_seq)
-		SELECT gen_random_uuid(), 'XX-' || i, 't', 'd', (ARRAY['money_laundering','cybercrime','corruption','drug_trafficking'])[1 + i % 4],
-			(ARRAY['police','justice','penitentiary','cross_cutting'])[1 + i % 4], ARRAY[(ARRAY['PE','CO','MX','EC','HT','SR'])[1 + i % 6]],
-			'i', 'low', CASE WHEN i % 10 = 0 THEN 'restricted' ELSE 'public' END, 'approved', now(), 1, gen_random_uuid(), now(), now(), '', 1
-		FROM generate_series(1, 100000) AS i`)
-	if err == nil {
-		err = deliverytest.Exec(ctx, url, `
-			INSERT INTO support_actions (priority_id, idx, type, title, description, beneficiaries, countries, start_date, end_date,
-				budget_eur, eu_partners, indicators, approved_at, partner, delivery_stage, report, actual_cost_eur,
-				participants_women, participants_men, participants_other, overdue)
-			SELECT p.id, k, 'training', 't', 'd', '{}', p.countries || '{CO}', '2026-01-01', '2026-01-02', 1000 + k,
-				'{}', '[{"name":"n","unit":"u","baseline":0,"target":10}]', now(),
-				(ARRAY['fiiapp','expertise_france','civipol','camoes','iila','nl_bz','nl_jenv'])[1 + (hashtext(p.id::text || k) & 65535) % 7],
-				(ARRAY['scheduled','in_progress','delivered','closed','postponed','cancelled'])[1 + (hashtext(p.ref || k) & 65535) % 6],
-				'{"indicators":[{"actual":12}]}', 900, 3, 4, 0, k = 1
-			FROM priorities p, generate_series(0, 2) AS k
-			WHERE p.ref LIKE 'XX-%' AND (k < 2 OR hashtext(p.ref) % 2 = 0)`)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	impl := pipeline.Actor{ID: uuid.NewString(), Role: pipeline.Implementer, Partner: "civipol"}
-	for _, c := range []struct {
-		name string
-		a    pipeline.Actor
-		f    store.DeliveryFilter
-	}{{"manager", deliveryManager, store.DeliveryFilter{}}, {"manager-country", deliveryManager, store.DeliveryFilter{Country: "PE"}},
-		{"implementer", impl, store.DeliveryFilter{}}} {
-		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
-				d, err := st.DeliveryDashboard(ctx, c.a, c.f)
-				if err != nil || d.Totals.Actions == 0 {
-					b.Fatal(d, err)
-				}
-			}
-		})
 	}
 }
