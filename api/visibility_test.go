@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/puente-dev/puente/internal/deliverytest"
 	"github.com/puente-dev/puente/internal/plantest"
 	"github.com/puente-dev/puente/internal/samplefiles"
 	"github.com/puente-dev/puente/internal/testenv"
@@ -230,6 +232,50 @@ func TestRestrictedActionsStayOutOfTheAnnualPlan(t *testing.T) {
 			if sees(u, p) {
 				t.Errorf("%s sees the restricted %s in %s", u.Name, ref, p)
 			}
+		}
+	}
+}
+
+// TestRestrictedActionsStayOutOfTheDeliveryViews: the restricted
+// priority's actions (deliverytest's scenario: Colombia's, five of
+// civipol's) are counted on the delivery dashboard and listed in calendars
+// only for those who may see the priority — its partner's implementers, its
+// country's focal points, its expert, managers — never for the others.
+func TestRestrictedActionsStayOutOfTheDeliveryViews(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, err := deliverytest.Seed(context.Background(), b.app.Store, b.app.DatabaseURL)
+	if err == nil {
+		err = deliverytest.MoveTo(context.Background(), b.app.DatabaseURL, time.Now())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fiiapp := implementer(t, b.app, "Lucía Gómez", "fiiapp")
+	var d deliveryBody
+	b.app.Do(t, "GET", "/v1/delivery/dashboard?country=CO", fiiapp.Token, nil).JSON(t, &d)
+	if d.Totals.Actions != 1 {
+		t.Errorf("fiiapp counts %d actions in Colombia, want its own one (none of the restricted priority's)", d.Totals.Actions)
+	}
+	restricted := func(u testenv.User) int {
+		t.Helper()
+		_, cal := feed(t, b.app, newCalendar(t, b.app, u))
+		n := 0
+		for _, ev := range cal.Events() {
+			if uid, _ := ev.Props.Text("UID"); strings.Contains(uid, s.Restricted.ID) {
+				n++
+			}
+		}
+		return n
+	}
+	fpCO := b.app.AddUser(t, pipeline.Actor{Name: "Focal point of CO", Role: pipeline.FocalPoint, Countries: []string{"CO"}})
+	cyber := b.app.AddUser(t, pipeline.Actor{Name: "Cybercrime expert", Role: pipeline.Expert, Themes: []string{"cybercrime"}})
+	for _, c := range []struct {
+		u    testenv.User
+		want int
+	}{{b.manager, 5}, {fpCO, 5}, {implementer(t, b.app, "Jean Moreau", "civipol"), 5}, {fiiapp, 0}, {cyber, 0}, {b.fpPE, 0}, {b.fpMX, 0}} {
+		if got := restricted(c.u); got != c.want {
+			t.Errorf("%s's calendar holds %d of the restricted priority's actions, want %d", c.u.Name, got, c.want)
 		}
 	}
 }

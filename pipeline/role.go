@@ -115,6 +115,7 @@ const (
 	ExportData       Capability = "export priorities"
 	ManageUsers      Capability = "manage users"
 	AssignExperts    Capability = "choose the expert of a priority"
+	ViewDelivery     Capability = "view the delivery dashboard"
 )
 
 // capabilities says which roles have each capability.
@@ -125,6 +126,7 @@ var capabilities = map[Capability][]Role{
 	ExportData:       {Manager},
 	ManageUsers:      {Manager},
 	AssignExperts:    {Manager},
+	ViewDelivery:     {Manager, Implementer},
 }
 
 // May reports whether the actor has capability c.

@@ -75,7 +75,7 @@ func (a *App) declareAbsence(w http.ResponseWriter, r *http.Request, actor pipel
 			}
 		}
 		if back == "/preferences" {
-			a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, nil, nil, ps, in)
+			a.preferencesPage(w, r, actor, http.StatusUnprocessableEntity, nil, nil, ps, prefsMore{Absence: in})
 		} else {
 			a.userPage(w, r, actor, http.StatusUnprocessableEntity, nil, nil, ps, in)
 		}

@@ -22,36 +22,84 @@ import (
 func funnelChart(l *i18n.Locale, d *store.Dashboard) template.HTML {
 	stages := append(append([]pipeline.Stage{}, pipeline.OpenStages...), pipeline.Approved)
 	counts := map[pipeline.Stage]int{}
-	peak := 1
 	for _, s := range d.Stages {
 		counts[s.Stage] = s.Count
-		if s.Count > peak && (s.Stage.Open() || s.Stage == pipeline.Approved) {
-			peak = s.Count
-		}
 	}
-	const w, rowH = 640.0, 40.0
-	// The labels' column is as wide as the longest stage name needs (about
-	// 7.5 units a character at the chart's size): "Beoordeling door expert"
-	// is longer than "Expert review".
-	labelW := 170.0
-	h := rowH * float64(len(stages))
-	var b strings.Builder
-	title := l.T("dash.funnel")
-	var desc []string
-	for _, s := range stages {
-		desc = append(desc, l.Stage(s)+": "+l.Num(counts[s]))
-		labelW = max(labelW, 20+7.5*float64(utf8.RuneCountInString(l.Stage(s))))
-	}
-	fmt.Fprintf(&b, `<svg class="chart funnel" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="funnel-t funnel-d" xmlns="http://www.w3.org/2000/svg">`, w, h)
-	fmt.Fprintf(&b, `<title id="funnel-t">%s</title><desc id="funnel-d">%s</desc>`, html.EscapeString(title), html.EscapeString(strings.Join(desc, "; ")))
-	barArea := w - labelW - 70
+	rows := make([]barRow, len(stages))
 	for i, s := range stages {
-		y := float64(i) * rowH
-		bw := max(2, barArea*float64(counts[s])/float64(peak))
-		x := labelW + (barArea-bw)/2
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-label" text-anchor="end">%s</text>`, labelW-10, y+rowH/2+5, html.EscapeString(l.Stage(s)))
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="4" class="bar bar-%s"/>`, x, y+6, bw, rowH-12, s)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-value">%s</text>`, labelW+barArea+10, y+rowH/2+5, html.EscapeString(l.Num(counts[s])))
+		rows[i] = barRow{Label: l.Stage(s), Bars: []bar{{Value: float64(counts[s]), Text: l.Num(counts[s]), Class: "bar-" + string(s)}}}
+	}
+	return hbarChart("funnel", l.T("dash.funnel"), rows, true)
+}
+
+// bar is one bar of hbarChart: its value, the text written beside it, and
+// its colour's class.
+type bar struct {
+	Value float64
+	Text  string
+	Class string
+}
+
+// barRow is one row of hbarChart: a label and one bar or more, stacked.
+type barRow struct {
+	Label string
+	Bars  []bar
+}
+
+// hbarChart draws rows of horizontal bars with their labels on the left and
+// each bar's text on its right, every bar scaled to the largest value;
+// centred centres them (a funnel). The description says every row's
+// figures; id names the chart's title and description.
+func hbarChart(id, title string, rows []barRow, centred bool) template.HTML {
+	const w, rowH = 640.0, 40.0
+	// The labels' column is as wide as the longest label needs (about 7.5
+	// units a character at the chart's size): "Beoordeling door expert" is
+	// longer than "Expert review".
+	labelW := 170.0
+	peak := 1.0
+	n := 1
+	// Beside the bars, room for the longest text (a little wider than the
+	// labels' characters: the values are bold).
+	textW := 70.0
+	var desc []string
+	for _, r := range rows {
+		texts := make([]string, len(r.Bars))
+		for i, b := range r.Bars {
+			peak, texts[i] = max(peak, b.Value), b.Text
+			textW = max(textW, 20+8.5*float64(utf8.RuneCountInString(b.Text)))
+		}
+		n = max(n, len(r.Bars))
+		desc = append(desc, r.Label+": "+strings.Join(texts, ", "))
+		labelW = max(labelW, 20+7.5*float64(utf8.RuneCountInString(r.Label)))
+	}
+	// One bar a row is rowH high; several share it, each a little thinner.
+	bh, step := rowH-12, rowH-12
+	if n > 1 {
+		bh, step = 20, 24
+	}
+	rowHeight := func(r barRow) float64 { return 12 + step*float64(len(r.Bars)) - (step - bh) }
+	h := 0.0
+	for _, r := range rows {
+		h += rowHeight(r)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart %s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, id, w, h, id, id)
+	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, id, html.EscapeString(title), id, html.EscapeString(strings.Join(desc, "; ")))
+	barArea := w - labelW - textW
+	y := 0.0
+	for _, r := range rows {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-label" text-anchor="end">%s</text>`, labelW-10, y+rowHeight(r)/2+5, html.EscapeString(r.Label))
+		for i, br := range r.Bars {
+			by := y + 6 + float64(i)*step
+			bw := max(2, barArea*br.Value/peak)
+			x, tx := labelW, labelW+bw+8
+			if centred {
+				x, tx = labelW+(barArea-bw)/2, labelW+barArea+10
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="4" class="bar %s"/>`, x, by, bw, bh, br.Class)
+			fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" class="chart-value">%s</text>`, tx, by+bh/2+5, html.EscapeString(br.Text))
+		}
+		y += rowHeight(r)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

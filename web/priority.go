@@ -19,6 +19,10 @@ import (
 // first (overdue ones are due soonest and marked), and for focal points
 // their countries' latest priorities.
 func (a *App) home(w http.ResponseWriter, r *http.Request, actor pipeline.Actor) {
+	if actor.Role == pipeline.Implementer {
+		a.implementerHome(w, r, actor)
+		return
+	}
 	ctx := r.Context()
 	tasks, next, err := a.d.Service.Tasks(ctx, actor, pageOf(r, 50))
 	var mine []*pipeline.Priority

@@ -29,6 +29,8 @@ type Service interface {
 	Events(ctx context.Context, a pipeline.Actor, id string) ([]pipeline.Event, error)
 	Tasks(ctx context.Context, a pipeline.Actor, pg store.Page) ([]store.Task, string, error)
 	Pipeline(ctx context.Context, a pipeline.Actor, f store.DashboardFilter, now time.Time) (*store.Dashboard, error)
+	DeliveryDashboard(ctx context.Context, a pipeline.Actor, f store.DeliveryFilter) (*store.DeliveryDashboard, error)
+	DeliveryInbox(ctx context.Context, a pipeline.Actor, now time.Time) ([]store.DeliveryTask, error)
 	ExportCSV(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)
 	ExportIATI(ctx context.Context, a pipeline.Actor, f store.Filter, w http.ResponseWriter) (started bool, err error)
 
@@ -50,6 +52,10 @@ type Service interface {
 	RemoveDocument(ctx context.Context, a pipeline.Actor, id, docID string) error
 
 	Experts(ctx context.Context, a pipeline.Actor, theme string) ([]pipeline.Actor, error)
+
+	NewCalendar(ctx context.Context, a pipeline.Actor) (string, error)
+	RevokeCalendar(ctx context.Context, a pipeline.Actor) error
+	CalendarSince(ctx context.Context, a pipeline.Actor) (*time.Time, error)
 	AssigneeName(ctx context.Context, a pipeline.Actor, p *pipeline.Priority) (string, error)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/puente-dev/puente/internal/testenv"
 	peoplesvc "github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/web"
 )
@@ -40,7 +41,7 @@ func setupLive(t *testing.T) *liveBundle {
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
 	b := &liveBundle{st: st, people: &peoplesvc.Service{Store: st}, ctx: ctx, now: time.Now()}
-	app, err := web.New(web.Deps{Store: st, People: b.people, Now: b.clock})
+	app, err := web.New(web.Deps{Service: service.New(service.Config{Store: st}), Store: st, People: b.people, Now: b.clock})
 	require.NoError(t, err)
 	b.srv = httptest.NewServer(app)
 	t.Cleanup(b.srv.Close)

@@ -224,6 +224,10 @@ type preferencesData struct {
 	SessionEnds time.Time
 	IdleMinutes int
 	Absences    *absencesData
+	// CalendarSince is when the person's calendar address was made (nil:
+	// none); CalendarURL is a new one, shown this once.
+	CalendarSince *time.Time
+	CalendarURL   string
 }
 
 // preferences is everyone's own page: language, how they hear of their
@@ -232,8 +236,21 @@ func (a *App) preferences(w http.ResponseWriter, r *http.Request, actor pipeline
 	a.preferencesPage(w, r, actor, http.StatusOK, nil, nil, nil)
 }
 
+// prefsMore is what a preferences page shows beyond the person's own
+// settings: an absence being corrected, a calendar address made just now.
+type prefsMore struct {
+	Absence     pipeline.AbsenceInput
+	CalendarURL string
+}
+
 func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipeline.Actor, status int, u *store.User, iss *people.Issued,
-	ps pipeline.Problems, absence ...pipeline.AbsenceInput) {
+	ps pipeline.Problems, more ...prefsMore) {
+	m := first(more)
+	since, err := a.d.Service.CalendarSince(r.Context(), actor)
+	if err != nil {
+		a.refusal(w, r, actor, err)
+		return
+	}
 	if u == nil {
 		got, _, err := a.d.People.Get(r.Context(), actor, actor.ID)
 		if err != nil {
@@ -242,15 +259,15 @@ func (a *App) preferencesPage(w http.ResponseWriter, r *http.Request, actor pipe
 		}
 		u = &got
 	}
-	abs, err := a.absences(r, actor, *u, first(absence), "/preferences/absences")
+	abs, err := a.absences(r, actor, *u, m.Absence, "/preferences/absences")
 	if err != nil {
 		a.refusal(w, r, actor, err)
 		return
 	}
 	session, _ := r.Context().Value(sessionKey{}).(store.WebSession)
 	a.render(w, r, &actor, status, "preferences", "prefs.title", preferencesData{U: *u, Token: iss, Choices: choices(),
-		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes())), Absences: abs},
-		withProblems(ps), withNotice(noticeOf(r)))
+		SessionEnds: session.ExpiresAt, IdleMinutes: max(1, int(a.d.IdleTimeout.Minutes())), Absences: abs,
+		CalendarSince: since, CalendarURL: m.CalendarURL}, withProblems(ps), withNotice(noticeOf(r)))
 }
 
 // setPreferences saves the person's language and notification preference;

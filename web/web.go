@@ -169,6 +169,7 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
 	mux.Handle("POST /priorities/{id}/plan", a.auth(a.plan))
 	mux.Handle("GET /dashboard", a.auth(a.dashboard, pipeline.ViewPipeline))
+	mux.Handle("GET /delivery", a.auth(a.delivery, pipeline.ViewDelivery))
 	mux.Handle("GET /sessions", a.auth(a.sessions))
 	mux.Handle("POST /sessions", a.auth(a.createSession, pipeline.CreateSessions))
 	mux.Handle("GET /sessions/{id}", a.auth(a.session))
@@ -192,6 +193,8 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /preferences/token", a.auth(a.rotateOwnToken))
 	mux.Handle("POST /preferences/absences", a.auth(a.declareAbsence))
 	mux.Handle("POST /preferences/absences/{absence_id}/cancel", a.auth(a.cancelAbsence))
+	mux.Handle("POST /preferences/calendar", a.auth(a.newCalendar))
+	mux.Handle("POST /preferences/calendar/revoke", a.auth(a.revokeCalendar))
 	if a.d.SSO != nil {
 		mux.Handle(sso.Prefix, a.d.SSO.Handler(a.signInWithSSO, a.refusedBySSO))
 	}
