@@ -122,6 +122,7 @@ func TestJourneyToApproval(t *testing.T) {
 		{"submit_plan", b.expert.ID, "planning", "validation"},
 		{"endorse", b.fpPE.ID, "validation", "approval"},
 		{"approve", b.manager2.ID, "approval", "approved"},
+		{"delivery_scheduled", "system", "", ""},
 	}
 	if len(trail.Items) != len(want) {
 		t.Fatalf("%d events, want %d: %+v", len(trail.Items), len(want), trail.Items)

@@ -131,6 +131,8 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/priorities/:id/decisions", s.decide)
 	v1.PUT("/priorities/:id/plan", s.putPlan)
 	v1.GET("/priorities/:id/events", s.events)
+	v1.GET("/priorities/:id/actions/:idx", s.getAction)
+	v1.POST("/priorities/:id/actions/:idx/delivery", s.deliver)
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
 	v1.GET("/pipeline", s.pipelineDashboard, may(pipeline.ViewPipeline))

@@ -361,7 +361,9 @@ func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []pipeline.
 	var partners []string
 	for _, a := range actions {
 		counterparts = append(counterparts, a.Beneficiaries...)
-		partners = append(partners, a.EUPartners...)
+		for _, code := range a.EUAgencies {
+			partners = append(partners, euAgencyName(code))
+		}
 	}
 	named(roleAccountable, counterparts)
 	orgs = append(orgs, xOrg{
@@ -663,4 +665,15 @@ type xPeriod struct {
 
 type xTarget struct {
 	Value string `xml:"value,attr"`
+}
+
+// euAgencyName is the name of the EU agency with code, or the code itself
+// when the codelist has no such agency.
+func euAgencyName(code string) string {
+	for _, x := range pipeline.EUAgencies {
+		if x.Code == code {
+			return x.Name
+		}
+	}
+	return code
 }

@@ -46,10 +46,10 @@ func (s *Store) WebSession(ctx context.Context, idHash []byte, now time.Time, id
 	var ws WebSession
 	var lastSeen time.Time
 	u := &ws.User
-	err := s.pool.QueryRow(ctx, `SELECT w.expires_at, w.last_seen_at, u.id::text, u.name, u.role, u.countries, u.themes
+	err := s.pool.QueryRow(ctx, `SELECT w.expires_at, w.last_seen_at, u.id::text, u.name, u.role, u.countries, u.themes, u.partner
 		FROM web_sessions w JOIN users u ON u.id = w.user_id
 		WHERE w.id_hash = $1 AND w.expires_at > $2 AND w.last_seen_at > $3 AND u.active`, idHash, now, now.Add(-idle)).
-		Scan(&ws.ExpiresAt, &lastSeen, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes)
+		Scan(&ws.ExpiresAt, &lastSeen, &u.ID, &u.Name, &u.Role, &u.Countries, &u.Themes, &u.Partner)
 	if err = notFound(err); err != nil {
 		return WebSession{}, err
 	}

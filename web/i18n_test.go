@@ -44,7 +44,8 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 		need["theme."+c] = true
 	}
 	lists := map[string][]string{"pillar": pipeline.Lists.Pillars, "support_type": pipeline.Lists.SupportTypes,
-		"urgency": pipeline.Urgencies, "sensitivity": pipeline.Sensitivities, "session_kind": pipeline.SessionKinds}
+		"urgency": pipeline.Urgencies, "sensitivity": pipeline.Sensitivities, "session_kind": pipeline.SessionKinds,
+		"partner": pipeline.PartnerCodes(), "eu_agency": pipeline.EUAgencyCodes()}
 	for name, codes := range lists {
 		for _, c := range codes {
 			need[name+"."+c] = true

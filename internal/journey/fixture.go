@@ -29,7 +29,7 @@ func Plan() pipeline.Plan {
 		Actions: []pipeline.Action{{
 			Type: "training", Title: "Taller sobre ECI", Description: "Formación de fiscales en la constitución de ECI",
 			Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE", "CO"},
-			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUPartners: []string{"Eurojust"},
+			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUAgencies: []string{"eurojust"}, Partner: "fiiapp",
 			Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 40}},
 		}},
 	}

@@ -443,7 +443,7 @@ func FuzzPlan(f *testing.F) {
 		action := string(fuzzObject("", `"type":"training"`, `"title":`+fuzzQuote(title, raw), `"description":`+fuzzQuote(description, raw),
 			`"beneficiaries":[`+fuzzQuote(beneficiary, raw)+`]`, `"countries":["PE","CO"]`,
 			`"start_date":`+fuzzQuote(start, raw), `"end_date":`+fuzzQuote(end, raw), `"budget_eur":`+budget,
-			`"eu_partners":["Eurojust"]`,
+			`"eu_agencies":["eurojust"]`, `"partner":"fiiapp"`,
 			`"indicators":[{"name":"Fiscales formados","unit":"personas","baseline":`+baseline+`,"target":`+target+`}]`))
 		body := fuzzObject(extra, `"objective":`+fuzzQuote(objective, raw), `"expected_outcome":"Más casos conjuntos"`,
 			`"gender_marker":1`, `"actions":[`+action+`]`)
@@ -467,7 +467,7 @@ func FuzzPlan(f *testing.F) {
 
 // filledLists is a with its absent lists empty, as the store's arrays read back.
 func filledLists(a pipeline.Action) pipeline.Action {
-	for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUPartners} {
+	for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUAgencies} {
 		if *l == nil {
 			*l = []string{}
 		}
