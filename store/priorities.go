@@ -245,7 +245,8 @@ const deliveriesOf = `SELECT jsonb_agg(` + deliveryOf + ` ORDER BY sa.idx)
 const deliveryOf = `jsonb_strip_nulls(jsonb_build_object('stage', sa.delivery_stage,
         'confirmed_start', to_char(sa.confirmed_start, 'YYYY-MM-DD'), 'confirmed_end', to_char(sa.confirmed_end, 'YYYY-MM-DD'),
         'place', nullif(sa.place, ''), 'report', sa.report, 'report_validated', sa.report_validated,
-        'stage_entered_at', coalesce(sa.stage_entered_at, sa.approved_at), 'due_at', sa.report_due_at, 'overdue', sa.overdue))`
+        'stage_entered_at', to_char(coalesce(sa.stage_entered_at, sa.approved_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'due_at', to_char(sa.report_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'overdue', sa.overdue))`
 
 var scanPriority = pgx.RowToAddrOfStructByName[pipeline.Priority]
 
