@@ -32,14 +32,24 @@ func (b *bundle) deliver(t *testing.T, u testenv.User, id string, i, want int, b
 // through the API and returns its id: FIIAPP delivers action 0, Camões 1.
 func (b *bundle) approveTwoActions(t *testing.T) string {
 	t.Helper()
-	id := b.driveTo(t, pipeline.Planning)
-	b.putPlan(t, b.expert, id, journey.TwoActionPlanBody(), http.StatusOK)
-	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "submit_plan"})
-	b.decide(t, b.fpPE, id, http.StatusOK, map[string]any{"decision": "endorse"})
+	id := b.toApproval(t, submission())
 	p := b.decide(t, b.manager2, id, http.StatusOK, map[string]any{"decision": "approve"})
 	if p.Stage != pipeline.Approved || len(p.Deliveries) != 2 || p.Deliveries[1].Stage != pipeline.Scheduled {
 		t.Fatalf("after approval: %s %+v", p.Stage, p.Deliveries)
 	}
+	return id
+}
+
+// toApproval submits body and takes it to approval with
+// journey.TwoActionPlan, through the API.
+func (b *bundle) toApproval(t *testing.T, body map[string]any) string {
+	t.Helper()
+	id := b.submit(t, b.fpPE, body).ID
+	b.decide(t, b.manager, id, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
+	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "approve"})
+	b.putPlan(t, b.expert, id, journey.TwoActionPlanBody(), http.StatusOK)
+	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "submit_plan"})
+	b.decide(t, b.fpPE, id, http.StatusOK, map[string]any{"decision": "endorse"})
 	return id
 }
 
