@@ -75,6 +75,8 @@ func TestMalformedInputOnEveryRoute(t *testing.T) {
 type malformedFixtures struct {
 	b                               *bundle
 	session, triage, revision, plan string
+	// delivering is approved: its actions are being delivered.
+	delivering string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -87,7 +89,7 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	var ses pipeline.Session
 	r.JSON(t, &ses)
 	return &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
-		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning)}
+		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning), delivering: b.approveTwoActions(t)}
 }
 
 // snapshot is what a malformed request must not change.
@@ -95,7 +97,7 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
-	for _, id := range []string{f.triage, f.revision, f.plan} {
+	for _, id := range []string{f.triage, f.revision, f.plan, f.delivering} {
 		p, err := f.b.app.Store.Priority(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +106,7 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("%s v%d %s %d events", p.Ref, p.Version, p.Stage, len(evs)))
+		out = append(out, fmt.Sprintf("%s v%d %s %d events %+v", p.Ref, p.Version, p.Stage, len(evs), p.Deliveries))
 	}
 	conn, err := pgx.Connect(ctx, f.b.app.DatabaseURL)
 	if err != nil {
@@ -146,6 +148,11 @@ func (f *malformedFixtures) context(op operation) opContext {
 		c.token, c.ids["id"] = b.expert.Token, f.plan
 	case "POST /v1/priorities/{id}/decisions":
 		c.base = map[string]any{"decision": "reject", "reason": "fuera de mandato"}
+	case "GET /v1/priorities/{id}/actions/{idx}":
+		c.ids["id"], c.ids["idx"] = f.delivering, "0"
+	case "POST /v1/priorities/{id}/actions/{idx}/delivery":
+		c.token, c.ids["id"], c.ids["idx"] = b.implFIIAPP.Token, f.delivering, "0"
+		c.base = map[string]any{"act": "confirm", "start_date": "2027-02-01", "end_date": "2027-02-05", "place": "Lima"}
 	}
 	return c
 }
@@ -296,7 +303,8 @@ func badPathValues(valid string) map[string]string {
 		"uppercase": strings.ToUpper(valid), "NUL": valid + "%00", "only NUL": "%00", "invalid UTF-8": "%FF%FE",
 		"overlong": strings.Repeat("a", 10000), "traversal": "..%2F..%2Fetc%2Fpasswd", "newline": valid + "%0A",
 		"36 x": strings.Repeat("x", 36), "UTF-8 surrogate": "%ED%A0%80", "bidi override": "%E2%80%AE" + valid,
-		"SQL": "1%27%20OR%20%271%27%3D%271",
+		"SQL": "1%27%20OR%20%271%27%3D%271", "negative": "-1", "leading zero": "0" + valid, "plus": "%2B" + valid,
+		"beyond int64": "99999999999999999999", "float": valid + ".0",
 	}
 }
 
@@ -314,6 +322,9 @@ func (op operation) malformed(c opContext) []rawRequest {
 		}
 		name := p["name"].(string)
 		for what, v := range badPathValues(c.ids[name]) {
+			if v == c.ids[name] {
+				continue // an index has no case: still the valid value
+			}
 			add(rawRequest{method: op.method, target: op.target(c.ids, map[string]string{name: v}, ""),
 				what: "path " + name + ": " + what, body: bodyFor(op, c, nil), contentType: jsonIfBody(op)})
 		}
