@@ -516,6 +516,15 @@ func LapseDelivery(p Priority, i int, kind EventKind, at time.Time) Outcome {
 	return Outcome{Priority: p, Event: ev}
 }
 
+// Progress is how far a priority's delivery went: Delivered of Total actions.
+type Progress struct{ Delivered, Total int }
+
+// DeliveryProgress is p's DeliveryCount as one value, for templates.
+func (p *Priority) DeliveryProgress() Progress {
+	d, t := p.DeliveryCount()
+	return Progress{d, t}
+}
+
 // DeliveryCount is how many of p's actions are delivered (delivered or
 // closed) out of those not cancelled: "2 of 3 actions delivered".
 func (p *Priority) DeliveryCount() (delivered, total int) {
