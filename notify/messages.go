@@ -41,6 +41,9 @@ func Compose(ev pipeline.Event, p *pipeline.Priority, u store.User, baseURL, dom
 		stage = ev.ToStage
 	}
 	args := []any{"Actor", ev.Actor.Name, "Ref", p.Ref, "Title", p.Title, "Stage", l.Stage(stage)}
+	if i, ok := pipeline.EventAction(ev); ok && p.Plan != nil && i >= 0 && i < len(p.Plan.Actions) {
+		args = append(args, "Action", p.Plan.Actions[i].Title)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n%s\n", l.T("mail.greeting", "Name", u.Name), l.T("mail.lead."+string(kind), args...))
 	if ev.Comment != "" {

@@ -31,11 +31,13 @@ const (
 	Withdrawn         Kind = "withdrawn"          // → the submitter and the expert
 	Reminder          Kind = "reminder"           // 80 % of the SLA → whoever must act
 	Escalated         Kind = "escalated"          // 100 % → whoever must act and the managers
+	ReportReminder    Kind = "report_reminder"    // an action ended without its report → its partner's implementers
+	ReportEscalated   Kind = "report_escalated"   // its report is overdue → the managers and its partner's implementers
 )
 
 // Kinds lists every message.
 var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, ChangesRequested, Endorsed,
-	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated}
+	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated, ReportReminder, ReportEscalated}
 
 // kinds are the messages events become; an approval only when it is the
 // final one (Approved, not the expert's review).
@@ -53,6 +55,8 @@ var kinds = map[pipeline.EventKind]Kind{
 	pipeline.EventOf(pipeline.Withdraw):        Withdrawn,
 	pipeline.EventReminder:                     Reminder,
 	pipeline.EventEscalated:                    Escalated,
+	pipeline.EventReportReminder:               ReportReminder,
+	pipeline.EventReportEscalated:              ReportEscalated,
 }
 
 // KindOf is the message an event becomes, if any: submissions, drafts,
@@ -92,6 +96,10 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 	case Escalated:
 		acts := mustAct(stageOf(ev, p), p)
 		want = func(u store.User) bool { return acts(u) || u.Role == pipeline.Manager }
+	case ReportReminder:
+		want = func(u store.User) bool { return implements(u, ev) }
+	case ReportEscalated:
+		want = func(u store.User) bool { return implements(u, ev) || u.Role == pipeline.Manager }
 	}
 	var out []store.User
 	for _, u := range users {
@@ -104,6 +112,13 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 	}
 	slices.SortFunc(out, func(a, b store.User) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// implements reports whether u is an implementer of the partner that
+// delivers the action a delivery event names.
+func implements(u store.User, ev pipeline.Event) bool {
+	partner, _ := ev.Data["partner"].(string)
+	return u.Role == pipeline.Implementer && partner != "" && u.Partner == partner
 }
 
 // expertOf is the expert an accept or reassign gave the priority: the one

@@ -512,7 +512,7 @@ func LapseDelivery(p Priority, i int, kind EventKind, at time.Time) Outcome {
 		touch(&p, at)
 	}
 	ev := next(&p, System, kind, at)
-	ev.Data = map[string]any{"action": i, "stage": d.Stage, "due_at": d.DueAt, "partner": p.Plan.Actions[i].Partner}
+	ev.Data = map[string]any{"action": i, "delivery_stage": d.Stage, "due_at": d.DueAt, "partner": p.Plan.Actions[i].Partner}
 	return Outcome{Priority: p, Event: ev}
 }
 
