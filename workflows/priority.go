@@ -390,8 +390,12 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		w.indexPending = false
 		return
 	}
-	if !w.p.Stage.Open() {
+	if !w.p.Stage.Open() && !w.p.DeliveryOpen() {
 		w.indexPending = true // written with the completion (run)
+		return
+	}
+	if !w.p.Stage.Open() {
+		w.flushSearchAttributes(ctx) // the stage's last change, and the run goes on: indexed at once
 		return
 	}
 	if !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {
