@@ -463,3 +463,13 @@ func TestImplementerReadsOnlyTheirPartnersActions(t *testing.T) {
 		}
 	}
 }
+
+func TestDeliveryCodelists(t *testing.T) {
+	t.Parallel()
+	if len(Lists.Partners) != 7 || Lists.Partners[0].Code != "fiiapp" || !Lists.Partners[0].Lead ||
+		len(Lists.EUAgencies) != 7 || !slices.Equal(EUAgencyCodes(), []string{"europol", "eurojust", "cepol", "euda", "frontex", "eppo", "eu_lisa"}) ||
+		len(Lists.DeliveryStages) != 6 || len(Lists.DeliveryActs) != 8 {
+		t.Errorf("codelists: %d partners, %d agencies %v, %v, %v", len(Lists.Partners), len(Lists.EUAgencies), EUAgencyCodes(),
+			Lists.DeliveryStages, Lists.DeliveryActs)
+	}
+}
