@@ -276,7 +276,7 @@ func TestPriorityPageShowsItsDelivery(t *testing.T) {
 		{Stage: pipeline.InProgress, StageEnteredAt: at}}
 	want := map[string][]string{
 		"es": {"Aprobada", "2 de 3 acciones entregadas", "Cerrada", "Entregada", "En curso"},
-		"pt": {"2 de 3 ações entregues", "Encerrada", "Entregue", "Em curso"},
+		"pt": {"2 de 3 ações entregues", "Encerrada", "Entregue", "Em andamento"},
 		"en": {"2 of 3 actions delivered", "Closed", "Delivered", "In progress"},
 		"fr": {"2 sur 3 actions réalisées", "Clôturée", "Réalisée", "En cours"},
 		"nl": {"2 van 3 acties uitgevoerd", "Afgesloten", "Uitgevoerd", "In uitvoering"},
