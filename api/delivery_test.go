@@ -1,304 +1,197 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-ical"
-	"github.com/google/uuid"
-
-	"github.com/puente-dev/puente/internal/deliverytest"
+	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
-	"github.com/puente-dev/puente/store"
+	"github.com/puente-dev/puente/service"
 )
 
-// implementer adds an implementer of partner.
-func implementer(t *testing.T, app *testenv.App, name, partner string) testenv.User {
+// deliver posts a delivery act as u on action i and fails the test unless
+// it answers want; it returns the priority an accepted act answers.
+func (b *bundle) deliver(t *testing.T, u testenv.User, id string, i, want int, body map[string]any, headers ...string) priorityBody {
 	t.Helper()
-	u := app.AddUser(t, pipeline.Actor{Name: name, Role: pipeline.Implementer})
-	if err := deliverytest.Exec(context.Background(), app.DatabaseURL, `UPDATE users SET partner = $2 WHERE id = $1`, u.ID, partner); err != nil {
-		t.Fatal(err)
+	r := b.app.Do(t, "POST", fmt.Sprintf("/v1/priorities/%s/actions/%d/delivery", id, i), u.Token, body, headers...)
+	if r.StatusCode != want {
+		t.Fatalf("%v on action %d by %s: %s %s", body["act"], i, u.Name, r.Status, r.Body)
 	}
-	u.Partner = partner
-	return u
+	var p priorityBody
+	if want == http.StatusOK {
+		r.JSON(t, &p)
+	}
+	return p
 }
 
-type deliveryBody struct {
-	Totals struct {
-		Actions        int     `json:"actions"`
-		Overdue        int     `json:"overdue_reports"`
-		Budget         float64 `json:"budget_eur"`
-		ActualCost     float64 `json:"actual_cost_eur"`
-		IndicatorsMet  int     `json:"indicators_met"`
-		Indicators     int     `json:"indicators"`
-		Women          int     `json:"participants_women"`
-		Reported       int     `json:"reported"`
-		ReportedBudget float64 `json:"reported_budget_eur"`
-	} `json:"totals"`
-	ByPartner []struct {
-		Key     string `json:"key"`
-		Actions int    `json:"actions"`
-	} `json:"by_partner"`
+// approveTwoActions takes a priority with journey.TwoActionPlan to approval
+// through the API and returns its id: FIIAPP delivers action 0, Camões 1.
+func (b *bundle) approveTwoActions(t *testing.T) string {
+	t.Helper()
+	id := b.toApproval(t, submission())
+	p := b.decide(t, b.manager2, id, http.StatusOK, map[string]any{"decision": "approve"})
+	if p.Stage != pipeline.Approved || len(p.Deliveries) != 2 || p.Deliveries[1].Stage != pipeline.Scheduled {
+		t.Fatalf("after approval: %s %+v", p.Stage, p.Deliveries)
+	}
+	return id
 }
 
-// TestDeliveryDashboardOverTheAPI reads the dashboard of the deliverytest
-// scenario as a manager and as each partner's implementer (their actions
-// only, the restricted priority's included), refuses it to the other roles
-// and refuses bad filters with their codes.
-func TestDeliveryDashboardOverTheAPI(t *testing.T) {
+// toApproval submits body and takes it to approval with
+// journey.TwoActionPlan, through the API.
+func (b *bundle) toApproval(t *testing.T, body map[string]any) string {
+	t.Helper()
+	id := b.submit(t, b.fpPE, body).ID
+	b.decide(t, b.manager, id, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
+	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "approve"})
+	b.putPlan(t, b.expert, id, journey.TwoActionPlanBody(), http.StatusOK)
+	b.decide(t, b.expert, id, http.StatusOK, map[string]any{"decision": "submit_plan"})
+	b.decide(t, b.fpPE, id, http.StatusOK, map[string]any{"decision": "endorse"})
+	return id
+}
+
+// TestDeliveryOfTwoActions delivers a two-action plan through the API: one
+// action confirmed, reported, sent back, reported again, validated and
+// closed; the other postponed and cancelled. Every refusal on the way
+// changes nothing, and the audit trail stays gapless.
+func TestDeliveryOfTwoActions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if _, err := deliverytest.Seed(context.Background(), b.app.Store, b.app.DatabaseURL); err != nil {
-		t.Fatal(err)
-	}
-	fiiapp := implementer(t, b.app, "Lucía Gómez", "fiiapp")
-	civipol := implementer(t, b.app, "Jean Moreau", "civipol")
-	get := func(u testenv.User, query string) deliveryBody {
+	id := b.approveTwoActions(t)
+	version := func() int { return b.get(t, b.manager, id).Version }
+	refuse := func(u testenv.User, i, want int, body map[string]any, headers ...string) {
 		t.Helper()
-		var d deliveryBody
-		b.app.Do(t, "GET", "/v1/delivery/dashboard"+query, u.Token, nil).JSON(t, &d)
-		return d
-	}
-	m := get(b.manager, "")
-	if got := fmt.Sprintf("%+v", m.Totals); got != "{Actions:8 Overdue:1 Budget:52000 ActualCost:23500.5 IndicatorsMet:2 Indicators:3 Women:15 Reported:2 ReportedBudget:25000}" {
-		t.Errorf("manager's totals %s", got)
-	}
-	if got := fmt.Sprintf("%+v", get(b.manager, "?country=CO&pillar=police").Totals); got != "{Actions:5 Overdue:1 Budget:21000 ActualCost:5500 IndicatorsMet:1 Indicators:1 Women:3 Reported:1 ReportedBudget:5000}" {
-		t.Errorf("manager's totals for Colombia's police %s", got)
-	}
-	if got := fmt.Sprintf("%+v", get(fiiapp, "").ByPartner); got != "[{Key:fiiapp Actions:2}]" {
-		t.Errorf("fiiapp's partners %s", got)
-	}
-	if got := get(civipol, "").Totals.Actions; got != 6 {
-		t.Errorf("civipol's actions %d, want 6 (the restricted priority's five among them)", got)
-	}
-	if got := get(fiiapp, "?partner=civipol").Totals.Actions; got != 0 {
-		t.Errorf("fiiapp sees %d of civipol's actions", got)
-	}
-	for _, u := range []testenv.User{b.fpPE, b.expert} {
-		if r := b.app.Do(t, "GET", "/v1/delivery/dashboard", u.Token, nil); r.StatusCode != http.StatusForbidden {
-			t.Errorf("%s: %s, want 403", u.Name, r.Status)
+		before := version()
+		b.deliver(t, u, id, i, want, body, headers...)
+		if after := version(); after != before {
+			t.Fatalf("refused %v (%d) changed the priority: v%d → v%d", body["act"], want, before, after)
 		}
 	}
-	for query, want := range map[string]string{
-		"?partner=acme":          "partner:not_one_of",
-		"?country=XX":            "country:not_one_of",
-		"?pillar=army":           "pillar:not_one_of",
-		"?theme=%00":             "theme:not_one_of",
-		"?limit=5":               "limit:not_paginated",
-		"?stage=closed":          "stage:unknown_parameter",
-		"?partner=acme&pillar=x": "partner:not_one_of pillar:not_one_of",
-	} {
-		r := b.app.Do(t, "GET", "/v1/delivery/dashboard"+query, b.manager.Token, nil)
-		var prob struct {
-			Errors []pipeline.FieldError `json:"errors"`
+	confirm := map[string]any{"act": "confirm", "start_date": "2027-02-02", "end_date": "2027-02-06", "place": "Lima"}
+
+	// Who may see and act, before anyone acts: in the order 404, 412, 409, 403, 422.
+	refuse(b.implCamoes, 0, http.StatusNotFound, confirm)
+	refuse(b.fpMX, 0, http.StatusNotFound, confirm)
+	refuse(b.implFIIAPP, 2, http.StatusNotFound, confirm)
+	refuse(b.implFIIAPP, 0, http.StatusPreconditionFailed, confirm, "If-Match", `"1"`)
+	refuse(b.implFIIAPP, 0, http.StatusConflict, map[string]any{"act": "report", "report": journey.ReportBody(1)})
+	refuse(b.expert, 0, http.StatusForbidden, confirm)
+	refuse(b.manager, 0, http.StatusForbidden, confirm)
+	refuse(b.implFIIAPP, 0, http.StatusUnprocessableEntity, map[string]any{"act": "confirm", "start_date": "2027-02-06", "end_date": "2027-02-02"})
+	refuse(b.implFIIAPP, 0, http.StatusUnprocessableEntity, map[string]any{"act": "dance"})
+	for _, path := range []string{"/actions/-1", "/actions/01", "/actions/x", "/actions/99999999999999999999"} {
+		if r := b.app.Do(t, "GET", "/v1/priorities/"+id+path, b.manager.Token, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %s", path, r.Status)
 		}
-		r.Problem(t, &prob)
-		var got []string
-		for _, e := range prob.Errors {
-			got = append(got, e.Field+":"+string(e.Code))
+	}
+
+	// Action 0: confirm, report, send back, report again, validate, close.
+	p := b.deliver(t, b.implFIIAPP, id, 0, http.StatusOK, confirm)
+	if d := p.Deliveries[0]; d.Stage != pipeline.InProgress || d.Place != "Lima" || d.ConfirmedEnd != "2027-02-06" {
+		t.Fatalf("after confirm: %+v", d)
+	}
+	bad := journey.ReportBody(1)
+	bad["participants_women"], bad["countries"] = -3, []string{"ES"}
+	refuse(b.implFIIAPP, 0, http.StatusUnprocessableEntity, map[string]any{"act": "report", "report": bad})
+	refuse(b.implFIIAPP, 0, http.StatusUnprocessableEntity, map[string]any{"act": "report", "report": journey.ReportBody(2)})
+	b.deliver(t, b.implFIIAPP, id, 0, http.StatusOK, map[string]any{"act": "report", "report": journey.ReportBody(1)})
+	refuse(b.manager, 0, http.StatusConflict, map[string]any{"act": "close"})
+	refuse(b.implFIIAPP, 0, http.StatusForbidden, map[string]any{"act": "validate"})
+	refuse(b.expert, 0, http.StatusUnprocessableEntity, map[string]any{"act": "send_back"})
+	p = b.deliver(t, b.expert, id, 0, http.StatusOK, map[string]any{"act": "send_back", "comment": "Falta el desglose por institución"})
+	if d := p.Deliveries[0]; d.Stage != pipeline.InProgress || d.ReportValidated {
+		t.Fatalf("after send back: %+v", d)
+	}
+	b.deliver(t, b.implFIIAPP, id, 0, http.StatusOK, map[string]any{"act": "report", "report": journey.ReportBody(1)})
+	b.deliver(t, b.expert, id, 0, http.StatusOK, map[string]any{"act": "validate"})
+	refuse(b.expert, 0, http.StatusConflict, map[string]any{"act": "validate"})
+	refuse(b.implFIIAPP, 0, http.StatusForbidden, map[string]any{"act": "close"})
+	p = b.deliver(t, b.manager, id, 0, http.StatusOK, map[string]any{"act": "close"}, "If-Match", fmt.Sprintf(`"%d"`, version()))
+	if d := p.Deliveries[0]; d.Stage != pipeline.Closed || !d.ReportValidated || d.Report == nil || d.Report.Participants() != 35 {
+		t.Fatalf("after close: %+v", d)
+	}
+
+	// Action 1: Camões postpones it, a manager cancels it.
+	refuse(b.implCamoes, 1, http.StatusUnprocessableEntity, map[string]any{"act": "postpone", "start_date": "2027-06-01", "end_date": "2027-06-05"})
+	p = b.deliver(t, b.implCamoes, id, 1, http.StatusOK,
+		map[string]any{"act": "postpone", "start_date": "2027-06-01", "end_date": "2027-06-05", "reason": "Elecciones en abril"})
+	if d := p.Deliveries[1]; d.Stage != pipeline.Postponed || d.ConfirmedStart != "2027-06-01" {
+		t.Fatalf("after postpone: %+v", d)
+	}
+	refuse(b.implCamoes, 1, http.StatusForbidden, map[string]any{"act": "cancel", "reason": "r"})
+	p = b.deliver(t, b.manager, id, 1, http.StatusOK, map[string]any{"act": "cancel", "reason": "La contraparte no puede recibirla"})
+	if p.Deliveries[1].Stage != pipeline.Cancelled {
+		t.Fatalf("after cancel: %+v", p.Deliveries[1])
+	}
+	assertReadModelMatchesWorkflow(t, b, id)
+
+	// The audit trail: gapless, the delivery steps in order, each naming its action.
+	var trail struct{ Items []pipeline.Event }
+	b.app.Do(t, "GET", "/v1/priorities/"+id+"/events", b.manager.Token, nil).JSON(t, &trail)
+	var kinds []string
+	for i, e := range trail.Items {
+		if e.Seq != i+1 {
+			t.Fatalf("event %d has seq %d", i+1, e.Seq)
 		}
-		slices.Sort(got)
-		if r.StatusCode != http.StatusUnprocessableEntity || strings.Join(got, " ") != want {
-			t.Errorf("%s: %s %v, want 422 %s", query, r.Status, got, want)
+		if slices.Contains(pipeline.DeliveryEventKinds, e.Kind) && e.Kind != pipeline.EventDeliveryScheduled {
+			j, _ := pipeline.EventAction(e)
+			kinds = append(kinds, fmt.Sprintf("%d:%s", j, e.Kind))
 		}
+	}
+	want := []string{"0:confirmed", "0:reported", "0:sent_back", "0:reported", "0:report_validated", "0:closed", "1:postponed", "1:cancelled"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("delivery events %v, want %v", kinds, want)
+	}
+
+	// The implementers read their own actions only, and nothing of the pipeline.
+	var camoes struct{ Items []pipeline.Event }
+	b.app.Do(t, "GET", "/v1/priorities/"+id+"/events", b.implCamoes.Token, nil).JSON(t, &camoes)
+	var seen []string
+	for _, e := range camoes.Items {
+		seen = append(seen, string(e.Kind))
+	}
+	if !slices.Equal(seen, []string{"approve", "delivery_scheduled", "postponed", "cancelled"}) {
+		t.Errorf("Camões reads %v", seen)
+	}
+	r := b.app.Do(t, "GET", "/v1/priorities/"+id, b.implCamoes.Token, nil)
+	if strings.Contains(string(r.Body), "Taller sobre ECI") || !strings.Contains(string(r.Body), "Intercambio con Eurojust") {
+		t.Errorf("Camões reads FIIAPP's action, or not its own: %s", r.Body)
+	}
+	var v service.ActionView
+	b.app.Do(t, "GET", "/v1/priorities/"+id+"/actions/0", b.implFIIAPP.Token, nil).JSON(t, &v)
+	if v.Action.Delivery.Stage != pipeline.Closed || len(v.Events) != 6 || len(v.AllowedActs) != 0 || v.Action.Partner != "fiiapp" {
+		t.Errorf("FIIAPP's action: %+v", v)
+	}
+	if r := b.app.Do(t, "GET", "/v1/priorities/"+id+"/actions/0", b.implCamoes.Token, nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("Camões reads FIIAPP's action: %s", r.Status)
 	}
 }
 
-// feed fetches a calendar URL's path without any credential.
-func feed(t *testing.T, app *testenv.App, calURL string) (testenv.Response, *ical.Calendar) {
-	t.Helper()
-	u, err := url.Parse(calURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := app.Do(t, "GET", u.Path, "", nil)
-	if r.StatusCode != http.StatusOK {
-		return r, nil
-	}
-	cal, err := ical.NewDecoder(bytes.NewReader(r.Body)).Decode()
-	if err != nil {
-		t.Fatalf("the feed does not parse: %v\n%s", err, r.Body)
-	}
-	return r, cal
-}
-
-func newCalendar(t *testing.T, app *testenv.App, u testenv.User) string {
-	t.Helper()
-	var issued struct{ URL string }
-	r := app.Do(t, "POST", "/v1/me/calendar", u.Token, nil)
-	if r.StatusCode != http.StatusCreated {
-		t.Fatalf("create calendar: %s %s", r.Status, r.Body)
-	}
-	r.JSON(t, &issued)
-	if !strings.HasPrefix(issued.URL, app.URL+"/calendar/ptc_") || !strings.HasSuffix(issued.URL, ".ics") {
-		t.Fatalf("calendar URL %q", issued.URL)
-	}
-	return issued.URL
-}
-
-// TestCalendarFeed parses the feed back with go-ical: one all-day event per
-// action in scope with its confirmed dates (else the planned ones), DTEND
-// exclusive, its place, a description with the priority's ref and a link,
-// a stable UID and STATUS CANCELLED for a cancelled action; a restricted
-// priority's actions only for those who may see it. Then revocation: the
-// old URL is 404 at once, as is a deactivated user's.
-func TestCalendarFeed(t *testing.T) {
+// TestManagerChangesThePartner: a manager gives an approved action to
+// another partner with a reason; the old partner loses it, the new one
+// may confirm it, and the support actions list follows.
+func TestManagerChangesThePartner(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
-	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 1, 0)
-	d := func(n int) string { return day.AddDate(0, 0, n).Format(time.DateOnly) }
-	public := deliverytest.Priority("PE-2026-0042", "Lavado de activos", func(p *pipeline.Priority) { p.Countries = []string{"PE", "CO"} })
-	restricted := deliverytest.Priority("CO-2026-0043", "Ciberdelito", func(p *pipeline.Priority) {
-		p.Countries, p.Theme, p.Sensitivity, p.Assignee = []string{"CO"}, "joint_investigation_teams", pipeline.Restricted, b.expert.ID
-	})
-	err := deliverytest.Put(ctx, b.app.Store, b.app.DatabaseURL, public,
-		deliverytest.Action{Index: 0, Title: "Taller de análisis financiero", Partner: "fiiapp", Countries: []string{"PE"},
-			Stage: pipeline.Scheduled, Start: d(0), End: d(2), BudgetEUR: 1000},
-		deliverytest.Action{Index: 1, Title: "Intercambio en La Haya", Partner: "fiiapp", Countries: []string{"PE"},
-			Stage: pipeline.InProgress, Start: d(10), End: d(11), ConfirmedStart: d(12), ConfirmedEnd: d(14), Place: "La Haya, Eurojust",
-			BudgetEUR: 1000},
-		deliverytest.Action{Index: 2, Title: "Estudio anulado", Partner: "civipol", Countries: []string{"PE"},
-			Stage: pipeline.Cancelled, Start: d(20), End: d(20), BudgetEUR: 1000})
-	if err == nil {
-		err = deliverytest.Put(ctx, b.app.Store, b.app.DatabaseURL, restricted,
-			deliverytest.Action{Index: 0, Title: "Curso reservado", Partner: "civipol", Countries: []string{"CO"},
-				Stage: pipeline.Scheduled, Start: d(5), End: d(6), BudgetEUR: 1000})
+	id := b.approveTwoActions(t)
+	b.deliver(t, b.implCamoes, id, 1, http.StatusForbidden, map[string]any{"act": "change_partner", "partner": "fiiapp", "reason": "r"})
+	b.deliver(t, b.manager, id, 1, http.StatusUnprocessableEntity, map[string]any{"act": "change_partner", "partner": "fiiapp"})
+	b.deliver(t, b.manager, id, 1, http.StatusUnprocessableEntity, map[string]any{"act": "change_partner", "partner": "camoes", "reason": "r"})
+	p := b.deliver(t, b.manager, id, 1, http.StatusOK, map[string]any{"act": "change_partner", "partner": "fiiapp", "reason": "Camões sin capacidad"})
+	if p.Plan.Actions[1].Partner != "fiiapp" {
+		t.Fatalf("partner %q", p.Plan.Actions[1].Partner)
 	}
-	if err != nil {
-		t.Fatal(err)
+	if r := b.app.Do(t, "GET", "/v1/priorities/"+id, b.implCamoes.Token, nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("Camões, with no action left, still sees the priority: %s", r.Status)
 	}
-
-	calURL := newCalendar(t, b.app, b.fpPE)
-	r, cal := feed(t, b.app, calURL)
-	if cal == nil {
-		t.Fatalf("feed: %s %s", r.Status, r.Body)
+	b.deliver(t, b.implFIIAPP, id, 1, http.StatusOK, map[string]any{"act": "confirm", "start_date": "2027-04-05", "end_date": "2027-04-09", "place": "Lisboa"})
+	var actions struct{ Items []pipeline.SupportAction }
+	b.app.Do(t, "GET", "/v1/support-actions", b.implFIIAPP.Token, nil).JSON(t, &actions)
+	if len(actions.Items) != 2 || actions.Items[0].Partner != "fiiapp" || actions.Items[1].Partner != "fiiapp" {
+		t.Errorf("FIIAPP's support actions: %+v", actions.Items)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
-		t.Errorf("Content-Type %q", ct)
-	}
-	events := cal.Events()
-	var got []string
-	for _, ev := range events {
-		uid, _ := ev.Props.Text(ical.PropUID)
-		summary, _ := ev.Props.Text(ical.PropSummary)
-		loc, _ := ev.Props.Text(ical.PropLocation)
-		status, _ := ev.Status()
-		start, end := ev.Props.Get(ical.PropDateTimeStart), ev.Props.Get(ical.PropDateTimeEnd)
-		if start.ValueType() != ical.ValueDate || end.ValueType() != ical.ValueDate {
-			t.Errorf("%s: DTSTART %s DTEND %s are not DATE values", uid, start.Value, end.Value)
-		}
-		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%s", uid, summary, start.Value, end.Value, loc, status))
-		desc, _ := ev.Props.Text(ical.PropDescription)
-		if !strings.Contains(desc, "PE-2026-0042") || !strings.Contains(desc, b.app.URL+"/priorities/"+public.ID+"/actions/") {
-			t.Errorf("%s: description without the ref and the link: %q", uid, desc)
-		}
-	}
-	compact := func(s string) string { return strings.ReplaceAll(s, "-", "") }
-	want := []string{
-		fmt.Sprintf("action-%s-0@puente|Taller de análisis financiero|%s|%s||TENTATIVE", public.ID, compact(d(0)), compact(d(3))),
-		fmt.Sprintf("action-%s-1@puente|Intercambio en La Haya|%s|%s|La Haya, Eurojust|CONFIRMED", public.ID, compact(d(12)), compact(d(15))),
-		fmt.Sprintf("action-%s-2@puente|Estudio anulado|%s|%s||CANCELLED", public.ID, compact(d(20)), compact(d(21))),
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("Peru's focal point's events:\n got %q\nwant %q", got, want)
-	}
-
-	// Scope: the restricted priority's action for its country's focal point
-	// and its expert, not for the theme's other expert.
-	count := func(u testenv.User) []string {
-		t.Helper()
-		_, cal := feed(t, b.app, newCalendar(t, b.app, u))
-		var titles []string
-		for _, ev := range cal.Events() {
-			s, _ := ev.Props.Text(ical.PropSummary)
-			titles = append(titles, s)
-		}
-		return titles
-	}
-	fpCO := b.app.AddUser(t, pipeline.Actor{Name: "Focal point of CO", Role: pipeline.FocalPoint, Countries: []string{"CO"}})
-	for _, c := range []struct {
-		u    testenv.User
-		want string
-	}{
-		{fpCO, "[Taller de análisis financiero Curso reservado Intercambio en La Haya Estudio anulado]"},
-		{b.expert, "[Curso reservado]"},
-		{b.expert2, "[]"},
-		{b.fpMX, "[]"},
-		{implementer(t, b.app, "Jean Moreau", "civipol"), "[Curso reservado Estudio anulado]"},
-	} {
-		if got := fmt.Sprint(count(c.u)); got != c.want {
-			t.Errorf("%s's events %s, want %s", c.u.Name, got, c.want)
-		}
-	}
-
-	// Revoking: the URL is 404 at once, and revoking again is 404.
-	if r := b.app.Do(t, "DELETE", "/v1/me/calendar", b.fpPE.Token, nil); r.StatusCode != http.StatusNoContent {
-		t.Fatalf("revoke: %s %s", r.Status, r.Body)
-	}
-	if r, _ := feed(t, b.app, calURL); r.StatusCode != http.StatusNotFound {
-		t.Errorf("a revoked feed: %s, want 404", r.Status)
-	}
-	if r := b.app.Do(t, "DELETE", "/v1/me/calendar", b.fpPE.Token, nil); r.StatusCode != http.StatusNotFound {
-		t.Errorf("revoking twice: %s, want 404", r.Status)
-	}
-	// A new URL replaces the old; a deactivated person's is 404.
-	first := newCalendar(t, b.app, b.fpMX)
-	second := newCalendar(t, b.app, b.fpMX)
-	if r, _ := feed(t, b.app, first); r.StatusCode != http.StatusNotFound {
-		t.Errorf("a replaced feed: %s, want 404", r.Status)
-	}
-	if r, _ := feed(t, b.app, second); r.StatusCode != http.StatusOK {
-		t.Errorf("the new feed: %s %s", r.Status, r.Body)
-	}
-	if _, err := b.app.Store.Deactivate(ctx, b.fpMX.ID); err != nil {
-		t.Fatal(err)
-	}
-	if r, _ := feed(t, b.app, second); r.StatusCode != http.StatusNotFound {
-		t.Errorf("a deactivated person's feed: %s, want 404", r.Status)
-	}
-}
-
-// TestCalendarBadTokens: whatever the token, a feed it does not open is
-// 404 with a problem body, and a client that keeps guessing is held back
-// like one trying bearer tokens.
-func TestCalendarBadTokens(t *testing.T) {
-	t.Parallel()
-	app := testenv.NewApp(t, testenv.AppOptions{})
-	token, _ := store.NewToken()
-	bad := []string{"x.ics", "ptc_.ics", "ptc_" + strings.Repeat("A", 43), "ptc_" + strings.Repeat("A", 43) + ".ics",
-		"ptc_" + strings.Repeat("%C3%A9", 43) + ".ics", strings.Replace(token, "pte_", "ptc_", 1) + ".ics", token + ".ics",
-		"ptc_" + strings.Repeat("A", 42) + "%00.ics", "ptc_" + uuid.NewString() + ".ics", "..%2F..%2Fetc%2Fpasswd.ics",
-		strings.Repeat("a", 5000) + ".ics"}
-	for _, b := range bad {
-		r := app.Do(t, "GET", "/calendar/"+b, "", nil)
-		var prob struct{ Status int }
-		r.Problem(t, &prob)
-		if r.StatusCode != http.StatusNotFound || prob.Status != http.StatusNotFound {
-			t.Errorf("GET /calendar/%.40s: %s %s, want 404", b, r.Status, r.Body)
-		}
-	}
-	limited := false
-	for range 30 {
-		r := app.Do(t, "GET", "/calendar/ptc_"+strings.Repeat("B", 43)+".ics", "", nil)
-		if r.StatusCode == http.StatusTooManyRequests && r.Header.Get("Retry-After") != "" {
-			limited = true
-			break
-		}
-		if r.StatusCode != http.StatusNotFound {
-			t.Fatalf("bad token: %s", r.Status)
-		}
-	}
-	if !limited {
-		t.Error("40 bad calendar tokens from one client and never a 429")
-	}
+	assertReadModelMatchesWorkflow(t, b, id)
 }

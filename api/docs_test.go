@@ -32,6 +32,7 @@ import (
 	"github.com/puente-dev/puente/internal/journey"
 	"github.com/puente-dev/puente/people"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 )
 
@@ -581,8 +582,19 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		pipeline.Session
 		Priorities map[pipeline.Stage]int `json:"priorities_by_stage"`
 	}{ses, counts})
-	js(http.MethodGet, "/v1/support-actions", 200, newPage([]pipeline.SupportAction{
-		{PriorityID: pid, PriorityRef: "PE-2026-0001", Index: 0, Theme: "money_laundering", ApprovedAt: now, Action: complete}}, ""))
+	sa := pipeline.SupportAction{PriorityID: pid, PriorityRef: "PE-2026-0001", Index: 0, Theme: "money_laundering", ApprovedAt: now,
+		Action: complete, Delivery: pipeline.Delivery{Stage: pipeline.Scheduled, StageEnteredAt: now, DueAt: &due}}
+	js(http.MethodGet, "/v1/support-actions", 200, newPage([]pipeline.SupportAction{sa}, ""))
+	r := pipeline.DeliveryReport{ParticipantsWomen: 12, ParticipantsMen: 9, Institutions: []pipeline.InstitutionCount{{Name: "Fiscalía", Participants: 21}},
+		Countries: []string{"PE"}, Summary: "Taller", ActualCostEUR: pipeline.Cents(4100050), Indicators: []pipeline.IndicatorActual{{Actual: 21, Note: "n"}}}
+	sa.Delivery = pipeline.Delivery{Stage: pipeline.Delivered, ConfirmedStart: "2027-02-01", ConfirmedEnd: "2027-02-05", Place: "Lima",
+		Report: &r, StageEnteredAt: now, DueAt: &due}
+	js(http.MethodGet, "/v1/priorities/"+pid+"/actions/0", 200, service.ActionView{Action: sa,
+		AllowedActs: []pipeline.DeliveryAct{pipeline.ValidateReport, pipeline.SendBack}, Events: []pipeline.Event{
+			{PriorityID: pid, Seq: 14, At: now, Actor: focal.Ref(), Kind: pipeline.EventReported, Data: map[string]any{"action": 0}}}})
+	delivering := priority()
+	delivering.Stage, delivering.Deliveries = pipeline.Approved, []pipeline.Delivery{sa.Delivery}
+	js(http.MethodPost, "/v1/priorities/"+pid+"/actions/0/delivery", 200, view(expert, delivering))
 	median, p90 := 2.5, 4.0
 	d := store.Dashboard{Total: 3, NeedsAttention: []store.Attention{}, NeedsReassignment: []store.Orphan{{ID: pid, Ref: "PE-2026-0001", Title: "ECI",
 		Stage: pipeline.Planning, AssigneeID: exp, AssigneeName: "Ben Expert", DueAt: &due}},
@@ -731,7 +743,11 @@ func TestOpenAPIDescribesRequests(t *testing.T) {
 			{`{"actions":[` + action("indicators", []any{map[string]any{"name": "n", "unit": "u", "goal": 3}}) + `]}`, false},
 			{`{"actions":[` + action("start_date", "1 Feb 2027") + `]}`, false},
 			{`{"actions":[` + action("countries", []string{"PE", "PE"}) + `]}`, false},
-			{`{"actions":[` + action("beneficiaries", nil, "eu_partners", nil, "indicators", nil, "countries", nil) + `]}`, true},
+			{`{"actions":[` + action("partner", "unodc") + `]}`, false},
+			{`{"actions":[` + action("partner", "") + `]}`, true},
+			{`{"actions":[` + action("eu_agencies", []string{"Europol"}) + `]}`, false},
+			{`{"actions":[` + action("eu_agencies", []string{"europol", "europol"}) + `]}`, false},
+			{`{"actions":[` + action("beneficiaries", nil, "eu_agencies", nil, "indicators", nil, "countries", nil) + `]}`, true},
 			{`{"objective":"o","budget":1}`, false},
 		}},
 		{http.MethodPost, "/v1/users", "/v1/users", []bodyCase{

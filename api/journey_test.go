@@ -96,7 +96,6 @@ func TestJourneyToApproval(t *testing.T) {
 	}
 
 	assertReadModelMatchesWorkflow(t, b, id)
-	recordHistory(t, b, id, "journey.json")
 
 	// What the API answered is what a reader sees (read-your-writes).
 	if got := b.get(t, b.fpPE, id); got.Stage != pipeline.Approved || got.Version != p.Version {
@@ -122,6 +121,7 @@ func TestJourneyToApproval(t *testing.T) {
 		{"submit_plan", b.expert.ID, "planning", "validation"},
 		{"endorse", b.fpPE.ID, "validation", "approval"},
 		{"approve", b.manager2.ID, "approval", "approved"},
+		{"delivery_scheduled", "system", "", ""},
 	}
 	if len(trail.Items) != len(want) {
 		t.Fatalf("%d events, want %d: %+v", len(trail.Items), len(want), trail.Items)
@@ -146,6 +146,17 @@ func TestJourneyToApproval(t *testing.T) {
 	if r := b.app.Do(t, "GET", "/v1/support-actions", b.fpMX.Token, nil); !strings.Contains(string(r.Body), `"items":[]`) {
 		t.Errorf("focal point of MX sees PE's support actions: %s", r.Body)
 	}
+
+	// The action is delivered and closed; the workflow ends with it.
+	b.deliver(t, b.implFIIAPP, id, 0, 200, map[string]any{"act": "confirm", "start_date": "2027-02-01", "end_date": "2027-02-05", "place": "Lima"})
+	b.deliver(t, b.implFIIAPP, id, 0, 200, map[string]any{"act": "report", "report": journey.ReportBody(1)})
+	b.deliver(t, b.expert, id, 0, 200, map[string]any{"act": "validate"})
+	p = b.deliver(t, b.manager, id, 0, 200, map[string]any{"act": "close"})
+	if len(p.Deliveries) != 1 || p.Deliveries[0].Stage != pipeline.Closed {
+		t.Fatalf("after close: %+v", p.Deliveries)
+	}
+	assertReadModelMatchesWorkflow(t, b, id)
+	recordHistory(t, b, id, "journey.json")
 }
 
 // assertReadModelMatchesWorkflow compares the workflow's own state (its query)

@@ -80,6 +80,8 @@ type malformedFixtures struct {
 	// comment is the manager's comment on the triage priority.
 	comment  string
 	document string
+	// delivering is approved: its actions are being delivered.
+	delivering string
 }
 
 func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
@@ -94,7 +96,8 @@ func newMalformedFixtures(t *testing.T, b *bundle) *malformedFixtures {
 	var x pipeline.Absence
 	b.declare(t, b.manager2, b.manager2, map[string]any{"from": day(30), "to": day(31), "delegate_id": b.manager.ID}, http.StatusCreated).JSON(t, &x)
 	f := &malformedFixtures{b: b, session: ses.ID, triage: b.driveTo(t, pipeline.Triage),
-		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning), absence: x.ID}
+		revision: b.driveTo(t, pipeline.Revision), plan: b.driveTo(t, pipeline.Planning), absence: x.ID,
+		delivering: b.approveTwoActions(t)}
 	r = b.app.Do(t, "POST", "/v1/priorities/"+f.triage+"/comments", b.manager.Token, map[string]any{"text": "¿Quién lo revisa?"})
 	if r.StatusCode != http.StatusCreated {
 		t.Fatalf("comment: %s %s", r.Status, r.Body)
@@ -111,7 +114,7 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
-	for _, id := range []string{f.triage, f.revision, f.plan} {
+	for _, id := range []string{f.triage, f.revision, f.plan, f.delivering} {
 		p, err := f.b.app.Store.Priority(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +123,7 @@ func (f *malformedFixtures) snapshot(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("%s v%d %s %d events", p.Ref, p.Version, p.Stage, len(evs)))
+		out = append(out, fmt.Sprintf("%s v%d %s %d events %+v", p.Ref, p.Version, p.Stage, len(evs), p.Deliveries))
 	}
 	conn, err := pgx.Connect(ctx, f.b.app.DatabaseURL)
 	if err != nil {
@@ -167,6 +170,11 @@ func (f *malformedFixtures) context(op operation) opContext {
 		c.base = map[string]any{"decision": "reject", "reason": "fuera de mandato"}
 	case "POST /v1/users/{id}/absences":
 		c.base = map[string]any{"from": day(40), "to": day(41), "delegate_id": b.manager.ID}
+	case "GET /v1/priorities/{id}/actions/{idx}":
+		c.ids["id"], c.ids["idx"] = f.delivering, "0"
+	case "POST /v1/priorities/{id}/actions/{idx}/delivery":
+		c.token, c.ids["id"], c.ids["idx"] = b.implFIIAPP.Token, f.delivering, "0"
+		c.base = map[string]any{"act": "confirm", "start_date": "2027-02-01", "end_date": "2027-02-05", "place": "Lima"}
 	}
 	return c
 }
@@ -317,7 +325,8 @@ func badPathValues(valid string) map[string]string {
 		"uppercase": strings.ToUpper(valid), "NUL": valid + "%00", "only NUL": "%00", "invalid UTF-8": "%FF%FE",
 		"overlong": strings.Repeat("a", 10000), "traversal": "..%2F..%2Fetc%2Fpasswd", "newline": valid + "%0A",
 		"36 x": strings.Repeat("x", 36), "UTF-8 surrogate": "%ED%A0%80", "bidi override": "%E2%80%AE" + valid,
-		"SQL": "1%27%20OR%20%271%27%3D%271",
+		"SQL": "1%27%20OR%20%271%27%3D%271", "negative": "-1", "leading zero": "0" + valid, "plus": "%2B" + valid,
+		"beyond int64": "99999999999999999999", "float": valid + ".0",
 	}
 }
 
@@ -335,6 +344,9 @@ func (op operation) malformed(c opContext) []rawRequest {
 		}
 		name := p["name"].(string)
 		for what, v := range badPathValues(c.ids[name]) {
+			if v == c.ids[name] {
+				continue // an index has no case: still the valid value
+			}
 			add(rawRequest{method: op.method, target: op.target(c.ids, map[string]string{name: v}, ""),
 				what: "path " + name + ": " + what, body: bodyFor(op, c, nil), contentType: jsonIfBody(op)})
 		}

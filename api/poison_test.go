@@ -130,7 +130,7 @@ func TestPoisonIsRefusedAndNoWorkflowRetries(t *testing.T) {
 		add(poison{what: "plan action " + f, method: "PUT", path: planPath, token: b.expert.Token, field: "actions[0]." + f,
 			body: planWith(func(_, a, _ map[string]any) { a[f] = nul })})
 	}
-	for _, f := range []string{"beneficiaries", "eu_partners"} {
+	for _, f := range []string{"beneficiaries", "eu_agencies"} {
 		add(poison{what: "plan action " + f, method: "PUT", path: planPath, token: b.expert.Token, field: "actions[0]." + f + "[0]",
 			body: planWith(func(_, a, _ map[string]any) { a[f] = []string{nul} })})
 	}

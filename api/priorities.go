@@ -24,7 +24,7 @@ type priorityView struct {
 
 func view(a pipeline.Actor, p *pipeline.Priority) priorityView {
 	p.RequestHash, p.Documents = "", nil
-	return priorityView{Priority: p, AllowedDecisions: pipeline.AllowedDecisions(a, p),
+	return priorityView{Priority: a.Redact(p), AllowedDecisions: pipeline.AllowedDecisions(a, p),
 		CanEditPlan: pipeline.Allowed(a, p, pipeline.DraftPlan), CanEdit: pipeline.Allowed(a, p, pipeline.Edit)}
 }
 

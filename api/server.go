@@ -166,6 +166,8 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/priorities/:id/documents", s.attachDocument)
 	v1.GET("/priorities/:id/documents/:doc_id", s.downloadDocument, exportDeadline)
 	v1.DELETE("/priorities/:id/documents/:doc_id", s.removeDocument)
+	v1.GET("/priorities/:id/actions/:idx", s.getAction)
+	v1.POST("/priorities/:id/actions/:idx/delivery", s.deliver)
 	v1.GET("/tasks", s.tasks)
 	v1.GET("/support-actions", s.supportActions)
 	v1.GET("/pipeline", s.pipelineDashboard, may(pipeline.ViewPipeline))

@@ -23,6 +23,9 @@ type bundle struct {
 	manager2 testenv.User
 	expert   testenv.User
 	expert2  testenv.User
+	// implFIIAPP and implCamoes deliver the actions of their partners.
+	implFIIAPP testenv.User
+	implCamoes testenv.User
 }
 
 func setup(t *testing.T, opts ...testenv.AppOptions) *bundle {
@@ -33,13 +36,15 @@ func setup(t *testing.T, opts ...testenv.AppOptions) *bundle {
 	}
 	app := testenv.NewApp(t, o)
 	return &bundle{
-		app:      app,
-		fpPE:     app.AddUser(t, pipeline.Actor{Name: "María Quispe", Role: pipeline.FocalPoint, Countries: []string{"PE"}}),
-		fpMX:     app.AddUser(t, pipeline.Actor{Name: "Lucía Hernández", Role: pipeline.FocalPoint, Countries: []string{"MX"}}),
-		manager:  app.AddUser(t, pipeline.Actor{Name: "Ana Ruiz", Role: pipeline.Manager}),
-		manager2: app.AddUser(t, pipeline.Actor{Name: "Jean Dupont", Role: pipeline.Manager}),
-		expert:   app.AddUser(t, pipeline.Actor{Name: "Carmen Díaz", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}}),
-		expert2:  app.AddUser(t, pipeline.Actor{Name: "Pierre Martin", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams", "cybercrime"}}),
+		app:        app,
+		fpPE:       app.AddUser(t, pipeline.Actor{Name: "María Quispe", Role: pipeline.FocalPoint, Countries: []string{"PE"}}),
+		fpMX:       app.AddUser(t, pipeline.Actor{Name: "Lucía Hernández", Role: pipeline.FocalPoint, Countries: []string{"MX"}}),
+		manager:    app.AddUser(t, pipeline.Actor{Name: "Ana Ruiz", Role: pipeline.Manager}),
+		manager2:   app.AddUser(t, pipeline.Actor{Name: "Jean Dupont", Role: pipeline.Manager}),
+		expert:     app.AddUser(t, pipeline.Actor{Name: "Carmen Díaz", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams"}}),
+		expert2:    app.AddUser(t, pipeline.Actor{Name: "Pierre Martin", Role: pipeline.Expert, Themes: []string{"joint_investigation_teams", "cybercrime"}}),
+		implFIIAPP: app.AddUser(t, pipeline.Actor{Name: "Laura Gómez", Role: pipeline.Implementer, Partner: "fiiapp"}),
+		implCamoes: app.AddUser(t, pipeline.Actor{Name: "Rui Costa", Role: pipeline.Implementer, Partner: "camoes"}),
 	}
 }
 

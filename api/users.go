@@ -19,6 +19,7 @@ type userInput struct {
 	Role      pipeline.Role `json:"role"`
 	Countries []string      `json:"countries"`
 	Themes    []string      `json:"themes"`
+	Partner   string        `json:"partner"`
 }
 
 // newUser is a created user with its first token, shown this once.
@@ -82,7 +83,8 @@ func (s *Server) addUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := store.User{Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes},
+	u := store.User{Actor: pipeline.Actor{Name: in.Name, Role: in.Role, Countries: in.Countries, Themes: in.Themes,
+		Partner: in.Partner},
 		Email: in.Email, Language: in.Language, Notify: in.Notify}
 	if len(ps) > 0 {
 		people.Normalize(&u)

@@ -259,10 +259,9 @@ const (
 //     priority and endorsed the plan; the programme, the consortium's
 //     implementing partners of the actions (named from the codelist, typed
 //     by partnerOrgTypes) and the EU agencies taking part (the codelist's
-//     names of the actions' eu_agencies, and the EU partners typed in the
-//     plan) implement (4, Implementing, in the OrganisationRole codelist;
-//     3 is Extending). Names typed by users carry no OrganisationType: it is
-//     not known.
+//     names of the actions' eu_agencies) implement (4, Implementing, in the
+//     OrganisationRole codelist; 3 is Extending). A code no codelist knows
+//     is written as it is, with no OrganisationType.
 //   - activity-status: see activityStatus.
 //   - activity-date: planned start (1) and planned end (3) are the earliest
 //     start and latest end of the actions in the plan; actual start (2) is
@@ -403,20 +402,18 @@ func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []ActionRec
 		}
 	}
 	counterparts := []string{p.Institution}
-	var partners, agencies, typed []string
+	var partners, agencies []string
 	for _, a := range actions {
 		counterparts = append(counterparts, a.Beneficiaries...)
 		partners = append(partners, a.Partner)
 		agencies = append(agencies, a.EUAgencies...)
-		typed = append(typed, a.EUPartners...)
 	}
 	named(roleAccountable, counterparts)
 	orgs = append(orgs, xOrg{
 		Role: roleImplementing, Ref: o.ProgrammeRef,
 		Narratives: []xNarrative{x.narrative(o.ProgrammeName, o.Lang)},
 	})
-	// Names of the codelists are the institutions' own, in no user's
-	// language; names typed in the plan are in the users'.
+	// Names of the codelists are the institutions' own, in no user's language.
 	seen := map[string]bool{}
 	implementer := func(name, typ, lang string) {
 		if k := strings.ToLower(strings.TrimSpace(name)); k != "" && !seen[k] {
@@ -437,9 +434,6 @@ func (x *IATIWriter) participatingOrgs(p *pipeline.Priority, actions []ActionRec
 		} else {
 			implementer(code, "", o.TextLang)
 		}
-	}
-	for _, name := range typed {
-		implementer(name, "", o.TextLang)
 	}
 	return orgs
 }

@@ -56,7 +56,8 @@ func approved(ref, theme string, countries ...string) *pipeline.Priority {
 				StartDate:     "2025-04-01",
 				EndDate:       "2025-09-30",
 				BudgetEUR:     pipeline.Euros(45000),
-				EUPartners:    []string{"CEPOL"},
+				EUAgencies:    []string{"cepol"},
+				Partner:       "fiiapp",
 				Indicators:    []pipeline.Indicator{{Name: "Analistas formados", Unit: "personas", Baseline: 0, Target: 40}},
 			}},
 		},
@@ -90,7 +91,7 @@ func activities() []Activity {
 			Type: "peer_exchange", Title: "Intercambio con Eurojust & Europol", Description: "Visita de estudio.",
 			Beneficiaries: []string{"Policía Nacional", "fiscalía general"}, Countries: []string{"CO"},
 			StartDate: "2025-03-15", EndDate: "2025-05-31", BudgetEUR: pipeline.Cents(1234567),
-			EUPartners: []string{"Eurojust", "Europol", "CEPOL"},
+			EUAgencies: []string{"eurojust", "europol", "cepol"}, Partner: "camoes",
 			Indicators: []pipeline.Indicator{
 				{Name: "Casos conjuntos abiertos", Unit: "casos", Baseline: 2, Target: 6},
 				{Name: "Fiscales satisfechos", Unit: "%", Baseline: 55.5, Target: 80},

@@ -46,7 +46,7 @@ func resultsActivity() Activity {
 		},
 	)
 	p.Plan.Actions[0].Partner = "fiiapp"
-	p.Plan.Actions[0].EUPartners = nil
+	p.Plan.Actions[0].EUAgencies = nil
 	recs := supportActions(p)
 	recs[0].EUAgencies = []string{"europol", "cepol"}
 	closedAt := time.Date(2025, 11, 3, 10, 0, 0, 0, time.UTC)

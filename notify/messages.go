@@ -49,6 +49,9 @@ func ComposeFor(ev pipeline.Event, p *pipeline.Priority, r Recipient, baseURL, d
 		stage = ev.ToStage
 	}
 	args := []any{"Actor", ev.Actor.Name, "Ref", p.Ref, "Title", p.Title, "Stage", l.Stage(stage)}
+	if i, ok := pipeline.EventAction(ev); ok && p.Plan != nil && i >= 0 && i < len(p.Plan.Actions) {
+		args = append(args, "Action", p.Plan.Actions[i].Title)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", l.T("mail.greeting", "Name", u.Name))
 	if r.For != nil {

@@ -21,7 +21,7 @@ func TestEveryMessageIsInTheCatalogues(t *testing.T) {
 		l := i18n.For(lang)
 		for _, k := range Kinds {
 			for _, id := range []string{"mail.subject." + string(k), "mail.lead." + string(k)} {
-				got := l.T(id, "Actor", "A", "Ref", "PE-1", "Title", "T", "Stage", "S")
+				got := l.T(id, "Actor", "A", "Ref", "PE-1", "Title", "T", "Stage", "S", "Action", "X")
 				if strings.Contains(got, "⟦") || strings.Contains(got, "<no value>") {
 					t.Errorf("%s: %s is %q", lang, id, got)
 				}
@@ -43,7 +43,7 @@ func TestEmailsHoldNoLiteralText(t *testing.T) {
 	t.Parallel()
 	due := time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)
 	p := &pipeline.Priority{ID: "7c1f2a4e-9b3d-4c5e-8f60-1a2b3c4d5e6f", Ref: "PE-2026-0007", Title: "Titulo",
-		Stage: pipeline.Validation, DueAt: &due, Overdue: true}
+		Stage: pipeline.Validation, DueAt: &due, Overdue: true, Plan: &pipeline.Plan{Actions: []pipeline.Action{{Title: "Taller"}}}}
 	word := regexp.MustCompile(`\p{L}+`)
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang)
@@ -57,6 +57,9 @@ func TestEmailsHoldNoLiteralText(t *testing.T) {
 			}
 			if k == Mentioned {
 				ev.Data = mentioning
+			}
+			if k == ReportReminder || k == ReportEscalated {
+				ev.Data = map[string]any{"action": 0, "partner": "fiiapp"}
 			}
 			m, err := Compose(ev, p, u, "https://puente.example.org", "example.org")
 			if err != nil {
@@ -73,7 +76,8 @@ func TestEmailsHoldNoLiteralText(t *testing.T) {
 		}
 		for _, kind := range Kinds {
 			for _, id := range []string{"mail.subject." + string(kind), "mail.lead." + string(kind)} {
-				known = append(known, l.T(id, "Actor", "Actor", "Ref", p.Ref, "Title", p.Title, "Stage", l.Stage(pipeline.Validation)))
+				known = append(known, l.T(id, "Actor", "Actor", "Ref", p.Ref, "Title", p.Title, "Stage", l.Stage(pipeline.Validation),
+					"Action", "Taller"))
 			}
 		}
 		known = append(known, l.T("mail.greeting", "Name", "Nombre"), l.T("mail.digest.more", "More", "3"),
@@ -99,7 +103,8 @@ var mentioning = map[string]any{"comment_id": "c1", "mentions": []any{map[string
 
 func eventOf(t *testing.T, k Kind) pipeline.EventKind {
 	t.Helper()
-	kinds := []pipeline.EventKind{pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned, pipeline.EventCommented}
+	kinds := []pipeline.EventKind{pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned, pipeline.EventCommented,
+		pipeline.EventReportReminder, pipeline.EventReportEscalated}
 	for _, d := range pipeline.Decisions {
 		kinds = append(kinds, pipeline.EventOf(d))
 	}

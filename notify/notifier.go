@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"go.temporal.io/sdk/activity"
 
@@ -58,7 +59,7 @@ func (n *Notifier) Notify(ctx context.Context, p *pipeline.Priority, events []pi
 		}
 		if users == nil {
 			var err error
-			if users, err = n.Store.NotifyCandidates(ctx, p.Countries, ids); err != nil {
+			if users, err = n.Store.NotifyCandidates(ctx, p.Countries, ids, partners(p)); err != nil {
 				return err
 			}
 		}
@@ -130,4 +131,17 @@ func (n *Notifier) refused(ctx context.Context, msg string, args ...any) {
 	if activity.IsActivity(ctx) {
 		activity.GetMetricsHandler(ctx).Counter(RefusedMetric).Inc(1)
 	}
+}
+
+// partners are the implementing partners of p's actions.
+func partners(p *pipeline.Priority) []string {
+	var out []string
+	if p.Plan != nil {
+		for _, x := range p.Plan.Actions {
+			if x.Partner != "" && !slices.Contains(out, x.Partner) {
+				out = append(out, x.Partner)
+			}
+		}
+	}
+	return out
 }

@@ -32,11 +32,13 @@ const (
 	Reminder          Kind = "reminder"           // 80 % of the SLA → whoever must act
 	Escalated         Kind = "escalated"          // 100 % → whoever must act and the managers
 	Mentioned         Kind = "mentioned"          // a comment's @mention → the people it names who may see the priority
+	ReportReminder    Kind = "report_reminder"    // an action ended without its report → its partner's implementers
+	ReportEscalated   Kind = "report_escalated"   // its report is overdue → the managers and its partner's implementers
 )
 
 // Kinds lists every message.
 var Kinds = []Kind{TaskAssigned, RevisionRequested, Resubmitted, PlanSubmitted, ChangesRequested, Endorsed,
-	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated, Mentioned}
+	Returned, Approved, Rejected, Withdrawn, Reminder, Escalated, Mentioned, ReportReminder, ReportEscalated}
 
 // kinds are the messages events become; an approval only when it is the
 // final one (Approved, not the expert's review).
@@ -56,6 +58,8 @@ var kinds = map[pipeline.EventKind]Kind{
 	pipeline.EventEscalated:                    Escalated,
 	pipeline.EventCommented:                    Mentioned,
 	pipeline.EventCommentEdited:                Mentioned,
+	pipeline.EventReportReminder:               ReportReminder,
+	pipeline.EventReportEscalated:              ReportEscalated,
 }
 
 // KindOf is the message an event becomes, if any: submissions, drafts,
@@ -101,6 +105,10 @@ func Recipients(ev pipeline.Event, p *pipeline.Priority, users []store.User) []s
 		// can see it now is asked again, as it stands when the mail goes.
 		ids := pipeline.MentionIDs(ev)
 		want = func(u store.User) bool { return slices.Contains(ids, u.ID) && u.CanSee(p) }
+	case ReportReminder:
+		want = func(u store.User) bool { return implements(u, ev) }
+	case ReportEscalated:
+		want = func(u store.User) bool { return implements(u, ev) || u.Role == pipeline.Manager }
 	}
 	var out []store.User
 	for _, u := range users {
@@ -150,6 +158,13 @@ func Redirect(ev pipeline.Event, rs []store.User, covers map[string]store.Cover)
 	}
 	slices.SortFunc(out, func(a, b Recipient) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// implements reports whether u is an implementer of the partner that
+// delivers the action a delivery event names.
+func implements(u store.User, ev pipeline.Event) bool {
+	partner, _ := ev.Data["partner"].(string)
+	return u.Role == pipeline.Implementer && partner != "" && u.Partner == partner
 }
 
 // expertOf is the expert an accept or reassign gave the priority: the one

@@ -28,8 +28,18 @@ var (
 	// both wants the digest too, and still gets immediate emails.
 	both = prefers(person("fp-co-both", pipeline.FocalPoint, "pt", "CO"), store.NotifyBoth)
 
-	everyone = []store.User{fpPE, fpCO, fpMX, expert, expert2, mgrTriage, mgrFree, mgrFree2, gone, digest, noEmail, both}
+	// Implementers of two partners.
+	implFIIAPP = implementer("impl-fiiapp", "fiiapp")
+	implCamoes = implementer("impl-camoes", "camoes")
+
+	everyone = []store.User{fpPE, fpCO, fpMX, expert, expert2, mgrTriage, mgrFree, mgrFree2, gone, digest, noEmail, both, implFIIAPP, implCamoes}
 )
+
+func implementer(id, partner string) store.User {
+	u := person(id, pipeline.Implementer, "fr")
+	u.Partner = partner
+	return u
+}
 
 func person(id string, role pipeline.Role, lang string, countries ...string) store.User {
 	var themes []string
@@ -141,6 +151,12 @@ func TestRecipients(t *testing.T) {
 			"mentions": mentions(expert2, fpMX, fpPE, digest, gone, mgrFree)}), PL, sorted(expert2, mgrFree), false},
 		{"comment edited to mention someone new", ev(pipeline.EventCommentEdited, by(expert), VA, VA, map[string]any{"comment_id": "c1",
 			"mentions": mentions(both)}), VA, sorted(both), false},
+		// A late report → the implementers of the action's partner; overdue → and every manager.
+		{"report reminder", ev(pipeline.EventReportReminder, system, "", "", map[string]any{"action": 0, "partner": "fiiapp"}),
+			pipeline.Approved, sorted(implFIIAPP), false},
+		{"report escalated", ev(pipeline.EventReportEscalated, system, "", "", map[string]any{"action": 1, "partner": "camoes"}),
+			pipeline.Approved, sorted(implCamoes, mgrTriage, mgrFree, mgrFree2), false},
+		{"a delivery step", ev(pipeline.EventConfirmed, by(implFIIAPP), "", "", map[string]any{"action": 0}), pipeline.Approved, "", false},
 
 		// Escalations → whoever must act, and every manager.
 		{"escalated in triage", ev(pipeline.EventEscalated, system, "", "", map[string]any{"stage": "triage"}), T, sorted(mgrTriage, mgrFree, mgrFree2), true},

@@ -100,7 +100,13 @@ func Validate(u store.User) pipeline.Problems {
 		}
 	}
 	ps = append(ps, ValidatePreferences(u.Language, u.Notify)...)
-	ps.OneOf("role", string(u.Role), true, []string{string(pipeline.FocalPoint), string(pipeline.Expert), string(pipeline.Manager)})
+	ps.OneOf("role", string(u.Role), true, roles())
+	switch {
+	case u.Role == pipeline.Implementer:
+		ps.OneOf("partner", u.Partner, true, pipeline.PartnerCodes())
+	case u.Partner != "":
+		ps.Add("partner", pipeline.NotForRole)
+	}
 	if u.Role == pipeline.FocalPoint {
 		ps.Countries("countries", u.Countries, 1)
 	} else {
@@ -113,6 +119,15 @@ func Validate(u store.User) pipeline.Problems {
 		ps.OneOf(fmt.Sprintf("themes[%d]", i), t, true, pipeline.Lists.ThemeCodes())
 	}
 	return ps
+}
+
+// roles are the role codes a user may have.
+func roles() []string {
+	out := make([]string, len(pipeline.Roles))
+	for i, r := range pipeline.Roles {
+		out[i] = string(r)
+	}
+	return out
 }
 
 func check(u store.User) error {

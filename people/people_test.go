@@ -37,6 +37,10 @@ func TestValidate(t *testing.T) {
 		{"expert without theme", func(u *store.User) { u.Role, u.Countries = pipeline.Expert, nil }, []string{"themes"}},
 		{"unknown theme", func(u *store.User) { u.Role, u.Themes = pipeline.Expert, []string{"piracy"} }, []string{"themes[0]"}},
 		{"manager", func(u *store.User) { u.Role, u.Countries = pipeline.Manager, nil }, nil},
+		{"implementer", func(u *store.User) { u.Role, u.Countries, u.Partner = pipeline.Implementer, nil, "nl_jenv" }, nil},
+		{"implementer without partner", func(u *store.User) { u.Role, u.Countries = pipeline.Implementer, nil }, []string{"partner"}},
+		{"implementer of no partner", func(u *store.User) { u.Role, u.Countries, u.Partner = pipeline.Implementer, nil, "FIIAPP" }, []string{"partner"}},
+		{"focal point with a partner", func(u *store.User) { u.Partner = "fiiapp" }, []string{"partner"}},
 	}
 	for _, c := range cases {
 		u := ok

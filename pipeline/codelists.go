@@ -39,6 +39,11 @@ type Codelists struct {
 	Sensitivity  []string   `json:"sensitivities"`
 	SessionKinds []string   `json:"session_kinds"`
 	IATI         IATI       `json:"iati"`
+	// The codelists of delivery.
+	Partners       []Partner       `json:"implementing_partners"`
+	EUAgencies     []EUAgency      `json:"eu_agencies"`
+	DeliveryStages []DeliveryStage `json:"delivery_stages"`
+	DeliveryActs   []DeliveryAct   `json:"delivery_acts"`
 }
 
 // IATI holds the codes Puente's IATI export uses.
@@ -100,6 +105,7 @@ func mustParseCodelists(b []byte) Codelists {
 		Themes: raw.Themes, Pillars: raw.Pillars, SupportTypes: raw.SupportTypes, IATI: raw.IATI,
 		Stages: Stages, Decisions: Decisions, Roles: Roles,
 		Urgencies: Urgencies, Sensitivity: Sensitivities, SessionKinds: SessionKinds,
+		Partners: Partners, EUAgencies: EUAgencies, DeliveryStages: DeliveryStages, DeliveryActs: DeliveryActs,
 	}
 	for _, kv := range raw.Countries {
 		c.Countries = append(c.Countries, Country{Code: kv[0], Name: kv[1]})

@@ -43,6 +43,8 @@ const (
 	UnknownUser      Code = "unknown_user"
 	NotAnExpert      Code = "not_an_expert"
 	NotThemeExpert   Code = "not_theme_expert" // theme
+	NotForRole       Code = "not_for_role"
+	ActualsMismatch  Code = "actuals_mismatch" // count: the action's indicators
 	ExpertNeedsTheme Code = "expert_needs_theme"
 	NotAnEmail       Code = "not_an_email"
 	EmailTaken       Code = "email_taken"

@@ -93,3 +93,21 @@ type EUAgency struct {
 
 // EUAgencies are the European agencies of the codelists, in codelist order.
 var EUAgencies = mustParse[[]EUAgency]("eu_agencies")
+
+// EUAgencyCodes lists the EU agencies' codes in codelist order.
+func EUAgencyCodes() []string {
+	out := make([]string, len(EUAgencies))
+	for i, x := range EUAgencies {
+		out[i] = x.Code
+	}
+	return out
+}
+
+// PartnerCodes lists the implementing partners' codes in codelist order.
+func PartnerCodes() []string {
+	out := make([]string, len(Partners))
+	for i, x := range Partners {
+		out[i] = x.Code
+	}
+	return out
+}

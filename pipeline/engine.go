@@ -435,6 +435,7 @@ func clone(p Priority) Priority {
 		plan := clonePlan(*p.Plan)
 		p.Plan = &plan
 	}
+	p.Deliveries = cloneDeliveries(p.Deliveries)
 	return p
 }
 
@@ -443,7 +444,7 @@ func clonePlan(pl Plan) Plan {
 	for i, a := range pl.Actions {
 		a.Beneficiaries = slices.Clone(a.Beneficiaries)
 		a.Countries = slices.Clone(a.Countries)
-		a.EUPartners = slices.Clone(a.EUPartners)
+		a.EUAgencies = slices.Clone(a.EUAgencies)
 		a.Indicators = slices.Clone(a.Indicators)
 		pl.Actions[i] = a
 	}

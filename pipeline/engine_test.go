@@ -102,7 +102,7 @@ func completePlan() Plan {
 	return Plan{Objective: "Fortalecer", ExpectedOutcome: "Un ECI", GenderMarker: 1, Actions: []Action{{
 		Type: "training", Title: "Taller", Description: "Formación", Beneficiaries: []string{"Fiscalía"},
 		Countries: []string{"PE"}, StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: Cents(4500000),
-		EUPartners: []string{"Eurojust"}, Indicators: []Indicator{{Name: "Fiscales", Unit: "people", Target: 40}},
+		EUAgencies: []string{"eurojust"}, Partner: "fiiapp", Indicators: []Indicator{{Name: "Fiscales", Unit: "people", Target: 40}},
 	}}}
 }
 

@@ -77,7 +77,7 @@ func TestIndicatorsAndBudgetsMustBeSaneNumbers(t *testing.T) {
 	action := func(budget EUR, baseline, target float64) Plan {
 		return Plan{Objective: "o", ExpectedOutcome: "e", Actions: []Action{{
 			Type: "training", Title: "t", Description: "d", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
-			StartDate: "2026-01-10", EndDate: "2026-02-05", BudgetEUR: budget,
+			StartDate: "2026-01-10", EndDate: "2026-02-05", BudgetEUR: budget, Partner: "iila",
 			Indicators: []Indicator{{Name: "people trained", Unit: "people", Baseline: baseline, Target: target}},
 		}}}
 	}
@@ -110,8 +110,8 @@ func TestListsAreBounded(t *testing.T) {
 	if got := fields(s.Validate()); !slices.Equal(got, []string{"countries"}) {
 		t.Errorf("10,000 countries: %v", got)
 	}
-	p := Plan{Actions: []Action{{Beneficiaries: many, EUPartners: many, Indicators: make([]Indicator, 51)}}}
-	want := []string{"actions[0].beneficiaries", "actions[0].eu_partners", "actions[0].indicators"}
+	p := Plan{Actions: []Action{{Beneficiaries: many, EUAgencies: many, Indicators: make([]Indicator, 51)}}}
+	want := []string{"actions[0].beneficiaries", "actions[0].eu_agencies", "actions[0].indicators"}
 	if got := fields(p.Validate(false)); !slices.Equal(got, want) {
 		t.Errorf("long lists: %v, want %v", got, want)
 	}

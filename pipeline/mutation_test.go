@@ -203,8 +203,8 @@ func TestPlanLimitsAreInclusive(t *testing.T) {
 	for len(a.Indicators) < MaxItems {
 		a.Indicators = append(a.Indicators, a.Indicators[0])
 		a.Beneficiaries = append(a.Beneficiaries, a.Beneficiaries[0])
-		a.EUPartners = append(a.EUPartners, a.EUPartners[0])
 	}
+	a.EUAgencies = EUAgencyCodes()
 	if ps := p.Validate(true); len(ps) != 0 {
 		t.Errorf("%d indicators, beneficiaries and partners: %v", MaxItems, ps)
 	}

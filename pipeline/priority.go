@@ -52,6 +52,9 @@ type Priority struct {
 	// workflow judges removals by it; the read model keeps the documents in
 	// their own table, and the API's views clear it.
 	Documents []DocumentRef `json:"documents,omitempty" db:"-"`
+	// Deliveries hold the delivery of each action of an approved plan, in
+	// the plan's order, once its workflow started them (StartDelivery).
+	Deliveries []Delivery `json:"deliveries,omitempty"`
 	// RequestHash fingerprints the submission, so a retried submit with the
 	// same Idempotency-Key can be told apart from a different one. It travels
 	// with the priority (workflow payloads, read model); the API's views clear it.
@@ -85,7 +88,7 @@ type Action struct {
 	StartDate     string      `json:"start_date"`
 	EndDate       string      `json:"end_date"`
 	BudgetEUR     EUR         `json:"budget_eur"`
-	EUPartners    []string    `json:"eu_partners"`
+	EUAgencies    []string    `json:"eu_agencies"`
 	Indicators    []Indicator `json:"indicators"`
 	// Partner is the implementing partner that delivers the action (a code
 	// of Partners), chosen by the expert with the plan.

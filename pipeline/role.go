@@ -16,7 +16,7 @@ const (
 )
 
 // Roles lists every role.
-var Roles = []Role{FocalPoint, Expert, Manager}
+var Roles = []Role{FocalPoint, Expert, Manager, Implementer}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -457,7 +457,8 @@ func (a *Action) validate(ps *Problems, prefix string, complete bool) {
 		ps.Add(prefix+"end_date", EndBeforeStart)
 	}
 	ps.Budget(prefix+"budget_eur", a.BudgetEUR, complete)
-	ps.names(prefix+"eu_partners", a.EUPartners)
+	ps.OneOf(prefix+"partner", a.Partner, complete, PartnerCodes())
+	ps.codes(prefix+"eu_agencies", a.EUAgencies, EUAgencyCodes())
 	if complete && len(a.Indicators) == 0 {
 		ps.Add(prefix+"indicators", NoIndicators)
 	}
@@ -483,6 +484,24 @@ func (ps *Problems) names(field string, vs []string) {
 	}
 	for i, v := range vs {
 		ps.Text(fmt.Sprintf("%s[%d]", field, i), v, true, MaxName)
+	}
+}
+
+// codes checks a list of codes of one codelist: at most its length, each
+// one of allowed, none twice.
+func (ps *Problems) codes(field string, vs, allowed []string) {
+	if len(vs) > len(allowed) {
+		ps.Add(field, TooMany, "count", len(allowed))
+		return
+	}
+	for i, v := range vs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !slices.Contains(allowed, v):
+			ps.Add(f, NotOneOf, "allowed", strings.Join(allowed, ", "))
+		case slices.Index(vs, v) != i:
+			ps.Add(f, Duplicate, "value", QuoteShort(v))
+		}
 	}
 }
 

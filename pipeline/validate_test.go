@@ -54,7 +54,7 @@ func TestPlanValidate(t *testing.T) {
 	}
 	full := Plan{Objective: "o", ExpectedOutcome: "e", GenderMarker: 1, Actions: []Action{{
 		Type: "training", Title: "t", Description: "d", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
-		StartDate: "2026-01-10", EndDate: "2026-01-05", BudgetEUR: Euros(1000),
+		StartDate: "2026-01-10", EndDate: "2026-01-05", BudgetEUR: Euros(1000), Partner: "civipol",
 		Indicators: []Indicator{{Name: "people trained", Unit: "people", Target: 30}},
 	}}}
 	if got := fields(full.Validate(true)); !slices.Equal(got, []string{"actions[0].end_date"}) {
@@ -64,6 +64,41 @@ func TestPlanValidate(t *testing.T) {
 	full.GenderMarker = 3
 	if got := fields(full.Validate(true)); !slices.Equal(got, []string{"gender_marker"}) {
 		t.Errorf("gender marker: %v", got)
+	}
+}
+
+func TestPlanPartnerAndEUAgencies(t *testing.T) {
+	t.Parallel()
+	action := func(partner string, agencies ...string) Plan {
+		return Plan{Objective: "o", ExpectedOutcome: "e", Actions: []Action{{
+			Type: "training", Title: "t", Description: "d", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
+			StartDate: "2026-01-10", EndDate: "2026-02-05", BudgetEUR: Euros(10), Partner: partner, EUAgencies: agencies,
+			Indicators: []Indicator{{Name: "people trained", Unit: "people", Target: 30}},
+		}}}
+	}
+	for _, tc := range []struct {
+		plan     Plan
+		complete bool
+		want     map[string]Code
+	}{
+		{action("fiiapp", "europol", "eu_lisa"), true, map[string]Code{}},
+		{action("nl_jenv"), true, map[string]Code{}},
+		{action(""), false, map[string]Code{}},
+		{action(""), true, map[string]Code{"actions[0].partner": Required}},
+		{action("FIIAPP"), false, map[string]Code{"actions[0].partner": NotOneOf}},
+		{action("unodc"), true, map[string]Code{"actions[0].partner": NotOneOf}},
+		{action("camoes", "Europol"), true, map[string]Code{"actions[0].eu_agencies[0]": NotOneOf}},
+		{action("camoes", "cepol", "", "cepol"), true, map[string]Code{"actions[0].eu_agencies[1]": NotOneOf, "actions[0].eu_agencies[2]": Duplicate}},
+		{action("camoes", append(EUAgencyCodes(), "europol")...), true, map[string]Code{"actions[0].eu_agencies": TooMany}},
+	} {
+		got := map[string]Code{}
+		for _, p := range tc.plan.Validate(tc.complete) {
+			got[p.Field] = p.Code
+		}
+		if !maps.Equal(got, tc.want) {
+			a := tc.plan.Actions[0]
+			t.Errorf("partner %q, agencies %q, complete %v: %v, want %v", a.Partner, a.EUAgencies, tc.complete, got, tc.want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ func (s *Service) Events(ctx context.Context, a pipeline.Actor, id string) ([]pi
 		return nil, err
 	}
 	evs, err := s.Store.Events(ctx, p.ID)
+	if a.Role == pipeline.Implementer {
+		evs = slices.DeleteFunc(evs, func(ev pipeline.Event) bool { return !a.CanSeeEvent(p, ev) })
+	}
 	return evs, readFailed(err)
 }
 
@@ -202,7 +206,8 @@ func (s *Service) send(ctx context.Context, a pipeline.Actor, p *pipeline.Priori
 	}
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
-	res, err := s.update(uctx, p, workflows.ActRequest{Actor: a, Act: act, Version: version, Since: p.EventSeq, RequestID: requestID(ctx)})
+	res, err := s.update(uctx, p, workflows.UpdateAct,
+		workflows.ActRequest{Actor: a, Act: act, Version: version, Since: p.EventSeq, RequestID: requestID(ctx)})
 	if err != nil {
 		return nil, s.changeFailed(ctx, err)
 	}
@@ -215,12 +220,12 @@ func (s *Service) send(ctx context.Context, a pipeline.Actor, p *pipeline.Priori
 // a lookup of the current run; if that run has ended, it asks again for
 // whichever run is current. Both attempts carry one update ID, so the
 // workflow applies the act once.
-func (s *Service) update(ctx context.Context, p *pipeline.Priority, req workflows.ActRequest) (*workflows.Result, error) {
+func (s *Service) update(ctx context.Context, p *pipeline.Priority, name string, req any) (*workflows.Result, error) {
 	opts := client.UpdateWorkflowOptions{
 		UpdateID:     uuid.NewString(),
 		WorkflowID:   workflows.ID(p.ID),
 		RunID:        p.RunID,
-		UpdateName:   workflows.UpdateAct,
+		UpdateName:   name,
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	}

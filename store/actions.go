@@ -41,21 +41,24 @@ func (s *Store) SupportActions(ctx context.Context, a pipeline.Actor, f ActionFi
 	rows, _ := s.pool.Query(ctx, `
 		SELECT sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title, sa.description,
 			sa.beneficiaries, sa.countries, to_char(sa.start_date, 'YYYY-MM-DD'), to_char(sa.end_date, 'YYYY-MM-DD'),
-			(sa.budget_eur * 100)::int8, sa.eu_partners, sa.indicators
+			(sa.budget_eur * 100)::int8, sa.eu_agencies, sa.partner, sa.indicators, `+deliveryOf+`
 		FROM support_actions sa JOIN priorities p ON p.id = sa.priority_id
 		WHERE `+w.sql()+`
 		ORDER BY sa.approved_at DESC, sa.priority_id DESC, sa.idx DESC
 		LIMIT `+strconv.Itoa(pg.Limit+1), w.args...)
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pipeline.SupportAction, error) {
 		var sa pipeline.SupportAction
-		var indicators []byte
+		var indicators, delivery []byte
 		var cents int64
 		err := r.Scan(&sa.PriorityID, &sa.PriorityRef, &sa.Index, &sa.Theme, &sa.ApprovedAt, &sa.Type, &sa.Title,
 			&sa.Description, &sa.Beneficiaries, &sa.Countries, &sa.StartDate, &sa.EndDate, &cents,
-			&sa.EUPartners, &indicators)
+			&sa.EUAgencies, &sa.Partner, &indicators, &delivery)
 		sa.BudgetEUR = pipeline.Cents(cents)
 		if err == nil {
 			err = json.Unmarshal(indicators, &sa.Indicators)
+		}
+		if err == nil {
+			err = json.Unmarshal(delivery, &sa.Delivery)
 		}
 		return sa, err
 	})

@@ -16,7 +16,7 @@ import (
 // priorities p, sessions s and the submitter u.
 const plannedColumns = `sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title, sa.description,
 	sa.beneficiaries, sa.countries, to_char(sa.start_date, 'YYYY-MM-DD'), to_char(sa.end_date, 'YYYY-MM-DD'),
-	(sa.budget_eur * 100)::int8, sa.eu_partners, sa.indicators, sa.partner,
+	(sa.budget_eur * 100)::int8, sa.eu_agencies, sa.indicators, sa.partner,
 	sa.delivery_stage, coalesce(to_char(sa.confirmed_start, 'YYYY-MM-DD'), ''),
 	coalesce(to_char(sa.confirmed_end, 'YYYY-MM-DD'), ''), sa.place, sa.report, sa.report_validated,
 	(sa.actual_cost_eur * 100)::int8, sa.participants_women, sa.participants_men, sa.participants_other,
@@ -36,7 +36,7 @@ func scanPlanned(r pgx.CollectableRow) (pipeline.PlannedAction, error) {
 	var cost *int64
 	var women, men, other *int
 	err := r.Scan(&a.PriorityID, &a.PriorityRef, &a.Index, &a.Theme, &a.ApprovedAt, &a.Type, &a.Title,
-		&a.Description, &a.Beneficiaries, &a.Countries, &a.StartDate, &a.EndDate, &cents, &a.EUPartners,
+		&a.Description, &a.Beneficiaries, &a.Countries, &a.StartDate, &a.EndDate, &cents, &a.EUAgencies,
 		&indicators, &a.Partner, &a.Delivery.Stage, &a.Delivery.ConfirmedStart, &a.Delivery.ConfirmedEnd,
 		&a.Delivery.Place, &report, &a.Delivery.ReportValidated, &cost, &women, &men, &other,
 		&a.Delivery.Overdue, &a.Delivery.StageEnteredAt, &a.Delivery.DueAt, &a.Pillar, &a.PriorityTitle, &a.PriorityCountries, &a.SessionID,

@@ -94,13 +94,15 @@ func (s *Store) Mails(ctx context.Context, priorityID string) ([]Mail, error) {
 
 // NotifyCandidates are the active users with an address whom an event of a
 // priority of countries may concern: every manager, the focal points of
-// those countries, and the users named by ids (assignee, submitter…).
-func (s *Store) NotifyCandidates(ctx context.Context, countries []string, ids []string) ([]User, error) {
+// those countries, the implementers of partners (its actions'), and the
+// users named by ids (assignee, submitter…).
+func (s *Store) NotifyCandidates(ctx context.Context, countries, ids, partners []string) ([]User, error) {
 	valid := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !pipeline.IsID(id) })
 	return all[User](s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE u.active AND u.email IS NOT NULL
-		AND (u.role = 'manager' OR (u.role = 'focal_point' AND u.countries && $1) OR u.id = ANY($2::uuid[]))
-		ORDER BY u.id`, nonNil(countries), nonNil(valid)))
+		AND (u.role = 'manager' OR (u.role = 'focal_point' AND u.countries && $1) OR u.id = ANY($2::uuid[])
+			OR (u.role = 'implementer' AND u.partner = ANY($3)))
+		ORDER BY u.id`, nonNil(countries), nonNil(valid), nonNil(partners)))
 }
 
 // DigestReaders are the active users with an address who asked for the

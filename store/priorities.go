@@ -55,16 +55,34 @@ ON CONFLICT (priority_id, seq) DO NOTHING`
 
 const approveActions = `
 INSERT INTO support_actions (priority_id, idx, type, title, description, beneficiaries, countries,
-    start_date, end_date, budget_eur, eu_partners, indicators, approved_at)
+    start_date, end_date, budget_eur, eu_partners, eu_agencies, partner, indicators, approved_at)
 SELECT p.id, a.ord - 1, a.v->>'type', a.v->>'title', a.v->>'description',
     ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'beneficiaries', 'null'), '[]'))),
     ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'countries', 'null'), '[]'))),
     (a.v->>'start_date')::date, (a.v->>'end_date')::date, (a.v->>'budget_eur')::numeric,
-    ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'eu_partners', 'null'), '[]'))),
+    '{}', ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(a.v->'eu_agencies', 'null'), '[]'))),
+    coalesce(a.v->>'partner', ''),
     coalesce(nullif(a.v->'indicators', 'null'), '[]'), p.updated_at
 FROM priorities p, jsonb_array_elements(p.plan->'actions') WITH ORDINALITY AS a(v, ord)
 WHERE p.id = $1 AND p.stage = 'approved'
 ON CONFLICT (priority_id, idx) DO NOTHING`
+
+// recordDeliveries writes the delivery of each action (and its partner,
+// which a manager may change) as the workflow holds it, unless the
+// priority's row is already at a later version: a stale flush never
+// overwrites a newer delivery.
+const recordDeliveries = `
+UPDATE support_actions sa SET partner = d.partner, delivery_stage = d.stage, confirmed_start = d.confirmed_start,
+    confirmed_end = d.confirmed_end, place = d.place, report = d.report, report_validated = d.report_validated,
+    actual_cost_eur = d.actual_cost_eur, participants_women = d.participants_women, participants_men = d.participants_men,
+    participants_other = d.participants_other, stage_entered_at = d.stage_entered_at, report_due_at = d.report_due_at,
+    overdue = d.overdue, closed_at = d.closed_at
+FROM jsonb_to_recordset(@deliveries::jsonb) AS d(idx int, partner text, stage text, confirmed_start date, confirmed_end date,
+    place text, report jsonb, report_validated boolean, actual_cost_eur numeric, participants_women int,
+    participants_men int, participants_other int, stage_entered_at timestamptz, report_due_at timestamptz,
+    overdue boolean, closed_at timestamptz)
+WHERE sa.priority_id = @id AND sa.idx = d.idx
+    AND EXISTS (SELECT 1 FROM priorities p WHERE p.id = @id AND p.version = @version)`
 
 const clearAttention = `DELETE FROM attention WHERE priority_id = $1`
 
@@ -161,6 +179,13 @@ func (s *Store) sendChange(ctx context.Context, c Change) error {
 	markDocuments(b, c.Events)
 	if p.Stage == pipeline.Approved {
 		b.Queue(approveActions, p.ID)
+		if p.Delivering() {
+			rows, err := json.Marshal(deliveryRows(p))
+			if err != nil {
+				return fmt.Errorf("deliveries: %w", err)
+			}
+			b.Queue(recordDeliveries, pgx.NamedArgs{"id": p.ID, "version": p.Version, "deliveries": rows})
+		}
 	}
 	if hasThreadEvent(c.Events) {
 		b.Queue(refreshCommentsText, p.ID)
@@ -218,7 +243,21 @@ const priorityColumns = `id::text AS id, ref, coalesce(session_id::text, '') AS 
     countries, institution, urgency, sensitivity, stage, coalesce(assignee::text, '') AS assignee,
     coalesce(triaged_by::text, '') AS triaged_by, nullif(plan_authors, '{}') AS plan_authors, stage_entered_at,
     due_at, overdue, version, submitted_by::text AS submitted_by, created_at, updated_at, plan, request_hash, run_id,
-    event_seq`
+    event_seq, CASE WHEN stage = 'approved' THEN (` + deliveriesOf + `) END AS deliveries`
+
+// deliveriesOf reads the deliveries of the priority in the row at hand
+// (its actions' rows the workflow started delivering) as
+// pipeline.Delivery's JSON, in plan order.
+const deliveriesOf = `SELECT jsonb_agg(` + deliveryOf + ` ORDER BY sa.idx)
+    FROM support_actions sa WHERE sa.priority_id = priorities.id AND sa.stage_entered_at IS NOT NULL`
+
+// deliveryOf is the delivery of the support_actions row sa as
+// pipeline.Delivery's JSON; a row not yet delivering reads as scheduled.
+const deliveryOf = `jsonb_strip_nulls(jsonb_build_object('stage', sa.delivery_stage,
+        'confirmed_start', to_char(sa.confirmed_start, 'YYYY-MM-DD'), 'confirmed_end', to_char(sa.confirmed_end, 'YYYY-MM-DD'),
+        'place', nullif(sa.place, ''), 'report', sa.report, 'report_validated', sa.report_validated,
+        'stage_entered_at', to_char(coalesce(sa.stage_entered_at, sa.approved_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'due_at', to_char(sa.report_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'overdue', sa.overdue))`
 
 var scanPriority = pgx.RowToAddrOfStructByName[pipeline.Priority]
 
@@ -442,4 +481,52 @@ func (s *Store) Events(ctx context.Context, priorityID string) ([]pipeline.Event
 		}
 		return e, nil
 	})
+}
+
+// deliveryRow is one action's delivery as recordDeliveries reads it.
+type deliveryRow struct {
+	Idx               int                      `json:"idx"`
+	Partner           string                   `json:"partner"`
+	Stage             pipeline.DeliveryStage   `json:"stage"`
+	ConfirmedStart    *string                  `json:"confirmed_start"`
+	ConfirmedEnd      *string                  `json:"confirmed_end"`
+	Place             string                   `json:"place"`
+	Report            *pipeline.DeliveryReport `json:"report"`
+	ReportValidated   bool                     `json:"report_validated"`
+	ActualCostEUR     *pipeline.EUR            `json:"actual_cost_eur"`
+	ParticipantsWomen *int                     `json:"participants_women"`
+	ParticipantsMen   *int                     `json:"participants_men"`
+	ParticipantsOther *int                     `json:"participants_other"`
+	StageEnteredAt    time.Time                `json:"stage_entered_at"`
+	ReportDueAt       *time.Time               `json:"report_due_at"`
+	Overdue           bool                     `json:"overdue"`
+	ClosedAt          *time.Time               `json:"closed_at"`
+}
+
+func deliveryRows(p *pipeline.Priority) []deliveryRow {
+	rows := make([]deliveryRow, len(p.Deliveries))
+	for i, d := range p.Deliveries {
+		r := deliveryRow{Idx: i, Partner: p.Plan.Actions[i].Partner, Stage: d.Stage,
+			ConfirmedStart: nilIfEmpty(d.ConfirmedStart), ConfirmedEnd: nilIfEmpty(d.ConfirmedEnd), Place: d.Place,
+			Report: d.Report, ReportValidated: d.ReportValidated, StageEnteredAt: d.StageEnteredAt,
+			ReportDueAt: d.DueAt, Overdue: d.Overdue}
+		if d.Report != nil {
+			cost := d.Report.ActualCostEUR
+			r.ActualCostEUR = &cost
+			r.ParticipantsWomen, r.ParticipantsMen, r.ParticipantsOther =
+				&d.Report.ParticipantsWomen, &d.Report.ParticipantsMen, &d.Report.ParticipantsOther
+		}
+		if d.Stage == pipeline.Closed {
+			r.ClosedAt = &d.StageEnteredAt
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

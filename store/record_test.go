@@ -20,7 +20,7 @@ func TestSupportActionsExactlyForApprovedPriorities(t *testing.T) {
 	b := setup(t)
 	plan := &pipeline.Plan{Objective: "o", ExpectedOutcome: "e", Actions: []pipeline.Action{
 		{Type: "training", Title: "Taller", Description: "d", Beneficiaries: []string{"UIF"}, Countries: []string{"PE"},
-			StartDate: "2027-01-01", EndDate: "2027-01-02", BudgetEUR: pipeline.Cents(100050), EUPartners: []string{"CEPOL"},
+			StartDate: "2027-01-01", EndDate: "2027-01-02", BudgetEUR: pipeline.Cents(100050), EUAgencies: []string{"cepol"}, Partner: "fiiapp",
 			Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Target: 3}}},
 		{Type: "study", Title: "Estudio", Description: "d", Beneficiaries: []string{"UIF"}, Countries: []string{"PE"},
 			StartDate: "2027-02-01", EndDate: "2027-03-01", BudgetEUR: pipeline.Cents(200000), Indicators: []pipeline.Indicator{{Name: "n", Unit: "u", Target: 1}}},

@@ -74,9 +74,9 @@ func (s *Store) AddUser(ctx context.Context, u User, tokenHash []byte, expires t
 	}
 	u.Active = true
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO users (id, name, role, countries, themes, email, language, notify)
-			VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8) RETURNING created_at`,
-			u.ID, u.Name, string(u.Role), u.Countries, u.Themes, u.Email, u.Language, u.Notify).Scan(&u.CreatedAt)
+		err := tx.QueryRow(ctx, `INSERT INTO users (id, name, role, countries, themes, email, language, notify, partner)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9) RETURNING created_at`,
+			u.ID, u.Name, string(u.Role), u.Countries, u.Themes, u.Email, u.Language, u.Notify, u.Partner).Scan(&u.CreatedAt)
 		if err != nil {
 			return emailTaken(err)
 		}
@@ -311,8 +311,8 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 	}
 	u.Countries, u.Themes = nonNil(u.Countries), nonNil(u.Themes)
 	out, err := one[User](s.pool.Query(ctx, `UPDATE users u SET name = $2, email = NULLIF($3, ''), language = $4,
-		notify = $5, countries = $6, themes = $7 WHERE id = $1 RETURNING `+userColumns,
-		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes))
+		notify = $5, countries = $6, themes = $7, partner = $8 WHERE id = $1 RETURNING `+userColumns,
+		u.ID, u.Name, u.Email, u.Language, u.Notify, u.Countries, u.Themes, u.Partner))
 	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", u.ID, emailTaken(err))
 	}

@@ -38,7 +38,7 @@ func newFakeService() *fakeService {
 		CreatedAt: time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC),
 		Plan: &pipeline.Plan{Objective: "Fortalecer ECI", ExpectedOutcome: "Dos ECI operativos", GenderMarker: 1, Actions: []pipeline.Action{{
 			Type: "training", Title: "Taller ECI", Description: "Taller de 5 días", Beneficiaries: []string{"Fiscalía"}, Countries: []string{"PE"},
-			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Cents(4500050), EUPartners: []string{"Eurojust"},
+			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Cents(4500050), EUAgencies: []string{"eurojust"}, Partner: "fiiapp",
 			Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 1200}}}}}}
 	ev := []pipeline.Event{
 		{Seq: 1, At: p.CreatedAt, Actor: pipeline.Ref{Name: "María", Role: pipeline.FocalPoint}, Kind: pipeline.EventSubmitted, ToStage: pipeline.Triage},

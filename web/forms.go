@@ -97,7 +97,7 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 	}
 	for i := range p.Actions {
 		a := &p.Actions[i]
-		for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUPartners} {
+		for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUAgencies} {
 			if *l == nil {
 				*l = []string{}
 			}
@@ -111,7 +111,7 @@ func planForm(f url.Values) (pipeline.Plan, pipeline.Problems) {
 }
 
 // setAction sets an action's field from its input k. Lists typed one per
-// line (beneficiaries, EU partners) are split into their items.
+// line (beneficiaries) are split into their items.
 func setAction(a *pipeline.Action, ps *pipeline.Problems, k, field string, vs []string) {
 	switch v := vs[0]; field {
 	case "type":
@@ -130,8 +130,10 @@ func setAction(a *pipeline.Action, ps *pipeline.Problems, k, field string, vs []
 		a.EndDate = v
 	case "budget_eur":
 		a.BudgetEUR = parseEUR(ps, k, v)
-	case "eu_partners":
-		a.EUPartners = splitLines(v)
+	case "partner":
+		a.Partner = v
+	case "eu_agencies":
+		a.EUAgencies = vs
 	}
 }
 
@@ -216,7 +218,7 @@ func planOp(p *pipeline.Plan, op string) (bool, error) {
 	bad := fmt.Errorf("bad op %q", op)
 	switch parts[0] {
 	case "add_action":
-		p.Actions = append(p.Actions, pipeline.Action{Beneficiaries: []string{}, Countries: []string{}, EUPartners: []string{},
+		p.Actions = append(p.Actions, pipeline.Action{Beneficiaries: []string{}, Countries: []string{}, EUAgencies: []string{},
 			Indicators: []pipeline.Indicator{{}}})
 	case "remove_action":
 		i := at(1, len(p.Actions))

@@ -33,8 +33,8 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 		need["decision."+string(d)] = true
 		need["event."+string(pipeline.EventOf(d))] = true
 	}
-	for _, k := range []pipeline.EventKind{pipeline.EventSubmitted, pipeline.EventPlanUpdated, pipeline.EventEdited,
-		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned} {
+	for _, k := range append([]pipeline.EventKind{pipeline.EventSubmitted, pipeline.EventPlanUpdated, pipeline.EventEdited,
+		pipeline.EventReminder, pipeline.EventEscalated, pipeline.EventReassigned}, pipeline.DeliveryEventKinds...) {
 		need["event."+string(k)] = true
 	}
 	for _, r := range pipeline.Roles {
@@ -44,7 +44,8 @@ func TestEveryCodeAndUsedKeyIsTranslated(t *testing.T) {
 		need["theme."+c] = true
 	}
 	lists := map[string][]string{"pillar": pipeline.Lists.Pillars, "support_type": pipeline.Lists.SupportTypes,
-		"urgency": pipeline.Urgencies, "sensitivity": pipeline.Sensitivities, "session_kind": pipeline.SessionKinds}
+		"urgency": pipeline.Urgencies, "sensitivity": pipeline.Sensitivities, "session_kind": pipeline.SessionKinds,
+		"partner": pipeline.PartnerCodes(), "eu_agency": pipeline.EUAgencyCodes(), "delivery_stage": deliveryStages()}
 	for name, codes := range lists {
 		for _, c := range codes {
 			need[name+"."+c] = true
@@ -182,4 +183,12 @@ func TestTemplateLinesFitTheScreen(t *testing.T) {
 			}
 		}
 	}
+}
+
+func deliveryStages() []string {
+	out := make([]string, len(pipeline.DeliveryStages))
+	for i, s := range pipeline.DeliveryStages {
+		out[i] = string(s)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ type planData struct {
 	Version                 int
 	Unsaved, Stale          bool
 	SupportTypes, Countries []string
+	Partners, EUAgencies    []string
 }
 
 // planView shows plan in the editor, with a blank indicator row under
@@ -26,7 +27,7 @@ func planView(p *pipeline.Priority, plan pipeline.Plan, v int) planData {
 		}
 	}
 	return planData{P: p, Plan: shown, Version: v, SupportTypes: pipeline.Lists.SupportTypes,
-		Countries: service.CountriesFirst(p.Countries)}
+		Countries: service.CountriesFirst(p.Countries), Partners: pipeline.PartnerCodes(), EUAgencies: pipeline.EUAgencyCodes()}
 }
 
 // planPage opens the plan editor on the current draft (or a first empty

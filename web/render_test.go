@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -255,4 +256,46 @@ func TestExpertPickersAskTheService(t *testing.T) {
 	_, body, _ = get(t, fp, b.srv.URL+"/priorities/"+b.fake.p.ID)
 	require.Empty(t, b.fake.expertThemes, "a focal point picks no expert")
 	require.Contains(t, body, "<dd><bdi>Expert, JIT</bdi></dd>")
+}
+
+// TestPriorityPageShowsItsDelivery: an approved priority whose actions are
+// being delivered says how far its delivery went beside its stage, with the
+// plural of its language, and each action's delivery stage.
+func TestPriorityPageShowsItsDelivery(t *testing.T) {
+	t.Parallel()
+	b := setupRender(t)
+	p := b.fake.p
+	p.Stage = pipeline.Approved
+	second := p.Plan.Actions[0]
+	second.Title = "Intercambio"
+	third := second
+	third.Title = "Estudio"
+	p.Plan.Actions = append(p.Plan.Actions, second, third)
+	at := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	p.Deliveries = []pipeline.Delivery{{Stage: pipeline.Closed, StageEnteredAt: at}, {Stage: pipeline.Delivered, StageEnteredAt: at},
+		{Stage: pipeline.InProgress, StageEnteredAt: at}}
+	want := map[string][]string{
+		"es": {"Aprobada", "2 de 3 acciones entregadas", "Cerrada", "Entregada", "En curso"},
+		"pt": {"2 de 3 ações entregues", "Encerrada", "Entregue", "Em andamento"},
+		"en": {"2 of 3 actions delivered", "Closed", "Delivered", "In progress"},
+		"fr": {"2 sur 3 actions réalisées", "Clôturée", "Réalisée", "En cours"},
+		"nl": {"2 van 3 acties uitgevoerd", "Afgesloten", "Uitgevoerd", "In uitvoering"},
+	}
+	for lang, texts := range want {
+		c := b.client(t, b.users[pipeline.Manager], lang)
+		status, body, _ := get(t, c, b.srv.URL+"/priorities/"+p.ID)
+		require.Equal(t, http.StatusOK, status, body)
+		for _, s := range texts {
+			require.Containsf(t, body, s, "%s: the priority page lacks %q", lang, s)
+		}
+		_, list, _ := get(t, c, b.srv.URL+"/priorities")
+		require.Containsf(t, list, texts[len(texts)-4], "%s: the list lacks the delivery", lang)
+	}
+	p.Deliveries[2].Stage = pipeline.Cancelled
+	c := b.client(t, b.users[pipeline.Manager], "en")
+	_, body, _ := get(t, c, b.srv.URL+"/priorities/"+p.ID)
+	require.Contains(t, body, "2 of 2 actions delivered", "a cancelled action does not count")
+	p.Deliveries = p.Deliveries[:0]
+	_, body, _ = get(t, c, b.srv.URL+"/priorities/"+p.ID)
+	require.NotContains(t, body, "actions delivered", "before its delivery starts, an approved priority shows none")
 }

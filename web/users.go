@@ -59,7 +59,7 @@ func userProblems(err error) (pipeline.Problems, bool) {
 func userForm(r *http.Request) store.User {
 	return store.User{Email: r.PostFormValue("email"), Language: r.PostFormValue("user_language"), Notify: r.PostFormValue("notify"),
 		Actor: pipeline.Actor{Name: r.PostFormValue("user_name"), Role: pipeline.Role(r.PostFormValue("role")),
-			Countries: r.PostForm["countries"], Themes: r.PostForm["themes"]}}
+			Countries: r.PostForm["countries"], Themes: r.PostForm["themes"], Partner: r.PostFormValue("partner")}}
 }
 
 type usersData struct {
@@ -78,11 +78,12 @@ type usersData struct {
 type userChoices struct {
 	Roles                               []pipeline.Role
 	Languages, Modes, Countries, Themes []string
+	Partners                            []string
 }
 
 func choices() userChoices {
 	return userChoices{Roles: pipeline.Roles, Languages: store.Languages, Modes: store.NotifyModes,
-		Countries: pipeline.Lists.CountryCodes(), Themes: pipeline.Lists.ThemeCodes()}
+		Countries: pipeline.Lists.CountryCodes(), Themes: pipeline.Lists.ThemeCodes(), Partners: pipeline.PartnerCodes()}
 }
 
 // newUserForm is the add form's defaults.

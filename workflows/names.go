@@ -23,6 +23,8 @@ const (
 	// UpdateAct takes an act of the transition table: a decision, a plan
 	// draft or an edit of the priority's fields.
 	UpdateAct = "act"
+	// UpdateDeliver takes a delivery act on one action of an approved priority.
+	UpdateDeliver = "deliver"
 	// QueryPriority returns the workflow's copy of the priority.
 	QueryPriority = "priority"
 )

@@ -48,6 +48,11 @@ type priority struct {
 	p *pipeline.Priority
 	// reminded is true once the current stage's reminder was recorded.
 	reminded bool
+	// reportReminded[i] is true once action i's late-report reminder was
+	// recorded for its current end date, and dueAction is the action whose
+	// delivery SLA event wake chose.
+	reportReminded []bool
+	dueAction      int
 	// unflushed are the events the read model may still lack, oldest first,
 	// and flushDue is when the workflow writes them itself (zero: nothing due).
 	unflushed []pipeline.Event
@@ -86,7 +91,30 @@ func (w *priority) setup(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: w.validate}); err != nil {
 		return fmt.Errorf("register update %s: %w", UpdateAct, err)
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDeliver, w.deliver,
+		workflow.UpdateHandlerOptions{Validator: w.validateDelivery}); err != nil {
+		return fmt.Errorf("register update %s: %w", UpdateDeliver, err)
+	}
 	return nil
+}
+
+// validateDelivery is the delivery update's validator: the engine's check
+// on the workflow's own state.
+func (w *priority) validateDelivery(_ workflow.Context, r DeliverRequest) error {
+	return refusal(pipeline.CheckDelivery(r.Actor, w.p, r.Version, r.Action, r.Input))
+}
+
+// deliver applies an admitted delivery act, checking it again first like act.
+func (w *priority) deliver(ctx workflow.Context, r DeliverRequest) (*Result, error) {
+	if err := pipeline.CheckDelivery(r.Actor, w.p, r.Version, r.Action, r.Input); err != nil {
+		return nil, refusal(err)
+	}
+	out := pipeline.ApplyDelivery(r.Actor, *w.p, r.Action, r.Input, now(ctx))
+	if r.Input.Act == pipeline.Confirm || r.Input.Act == pipeline.Postpone {
+		w.reportReminded[r.Action] = false // new dates: a new end to remind of
+	}
+	w.commit(ctx, out, r.RequestID)
+	return w.result(ctx, r.Since), nil
 }
 
 // validate is the update's validator: the engine's check on the workflow's
@@ -98,12 +126,29 @@ func (w *priority) validate(ctx workflow.Context, r ActRequest) error {
 // act applies an admitted act. It checks again first: two updates of one
 // workflow task are both validated before either handler runs.
 func (w *priority) act(ctx workflow.Context, r ActRequest) (*Result, error) {
-	if err := pipeline.CheckAt(r.Actor, w.p, r.Version, r.Act, now(ctx)); err != nil {
+	check := func(a pipeline.Actor, p *pipeline.Priority, version int, act pipeline.Act) error {
+		return pipeline.CheckAt(a, p, version, act, now(ctx))
+	}
+	if r.Act.Decision == pipeline.SubmitPlan && !delivers(ctx) {
+		check = pipeline.CheckBeforePartners
+	}
+	if err := check(r.Actor, w.p, r.Version, r.Act); err != nil {
 		return nil, refusal(err)
 	}
 	out := pipeline.Apply(r.Actor, *w.p, r.Act, now(ctx), w.slas)
 	w.commit(ctx, out, r.RequestID)
+	if w.p.Stage == pipeline.Approved && delivers(ctx) {
+		w.startDelivery(ctx, r.RequestID)
+	}
 	return w.result(ctx, r.Since), nil
+}
+
+// delivers reports whether this run takes the delivery path: plans name
+// each action's partner, and approval starts the actions' delivery. Runs
+// recorded before it replay without (docs/architecture.md, Changing the
+// workflow).
+func delivers(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, "delivery", workflow.DefaultVersion, 1) == 1
 }
 
 // commit makes an outcome the workflow's state and has the read model follow.
@@ -139,42 +184,12 @@ func (w *priority) result(ctx workflow.Context, since int) *Result {
 }
 
 // run keeps the current stage's SLA timers and the read model's flush
-// until the priority reaches a terminal stage, then flushes what is left.
+// until the priority reaches a terminal stage — and, once it is approved,
+// its actions' delivery until every one is closed or cancelled — then
+// flushes what is left.
 func (w *priority) run(ctx workflow.Context) error {
-	// One timer at a time, armed for the earliest thing due. A move to a
-	// stage due later keeps it: when it fires early the loop re-arms it. So a
-	// burst of decisions costs no timer commands, and only a move to a stage
-	// due sooner replaces the timer.
-	var timer workflow.Future
-	var disarm workflow.CancelFunc
-	var armed time.Time
-	for w.p.Stage.Open() {
-		next, kind := w.wake()
-		if kind != "" && !next.After(workflow.Now(ctx)) {
-			w.doDue(ctx, kind)
-			continue
-		}
-		if kind != "" && (timer == nil || next.Before(armed)) {
-			if disarm != nil {
-				disarm()
-			}
-			var tctx workflow.Context
-			tctx, disarm = workflow.WithCancel(ctx)
-			timer, armed = workflow.NewTimer(tctx, next.Sub(workflow.Now(ctx))), next
-		}
-		stage, entered, pending, flush := w.p.Stage, w.p.StageEnteredAt, w.indexPending, w.flushDue
-		changed := func() bool {
-			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || w.indexPending != pending || !w.flushDue.Equal(flush)
-		}
-		if err := workflow.Await(ctx, func() bool { return changed() || (timer != nil && timer.IsReady()) }); err != nil {
-			return err
-		}
-		if timer != nil && timer.IsReady() {
-			timer, disarm = nil, nil
-		}
-	}
-	if disarm != nil {
-		disarm()
+	if err := w.loop(ctx); err != nil {
+		return err
 	}
 	// Let in-flight handlers finish before the last flush and the end.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -192,10 +207,65 @@ func (w *priority) run(ctx workflow.Context) error {
 	return workflow.Await(ctx, w.mailSent)
 }
 
+// startDelivery gives the just approved priority's actions their
+// deliveries, in the approval's own update: its caller records both.
+func (w *priority) startDelivery(ctx workflow.Context, requestID string) {
+	w.reportReminded = make([]bool, len(w.p.Plan.Actions))
+	w.commit(ctx, pipeline.StartDelivery(*w.p, now(ctx)), requestID)
+}
+
+// open reports whether the loop has something to wait for: an open stage,
+// or an action still being delivered.
+func (w *priority) open() bool { return w.p.Stage.Open() || w.p.DeliveryOpen() }
+
+// loop keeps the timers and the flush while the priority is open.
+func (w *priority) loop(ctx workflow.Context) error {
+	// One timer at a time, armed for the earliest thing due. A move to a
+	// stage due later keeps it: when it fires early the loop re-arms it. So a
+	// burst of decisions costs no timer commands, and only a move to a stage
+	// due sooner replaces the timer.
+	var timer workflow.Future
+	var disarm workflow.CancelFunc
+	var armed time.Time
+	for w.open() {
+		next, kind := w.wake()
+		if kind != "" && !next.After(workflow.Now(ctx)) {
+			w.doDue(ctx, kind)
+			continue
+		}
+		if kind != "" && (timer == nil || next.Before(armed)) {
+			if disarm != nil {
+				disarm()
+			}
+			var tctx workflow.Context
+			tctx, disarm = workflow.WithCancel(ctx)
+			timer, armed = workflow.NewTimer(tctx, next.Sub(workflow.Now(ctx))), next
+		}
+		stage, entered, pending, flush, seq := w.p.Stage, w.p.StageEnteredAt, w.indexPending, w.flushDue, w.p.EventSeq
+		changed := func() bool {
+			return w.p.Stage != stage || !w.p.StageEnteredAt.Equal(entered) || w.indexPending != pending || !w.flushDue.Equal(flush) ||
+				w.p.Delivering() && w.p.EventSeq != seq
+		}
+		if err := workflow.Await(ctx, func() bool { return changed() || (timer != nil && timer.IsReady()) }); err != nil {
+			return err
+		}
+		if timer != nil && timer.IsReady() {
+			timer, disarm = nil, nil
+		}
+	}
+	if disarm != nil {
+		disarm()
+	}
+	return nil
+}
+
 // wake is the next thing the run loop must do on its own and when: an SLA
 // event of the current stage, a deferred search-attribute upsert or a flush.
 func (w *priority) wake() (time.Time, pipeline.EventKind) {
 	next, kind := pipeline.Due(w.p, w.slas, w.reminded)
+	if at, i, k := pipeline.DeliveryDue(w.p, w.reportReminded); k != "" && (kind == "" || at.Before(next)) {
+		next, kind, w.dueAction = at, k, i
+	}
 	if w.indexPending && (kind == "" || w.indexDue().Before(next)) {
 		next, kind = w.indexDue(), indexFlush
 	}
@@ -225,9 +295,21 @@ func (w *priority) doDue(ctx workflow.Context, kind pipeline.EventKind) {
 			workflow.GetLogger(ctx).Warn("flush failed, trying again later", "error", err)
 			w.flushDue = workflow.Now(ctx).Add(flushMaxInterval)
 		}
+	case pipeline.EventReportReminder, pipeline.EventReportEscalated:
+		w.lapseDelivery(ctx, kind, w.dueAction)
 	default:
 		w.lapse(ctx, kind)
 	}
+}
+
+// lapseDelivery records a late report's reminder or escalation of action
+// i, and flushes it at once.
+func (w *priority) lapseDelivery(ctx workflow.Context, kind pipeline.EventKind, i int) {
+	if kind == pipeline.EventReportReminder {
+		w.reportReminded[i] = true
+	}
+	w.commit(ctx, pipeline.LapseDelivery(*w.p, i, kind, now(ctx)), "")
+	w.flushDue = workflow.Now(ctx)
 }
 
 // lapse records a reminder or an escalation of the current stage, and
@@ -310,8 +392,12 @@ func (w *priority) upsertSearchAttributes(ctx workflow.Context) {
 		w.indexPending = false
 		return
 	}
-	if !w.p.Stage.Open() {
+	if !w.p.Stage.Open() && !w.p.DeliveryOpen() {
 		w.indexPending = true // written with the completion (run)
+		return
+	}
+	if !w.p.Stage.Open() {
+		w.flushSearchAttributes(ctx) // the stage's last change, and the run goes on: indexed at once
 		return
 	}
 	if !w.indexedAt.IsZero() && workflow.Now(ctx).Before(w.indexDue()) {

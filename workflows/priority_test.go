@@ -159,14 +159,22 @@ func withExpert(e pipeline.Actor) func(*pipeline.Act) { return func(a *pipeline.
 func withComment(c string) func(*pipeline.Act)        { return func(a *pipeline.Act) { a.Comment = c } }
 func withReason(r string) func(*pipeline.Act)         { return func(a *pipeline.Act) { a.Reason = r } }
 
-// send sends an update after the given time from the start.
-func (b *bundle) send(after time.Duration, r ActRequest) *sent {
+// send sends an act after the given time from the start.
+func (b *bundle) send(after time.Duration, r ActRequest) *sent { return b.update(after, UpdateAct, r) }
+
+// deliver sends a delivery act after the given time from the start.
+func (b *bundle) deliver(after time.Duration, r DeliverRequest) *sent {
+	return b.update(after, UpdateDeliver, r)
+}
+
+// update sends the update name with argument r after the given time from the start.
+func (b *bundle) update(after time.Duration, name string, r any) *sent {
 	s := &sent{}
 	b.env.RegisterDelayedCallback(func() {
 		b.mu.Lock()
 		s.sentAt, s.flushesAtSend = b.env.Now(), len(b.attempts)
 		b.mu.Unlock()
-		b.env.UpdateWorkflow(UpdateAct, "", &testsuite.TestUpdateCallback{
+		b.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 			OnAccept: func() { s.accepted = true },
 			OnReject: func(err error) { s.rejected = err },
 			OnComplete: func(v any, err error) {
@@ -254,18 +262,32 @@ func TestJourney(t *testing.T) {
 		s.req.Since = 1 + i // the caller recorded every event before
 		out[i] = b.send(s.at, s.req)
 	}
+	// The approval starts the action's delivery; a manager cancels it, and
+	// with its last action settled the workflow ends.
+	cancelled := b.deliver(9*time.Hour, DeliverRequest{Actor: m1, Action: 0, Since: 10,
+		Input: pipeline.DeliveryInput{Act: pipeline.CancelAction, Reason: "sin contraparte"}})
 	b.run(input(nil))
 	require.NoError(t, b.env.GetWorkflowError())
 
 	for i, s := range steps {
 		res := requireDone(t, out[i], string(s.req.Act.Decision))
 		require.Equal(t, s.stage, res.Priority.Stage, "step %d", i)
+		if s.stage == pipeline.Approved {
+			require.Equal(t, 3+i, res.Priority.Version, "the approval and the delivery's start")
+			require.Len(t, res.Events, 2, "the approval and the delivery's start")
+			require.Equal(t, pipeline.EventDeliveryScheduled, res.Events[1].Kind)
+			require.Equal(t, []pipeline.DeliveryStage{pipeline.Scheduled}, []pipeline.DeliveryStage{res.Priority.Deliveries[0].Stage})
+			continue
+		}
 		require.Equal(t, 2+i, res.Priority.Version, "step %d", i)
 		require.Len(t, res.Events, 1, "step %d: the events after Since", i)
 		require.Equal(t, 2+i, res.Events[0].Seq)
 		require.Equal(t, res.Events[0].Seq, res.Priority.EventSeq)
 	}
-	final := out[len(out)-1].result.Priority
+	res := requireDone(t, cancelled, "cancel")
+	require.Equal(t, pipeline.Cancelled, res.Priority.Deliveries[0].Stage)
+	require.Equal(t, 11, res.Priority.EventSeq)
+	final := cancelled.result.Priority
 	require.Equal(t, "Fiscalía y Policía", final.Institution)
 	require.Equal(t, e1.ID, final.Assignee)
 	require.Equal(t, m1.ID, final.TriagedBy)
@@ -273,7 +295,7 @@ func TestJourney(t *testing.T) {
 
 	// Each change reached PostgreSQL through a flush flushDelay after it,
 	// the approval before the workflow ended; every event exactly in order.
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, b.flushedSeqs())
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, b.flushedSeqs())
 	for i, at := range b.flushedAt {
 		require.False(t, at.Before(t0.Add(flushDelay)), "flush %d at %v", i, at)
 	}
@@ -548,3 +570,43 @@ func TestSearchAttributesFollowTheStage(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDeliverySLAs: once approved, an action whose end date passed without
+// a report has its partner reminded the day after, and is escalated —
+// marked overdue — when its report falls due, ReportSLA later; each is an
+// event of the same gapless trail, flushed at once.
+func TestDeliverySLAs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := journey.Plan()
+	for i, r := range []ActRequest{
+		act(m1, pipeline.Accept, withExpert(e1)), act(e1, pipeline.Approve),
+		act(e1, pipeline.DraftPlan, func(a *pipeline.Act) { a.Plan = &plan }), act(e1, pipeline.SubmitPlan),
+		act(fpPE, pipeline.Endorse), act(m2, pipeline.Approve),
+	} {
+		b.send(time.Duration(i+1)*time.Hour, r)
+	}
+	end := time.Date(2027, 2, 6, 0, 0, 0, 0, time.UTC) // the day after the action's end date
+	cancelled := b.deliver(end.Add(pipeline.ReportSLA+48*time.Hour).Sub(t0), DeliverRequest{Actor: m1, Action: 0,
+		Input: pipeline.DeliveryInput{Act: pipeline.CancelAction, Reason: "sin informe"}})
+	b.run(input(nil))
+	require.NoError(t, b.env.GetWorkflowError())
+	requireDone(t, cancelled, "cancel")
+
+	var sla []pipeline.Event
+	for _, ev := range b.flushed() {
+		if ev.Kind == pipeline.EventReportReminder || ev.Kind == pipeline.EventReportEscalated {
+			sla = append(sla, ev)
+		}
+	}
+	require.Len(t, sla, 2)
+	require.Equal(t, pipeline.EventReportReminder, sla[0].Kind)
+	require.True(t, sla[0].At.Equal(end), "reminded at %v, want %v", sla[0].At, end)
+	require.Equal(t, pipeline.EventReportEscalated, sla[1].Kind)
+	require.True(t, sla[1].At.Equal(end.Add(pipeline.ReportSLA)), "escalated at %v", sla[1].At)
+	require.Equal(t, "fiiapp", sla[1].Data["partner"])
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, b.flushedSeqs()[:11], "gapless, in order")
+	last := b.flushes[len(b.flushes)-1].Priority
+	require.True(t, last.Deliveries[0].Overdue, "the escalation marks the action overdue")
+	require.Equal(t, pipeline.Cancelled, last.Deliveries[0].Stage)
+}

@@ -35,16 +35,33 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// TestTodaysHistory reads the recorded journey, which
+// TestTodaysHistory reads the recorded journeys, which
 // TestReplayRecordedHistories replays against this code (so the code makes
-// this history): no version marker — each would cost a search-attribute
-// upsert — the last flush sends its mail itself — one activity in the
-// whole run — and the closed stage's search attributes go out in the task
-// that completes the run, where the server's visibility store writes them
-// once, with the close.
+// these histories). Before delivery, the journey ends at approval with no
+// version marker, and the closed stage's search attributes go out in the
+// task that completes the run, where the server's visibility store writes
+// them once, with the close. Today it goes on through its action's delivery
+// to the close, with the one marker of the change "delivery" (and the
+// upsert of Temporal's own change-version attribute that comes with it);
+// the approved stage is indexed at once, since the run goes on, and the run
+// ends with nothing left to index. In both the last flush sends its mail
+// itself — one activity in the whole run.
 func TestTodaysHistory(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("testdata/journey.json")
+	for _, tc := range []struct {
+		file             string
+		markers, updates int
+		end              []string
+	}{
+		{"journey-before-delivery.json", 0, 10, []string{"WORKFLOW_TASK_COMPLETED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES", "WORKFLOW_EXECUTION_COMPLETED"}},
+		{"journey.json", 1, 14, []string{"WORKFLOW_TASK_STARTED", "WORKFLOW_TASK_COMPLETED", "WORKFLOW_EXECUTION_COMPLETED"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) { checkHistory(t, tc.file, tc.markers, tc.updates, tc.end) })
+	}
+}
+
+func checkHistory(t *testing.T, file string, markers, updates int, want []string) {
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,19 +80,18 @@ func TestTodaysHistory(t *testing.T) {
 		types = append(types, kind)
 		count[kind]++
 	}
-	if n := count["MARKER_RECORDED"]; n != 0 {
-		t.Errorf("%d markers, want none", n)
+	if n := count["MARKER_RECORDED"]; n != markers {
+		t.Errorf("%d markers, want %d", n, markers)
 	}
-	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 1 {
-		t.Errorf("%d search-attribute upserts, want 1 (the closed stage's)", n)
+	if n := count["UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"]; n != 1+markers {
+		t.Errorf("%d search-attribute upserts, want %d (the last stage's and one per marker)", n, 1+markers)
 	}
 	if n := count["ACTIVITY_TASK_SCHEDULED"]; n != 1 {
 		t.Errorf("%d activities, want 1 (the last flush, with its mail)", n)
 	}
-	if n := count["WORKFLOW_EXECUTION_UPDATE_COMPLETED"]; n != 10 {
-		t.Errorf("%d updates, want the journey's 10", n)
+	if n := count["WORKFLOW_EXECUTION_UPDATE_COMPLETED"]; n != updates {
+		t.Errorf("%d updates, want the journey's %d", n, updates)
 	}
-	want := []string{"WORKFLOW_TASK_COMPLETED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES", "WORKFLOW_EXECUTION_COMPLETED"}
 	if len(types) < 3 || !slices.Equal(types[len(types)-3:], want) {
 		t.Errorf("the run ends with %v, want %v", types[max(0, len(types)-3):], want)
 	}

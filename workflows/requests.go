@@ -36,6 +36,18 @@ type ActRequest struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// DeliverRequest is the UpdateDeliver argument: who acts, on which action
+// (its index in the plan) and priority version (0: any), and what. Since
+// and RequestID are as in ActRequest.
+type DeliverRequest struct {
+	Actor     pipeline.Actor         `json:"actor"`
+	Action    int                    `json:"action"`
+	Input     pipeline.DeliveryInput `json:"input"`
+	Version   int                    `json:"version,omitempty"`
+	Since     int                    `json:"since,omitempty"`
+	RequestID string                 `json:"request_id,omitempty"`
+}
+
 // Result is what an update returns once the workflow has applied it: the
 // priority as the workflow holds it, the events after the request's Since
 // that the read model may still lack, and the run that holds them. The

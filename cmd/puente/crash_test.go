@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -93,14 +94,17 @@ func (p *proc) kill() {
 // crashCast are the users of the crash test.
 type crashCast struct {
 	fp, m1, m2 pipeline.Actor
-	experts    []pipeline.Actor
-	tokens     map[string]string // by user id
+	// impl delivers the approved actions (FIIAPP's).
+	impl    pipeline.Actor
+	experts []pipeline.Actor
+	tokens  map[string]string // by user id
 }
 
 // TestCrashConvergence drives priorities through every kind of decision
 // while `puente serve` (API and worker in one process) and a second process
 // running only a worker are killed with SIGKILL at random moments and
-// restarted. Every journey must complete, and afterwards, for every
+// restarted. Every journey must complete — an approved one through its
+// actions' delivery to their close — and afterwards, for every
 // priority, the read model must equal the workflow's own state, its events
 // run 1..n without a gap or a duplicate, and support actions exist exactly
 // for the approved ones: no phantom decision, nothing stuck.
@@ -231,9 +235,10 @@ func TestCrashConvergence(t *testing.T) {
 	}
 	c.duplicates += inPG - len(journeys) // a retried submission that made a second priority
 	msg := fmt.Sprintf("crash test: %d priorities driven in %s with %d kills of serve (API + worker) and %d of the worker alone; "+
-		"%d events; phantoms %d, stuck %d, gaps %d, duplicates %d, wrong support actions %d; the slowest converged %s after the drive",
-		c.priorities, drove.Round(time.Second), kills["serve"], kills["worker"], c.events, c.phantoms, c.stuck, c.gaps, c.duplicates,
-		c.wrongActions, c.converge.Round(100*time.Millisecond))
+		"%d events, %d actions delivered and closed; phantoms %d, stuck %d, gaps %d, duplicates %d, wrong support actions %d; "+
+		"the slowest converged %s after the drive",
+		c.priorities, drove.Round(time.Second), kills["serve"], kills["worker"], c.events, c.closed, c.phantoms, c.stuck, c.gaps,
+		c.duplicates, c.wrongActions, c.converge.Round(100*time.Millisecond))
 	fmt.Println(msg)
 	t.Log(msg, "(settled in", time.Since(settle).Round(time.Second), ")")
 	if c.phantoms+c.stuck+c.gaps+c.duplicates+c.wrongActions > 0 {
@@ -257,6 +262,7 @@ func addCrashCast(t *testing.T, st *store.Store) crashCast {
 	c.fp = add(pipeline.Actor{Name: "Focal Perú", Role: pipeline.FocalPoint, Countries: []string{"PE"}})
 	c.m1 = add(pipeline.Actor{Name: "Gestora 1", Role: pipeline.Manager})
 	c.m2 = add(pipeline.Actor{Name: "Gestor 2", Role: pipeline.Manager})
+	c.impl = add(pipeline.Actor{Name: "Socia FIIAPP", Role: pipeline.Implementer, Partner: "fiiapp"})
 	for _, name := range []string{"Experta A", "Experto B"} {
 		c.experts = append(c.experts, add(pipeline.Actor{Name: name, Role: pipeline.Expert, Themes: []string{"money_laundering"}}))
 	}
@@ -282,7 +288,7 @@ var variants = []struct {
 	name string
 	end  pipeline.Stage
 }{
-	{"detours", pipeline.Approved},    // revision, edit, resubmit, plan, request_changes, return, approve
+	{"detours", pipeline.Approved},    // revision, edit, resubmit, plan, request_changes, return, approve, then delivered and closed
 	{"reassigned", pipeline.Rejected}, // reassign in review, a plan, endorse, rejected by four-eyes
 	{"triage-reject", pipeline.Rejected},
 	{"expert-reject", pipeline.Rejected},
@@ -322,7 +328,7 @@ func (j *crashJourney) run(within time.Duration) error {
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
-		if !p.Stage.Open() {
+		if !p.Stage.Open() && !p.DeliveryOpen() {
 			if p.Stage != v.end {
 				return fmt.Errorf("%s (%s): ended in %s, want %s", j.id, v.name, p.Stage, v.end)
 			}
@@ -396,6 +402,9 @@ func (j *crashJourney) next(p *shown) (who, method, path string, body any) {
 	}
 	c, v := j.cast, variants[j.variant].name
 	other := c.experts[1].ID
+	if p.Stage == pipeline.Approved {
+		return j.deliver(p)
+	}
 	switch {
 	case v == "triage-reject":
 		return decide(c.m1.ID, map[string]any{"decision": "reject", "reason": "fuera de mandato"})
@@ -443,12 +452,36 @@ func (j *crashJourney) next(p *shown) (who, method, path string, body any) {
 	return decide(c.m2.ID, map[string]any{"decision": "approve"})
 }
 
+// deliver is the next delivery step of the first action still open:
+// confirmed, reported, validated and closed, each by whoever acts.
+func (j *crashJourney) deliver(p *shown) (who, method, path string, body any) {
+	i := slices.IndexFunc(p.Deliveries, func(d pipeline.Delivery) bool { return d.Stage.Open() })
+	if i < 0 {
+		i = 0 // nothing open: refused (409), and the run sees the end
+	}
+	d, c := p.Deliveries[i], j.cast
+	path = fmt.Sprintf("/v1/priorities/%s/actions/%d/delivery", j.id, i)
+	switch {
+	case d.Stage == pipeline.Scheduled:
+		return c.impl.ID, http.MethodPost, path, map[string]any{"act": "confirm", "start_date": "2027-02-01", "end_date": "2027-02-05", "place": "Lima"}
+	case d.Stage == pipeline.InProgress:
+		return c.impl.ID, http.MethodPost, path, map[string]any{"act": "report", "report": map[string]any{
+			"participants_women": 11, "participants_men": 9, "participants_other": 0,
+			"institutions": []map[string]any{{"name": "UIF", "participants": 20}}, "countries": []string{"PE"},
+			"summary": "Taller realizado", "actual_cost_eur": 9800.5, "indicators": []map[string]any{{"actual": 20}}}}
+	case !d.ReportValidated:
+		return p.Assignee, http.MethodPost, path, map[string]any{"act": "validate"}
+	}
+	return c.m1.ID, http.MethodPost, path, map[string]any{"act": "close"}
+}
+
 func crashPlan(actions int) map[string]any {
 	var as []map[string]any
 	for i := range actions {
 		as = append(as, map[string]any{"type": "training", "title": fmt.Sprintf("Taller %d", i+1), "description": "Formación",
 			"beneficiaries": []string{"UIF"}, "countries": []string{"PE"}, "start_date": "2027-02-01", "end_date": "2027-02-05",
-			"budget_eur": 10000, "indicators": []map[string]any{{"name": "Analistas", "unit": "people", "baseline": 0, "target": 20}}})
+			"budget_eur": 10000, "partner": "fiiapp",
+			"indicators": []map[string]any{{"name": "Analistas", "unit": "people", "baseline": 0, "target": 20}}})
 	}
 	return map[string]any{"objective": "Fortalecer la UIF", "expected_outcome": "Casos judicializados", "gender_marker": 1, "actions": as}
 }
@@ -499,7 +532,9 @@ func (j *crashJourney) call(method, path, token string, body any, version string
 // crashCounts are the crash test's findings over every priority.
 type crashCounts struct {
 	priorities, events, phantoms, stuck, gaps, duplicates, wrongActions int
-	converge                                                            time.Duration
+	// closed are the actions delivered to their close in the read model.
+	closed   int
+	converge time.Duration
 }
 
 // add waits (up to a minute) for the priority's read model to equal its
@@ -566,6 +601,16 @@ func (c *crashCounts) add(t *testing.T, ctx context.Context, tc client.Client, s
 		c.wrongActions++
 		t.Errorf("%s (%s): %d support actions, want %d", j.id, wf.Stage, actions, want)
 	}
+	var closed int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM support_actions WHERE priority_id = $1 AND delivery_stage = 'closed'
+		AND report_validated AND participants_women = 11 AND closed_at IS NOT NULL`, j.id).Scan(&closed); err != nil {
+		t.Fatal(err)
+	}
+	if closed != want {
+		c.stuck++
+		t.Errorf("%s (%s): %d actions delivered and closed, want %d", j.id, wf.Stage, closed, want)
+	}
+	c.closed += closed
 }
 
 func crashState(t *testing.T, ctx context.Context, tc client.Client, st *store.Store, conn *pgx.Conn, id string) (wf, pg *pipeline.Priority, seqs []int) {

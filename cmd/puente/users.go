@@ -87,16 +87,18 @@ func usersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	email := fs.String("email", "", "the user's email: notifications go there, single sign-on matches it")
 	language := fs.String("language", "", "es, pt, en, fr or nl: the language of the user's emails and pages (default: their country's, else es)")
 	notify := fs.String("notify", store.NotifyImmediate, "immediate, digest or both: how the user hears of their tasks")
-	role := fs.String("role", "", "focal_point, expert or manager")
+	role := fs.String("role", "", "focal_point, expert, manager or implementer")
 	countries := fs.String("countries", "", "comma-separated ISO codes (focal points)")
 	themes := fs.String("themes", "", "comma-separated theme codes (experts)")
+	partner := fs.String("partner", "", "the implementing partner's code (implementers), e.g. fiiapp")
 	svc, done, err := openPeople(ctx, fs, cfg, args)
 	if err != nil {
 		return err
 	}
 	defer done()
 	u, iss, err := svc.Add(ctx, people.Console, store.User{
-		Actor: pipeline.Actor{Name: *name, Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes)},
+		Actor: pipeline.Actor{Name: *name, Role: pipeline.Role(*role), Countries: split(*countries), Themes: split(*themes),
+			Partner: *partner},
 		Email: *email, Language: *language, Notify: *notify})
 	if err := flagProblems(err); err != nil {
 		return err
@@ -181,6 +183,9 @@ func usersList(ctx context.Context, args []string, stdout io.Writer) error {
 			status = "deactivated"
 		}
 		scope := strings.Join(append(append([]string{}, r.Countries...), r.Themes...), ",")
+		if r.Partner != "" {
+			scope = r.Partner
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Email, r.Role, scope, r.Language,
 			status, day(r.TokenExpiresAt), day(r.LastUsedAt))
 	}

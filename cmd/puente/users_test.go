@@ -37,6 +37,14 @@ func TestUsersCommands(t *testing.T) {
 	if _, err := run("add", "--name", "X", "--email", "nope", "--role", "expert"); err == nil {
 		t.Error("an invalid user was added")
 	}
+	out, err = run("add", "--name", "Laura Gómez", "--email", "laura@fiiapp.example.org", "--role", "implementer", "--partner", "fiiapp")
+	var impl store.User
+	if err != nil || json.Unmarshal([]byte(out), &impl) != nil || impl.Role != "implementer" || impl.Partner != "fiiapp" {
+		t.Fatalf("add an implementer: %s (%v)", out, err)
+	}
+	if _, err := run("add", "--name", "Y", "--email", "y@example.org", "--role", "implementer"); err == nil {
+		t.Error("an implementer without a partner was added")
+	}
 
 	st, err := store.Open(ctx, strings.TrimPrefix(db, "--database-url="), 1)
 	if err != nil {
@@ -71,8 +79,13 @@ func TestUsersCommands(t *testing.T) {
 	var listed []struct {
 		store.User
 	}
-	if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 1 || listed[0].Active {
+	if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != 2 {
 		t.Fatalf("list --json: %s %v", out, err)
+	}
+	for _, u := range listed {
+		if u.ID == added.ID && u.Active || u.ID == impl.ID && (!u.Active || u.Partner != "fiiapp") {
+			t.Errorf("list --json: %+v", u)
+		}
 	}
 	if _, err := run("token", "rotate", "--id", added.ID); err == nil {
 		t.Error("a deactivated user got a token")

@@ -29,7 +29,7 @@ func Plan() pipeline.Plan {
 		Actions: []pipeline.Action{{
 			Type: "training", Title: "Taller sobre ECI", Description: "Formación de fiscales en la constitución de ECI",
 			Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE", "CO"},
-			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUPartners: []string{"Eurojust"},
+			StartDate: "2027-02-01", EndDate: "2027-02-05", BudgetEUR: pipeline.Euros(45000), EUAgencies: []string{"eurojust"}, Partner: "fiiapp",
 			Indicators: []pipeline.Indicator{{Name: "Fiscales formados", Unit: "people", Baseline: 0, Target: 40}},
 		}},
 	}
@@ -57,3 +57,34 @@ func object(v any) map[string]any {
 	}
 	return m
 }
+
+// TwoActionPlan is Plan with a second action, delivered by Camões, with two
+// indicators.
+func TwoActionPlan() pipeline.Plan {
+	p := Plan()
+	p.Actions = append(p.Actions, pipeline.Action{
+		Type: "peer_exchange", Title: "Intercambio con Eurojust", Description: "Visita de estudio de fiscales peruanos",
+		Beneficiaries: []string{"Fiscalía de la Nación"}, Countries: []string{"PE"},
+		StartDate: "2027-04-05", EndDate: "2027-04-09", BudgetEUR: pipeline.Euros(30000), EUAgencies: []string{"eurojust"}, Partner: "camoes",
+		Indicators: []pipeline.Indicator{{Name: "Casos conjuntos", Unit: "cases", Target: 3}, {Name: "Fiscales", Unit: "people", Target: 8}},
+	})
+	return p
+}
+
+// TwoActionPlanBody is TwoActionPlan as the JSON object PUT …/plan takes.
+func TwoActionPlanBody() map[string]any { return object(TwoActionPlan()) }
+
+// Report is a delivery report of an action with indicators indicators.
+func Report(indicators int) pipeline.DeliveryReport {
+	r := pipeline.DeliveryReport{ParticipantsWomen: 19, ParticipantsMen: 15, ParticipantsOther: 1,
+		Institutions: []pipeline.InstitutionCount{{Name: "Fiscalía de la Nación", Participants: 22}, {Name: "Policía Nacional", Participants: 13}},
+		Countries:    []string{"PE", "CO"}, Summary: "Cinco días de taller práctico sobre la constitución de ECI.",
+		ActualCostEUR: pipeline.Cents(4312050)}
+	for i := range indicators {
+		r.Indicators = append(r.Indicators, pipeline.IndicatorActual{Actual: float64(30 + i), Note: "según la lista de asistencia"})
+	}
+	return r
+}
+
+// ReportBody is Report as the JSON object a report act carries.
+func ReportBody(indicators int) map[string]any { return object(Report(indicators)) }

@@ -444,7 +444,7 @@ func FuzzPlan(f *testing.F) {
 		action := string(fuzzObject("", `"type":"training"`, `"title":`+fuzzQuote(title, raw), `"description":`+fuzzQuote(description, raw),
 			`"beneficiaries":[`+fuzzQuote(beneficiary, raw)+`]`, `"countries":["PE","CO"]`,
 			`"start_date":`+fuzzQuote(start, raw), `"end_date":`+fuzzQuote(end, raw), `"budget_eur":`+budget,
-			`"eu_partners":["Eurojust"]`,
+			`"eu_agencies":["eurojust"]`, `"partner":"fiiapp"`,
 			`"indicators":[{"name":"Fiscales formados","unit":"personas","baseline":`+baseline+`,"target":`+target+`}]`))
 		body := fuzzObject(extra, `"objective":`+fuzzQuote(objective, raw), `"expected_outcome":"Más casos conjuntos"`,
 			`"gender_marker":1`, `"actions":[`+action+`]`)
@@ -510,7 +510,7 @@ func FuzzComment(f *testing.F) {
 
 // filledLists is a with its absent lists empty, as the store's arrays read back.
 func filledLists(a pipeline.Action) pipeline.Action {
-	for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUPartners} {
+	for _, l := range []*[]string{&a.Beneficiaries, &a.Countries, &a.EUAgencies} {
 		if *l == nil {
 			*l = []string{}
 		}
@@ -607,4 +607,56 @@ func addFuzzUser(f *testing.F, b *fuzzBundle, name string) pipeline.Actor {
 		f.Fatal(err)
 	}
 	return u.Actor
+}
+
+// FuzzDeliveryReport fuzzes a delivery: the place an implementer confirms
+// and every field of the report, decoded strictly as the API does. What
+// the engine admits the store must write and read back unchanged — the
+// delivery columns of the action's row included.
+func FuzzDeliveryReport(f *testing.F) {
+	b := fuzzSetup(f)
+	f.Add("Lima", "Cinco días de taller", "Fiscalía de la Nación", 18, 14, 1, "43120.5", "35", "según la lista", false, "")
+	f.Add("Puerto Príncipe", "", "x", 0, 0, 0, "0", "0", "", false, "")
+	f.Fuzz(func(t *testing.T, place, summary, institution string, women, men, other int, cost, actual, note string, raw bool, extra string) {
+		body := fuzzObject(extra, `"participants_women":`+strconv.Itoa(women), `"participants_men":`+strconv.Itoa(men),
+			`"participants_other":`+strconv.Itoa(other),
+			`"institutions":[{"name":`+fuzzQuote(institution, raw)+`,"participants":`+strconv.Itoa(women+men)+`}]`,
+			`"countries":["PE","CO"]`, `"summary":`+fuzzQuote(summary, raw), `"actual_cost_eur":`+cost,
+			`"indicators":[{"actual":`+actual+`,"note":`+fuzzQuote(note, raw)+`}]`)
+		var r pipeline.DeliveryReport
+		if !acceptBody(t, body, &r, func() pipeline.Problems { return nil }) {
+			return
+		}
+		h := b.drive(t, pipeline.Approval)
+		h.must(t, decision(pipeline.Approve, ""))
+		out := pipeline.StartDelivery(h.p, fuzzNow())
+		h.p, h.events = out.Priority, append(h.events, out.Event)
+		if !h.deliver(t, pipeline.DeliveryInput{Act: pipeline.Confirm, StartDate: "2027-02-01", EndDate: "2027-02-05", Place: place}) {
+			return
+		}
+		b.record(t, h)
+		if h.deliver(t, pipeline.DeliveryInput{Act: pipeline.ReportDelivery, Report: &r}) {
+			b.record(t, h)
+		}
+	})
+}
+
+// implementer delivers the journey plan's action.
+var implementer = pipeline.Actor{ID: "6f1c6a52-8f0e-4f7e-9d7e-4b8f0e6a2c11", Name: "Laura Gómez", Role: pipeline.Implementer, Partner: "fiiapp"}
+
+// deliver judges a delivery act on action 0 by its partner's implementer
+// and applies it if the engine admits it; any refusal but the body's fails
+// the target.
+func (h *history) deliver(t *testing.T, in pipeline.DeliveryInput) bool {
+	t.Helper()
+	if err := pipeline.CheckDelivery(implementer, &h.p, h.p.Version, 0, in); err != nil {
+		if k := pipeline.KindOfError(err); k != pipeline.KindInvalid {
+			t.Fatalf("%s: %v (kind %v)", in.Act, err, k)
+		}
+		return false
+	}
+	out := pipeline.ApplyDelivery(implementer, h.p, 0, in, fuzzNow())
+	h.p = out.Priority
+	h.events = append(h.events, out.Event)
+	return true
 }
