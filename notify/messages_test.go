@@ -168,7 +168,7 @@ func TestDigestInFrenchAndDutch(t *testing.T) {
 	want := map[string][]string{
 		"fr": {"Puente — tâches en attente\u00a0: 1\u00a0234, en retard\u00a0: 1", "Bonjour Marie,",
 			"- HT-2026-0003 Traite des personnes — Validation — Échéance\u00a0: 1er mars 2026 — EN RETARD",
-			"… et 1\u00a0233 autres dans votre boîte de réception\u00a0: https://puente.example.org/"},
+			"… et 1\u00a0233 autres dans «\u00a0Mes tâches\u00a0»\u00a0: https://puente.example.org/"},
 		"nl": {"Puente — openstaande taken: 1.234, te laat: 1", "Geachte Marie,",
 			"- HT-2026-0003 Traite des personnes — Validatie — Uiterste datum: 1 maart 2026 — TE LAAT",
 			"…en nog 1.233 in uw inbox: https://puente.example.org/"},
