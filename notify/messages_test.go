@@ -171,7 +171,7 @@ func TestDigestInFrenchAndDutch(t *testing.T) {
 			"… et 1\u00a0233 autres dans «\u00a0Mes tâches\u00a0»\u00a0: https://puente.example.org/"},
 		"nl": {"Puente — openstaande taken: 1.234, te laat: 1", "Geachte Marie,",
 			"- HT-2026-0003 Traite des personnes — Validatie — Uiterste datum: 1 maart 2026 — TE LAAT",
-			"…en nog 1.233 in uw inbox: https://puente.example.org/"},
+			"…en nog 1.233 onder ‘Mijn taken’: https://puente.example.org/"},
 	}
 	for lang, parts := range want {
 		u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Marie"}, Email: "marie@example.org", Language: lang}
