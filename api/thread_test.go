@@ -185,7 +185,7 @@ func TestConversation(t *testing.T) {
 	if len(toJean) != 1 {
 		t.Fatalf("%d emails to Jean, want 1: %+v", len(toJean), ms)
 	}
-	if want := "Mention dans une conversation : " + after.Ref; !strings.HasPrefix(toJean[0].Subject, want) {
+	if want := "Mention dans une conversation\u00a0: " + after.Ref; !strings.HasPrefix(toJean[0].Subject, want) {
 		t.Errorf("subject %q, want it to start with %q", toJean[0].Subject, want)
 	}
 	m := inbox.Message(t, toJean[0].ID)

@@ -125,7 +125,7 @@ func TestCompose(t *testing.T) {
 	ev := pipeline.Event{Seq: 4, Kind: pipeline.EventOf(pipeline.RequestRevision), FromStage: pipeline.ExpertReview,
 		ToStage: pipeline.Revision, Comment: "Precise las instituciones", Actor: pipeline.Ref{ID: "e1", Name: "Carmen Díaz", Role: pipeline.Expert}}
 	want := map[string][]string{
-		"es": {"Corrección pedida: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz pidió una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 de marzo de 2026"},
+		"es": {"Corrección solicitada: PE-2026-0007 ECI con Colombia", "Hola María,", "Carmen Díaz solicitó una corrección de la prioridad PE-2026-0007 «ECI con Colombia»", "Comentario: Precise las instituciones", "Plazo: 12 de marzo de 2026"},
 		"pt": {"Revisão solicitada: PE-2026-0007 ECI con Colombia", "Olá María,", "Carmen Díaz solicitou uma revisão da prioridade PE-2026-0007 “ECI con Colombia”", "Comentário: Precise las instituciones", "Prazo: 12 de março de 2026"},
 		"en": {"Revision requested: PE-2026-0007 ECI con Colombia", "Hello María,", "Carmen Díaz asked for a revision of the priority PE-2026-0007 “ECI con Colombia”", "Comment: Precise", "Due: 12 March 2026"},
 		"fr": {"Révision demandée\u00a0: PE-2026-0007 ECI con Colombia", "Bonjour María,", "Carmen Díaz a demandé une révision de la priorité PE-2026-0007 «\u00a0ECI con Colombia\u00a0»", "Commentaire\u00a0: Precise las instituciones", "Échéance\u00a0: 12 mars 2026", "Ouvrir la priorité\u00a0: https://"},
@@ -173,10 +173,10 @@ func TestDigestInFrenchAndDutch(t *testing.T) {
 	want := map[string][]string{
 		"fr": {"Puente — tâches en attente\u00a0: 1\u00a0234, en retard\u00a0: 1", "Bonjour Marie,",
 			"- HT-2026-0003 Traite des personnes — Validation — Échéance\u00a0: 1er mars 2026 — EN RETARD",
-			"… et 1\u00a0233 autres dans votre boîte de réception\u00a0: https://puente.example.org/"},
+			"… et 1\u00a0233 autres dans «\u00a0Mes tâches\u00a0»\u00a0: https://puente.example.org/"},
 		"nl": {"Puente — openstaande taken: 1.234, te laat: 1", "Geachte Marie,",
 			"- HT-2026-0003 Traite des personnes — Validatie — Uiterste datum: 1 maart 2026 — TE LAAT",
-			"…en nog 1.233 in uw inbox: https://puente.example.org/"},
+			"…en nog 1.233 onder ‘Mijn taken’: https://puente.example.org/"},
 	}
 	for lang, parts := range want {
 		u := store.User{Actor: pipeline.Actor{ID: "u1", Name: "Marie"}, Email: "marie@example.org", Language: lang}

@@ -75,7 +75,7 @@ func TestMessagesNameTheirEventsStage(t *testing.T) {
 		want string
 	}{
 		{pipeline.Event{Seq: 2, Kind: pipeline.EventOf(pipeline.Accept), FromStage: pipeline.Triage, ToStage: pipeline.ExpertReview,
-			Actor: pipeline.Ref{ID: "m1", Name: "Rosa"}}, "The stage “Expert review” is yours."},
+			Actor: pipeline.Ref{ID: "m1", Name: "Rosa"}}, "You are responsible for the stage “Expert review”."},
 		{pipeline.Event{Seq: 3, Kind: pipeline.EventReminder, Data: map[string]any{"stage": pipeline.Triage}},
 			"is waiting for you in the stage “Triage”."},
 	} {

@@ -271,7 +271,7 @@ func TestRefusalsOnTheRealStack(t *testing.T) {
 		}
 		r.Problem(t, &pr)
 		require.Equal(t, []pipeline.FieldError{{Field: "title", Code: pipeline.BidiControl, Params: map[string]any{"char": "U+202E"},
-			Message: "must not contain invisible direction marks (U+202E): they make text read other than it is"}}, pr.Errors)
+			Message: "must not contain invisible direction marks (U+202E): they change how the text is displayed"}}, pr.Errors)
 
 		form := url.Values{"title": {title}, "description": {"y"}, "theme": {"money_laundering"}, "pillar": {"justice"},
 			"countries": {"PE"}, "institution": {"Fiscalía"}, "urgency": {"low"}, "sensitivity": {"public"}}

@@ -112,7 +112,7 @@ func TestProblemsAreWrittenInTheLanguage(t *testing.T) {
 			"deve ter no máximo 10.000 caracteres", "deve indicar pelo menos um país"},
 		"en": {"must be from 1 January 1990 to 31 December 2100",
 			"must be at most 10,000 characters", "must name at least one country"},
-		"fr": {"doit être comprise entre le 1er janvier 1990 et le 31 décembre 2100",
+		"fr": {"doit se situer entre le 1er janvier 1990 et le 31 décembre 2100",
 			"ne doit pas dépasser 10\u00a0000 caractères", "doit indiquer au moins un pays"},
 		"nl": {"moet tussen 1 januari 1990 en 31 december 2100 liggen",
 			"mag ten hoogste 10.000 tekens lang zijn", "moet ten minste één land noemen"},

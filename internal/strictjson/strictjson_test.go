@@ -36,12 +36,12 @@ func TestWhatEncodingJSONLetsThrough(t *testing.T) {
 		{"{\"objective\":\"caf\xe9\"}", "objective: must be valid UTF-8 text"},
 		{"{\"actions\":[{\"beneficiaries\":[\"ok\",\"\xff\"]}]}", "actions[0].beneficiaries[1]: must be valid UTF-8 text"},
 		{"{\"ob\xffjective\":\"x\"}", "\"ob\ufffdjective\": has a name that is not valid text (UTF-8)"},
-		{`{"objective":"\ud800"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
-		{`{"objective":"\udc00\ud800"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
-		{`{"objective":"\ud800x"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
-		{`{"objective":"\ud800\n"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
-		{`{"objective":"\ud800\ud800"}`, "objective: must not hold an unpaired UTF-16 surrogate escape"},
-		{`{"actions":[{"title":"\udfff"}]}`, "actions[0].title: must not hold an unpaired UTF-16 surrogate escape"},
+		{`{"objective":"\ud800"}`, "objective: must not contain an unpaired UTF-16 surrogate escape"},
+		{`{"objective":"\udc00\ud800"}`, "objective: must not contain an unpaired UTF-16 surrogate escape"},
+		{`{"objective":"\ud800x"}`, "objective: must not contain an unpaired UTF-16 surrogate escape"},
+		{`{"objective":"\ud800\n"}`, "objective: must not contain an unpaired UTF-16 surrogate escape"},
+		{`{"objective":"\ud800\ud800"}`, "objective: must not contain an unpaired UTF-16 surrogate escape"},
+		{`{"actions":[{"title":"\udfff"}]}`, "actions[0].title: must not contain an unpaired UTF-16 surrogate escape"},
 	} {
 		var plan pipeline.Plan
 		var d pipeline.DecisionInput
