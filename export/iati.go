@@ -90,11 +90,9 @@ type Activity struct {
 
 // ActionRecord is an approved support action with its delivery, as the
 // read model keeps it: the action, its stage, confirmed dates and report,
-// and beside them the EU agencies taking part and when it was closed.
+// and when it was closed.
 type ActionRecord struct {
 	pipeline.SupportAction
-	// EUAgencies are codes of pipeline.EUAgencies.
-	EUAgencies []string
 	// ClosedAt is when a manager closed the action, nil until then.
 	ClosedAt *time.Time
 }

@@ -447,7 +447,8 @@ func TestIATIValues(t *testing.T) {
 	wantRoles := map[string][]string{
 		"1": {DefaultReportingOrgName},
 		"2": {"Ministerio Público & Fiscalía <Ambiental>", "Unidad de Inteligencia Financiera", "Fiscalía General", "Policía Nacional"},
-		"4": {DefaultProgrammeName, "CEPOL", "Eurojust", "Europol"},
+		"4": {DefaultProgrammeName, "FIIAPP (Fundación Internacional y para Iberoamérica de Administración y Políticas Públicas)",
+			"Camões, I.P. (Instituto da Cooperação e da Língua)", "CEPOL", "Eurojust", "Europol"},
 	}
 	for role, want := range wantRoles {
 		if strings.Join(roles[role], "|") != strings.Join(want, "|") {

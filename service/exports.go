@@ -85,7 +85,7 @@ func mayExport(a pipeline.Actor, f store.Filter) error {
 func actionRecords(rows []store.ActionRow) []export.ActionRecord {
 	out := make([]export.ActionRecord, len(rows))
 	for i, r := range rows {
-		out[i] = export.ActionRecord{SupportAction: r.SupportAction, EUAgencies: r.EUAgencies, ClosedAt: r.ClosedAt}
+		out[i] = export.ActionRecord{SupportAction: r.SupportAction, ClosedAt: r.ClosedAt}
 	}
 	return out
 }

@@ -16,9 +16,6 @@ import (
 // action with its delivery state, and what its row keeps beside them.
 type ActionRow struct {
 	pipeline.SupportAction
-	// EUAgencies are the codes of the EU agencies taking part
-	// (pipeline.EUAgencies).
-	EUAgencies []string
 	// ClosedAt is when a manager closed the action; nil while it is not.
 	ClosedAt *time.Time
 }
@@ -28,7 +25,7 @@ type ActionRow struct {
 const actionRowColumns = `sa.priority_id::text, p.ref, sa.idx, p.theme, sa.approved_at, sa.type, sa.title,
 	sa.description, sa.beneficiaries, sa.countries, coalesce(to_char(sa.start_date, 'YYYY-MM-DD'), ''),
 	coalesce(to_char(sa.end_date, 'YYYY-MM-DD'), ''), (sa.budget_eur * 100)::int8, sa.eu_agencies, sa.indicators,
-	sa.partner, sa.eu_agencies, sa.delivery_stage, coalesce(to_char(sa.confirmed_start, 'YYYY-MM-DD'), ''),
+	sa.partner, sa.delivery_stage, coalesce(to_char(sa.confirmed_start, 'YYYY-MM-DD'), ''),
 	coalesce(to_char(sa.confirmed_end, 'YYYY-MM-DD'), ''), sa.place, sa.report, sa.report_validated,
 	(sa.actual_cost_eur * 100)::int8, sa.participants_women, sa.participants_men, sa.participants_other,
 	coalesce(sa.stage_entered_at, sa.approved_at), sa.report_due_at, sa.overdue, sa.closed_at`
@@ -49,7 +46,7 @@ func scanActionRow(r pgx.CollectableRow) (ActionRow, error) {
 	d := &sa.Delivery
 	err := r.Scan(&sa.PriorityID, &sa.PriorityRef, &sa.Index, &sa.Theme, &sa.ApprovedAt, &sa.Type, &sa.Title,
 		&sa.Description, &sa.Beneficiaries, &sa.Countries, &sa.StartDate, &sa.EndDate, &budget, &sa.EUAgencies,
-		&indicators, &sa.Partner, &ar.EUAgencies, &d.Stage, &d.ConfirmedStart, &d.ConfirmedEnd, &d.Place, &report,
+		&indicators, &sa.Partner, &d.Stage, &d.ConfirmedStart, &d.ConfirmedEnd, &d.Place, &report,
 		&d.ReportValidated, &cost, &women, &men, &other, &d.StageEnteredAt, &d.DueAt, &d.Overdue, &ar.ClosedAt)
 	if err != nil {
 		return ar, err
