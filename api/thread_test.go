@@ -60,8 +60,8 @@ func mailTo(ms []testenv.Mail, email string) []testenv.Mail {
 // TestConversation: a thread on a priority through the API — post, mention,
 // edit with history, search, refusals that change nothing, and a thread
 // that is read-only once the priority is closed. The mentioned expert, who
-// reads French, gets one email in French; the focal point of another
-// country, also mentioned, gets nothing and is named nowhere.
+// reads French, gets one email in French; a mention of the focal point of
+// another country is refused, tells them nothing and names them nowhere.
 func TestConversation(t *testing.T) {
 	t.Parallel()
 	inbox := testenv.Mailpit(t)
@@ -73,7 +73,23 @@ func TestConversation(t *testing.T) {
 	id := b.submit(t, b.fpPE, submission()).ID
 	before := b.decide(t, b.manager, id, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
 
-	text := "@jean.baptiste @" + outsider + " ¿Pueden revisar el alcance transfronterizo? Palabrazanahoria."
+	// A mention of someone who may not see the priority is refused, naming
+	// the handle only, and changes nothing.
+	refused := b.app.Do(t, "POST", "/v1/priorities/"+id+"/comments", b.fpPE.Token,
+		map[string]any{"text": "@jean.baptiste @" + outsider + " ¿Pueden revisar?"})
+	var unseen struct {
+		Errors []pipeline.FieldError `json:"errors"`
+	}
+	refused.Problem(t, &unseen)
+	if refused.StatusCode != http.StatusUnprocessableEntity || len(unseen.Errors) != 1 || unseen.Errors[0].Code != pipeline.MentionUnseen ||
+		unseen.Errors[0].Params["handle"] != "@"+outsider || strings.Contains(string(refused.Body), "Lucía") {
+		t.Errorf("a mention of Mexico's focal point: %s %s", refused.Status, refused.Body)
+	}
+	if got := b.thread(t, b.fpPE, id); len(got) != 0 {
+		t.Errorf("the refused comment was kept: %+v", got)
+	}
+
+	text := "@jean.baptiste ¿Pueden revisar el alcance transfronterizo? Palabrazanahoria."
 	c := b.comment(t, b.fpPE, id, "", text, http.StatusCreated)
 	if c.Text != text || c.Author.ID != b.fpPE.ID || c.Author.Name != "María Quispe" || c.Edited || len(c.History) != 0 || c.PriorityID != id {
 		t.Errorf("posted %+v", c)
@@ -225,7 +241,14 @@ func TestRestrictedThreadLeaksToNobody(t *testing.T) {
 	b.decide(t, b.manager, id, http.StatusOK, map[string]any{"decision": "accept", "expert_id": b.expert.ID})
 	handle := func(u testenv.User) string { return "@" + strings.Split(u.Email, "@")[0] }
 
-	text := "Confidencial: " + handle(b.expert2) + " " + handle(b.fpMX) + " " + handle(b.expert) + " Palabrasecreta"
+	// Mentions of the theme's other expert and of Mexico's focal point,
+	// who may not see it, are refused: the comment is not kept, nobody is told.
+	r := b.app.Do(t, "POST", "/v1/priorities/"+id+"/comments", b.manager.Token,
+		map[string]any{"text": "Confidencial: " + handle(b.expert2) + " " + handle(b.fpMX) + " " + handle(b.expert) + " Palabrasecreta"})
+	if r.StatusCode != http.StatusUnprocessableEntity || strings.Count(string(r.Body), `"mention_unseen"`) != 2 {
+		t.Errorf("mentions of two who may not see it: %s %s", r.Status, r.Body)
+	}
+	text := "Confidencial: " + handle(b.expert) + " Palabrasecreta"
 	c := b.comment(t, b.manager, id, "", text, http.StatusCreated)
 	if len(c.Mentions) != 1 || c.Mentions[0].ID != b.expert.ID {
 		t.Errorf("mentions %+v, want only the assigned expert", c.Mentions)

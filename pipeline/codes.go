@@ -38,8 +38,10 @@ const (
 	NoIndicators     Code = "no_indicators"
 	NoChanges        Code = "no_changes"
 	NoPlan           Code = "no_plan"
-	NotUsed          Code = "not_used"  // decision
-	NoExpert         Code = "no_expert" // theme
+	NotUsed          Code = "not_used" // decision
+	// MentionUnseen: an @mention names nobody who may see the priority.
+	MentionUnseen    Code = "mention_unseen" // handle: @name
+	NoExpert         Code = "no_expert"      // theme
 	UnknownUser      Code = "unknown_user"
 	NotAnExpert      Code = "not_an_expert"
 	NotThemeExpert   Code = "not_theme_expert" // theme

@@ -31,6 +31,9 @@ type Actor struct {
 	Themes    []string `json:"themes"`
 	// Partner is an implementer's implementing partner (a code of Partners).
 	Partner string `json:"partner,omitempty"`
+	// Handle is the name an @mention gives the actor (the local part of
+	// their email address), when the actor was found by it.
+	Handle string `json:"handle,omitempty" db:"-"`
 	// OnBehalfOf is the absent person the actor stands in for in this act
 	// (see Acting); nil when the actor acts in their own name.
 	OnBehalfOf *Actor `json:"on_behalf_of,omitempty" db:"-"`

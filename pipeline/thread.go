@@ -158,6 +158,15 @@ func checkThread(a Actor, p *Priority, act Act) error {
 	}
 	var ps Problems
 	ps.Remark("text", in.Text, true, MaxComment)
+	// Every @mention names someone who may see the priority: a mention of
+	// anyone else — or of no one — is refused alike, so the refusal tells
+	// the author nothing about who exists, and nobody outside learns of
+	// the priority.
+	for _, h := range Handles(in.Text) {
+		if !slices.ContainsFunc(act.Mentioned, func(m Actor) bool { return m.Handle == h && m.CanSee(p) }) {
+			ps.Add("text", MentionUnseen, "handle", "@"+h)
+		}
+	}
 	// A thread act carries its remark only: nothing else of a decision's body.
 	for _, f := range []struct {
 		field string

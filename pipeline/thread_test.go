@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +70,62 @@ func TestThreadRefusals(t *testing.T) {
 	}
 }
 
+// handled is the actors as found by the @mention h.
+func handled(h string, as ...Actor) []Actor {
+	out := slices.Clone(as)
+	for i := range out {
+		out[i].Handle = h
+	}
+	return out
+}
+
+// TestMentionsNameOnlyWhoMaySee: an @mention must name someone who may see
+// the priority; one of anyone else, or of no one, is refused alike (422,
+// mention_unseen on text), naming the handle, whoever else is named.
+func TestMentionsNameOnlyWhoMaySee(t *testing.T) {
+	t.Parallel()
+	p := testPriority(Revision)
+	p.Sensitivity = Restricted // seen by managers, fpIn and eAssigned only
+	post := func(text string, mentioned ...Actor) Act {
+		return Act{DecisionInput: DecisionInput{Decision: PostComment},
+			Remark: &CommentInput{ID: "20000000-0000-4000-8000-000000000009", Text: text}, Mentioned: mentioned}
+	}
+	for _, c := range []struct {
+		name string
+		act  Act
+		want []string // the refused handles; none: accepted
+	}{
+		{"the assigned expert", post("@ana ¿y esto?", handled("ana", eAssigned)...), nil},
+		{"one of two namesakes may see", post("@ana ¿y esto?", handled("ana", eTheme, mFree)...), nil},
+		{"the theme's expert, who may not see it", post("@luis ¿y esto?", handled("luis", eTheme)...), []string{"@luis"}},
+		{"nobody goes by that name", post("@nadie ¿y esto?"), []string{"@nadie"}},
+		{"one of two", post("@ana @luis", append(handled("ana", eAssigned), handled("luis", fpOut)...)...), []string{"@luis"}},
+		{"a found actor not named in the text", post("sin mención", handled("ana", eAssigned)...), nil},
+	} {
+		err := Check(fpIn, &p, 0, c.act)
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindInvalid {
+			t.Errorf("%s: %v, want invalid", c.name, err)
+			continue
+		}
+		var got []string
+		for _, pr := range e.Problems {
+			if pr.Field == "text" && pr.Code == MentionUnseen {
+				got = append(got, fmt.Sprint(pr.Params["handle"]))
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: refused %v, want %v (%v)", c.name, got, c.want, e.Problems)
+		}
+	}
+}
+
 func TestThreadApply(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2027, 4, 1, 10, 0, 0, 0, time.UTC)
@@ -75,8 +133,9 @@ func TestThreadApply(t *testing.T) {
 	p.Sensitivity = Restricted // seen by managers, fpIn and eAssigned only
 	id := "20000000-0000-4000-8000-000000000003"
 	act := Act{DecisionInput: DecisionInput{Decision: PostComment},
-		Remark:    &CommentInput{ID: id, Text: "  @juan ¿y el presupuesto?  "},
-		Mentioned: []Actor{eAssigned, eTheme, fpOut, fpIn, eAssigned, mFree}}
+		Remark: &CommentInput{ID: id, Text: "  @juan ¿y el presupuesto?  "},
+		// Six people go by "juan" (the local part of their addresses).
+		Mentioned: handled("juan", eAssigned, eTheme, fpOut, fpIn, eAssigned, mFree)}
 	if err := Check(fpIn, &p, 0, act); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +164,7 @@ func TestThreadApply(t *testing.T) {
 	}
 
 	again := Act{DecisionInput: DecisionInput{Decision: EditComment},
-		Remark: &CommentInput{ID: id, Text: "@juan @ana"}, Mentioned: []Actor{eAssigned, mTriager}}
+		Remark: &CommentInput{ID: id, Text: "@juan @ana"}, Mentioned: append(handled("juan", eAssigned), handled("ana", mTriager)...)}
 	if err := Check(fpIn, &out.Priority, 0, again); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -124,6 +125,7 @@ func (s *Store) UsersByHandle(ctx context.Context, handles []string) ([]pipeline
 	out := make([]pipeline.Actor, len(us))
 	for i, u := range us {
 		out[i] = u.Actor
+		out[i].Handle, _, _ = strings.Cut(u.Email, "@")
 	}
 	return out, nil
 }

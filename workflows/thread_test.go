@@ -9,6 +9,12 @@ import (
 	"github.com/puente-dev/puente/pipeline"
 )
 
+// as is the actor as an @mention of h finds them.
+func as(h string, a pipeline.Actor) pipeline.Actor {
+	a.Handle = h
+	return a
+}
+
 // TestThreadInTheWorkflow: the thread's acts go through the update like
 // every act. The workflow's own check refuses a stranger (404) and an edit
 // of someone else's comment (403) without a trace; what it applies keeps
@@ -24,20 +30,22 @@ func TestThreadInTheWorkflow(t *testing.T) {
 		})
 	}
 	accept := b.send(1*time.Hour, act(m1, pipeline.Accept, withExpert(e1)))
-	post := b.send(2*time.Hour, remark(fpPE, pipeline.PostComment, "@ana @luis ¿qué fiscalías?", e1, fpMX))
+	unseen := b.send(90*time.Minute, remark(fpPE, pipeline.PostComment, "@ana @luis ¿qué fiscalías?", as("ana", e1), as("luis", fpMX)))
+	post := b.send(2*time.Hour, remark(fpPE, pipeline.PostComment, "@ana ¿qué fiscalías?", as("ana", e1)))
 	stranger := b.send(3*time.Hour, remark(fpMX, pipeline.PostComment, "hola"))
 	notMine := b.send(4*time.Hour, remark(e1, pipeline.EditComment, "mío"))
-	edit := b.send(5*time.Hour, remark(fpPE, pipeline.EditComment, "@ana @nico ¿qué fiscalías y juzgados?", e1, m2))
+	edit := b.send(5*time.Hour, remark(fpPE, pipeline.EditComment, "@ana @nico ¿qué fiscalías y juzgados?", as("ana", e1), as("nico", m2)))
 	withdraw := b.send(6*time.Hour, act(fpPE, pipeline.Withdraw, withReason("otra vía")))
 	b.run(input(nil))
 	require.NoError(t, b.env.GetWorkflowError())
 
 	requireDone(t, accept, "accept")
+	requireRefused(t, unseen.rejected, pipeline.KindInvalid) // the other country's focal point may not see it
 	posted := requireDone(t, post, "post")
 	require.Equal(t, pipeline.ExpertReview, posted.Priority.Stage)
 	require.Equal(t, 2, posted.Priority.Version, "a comment keeps the version")
 	require.Equal(t, pipeline.EventCommented, posted.Events[len(posted.Events)-1].Kind)
-	require.Equal(t, []string{e1.ID}, pipeline.MentionIDs(posted.Events[len(posted.Events)-1]), "the other country's focal point is not told")
+	require.Equal(t, []string{e1.ID}, pipeline.MentionIDs(posted.Events[len(posted.Events)-1]))
 	requireRefused(t, stranger.rejected, pipeline.KindNotFound)
 	requireRefused(t, notMine.rejected, pipeline.KindForbidden)
 	edited := requireDone(t, edit, "edit")

@@ -466,6 +466,12 @@ func FuzzPlan(f *testing.F) {
 	})
 }
 
+// handled is the actor as the @mention h finds them.
+func handled(a pipeline.Actor, h string) pipeline.Actor {
+	a.Handle = h
+	return a
+}
+
 // FuzzComment: a comment the engine accepts, then its edit, are stored and
 // read back as the thread exactly, the earlier text in its history; the
 // search text the store keeps of the thread takes them too.
@@ -484,7 +490,7 @@ func FuzzComment(f *testing.F) {
 		id := uuid.NewString()
 		remark := func(d pipeline.Decision, text string) pipeline.Act {
 			return pipeline.Act{DecisionInput: pipeline.DecisionInput{Decision: d}, Remark: &pipeline.CommentInput{ID: id, Text: text},
-				Mentioned: []pipeline.Actor{expert, manager2}}
+				Mentioned: []pipeline.Actor{handled(expert, "carmen.diaz"), handled(manager2, "ana.ruiz")}}
 		}
 		if !h.act(t, remark(pipeline.PostComment, post.Text)) {
 			return
