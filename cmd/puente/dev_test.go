@@ -162,6 +162,13 @@ func TestDevStack(t *testing.T) {
 	for _, th := range pipeline.Lists.Themes {
 		userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, th.Code) })
 	}
+	for _, partner := range []string{"fiiapp", "expertise_france"} {
+		im := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "implementer" && u.Partner == partner })
+		if code, body := get(t, base+"/v1/me", im.Token); code != http.StatusOK ||
+			!strings.Contains(string(body), `"role":"implementer"`) || !strings.Contains(string(body), `"partner":"`+partner+`"`) {
+			t.Errorf("the %s implementer's token: %d %s", partner, code, body)
+		}
+	}
 
 	// The web app is at the printed URL: its sign-in page lists the demo
 	// users, and one click signs in as one of them.
