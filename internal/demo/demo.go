@@ -78,9 +78,9 @@ type demoPriority struct {
 	// triage, 1 in expert review, 2 in revision, 4 in planning, 6 in
 	// validation, 7 in approval, 8 approves it.
 	steps    int
-	rejectIn                                          pipeline.Stage
-	plan                                              *pipeline.Plan
-	deliver                                           func(ctx context.Context, svc *service.Service, who people, id string, expert, mgr pipeline.Actor) error
+	rejectIn pipeline.Stage
+	plan     *pipeline.Plan
+	deliver  func(ctx context.Context, svc *service.Service, who people, id string, expert, mgr pipeline.Actor) error
 }
 
 func (d demoPriority) run(ctx context.Context, svc *service.Service, who people, sessionID string, mgr, approver pipeline.Actor) error {
