@@ -23,6 +23,7 @@ type DevUser struct {
 	Role      string   `json:"role"`
 	Countries []string `json:"countries"`
 	Themes    []string `json:"themes"`
+	Partner   string   `json:"partner,omitempty"`
 	Token     string   `json:"token"`
 }
 
@@ -32,13 +33,20 @@ const devTokenTTL = 365 * 24 * time.Hour
 
 // demoUsers are the dev stack's people: focal points for Peru, Colombia,
 // Mexico, Haiti (in French) and Suriname (in Dutch), one expert per theme,
-// and two managers so four-eyes approval works.
+// two managers so four-eyes approval works, and implementers of two
+// partners (FIIAPP in Spanish, Expertise France in French) who see and
+// deliver the approved actions their partner implements.
 // Their addresses are at example.org, which no mail server serves: in dev
 // every email lands in Mailpit. The experts take turns at the
 // languages, so the inbox shows each.
 func demoUsers() []store.User {
 	user := func(name, email, lang string, role pipeline.Role, countries ...string) store.User {
 		return store.User{Actor: pipeline.Actor{Name: name, Role: role, Countries: countries}, Email: email, Language: lang}
+	}
+	implementer := func(name, email, lang, partner string) store.User {
+		u := user(name, email, lang, pipeline.Implementer)
+		u.Partner = partner
+		return u
 	}
 	users := []store.User{
 		user("María Quispe (focal point, Peru)", "maria.quispe@example.org", "es", pipeline.FocalPoint, "PE"),
@@ -48,6 +56,8 @@ func demoUsers() []store.User {
 		user("Ravi Ramdin (focal point, Suriname)", "ravi.ramdin@example.org", "nl", pipeline.FocalPoint, "SR"),
 		user("Ana Ruiz (manager)", "ana.ruiz@example.org", "en", pipeline.Manager),
 		user("Jean Dupont (manager)", "jean.dupont@example.org", "pt", pipeline.Manager),
+		implementer("Carmen Vidal (implementer, FIIAPP)", "carmen.vidal@example.org", "es", "fiiapp"),
+		implementer("Claire Martin (implementer, Expertise France)", "claire.martin@example.org", "fr", "expertise_france"),
 	}
 	for i, t := range pipeline.Lists.Themes {
 		u := user("Expert, "+t.EN, "expert."+strings.ReplaceAll(t.Code, "_", "-")+"@example.org", store.Languages[i%len(store.Languages)], pipeline.Expert)
@@ -84,7 +94,7 @@ func SeedDevUsers(ctx context.Context, st *store.Store, path string) ([]DevUser,
 			return nil, err
 		}
 		out = append(out, DevUser{ID: u.ID, Name: u.Name, Email: u.Email, Language: u.Language, Role: string(u.Role),
-			Countries: u.Countries, Themes: u.Themes, Token: token})
+			Countries: u.Countries, Themes: u.Themes, Partner: u.Partner, Token: token})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -96,9 +106,19 @@ func SeedDevUsers(ctx context.Context, st *store.Store, path string) ([]DevUser,
 	return out, nil
 }
 
-// allValid reports whether every token of the file still authenticates its
-// user, and every user has the address the demo gives them.
+// allValid reports whether the file names every demo user, every token of
+// it still authenticates its user, and every user has the address the demo
+// gives them. A file written before a demo user was added is rewritten.
 func allValid(ctx context.Context, st *store.Store, users []DevUser) bool {
+	listed := map[string]bool{}
+	for _, u := range users {
+		listed[u.Email] = true
+	}
+	for _, u := range demoUsers() {
+		if !listed[u.Email] {
+			return false
+		}
+	}
 	for _, u := range users {
 		t, err := st.TokenByHash(ctx, store.HashToken(u.Token))
 		if err != nil || t.User.ID != u.ID || !t.User.Active || t.RevokedAt != nil ||

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -47,6 +48,9 @@ type config struct {
 	SSO               ssoConfig
 	// Web configures the web app; dev fills in its demo users.
 	Web app.WebConfig
+	// seed, set by dev only, runs once the worker is up and before the API
+	// listens: it writes the demo history on an empty database.
+	seed func(context.Context, *service.Service, *store.Store) error
 	// TemporalPort, TemporalUIPort: the dev stack's Temporal server.
 	TemporalPort, TemporalUIPort int
 }

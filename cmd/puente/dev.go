@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/puente-dev/puente/devstack"
+	"github.com/puente-dev/puente/internal/demo"
 	"github.com/puente-dev/puente/pipeline"
+	"github.com/puente-dev/puente/service"
 	"github.com/puente-dev/puente/store"
 	"github.com/puente-dev/puente/web"
 	"github.com/puente-dev/puente/workflows"
@@ -131,6 +133,15 @@ func dev(ctx context.Context, args []string) error {
 	// each priority to its workflow in this Temporal UI.
 	for _, u := range users {
 		cfg.Web.DevUsers = append(cfg.Web.DevUsers, web.DevUser{ID: u.ID, Name: u.Name, Role: pipeline.Role(u.Role)})
+	}
+	// On an empty database only, the demo tells its story through the
+	// service and the workflows (internal/demo).
+	cfg.seed = func(ctx context.Context, svc *service.Service, st *store.Store) error {
+		seeded, err := demo.Seed(ctx, svc, st, time.Now())
+		if seeded {
+			log.Info("seeded demo data: a dialogue session of last year and its priorities (" + demo.Marker + ")")
+		}
+		return err
 	}
 	if cfg.Web.TemporalUI == "" {
 		cfg.Web.TemporalUI = temporal.UIURL

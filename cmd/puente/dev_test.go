@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,6 +149,10 @@ func TestDevStack(t *testing.T) {
 	if code, body := get(t, inbox+"/readyz", ""); code != http.StatusOK {
 		t.Errorf("mailpit readyz: %d %s", code, body)
 	}
+	// On the empty database dev told the demo's story, and said so.
+	if n := strings.Count(out.String(), "seeded demo data"); n != 1 {
+		t.Errorf("dev said %d times that it seeded demo data:\n%s", n, out.String())
+	}
 	users := readUsers(t, filepath.Join(dataDir, "dev-users.json"))
 	for _, u := range users {
 		if !strings.HasSuffix(u.Email, "@example.org") || !slices.Contains(store.Languages, u.Language) {
@@ -161,6 +166,13 @@ func TestDevStack(t *testing.T) {
 	}
 	for _, th := range pipeline.Lists.Themes {
 		userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "expert" && slices.Contains(u.Themes, th.Code) })
+	}
+	for _, partner := range []string{"fiiapp", "expertise_france"} {
+		im := userWhere(t, users, func(u devstack.DevUser) bool { return u.Role == "implementer" && u.Partner == partner })
+		if code, body := get(t, base+"/v1/me", im.Token); code != http.StatusOK ||
+			!strings.Contains(string(body), `"role":"implementer"`) || !strings.Contains(string(body), `"partner":"`+partner+`"`) {
+			t.Errorf("the %s implementer's token: %d %s", partner, code, body)
+		}
 	}
 
 	// The web app is at the printed URL: its sign-in page lists the demo
@@ -212,7 +224,7 @@ func TestDevStack(t *testing.T) {
 	_, metrics := get(t, base+"/metrics", mgr.Token)
 	for _, want := range []string{
 		`puente_http_requests_total{method="POST",route="/v1/priorities",status="201"} 1`,
-		`puente_priorities{stage="triage"} 1`,
+		`puente_priorities{stage="triage"} 2`, // the demo's and this one
 		`temporal_workflow_task_execution_latency_seconds_count`,
 		`temporal_request_total`,
 	} {
@@ -248,11 +260,11 @@ func TestDevStack(t *testing.T) {
 		Messages []struct{ To []struct{ Address string } } `json:"messages"`
 	}
 	for deadline := time.Now().Add(time.Minute); len(mails.Messages) == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		_, list := get(t, inbox+"/api/v1/messages", "")
+		_, list := get(t, inbox+"/api/v1/search?query=to:"+url.QueryEscape(expert.Email), "")
 		_ = json.Unmarshal(list, &mails)
 	}
 	if len(mails.Messages) != 1 || mails.Messages[0].To[0].Address != expert.Email {
-		t.Errorf("Mailpit holds %+v, want the one email to %s", mails.Messages, expert.Email)
+		t.Errorf("Mailpit holds %+v for %s, want the one email of the accept", mails.Messages, expert.Email)
 	}
 	stop(cmd)
 	if out, err := runUsers("list"); err == nil || !strings.Contains(out, "set DATABASE_URL") {
@@ -263,6 +275,9 @@ func TestDevStack(t *testing.T) {
 	code, again := get(t, base+resp.Header.Get("Location"), fp.Token)
 	if code != http.StatusOK || !strings.Contains(string(again), p.Ref) {
 		t.Errorf("after restart: %d %s", code, again)
+	}
+	if n := strings.Count(out.String(), "seeded demo data"); n != 1 {
+		t.Errorf("after a restart dev said %d times that it seeded demo data, want the first start's once", n)
 	}
 	if restarted := readUsers(t, filepath.Join(dataDir, "dev-users.json")); restarted[0].Token != users[0].Token {
 		t.Error("dev tokens changed across a restart")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/puente-dev/puente/devstack"
 	"github.com/puente-dev/puente/internal/testenv"
 	"github.com/puente-dev/puente/pipeline"
 	"github.com/puente-dev/puente/store"
@@ -51,6 +52,11 @@ func TestDevSignInIsOnlyForPuenteDev(t *testing.T) {
 	ana, err := st.AddUser(ctx, store.User{Actor: pipeline.Actor{Name: "Ana", Role: pipeline.Manager}, Email: "ana@puente.test", Language: "es"},
 		hash, time.Now().Add(time.Hour))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo users are in the database too, so that a seeding of the
+	// demo history could run: neither command may start one.
+	if _, err := devstack.SeedDevUsers(ctx, st, filepath.Join(t.TempDir(), "dev-users.json")); err != nil {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
@@ -103,6 +109,14 @@ func TestDevSignInIsOnlyForPuenteDev(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "/signin/dev") {
 				t.Errorf("puente %s: the sign-in page (%s) offers demo users", name, resp.Status)
+			}
+			sessions, _, err := st.Sessions(ctx, store.Page{Limit: 10})
+			if err != nil || len(sessions) != 0 {
+				t.Errorf("puente %s seeded demo data: %d sessions (%v)", name, len(sessions), err)
+			}
+			priorities, _, err := st.Priorities(ctx, ana.Actor, store.Filter{}, store.Page{Limit: 10})
+			if err != nil || len(priorities) != 0 {
+				t.Errorf("puente %s seeded demo data: %d priorities (%v)", name, len(priorities), err)
 			}
 		})
 	}

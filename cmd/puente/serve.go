@@ -125,6 +125,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, withAPI, withWork
 			return err
 		}
 		defer puente.Stop()
+		if cfg.seed != nil && withAPI {
+			if err := cfg.seed(ctx, puente.Service, st); err != nil {
+				return fmt.Errorf("seed demo data: %w", err)
+			}
+		}
 		if notifier != nil {
 			at, err := worker.ParseDigestTime(cfg.People.DigestTime, cfg.People.DigestTimeZone)
 			if err != nil {
