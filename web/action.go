@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -51,6 +52,10 @@ func (a *App) actionPage(r *http.Request, actor pipeline.Actor) (*actionData, er
 	}
 	if rep := v.Action.Delivery.Report; rep != nil {
 		d.Report = *rep
+		d.Form["report.actual_cost_eur"] = rep.ActualCostEUR.String()
+		for k, ac := range rep.Indicators {
+			d.Form[fmt.Sprintf("report.indicators[%d].actual", k)] = strconv.FormatFloat(ac.Actual, 'f', -1, 64)
+		}
 	}
 	for len(d.Report.Indicators) < len(v.Action.Action.Indicators) {
 		d.Report.Indicators = append(d.Report.Indicators, pipeline.IndicatorActual{})
