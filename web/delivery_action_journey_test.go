@@ -158,7 +158,8 @@ func copyActionScreenshots(t *testing.T, dir string) {
 		return
 	}
 	want := map[string]string{"es-delivery-action-report": "delivery-action-report.png",
-		"pt-delivery-action-validate": "delivery-action-validate.png", "en-delivery-action-closed": "delivery-action-closed.png"}
+		"pt-delivery-action-validate": "delivery-action-validate.png", "en-delivery-action-closed": "delivery-action-closed.png",
+		"fr-delivery-action-laura": "delivery-action-fr.png", "nl-delivery-action-ana": "delivery-action-nl.png"}
 	files, err := filepath.Glob(filepath.Join(dir, "*.png"))
 	require.NoError(t, err)
 	for _, f := range files {
