@@ -134,6 +134,8 @@ func TestDeliveryActionForms(t *testing.T) {
 	require.Contains(t, body, `id="f-report-countries-err"`, "a country is required")
 	require.Contains(t, body, `value="Fiscalía" dir="auto"`, "what was typed stays")
 	require.Contains(t, body, l.T("form.errors_title"))
+	require.Contains(t, body, `<a href="#f-report-participants-women">`+l.T("field.report")+" · "+l.T("field.participants_women"),
+		"the error summary names the field in the page's language")
 	require.Contains(t, body, `<details class="decision" id="act-report" open>`)
 	require.Zero(t, b.fake.changes, "a refused report changes nothing")
 
