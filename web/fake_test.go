@@ -27,6 +27,8 @@ type fakeService struct {
 	expertThemes []string
 	// docs are the priority's documents.
 	docs []store.Document
+	// delivered are the delivery acts the service took.
+	delivered []pipeline.DeliveryInput
 }
 
 func newFakeService() *fakeService {

@@ -23,6 +23,9 @@ import (
 type Service interface {
 	Submit(ctx context.Context, a pipeline.Actor, in pipeline.Submission, idempotencyKey string) (*pipeline.Priority, error)
 	Act(ctx context.Context, a pipeline.Actor, id string, version int, act pipeline.Act) (*pipeline.Priority, error)
+	Action(ctx context.Context, a pipeline.Actor, id string, i int) (*service.ActionView, error)
+	Deliver(ctx context.Context, a pipeline.Actor, id string, version, i int, in pipeline.DeliveryInput) (*pipeline.Priority, error)
+	CheckDelivery(ctx context.Context, a pipeline.Actor, id string, version, i int, in pipeline.DeliveryInput) error
 
 	Priority(ctx context.Context, a pipeline.Actor, id string) (*pipeline.Priority, error)
 	Priorities(ctx context.Context, a pipeline.Actor, f store.Filter, pg store.Page) ([]*pipeline.Priority, string, error)

@@ -166,6 +166,8 @@ func (a *App) routes() http.Handler {
 	mux.Handle("POST /priorities/{id}/documents", a.auth(a.attachDocument))
 	mux.Handle("GET /priorities/{id}/documents/{doc}", a.auth(a.downloadDocument))
 	mux.Handle("POST /priorities/{id}/documents/{doc}/remove", a.auth(a.removeDocument))
+	mux.Handle("GET /priorities/{id}/actions/{idx}", a.auth(a.action))
+	mux.Handle("POST /priorities/{id}/actions/{idx}/delivery", a.auth(a.deliver))
 	mux.Handle("GET /priorities/{id}/plan", a.auth(a.planPage))
 	mux.Handle("POST /priorities/{id}/plan", a.auth(a.plan))
 	mux.Handle("GET /dashboard", a.auth(a.dashboard, pipeline.ViewPipeline))
