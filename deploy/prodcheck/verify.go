@@ -61,6 +61,7 @@ type sighting struct {
 // with no number missing, and the workflow must have completed.
 func (t *tally) judge(s sighting) {
 	j := s.want
+	want := wantEvents(j)
 	t.priorities++
 	t.byFinal[j.Scenario.Final]++
 	for i, a := range s.apis {
@@ -68,24 +69,32 @@ func (t *tally) judge(s sighting) {
 		if a.stage != j.Scenario.Final || a.version != j.Version {
 			t.bad("%s: %s v%d, want %s v%d", where, a.stage, a.version, j.Scenario.Final, j.Version)
 		}
-		t.trail(where, a, j.Events)
+		t.trail(where, a, want)
 	}
 	where := j.Ref + " in PostgreSQL"
 	t.events += len(s.db.seqs)
 	if n := len(s.db.seqs); n > 0 {
 		t.gaps += max(0, s.db.seqs[n-1]-n)
 	}
-	t.duplicates += max(0, len(s.db.kinds)-len(j.Events))
-	t.trail(where, s.db, j.Events)
+	t.duplicates += max(0, len(s.db.kinds)-len(want))
+	t.trail(where, s.db, want)
 	if s.workflow.stage != s.db.stage || s.workflow.version != s.db.version {
 		t.bad("%s: workflow holds %s v%d, PostgreSQL %s v%d", j.Ref, s.workflow.stage, s.workflow.version, s.db.stage, s.db.version)
 	} else {
 		t.readModelOK++
 	}
-	if s.status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+	switch {
+	case delivering(j):
+		// An approved priority's workflow goes on delivering its actions:
+		// running, with nothing left failing.
+		if s.status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING || len(s.pending) > 0 {
+			t.bad("%s: workflow %s after its approval, want running (delivering); pending activities %v",
+				j.Ref, s.status, s.pending)
+		}
+	case s.status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 		t.bad("%s: workflow %s after its last step, want completed; pending activities %v, pending workflow task %v",
 			j.Ref, s.status, s.pending, s.task)
-	} else if s.closed > t.lastClose {
+	case s.closed > t.lastClose:
 		t.lastClose = s.closed
 	}
 	for _, w := range s.workers {
@@ -123,9 +132,23 @@ func verify(ctx context.Context, d *journey.Driver, db *pgx.Conn, tc client.Clie
 	return t, nil
 }
 
+// delivering reports whether j ends approved: its workflow then starts the
+// delivery of the plan's actions and keeps running.
+func delivering(j *journey.Journey) bool { return j.Scenario.Final == pipeline.Approved }
+
+// wantEvents is the audit trail j must leave: its steps' events, and for an
+// approved priority the delivery its approval schedules.
+func wantEvents(j *journey.Journey) []string {
+	if delivering(j) {
+		return append(slices.Clip(j.Events), string(pipeline.EventDeliveryScheduled))
+	}
+	return j.Events
+}
+
 // sight reads one priority from every side. A workflow in a terminal stage
-// still flushes and sends its mail before it completes: it is given a
-// minute after the journeys ended.
+// still flushes and sends its mail before it completes (an approved one,
+// which goes on delivering, before it settles): it is given a minute after
+// the journeys ended.
 func sight(ctx context.Context, d *journey.Driver, db *pgx.Conn, tc client.Client, j *journey.Journey, end time.Time) (sighting, error) {
 	s := sighting{want: j}
 	for i := range d.APIs {
@@ -168,7 +191,9 @@ func sight(ctx context.Context, d *journey.Driver, db *pgx.Conn, tc client.Clien
 		}
 		raw := desc.RawResponse
 		s.status = raw.GetWorkflowExecutionInfo().GetStatus()
-		if s.status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING && time.Now().Before(closeBy) {
+		settling := s.status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
+			(!delivering(j) || len(raw.GetPendingActivities()) > 0 || raw.GetPendingWorkflowTask() != nil)
+		if settling && time.Now().Before(closeBy) {
 			continue
 		}
 		s.closed = raw.GetWorkflowExecutionInfo().GetCloseTime().AsTime().Sub(end)
