@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -617,7 +618,14 @@ func crashState(t *testing.T, ctx context.Context, tc client.Client, st *store.S
 	t.Helper()
 	qctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	// A workflow that goes on delivering is answered by a worker that may
+	// still be catching up after the kills: the server gives up on one
+	// attempt sooner than qctx does, so ask again until qctx ends.
 	v, err := tc.QueryWorkflow(qctx, workflows.ID(id), "", workflows.QueryPriority)
+	for err != nil && strings.Contains(err.Error(), "query timed out") && qctx.Err() == nil {
+		time.Sleep(500 * time.Millisecond)
+		v, err = tc.QueryWorkflow(qctx, workflows.ID(id), "", workflows.QueryPriority)
+	}
 	if err != nil {
 		t.Fatalf("query %s: %v", id, err)
 	}
